@@ -1,1 +1,108 @@
-//! placeholder
+//! The HTTP API gateway provider: an API Gateway HTTP API (apigatewayv2) in front of a Cortex
+//! cluster's load balancer.
+//!
+//! What it builds, for an internet-facing load balancer:
+//! - one HTTP API named `cortex-<cluster>`, tagged as owned;
+//! - without API configs, one `HTTP_PROXY` integration to `http://<LB DNS>/{proxy}` behind the
+//!   route `ANY /{proxy+}` (what Cortex's console guide makes by hand);
+//! - with API configs, for each public API the routes `ANY <endpoint>` and
+//!   `ANY <endpoint>/{proxy+}`, each with an integration that preserves the path;
+//! - the stage (`$default` unless configured) with auto-deploy, tagged as owned.
+//!
+//! Integrations and routes cannot carry tags in apigatewayv2; they are ours because the API
+//! they live in is. Each integration is named after the route that uses it, which gives it a
+//! stable identity for the diff.
+//!
+//! This crate must never read or change an API that lacks both ownership tags, whatever its
+//! name, and never decides what to change: [`gw_core::diff`] does.
+
+mod apply;
+mod observe;
+mod resources;
+
+use async_trait::async_trait;
+use aws_sdk_apigatewayv2::Client;
+use gw_core::{
+    DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan, ProviderError,
+    Resource, ResourceKind,
+};
+
+pub use resources::{desired_resources, integration_uri, route_keys};
+
+/// The `gateway.type` this provider serves.
+pub const KIND: &str = "http";
+
+/// HTTP API provider over an apigatewayv2 client.
+pub struct HttpApiProvider {
+    client: Client,
+}
+
+impl HttpApiProvider {
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait]
+impl GatewayProvider for HttpApiProvider {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn check_supported(&self, desired: &DesiredGateway) -> Result<(), ProviderError> {
+        if desired.backend.is_internal() {
+            return Err(ProviderError::Unsupported(format!(
+                "load balancer {} is internal: an HTTP API reaches it only through a VPC link, \
+                 which cortex-net does not support yet (coming with VPC links). Use an \
+                 internet-facing load balancer (`api_load_balancer_scheme: internet-facing`) \
+                 for now",
+                desired.backend.name
+            )));
+        }
+        Ok(())
+    }
+
+    fn desired_resources(&self, desired: &DesiredGateway) -> Vec<Resource> {
+        resources::desired_resources(desired)
+    }
+
+    async fn observe(&self, owner: &Ownership) -> Result<Observed, ProviderError> {
+        observe::observe(&self.client, owner).await
+    }
+
+    async fn apply(
+        &self,
+        owner: &Ownership,
+        desired: Option<&DesiredGateway>,
+        observed: &Observed,
+        plan: &Plan,
+    ) -> Result<(), ProviderError> {
+        apply::apply(&self.client, owner, desired, observed, plan).await
+    }
+
+    fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo> {
+        let api = observed.of_kind(ResourceKind::Api).next()?;
+        let stage = observed
+            .of_kind(ResourceKind::Stage)
+            .next()
+            .map(|s| s.resource.name.clone())
+            .unwrap_or_else(|| "$default".to_string());
+        let base = api
+            .resource
+            .attribute(observe::ENDPOINT_ATTRIBUTE)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("https://{}.execute-api.{region}.amazonaws.com", api.id));
+        let invoke_url = if stage == "$default" {
+            base
+        } else {
+            format!("{base}/{stage}")
+        };
+        Some(GatewayInfo {
+            kind: KIND.to_string(),
+            id: api.id.clone(),
+            name: api.resource.name.clone(),
+            stage,
+            invoke_url,
+        })
+    }
+}

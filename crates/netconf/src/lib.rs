@@ -1,1 +1,102 @@
-//! placeholder
+//! cortex-net configuration: reads Cortex's `cluster.yaml`, Cortex's API configuration
+//! file (`cortex.yaml`) and cortex-net's own `cortex-net.yaml` (layered with
+//! `CORTEX_NET_*` environment variables and command-line overrides), validates them,
+//! and returns one [`Config`], or every problem found at once as [`Diagnostic`]s that
+//! name the file, the field, the bad value and the fix.
+//!
+//! What this crate must never do:
+//! - touch AWS or the network: it reads local files and the environment, nothing else;
+//! - panic on input: every malformed file, value or variable becomes a [`Diagnostic`].
+//!
+//! Modules, one purpose each:
+//! - `model`: the configuration types;
+//! - `diagnostic`: [`Diagnostic`] and [`ConfigError`];
+//! - `files`: locating and checking input files;
+//! - `layers`: figment providers for environment variables and command-line overrides;
+//! - `read`: typed field reading and figment-error conversion;
+//! - `cluster`, `apis`, `settings`: reading each input;
+//! - `validate`: the rules, as pure functions;
+//! - `suggest`: did-you-mean for unknown keys.
+
+mod apis;
+mod cluster;
+mod diagnostic;
+mod files;
+mod layers;
+mod model;
+mod read;
+mod settings;
+mod suggest;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use diagnostic::{ConfigError, Diagnostic, Severity};
+pub use files::{SETTINGS_FILE_NAME, settings_file};
+pub use layers::{ENV_PREFIX, ENV_SPLIT};
+pub use model::{
+    API_KINDS, ApiConfig, ApiGateway, ClusterConfig, ClusterGateway, Config, Cors, DEFAULT_VPC_LINK_TIMEOUT_SECONDS,
+    EndpointType, GatewaySettings, GatewayType, LoadOptions, Overrides, ParseEnumError, Scheme, Settings, SourceFiles,
+    VpcLinkVersion,
+};
+
+/// A loaded configuration and the warnings found on the way.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads and validates everything, reading `CORTEX_NET_*` from the process environment.
+pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
+    let env = std::env::vars_os().map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()));
+    load_with_env(opts, env)
+}
+
+/// [`load`] with the environment given explicitly (variables without the
+/// `CORTEX_NET_` prefix are ignored), for callers and tests that must not depend on
+/// the process environment.
+pub fn load_with_env<I>(opts: &LoadOptions, env: I) -> Result<Loaded, ConfigError>
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    let mut diagnostics = Vec::new();
+
+    let cluster = cluster::read(&opts.cluster_file, opts.overrides.region.as_deref(), &mut diagnostics);
+
+    let settings_path = files::settings_file(&opts.cluster_file, opts.settings_file.as_deref());
+    let fig = settings::figment(
+        settings_path.as_deref(),
+        layers::env_layers(env),
+        &opts.overrides,
+        &mut diagnostics,
+    );
+    let settings = settings::read(&fig, settings_path.as_deref(), &mut diagnostics);
+
+    let apis = opts.apis_file.as_deref().map(|path| {
+        let ctx = apis::Context {
+            cluster_gateway: cluster.api_gateway,
+            cluster_file: &opts.cluster_file,
+            gateway_type: settings.gateway.r#type,
+        };
+        apis::read(path, &ctx, &mut diagnostics)
+    });
+
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(ConfigError { diagnostics });
+    }
+    Ok(Loaded {
+        config: Config {
+            cluster,
+            apis,
+            settings,
+            files: SourceFiles {
+                cluster: opts.cluster_file.clone(),
+                apis: opts.apis_file.clone(),
+                settings: settings_path,
+            },
+        },
+        warnings: diagnostics,
+    })
+}

@@ -1,0 +1,78 @@
+//! What the configuration asks for, in gateway terms, before any AWS API shapes it.
+
+use serde::Serialize;
+
+/// The gateway a cluster should have. Built by the binary from the configuration and the
+/// discovered load balancer; each provider turns it into its own [`crate::Resource`]s.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesiredGateway {
+    pub cluster: String,
+    pub region: String,
+    /// Name of the API in API Gateway (`cortex-<cluster>`). Informational: we find our API by
+    /// tags, and a same-named API without them is someone else's.
+    pub name: String,
+    pub stage: String,
+    pub backend: Backend,
+    /// Routes to publish, in configuration order. Empty means no gateway is wanted.
+    pub routes: Vec<RouteSpec>,
+    pub cors: Option<Cors>,
+}
+
+/// The load balancer requests are forwarded to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Backend {
+    pub name: String,
+    pub arn: Option<String>,
+    pub dns_name: String,
+    /// `internet-facing` or `internal`, as AWS spells it.
+    pub scheme: String,
+    pub kind: BackendKind,
+    /// The port integrations target (Cortex's API load balancer listens on 80, and 443 with a
+    /// certificate).
+    pub port: u16,
+    pub listener_arn: Option<String>,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+}
+
+impl Backend {
+    pub fn is_internal(&self) -> bool {
+        self.scheme == "internal"
+    }
+
+    /// The base URL integrations forward to, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        if self.port == 80 {
+            format!("http://{}", self.dns_name)
+        } else if self.port == 443 {
+            format!("https://{}", self.dns_name)
+        } else {
+            format!("http://{}:{}", self.dns_name, self.port)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Network,
+    Application,
+    Classic,
+}
+
+/// One published path. `path: None` is the catch-all (`/{proxy+}`) used when no API configs are
+/// given; otherwise the API's endpoint, published with and without a trailing `{proxy+}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteSpec {
+    pub api: Option<String>,
+    pub path: Option<String>,
+}
+
+/// CORS answered by the gateway itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub max_age_seconds: Option<i32>,
+}

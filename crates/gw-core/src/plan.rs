@@ -1,0 +1,150 @@
+//! Plans are data: a list of typed changes, shown to the user before anything is applied.
+
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+/// Every kind of resource a provider manages. The declaration order is the order of creation;
+/// [`ResourceKind::deletion_rank`] gives the order of deletion, which AWS dictates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceKind {
+    VpcLink,
+    DomainName,
+    Api,
+    Integration,
+    Route,
+    Resource,
+    Method,
+    Stage,
+    Deployment,
+    ApiMapping,
+}
+
+impl ResourceKind {
+    /// Lower goes first. Mappings before the API they point at, routes before the integrations
+    /// they target, the API before the VPC link its integrations use (AWS refuses to delete a
+    /// VPC link still referenced), the domain name last.
+    pub fn deletion_rank(self) -> u8 {
+        match self {
+            ResourceKind::ApiMapping => 0,
+            ResourceKind::Route | ResourceKind::Method => 1,
+            ResourceKind::Resource => 2,
+            ResourceKind::Integration => 3,
+            ResourceKind::Stage => 4,
+            ResourceKind::Deployment => 5,
+            ResourceKind::Api => 6,
+            ResourceKind::VpcLink => 7,
+            ResourceKind::DomainName => 8,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::VpcLink => "vpc-link",
+            ResourceKind::DomainName => "domain-name",
+            ResourceKind::Api => "api",
+            ResourceKind::Integration => "integration",
+            ResourceKind::Route => "route",
+            ResourceKind::Resource => "resource",
+            ResourceKind::Method => "method",
+            ResourceKind::Stage => "stage",
+            ResourceKind::Deployment => "deployment",
+            ResourceKind::ApiMapping => "api-mapping",
+        }
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One change to one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub action: Action,
+    pub kind: ResourceKind,
+    /// The resource's name within its parent (an API name, a route key, a stage name).
+    pub name: String,
+    /// AWS id of the existing resource, for updates and deletions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// What differs, for updates (`uri: old -> new`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = match self.action {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Delete => "-",
+        };
+        write!(f, "{sign} {} {}", self.kind, self.name)?;
+        if let Some(id) = &self.id {
+            write!(f, " ({id})")?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An ordered list of changes: creations and updates first (parents before children), then
+/// deletions in [`ResourceKind::deletion_rank`] order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    /// Appends another plan (e.g. removal of another gateway kind's resources).
+    pub fn extend(&mut self, other: Plan) {
+        self.changes.extend(other.changes);
+    }
+
+    /// "2 to create, 1 to update, 0 to delete".
+    pub fn summary(&self) -> String {
+        format!(
+            "{} to create, {} to update, {} to delete",
+            self.count(Action::Create),
+            self.count(Action::Update),
+            self.count(Action::Delete)
+        )
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("No changes: AWS already matches the configuration.");
+        }
+        for change in &self.changes {
+            writeln!(f, "  {change}")?;
+        }
+        write!(f, "Plan: {}.", self.summary())
+    }
+}

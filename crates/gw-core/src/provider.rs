@@ -1,0 +1,132 @@
+//! The trait a gateway kind implements, and the resource view it shares with [`crate::diff`].
+
+use crate::{DesiredGateway, Ownership, Plan, ResourceKind};
+use async_trait::async_trait;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A resource as the diff sees it: a kind, a name unique within its kind for this gateway, and
+/// the attributes that matter for convergence (compared as strings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub name: String,
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl Resource {
+    pub fn new(kind: ResourceKind, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+            attributes: BTreeMap::new(),
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.attributes.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).map(String::as_str)
+    }
+}
+
+/// A resource found in AWS, with its id and the id of the resource it lives in (an API for a
+/// route), so that a plan can be applied without looking it up again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObservedResource {
+    #[serde(flatten)]
+    pub resource: Resource,
+    pub id: String,
+    pub parent_id: Option<String>,
+}
+
+/// Everything a provider found that this cluster owns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Observed {
+    pub resources: Vec<ObservedResource>,
+}
+
+impl Observed {
+    pub fn of_kind(&self, kind: ResourceKind) -> impl Iterator<Item = &ObservedResource> {
+        self.resources.iter().filter(move |r| r.resource.kind == kind)
+    }
+
+    pub fn find(&self, kind: ResourceKind, name: &str) -> Option<&ObservedResource> {
+        self.of_kind(kind).find(|r| r.resource.name == name)
+    }
+
+    pub fn find_id(&self, kind: ResourceKind, id: &str) -> Option<&ObservedResource> {
+        self.of_kind(kind).find(|r| r.id == id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+}
+
+/// The gateway a provider manages, once it exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GatewayInfo {
+    /// `gateway.type`: `http`, `rest`.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub stage: String,
+    /// Base URL clients call; API endpoints are appended to it.
+    pub invoke_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The desired gateway cannot be built by this provider (yet).
+    #[error("{0}")]
+    Unsupported(String),
+    /// An AWS call failed. `message` says what to do about it.
+    #[error("{operation} failed: {message}")]
+    Aws {
+        operation: &'static str,
+        message: String,
+    },
+    /// AWS answered something we cannot work with (a missing id, an unexpected shape).
+    #[error("unexpected answer from AWS: {0}")]
+    Unexpected(String),
+}
+
+/// A gateway kind. The binary holds providers as `Box<dyn GatewayProvider>`, one per
+/// `gateway.type`; adding a kind means implementing this and registering it, nothing more.
+///
+/// The split keeps the decision pure: [`GatewayProvider::desired_resources`] and
+/// [`crate::diff`] compute the plan without AWS, so plans are testable and printable; only
+/// [`GatewayProvider::observe`] and [`GatewayProvider::apply`] talk to AWS.
+#[async_trait]
+pub trait GatewayProvider: Send + Sync {
+    /// The `gateway.type` value this provider serves.
+    fn kind(&self) -> &'static str;
+
+    /// Refuses, with a message saying what to do instead, a gateway this provider cannot build.
+    fn check_supported(&self, desired: &DesiredGateway) -> Result<(), ProviderError>;
+
+    /// The resources the desired gateway consists of, parents before children.
+    fn desired_resources(&self, desired: &DesiredGateway) -> Vec<Resource>;
+
+    /// Reads what this cluster owns (by tags, never by name alone). Resources without both
+    /// ownership tags, and children of such resources, are never returned.
+    async fn observe(&self, owner: &Ownership) -> Result<Observed, ProviderError>;
+
+    /// Applies `plan` in order, logging each change as it is made. `desired` is `None` when
+    /// removing everything. Stops at the first failure: what was applied stays, and re-running
+    /// plans only what is left.
+    async fn apply(
+        &self,
+        owner: &Ownership,
+        desired: Option<&DesiredGateway>,
+        observed: &Observed,
+        plan: &Plan,
+    ) -> Result<(), ProviderError>;
+
+    /// The existing gateway, if `observed` holds one.
+    fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo>;
+}

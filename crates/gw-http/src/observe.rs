@@ -1,0 +1,201 @@
+//! Reads what a cluster owns in apigatewayv2: its tagged HTTP APIs and everything inside them.
+
+use crate::resources::{attr, cors_text};
+use aws_sdk_apigatewayv2::Client;
+use gw_core::{
+    Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind,
+    describe_sdk_error,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// Observed-only attribute: the API's own base URL, as AWS reports it.
+pub(crate) const ENDPOINT_ATTRIBUTE: &str = "endpoint";
+
+/// Collects every page of a paginated apigatewayv2 list call.
+macro_rules! all_pages {
+    ($request:expr, $operation:literal) => {{
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = $request
+                .max_results("100")
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| aws($operation)(describe_sdk_error(&e)))?;
+            items.extend(page.items().iter().cloned());
+            match page.next_token() {
+                Some(next) => token = Some(next.to_string()),
+                None => break items,
+            }
+        }
+    }};
+}
+
+fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
+    move |message| ProviderError::Aws { operation, message }
+}
+
+pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observed, ProviderError> {
+    let mut observed = Observed::default();
+    for api in owned_apis(client, owner).await? {
+        let Some(api_id) = api.api_id() else {
+            continue;
+        };
+        let mut resource = Resource::new(ResourceKind::Api, api.name().unwrap_or_default())
+            .with(
+                attr::PROTOCOL,
+                api.protocol_type().map(|p| p.as_str()).unwrap_or_default(),
+            )
+            .with(attr::CORS, cors_text(api.cors_configuration().map(to_cors).as_ref()));
+        if let Some(endpoint) = api.api_endpoint() {
+            resource = resource.with(ENDPOINT_ATTRIBUTE, endpoint);
+        }
+        observed.resources.push(ObservedResource {
+            resource,
+            id: api_id.to_string(),
+            parent_id: None,
+        });
+        observe_children(client, api_id, &mut observed).await?;
+    }
+    Ok(observed)
+}
+
+/// The APIs carrying both ownership tags. GetApis returns tags with each API; when an answer
+/// leaves them out, GetTags is asked, so an untagged answer never hides one of ours.
+async fn owned_apis(
+    client: &Client,
+    owner: &Ownership,
+) -> Result<Vec<aws_sdk_apigatewayv2::types::Api>, ProviderError> {
+    let region = client
+        .config()
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    let mut owned = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .get_apis()
+            .max_results("100")
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| aws("GetApis")(describe_sdk_error(&e)))?;
+        for api in page.items() {
+            let Some(id) = api.api_id() else { continue };
+            let tags: HashMap<String, String> = match api.tags() {
+                Some(tags) => tags.clone(),
+                None => client
+                    .get_tags()
+                    .resource_arn(format!("arn:aws:apigateway:{region}::/apis/{id}"))
+                    .send()
+                    .await
+                    .map_err(|e| aws("GetTags")(describe_sdk_error(&e)))?
+                    .tags()
+                    .cloned()
+                    .unwrap_or_default(),
+            };
+            if owner.owns(&tags) {
+                owned.push(api.clone());
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(owned);
+        }
+    }
+}
+
+async fn observe_children(
+    client: &Client,
+    api_id: &str,
+    observed: &mut Observed,
+) -> Result<(), ProviderError> {
+    let integrations = all_pages!(client.get_integrations().api_id(api_id), "GetIntegrations");
+    let mut routes = all_pages!(client.get_routes().api_id(api_id), "GetRoutes");
+    let stages = all_pages!(client.get_stages().api_id(api_id), "GetStages");
+
+    // An integration is named after the first route (by key) that targets it; one no route
+    // targets keeps its id as name, so the diff deletes it.
+    routes.sort_by(|a, b| a.route_key().cmp(&b.route_key()));
+    let mut integration_names: BTreeMap<String, String> = BTreeMap::new();
+    for route in &routes {
+        if let (Some(key), Some(id)) = (route.route_key(), route.target().and_then(target_id)) {
+            integration_names
+                .entry(id.to_string())
+                .or_insert_with(|| key.to_string());
+        }
+    }
+    for integration in &integrations {
+        let Some(id) = integration.integration_id() else { continue };
+        let name = integration_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("unrouted integration {id}"));
+        observed.resources.push(ObservedResource {
+            resource: Resource::new(ResourceKind::Integration, name)
+                .with(
+                    attr::TYPE,
+                    integration.integration_type().map(|t| t.as_str()).unwrap_or_default(),
+                )
+                .with(attr::METHOD, integration.integration_method().unwrap_or_default())
+                .with(attr::URI, integration.integration_uri().unwrap_or_default())
+                .with(
+                    attr::CONNECTION,
+                    integration
+                        .connection_type()
+                        .map(|c| c.as_str())
+                        .unwrap_or("INTERNET"),
+                ),
+            id: id.to_string(),
+            parent_id: Some(api_id.to_string()),
+        });
+    }
+    for route in &routes {
+        let (Some(id), Some(key)) = (route.route_id(), route.route_key()) else {
+            continue;
+        };
+        let target = route
+            .target()
+            .map(|t| {
+                target_id(t)
+                    .and_then(|id| integration_names.get(id))
+                    .cloned()
+                    .unwrap_or_else(|| t.to_string())
+            })
+            .unwrap_or_default();
+        observed.resources.push(ObservedResource {
+            resource: Resource::new(ResourceKind::Route, key).with(attr::TARGET, target),
+            id: id.to_string(),
+            parent_id: Some(api_id.to_string()),
+        });
+    }
+    for stage in &stages {
+        let Some(name) = stage.stage_name() else { continue };
+        observed.resources.push(ObservedResource {
+            resource: Resource::new(ResourceKind::Stage, name).with(
+                attr::AUTO_DEPLOY,
+                stage.auto_deploy().unwrap_or(false).to_string(),
+            ),
+            // Stages are addressed by name within their API.
+            id: name.to_string(),
+            parent_id: Some(api_id.to_string()),
+        });
+    }
+    Ok(())
+}
+
+/// `integrations/abc123` -> `abc123`.
+fn target_id(target: &str) -> Option<&str> {
+    target.strip_prefix("integrations/")
+}
+
+fn to_cors(cors: &aws_sdk_apigatewayv2::types::Cors) -> Cors {
+    Cors {
+        allow_origins: cors.allow_origins().to_vec(),
+        allow_methods: cors.allow_methods().to_vec(),
+        allow_headers: cors.allow_headers().to_vec(),
+        max_age_seconds: cors.max_age(),
+    }
+}

@@ -1,0 +1,194 @@
+//! The resources an HTTP API gateway consists of: pure, so plans are computed and tested
+//! without AWS.
+
+use gw_core::{Cors, DesiredGateway, Resource, ResourceKind, RouteSpec};
+
+/// Attribute names shared with [`crate::observe`], which must report the same ones.
+pub(crate) mod attr {
+    pub const PROTOCOL: &str = "protocol";
+    pub const CORS: &str = "cors";
+    pub const TYPE: &str = "type";
+    pub const METHOD: &str = "method";
+    pub const URI: &str = "uri";
+    pub const CONNECTION: &str = "connection";
+    pub const TARGET: &str = "target";
+    pub const AUTO_DEPLOY: &str = "auto_deploy";
+}
+
+/// The route keys one route spec publishes: the catch-all, or an endpoint with and without a
+/// trailing proxy segment (so `/iris` and `/iris/anything` both reach the API).
+pub fn route_keys(route: &RouteSpec) -> Vec<String> {
+    match &route.path {
+        None => vec!["ANY /{proxy+}".to_string()],
+        Some(path) => vec![format!("ANY {path}"), format!("ANY {path}/{{proxy+}}")],
+    }
+}
+
+/// The integration URI for a route key: the load balancer with the same path, `{proxy+}`
+/// becoming the `{proxy}` variable, so Cortex sees the path the client called.
+pub fn integration_uri(desired: &DesiredGateway, route_key: &str) -> String {
+    let path = route_key.strip_prefix("ANY ").unwrap_or(route_key);
+    let path = path.replace("{proxy+}", "{proxy}");
+    format!("{}{path}", desired.backend.base_url())
+}
+
+pub(crate) fn cors_text(cors: Option<&Cors>) -> String {
+    match cors {
+        None => "off".to_string(),
+        Some(cors) => format!(
+            "origins={} methods={} headers={} max_age={}",
+            cors.allow_origins.join(","),
+            cors.allow_methods.join(","),
+            cors.allow_headers.join(","),
+            cors.max_age_seconds.map(|s| s.to_string()).unwrap_or_default()
+        ),
+    }
+}
+
+/// Everything the desired gateway consists of, parents first. No routes: nothing at all.
+pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
+    if desired.routes.is_empty() {
+        return Vec::new();
+    }
+    let mut resources = vec![
+        Resource::new(ResourceKind::Api, &desired.name)
+            .with(attr::PROTOCOL, "HTTP")
+            .with(attr::CORS, cors_text(desired.cors.as_ref())),
+    ];
+    let keys: Vec<String> = desired.routes.iter().flat_map(route_keys).collect();
+    for key in &keys {
+        resources.push(
+            Resource::new(ResourceKind::Integration, key)
+                .with(attr::TYPE, "HTTP_PROXY")
+                .with(attr::METHOD, "ANY")
+                .with(attr::URI, integration_uri(desired, key))
+                .with(attr::CONNECTION, "INTERNET"),
+        );
+    }
+    for key in &keys {
+        resources.push(Resource::new(ResourceKind::Route, key).with(attr::TARGET, key));
+    }
+    resources.push(Resource::new(ResourceKind::Stage, &desired.stage).with(attr::AUTO_DEPLOY, "true"));
+    resources
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gw_core::{Backend, BackendKind};
+
+    pub(crate) fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
+        DesiredGateway {
+            cluster: "prod".into(),
+            region: "us-west-2".into(),
+            name: "cortex-prod".into(),
+            stage: "$default".into(),
+            backend: Backend {
+                name: "api-lb".into(),
+                arn: Some("arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/net/api-lb/1".into()),
+                dns_name: "api-lb-1.elb.us-west-2.amazonaws.com".into(),
+                scheme: "internet-facing".into(),
+                kind: BackendKind::Network,
+                port: 80,
+                listener_arn: None,
+                subnets: vec![],
+                security_groups: vec![],
+            },
+            routes,
+            cors: None,
+        }
+    }
+
+    fn summary(resources: &[Resource]) -> Vec<(ResourceKind, String, Option<String>)> {
+        resources
+            .iter()
+            .map(|r| {
+                let detail = r
+                    .attribute(attr::URI)
+                    .or_else(|| r.attribute(attr::TARGET))
+                    .map(str::to_string);
+                (r.kind, r.name.clone(), detail)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn catch_all_matches_the_console_guide() {
+        let resources = desired_resources(&desired(vec![RouteSpec { api: None, path: None }]));
+        assert_eq!(
+            summary(&resources),
+            vec![
+                (ResourceKind::Api, "cortex-prod".into(), None),
+                (
+                    ResourceKind::Integration,
+                    "ANY /{proxy+}".into(),
+                    Some("http://api-lb-1.elb.us-west-2.amazonaws.com/{proxy}".into())
+                ),
+                (ResourceKind::Route, "ANY /{proxy+}".into(), Some("ANY /{proxy+}".into())),
+                (ResourceKind::Stage, "$default".into(), None),
+            ]
+        );
+        assert_eq!(resources[0].attribute(attr::PROTOCOL), Some("HTTP"));
+        assert_eq!(resources[1].attribute(attr::TYPE), Some("HTTP_PROXY"));
+        assert_eq!(resources[3].attribute(attr::AUTO_DEPLOY), Some("true"));
+    }
+
+    #[test]
+    fn per_api_routes_preserve_the_path() {
+        let resources = desired_resources(&desired(vec![
+            RouteSpec { api: Some("iris".into()), path: Some("/iris".into()) },
+            RouteSpec { api: Some("text".into()), path: Some("/v1/text-gen".into()) },
+        ]));
+        let uris: Vec<_> = resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Integration)
+            .map(|r| (r.name.as_str(), r.attribute(attr::URI).unwrap_or("")))
+            .collect();
+        let dns = "http://api-lb-1.elb.us-west-2.amazonaws.com";
+        assert_eq!(
+            uris,
+            vec![
+                ("ANY /iris", format!("{dns}/iris").as_str()),
+                ("ANY /iris/{proxy+}", format!("{dns}/iris/{{proxy}}").as_str()),
+                ("ANY /v1/text-gen", format!("{dns}/v1/text-gen").as_str()),
+                ("ANY /v1/text-gen/{proxy+}", format!("{dns}/v1/text-gen/{{proxy}}").as_str()),
+            ]
+        );
+        let routes: Vec<_> = resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Route)
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(
+            routes,
+            vec!["ANY /iris", "ANY /iris/{proxy+}", "ANY /v1/text-gen", "ANY /v1/text-gen/{proxy+}"]
+        );
+        assert!(!routes.contains(&"ANY /{proxy+}"));
+    }
+
+    #[test]
+    fn no_routes_means_no_gateway() {
+        assert!(desired_resources(&desired(vec![])).is_empty());
+    }
+
+    #[test]
+    fn cors_and_ports_shape_attributes() {
+        let mut want = desired(vec![RouteSpec { api: None, path: None }]);
+        want.cors = Some(Cors {
+            allow_origins: vec!["*".into()],
+            allow_methods: vec!["GET".into(), "POST".into()],
+            allow_headers: vec!["*".into()],
+            max_age_seconds: Some(300),
+        });
+        want.backend.port = 8080;
+        let resources = desired_resources(&want);
+        assert_eq!(
+            resources[0].attribute(attr::CORS),
+            Some("origins=* methods=GET,POST headers=* max_age=300")
+        );
+        assert_eq!(
+            resources[1].attribute(attr::URI),
+            Some("http://api-lb-1.elb.us-west-2.amazonaws.com:8080/{proxy}")
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! The loaded, validated configuration: the types the rest of cortex-net reads.
+//!
+//! Everything here is plain data. Values are already resolved (defaults filled,
+//! endpoints normalised, overrides applied) by the time a [`Config`] exists.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Defines a closed set of YAML spellings: the enum, its serde names, `Display`,
+/// `FromStr`, `as_str` and the list of allowed spellings.
+macro_rules! spelled_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $spelling:literal ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $spelling)] $variant, )+
+        }
+
+        impl $name {
+            /// Every accepted spelling, in declaration order.
+            pub const SPELLINGS: &'static [&'static str] = &[$($spelling),+];
+
+            /// The YAML spelling of this value.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $spelling, )+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $( $spelling => Ok($name::$variant), )+
+                    _ => Err(ParseEnumError { value: s.to_string(), allowed: Self::SPELLINGS }),
+                }
+            }
+        }
+    };
+}
+
+/// A string that is not one of an enum's spellings (returned by the `FromStr` impls).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{value}`: use {}", one_of(.allowed))]
+pub struct ParseEnumError {
+    /// What was given.
+    pub value: String,
+    /// The accepted spellings.
+    pub allowed: &'static [&'static str],
+}
+
+/// Renders `["a", "b", "c"]` as "`a`, `b` or `c`".
+pub(crate) fn one_of(allowed: &[&str]) -> String {
+    let quoted: Vec<String> = allowed.iter().map(|s| format!("`{s}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+spelled_enum! {
+    /// Cortex's `api_load_balancer_scheme`.
+    #[derive(Default)]
+    Scheme { #[default] InternetFacing => "internet-facing", Internal => "internal" }
+}
+
+spelled_enum! {
+    /// Cortex's cluster-wide `api_gateway`.
+    #[derive(Default)]
+    ClusterGateway { #[default] Public => "public", Disabled => "disabled" }
+}
+
+spelled_enum! {
+    /// Cortex's per-API `networking.api_gateway`.
+    #[derive(Default)]
+    ApiGateway { #[default] Public => "public", None => "none" }
+}
+
+spelled_enum! {
+    /// Which API Gateway product fronts the cluster.
+    #[derive(Default)]
+    GatewayType { #[default] Http => "http", Rest => "rest" }
+}
+
+spelled_enum! {
+    /// REST API endpoint type (ignored for HTTP APIs).
+    #[derive(Default)]
+    EndpointType { #[default] Regional => "regional", Edge => "edge" }
+}
+
+spelled_enum! {
+    /// API Gateway VPC link generation.
+    VpcLinkVersion { V1 => "v1", V2 => "v2" }
+}
+
+impl GatewayType {
+    /// The longest integration timeout API Gateway allows for this type, in seconds.
+    pub fn max_integration_timeout_seconds(self) -> u64 {
+        match self {
+            GatewayType::Http => 30,
+            GatewayType::Rest => 29,
+        }
+    }
+
+    /// The stage used when `gateway.stage` is not set.
+    pub fn default_stage(self) -> &'static str {
+        match self {
+            GatewayType::Http => "$default",
+            GatewayType::Rest => "dev",
+        }
+    }
+}
+
+/// The Cortex API kinds cortex-net knows.
+pub const API_KINDS: &[&str] = &[
+    "RealtimeAPI",
+    "AsyncAPI",
+    "BatchAPI",
+    "TaskAPI",
+    "TrafficSplitter",
+];
+
+/// The part of Cortex's `cluster.yaml` cortex-net reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClusterConfig {
+    pub cluster_name: String,
+    /// The file's `region`, or the command-line override when given.
+    pub region: Option<String>,
+    pub api_load_balancer_scheme: Scheme,
+    pub api_gateway: ClusterGateway,
+    pub ssl_certificate_arn: Option<String>,
+}
+
+/// One API of Cortex's API configuration file, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiConfig {
+    pub name: String,
+    pub kind: String,
+    /// Normalised endpoint: `networking.endpoint` without a trailing slash, or `/<name>`.
+    pub endpoint: String,
+    /// Effective exposure: `None` when the cluster's gateway is disabled.
+    pub api_gateway: ApiGateway,
+    /// `networking.timeout`, in seconds.
+    pub timeout_seconds: Option<u64>,
+}
+
+/// CORS settings for the gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub max_age_seconds: Option<i32>,
+}
+
+impl Cors {
+    /// What `gateway.cors: true` means: every origin, method and header.
+    pub fn allow_all() -> Self {
+        let all = || vec!["*".to_string()];
+        Cors {
+            allow_origins: all(),
+            allow_methods: all(),
+            allow_headers: all(),
+            max_age_seconds: None,
+        }
+    }
+}
+
+/// `gateway.*` of cortex-net.yaml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GatewaySettings {
+    pub r#type: GatewayType,
+    pub stage: Option<String>,
+    pub endpoint_type: EndpointType,
+    pub cors: Option<Cors>,
+    pub vpc_link: Option<VpcLinkVersion>,
+    pub vpc_link_timeout_seconds: u64,
+    pub domain: Option<String>,
+}
+
+/// The default for `gateway.vpc_link_timeout_seconds`.
+pub const DEFAULT_VPC_LINK_TIMEOUT_SECONDS: u64 = 600;
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        GatewaySettings {
+            r#type: GatewayType::default(),
+            stage: None,
+            endpoint_type: EndpointType::default(),
+            cors: None,
+            vpc_link: None,
+            vpc_link_timeout_seconds: DEFAULT_VPC_LINK_TIMEOUT_SECONDS,
+            domain: None,
+        }
+    }
+}
+
+/// cortex-net's own settings (cortex-net.yaml, environment, command line).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    pub gateway: GatewaySettings,
+    /// Load balancer name or ARN; when set, discovery is skipped.
+    pub load_balancer: Option<String>,
+}
+
+/// The files a [`Config`] was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceFiles {
+    pub cluster: PathBuf,
+    pub apis: Option<PathBuf>,
+    /// The settings file used, if any (explicit, or found beside the cluster file).
+    pub settings: Option<PathBuf>,
+}
+
+/// Everything cortex-net needs to know, validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Config {
+    pub cluster: ClusterConfig,
+    /// `None` when no API configuration file was given.
+    pub apis: Option<Vec<ApiConfig>>,
+    pub settings: Settings,
+    pub files: SourceFiles,
+}
+
+impl Config {
+    /// `gateway.stage`, else `$default` for HTTP APIs and `dev` for REST APIs.
+    pub fn stage(&self) -> String {
+        match &self.settings.gateway.stage {
+            Some(stage) => stage.clone(),
+            None => self.settings.gateway.r#type.default_stage().to_string(),
+        }
+    }
+
+    /// False when the cluster disables API Gateway, or when APIs are given and none is public.
+    pub fn gateway_enabled(&self) -> bool {
+        if self.cluster.api_gateway == ClusterGateway::Disabled {
+            return false;
+        }
+        match &self.apis {
+            None => true,
+            Some(apis) => apis.iter().any(|api| api.api_gateway == ApiGateway::Public),
+        }
+    }
+}
+
+/// Command-line values that win over files and environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub region: Option<String>,
+    pub gateway_type: Option<GatewayType>,
+    pub stage: Option<String>,
+    pub load_balancer: Option<String>,
+}
+
+/// What to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Cortex's cluster.yaml.
+    pub cluster_file: PathBuf,
+    /// Cortex's API configuration file (cortex.yaml), if any.
+    pub apis_file: Option<PathBuf>,
+    /// cortex-net.yaml; when `None`, `cortex-net.yaml` beside the cluster file is used if present.
+    pub settings_file: Option<PathBuf>,
+    pub overrides: Overrides,
+}
+
+impl LoadOptions {
+    /// Options for a cluster file alone: no API file, settings looked up beside it, no overrides.
+    pub fn new(cluster_file: impl Into<PathBuf>) -> Self {
+        LoadOptions {
+            cluster_file: cluster_file.into(),
+            apis_file: None,
+            settings_file: None,
+            overrides: Overrides::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_round_trip_through_display_fromstr_and_serde() {
+        assert_eq!(Scheme::InternetFacing.to_string(), "internet-facing");
+        assert_eq!("internal".parse::<Scheme>(), Ok(Scheme::Internal));
+        assert_eq!("rest".parse::<GatewayType>(), Ok(GatewayType::Rest));
+        assert_eq!(VpcLinkVersion::V2.to_string(), "v2");
+        assert_eq!(ApiGateway::None.to_string(), "none");
+        assert_eq!(
+            serde_json::to_string(&ClusterGateway::Disabled).ok().as_deref(),
+            Some("\"disabled\"")
+        );
+        let parsed: EndpointType = serde_json::from_str("\"edge\"").unwrap_or(EndpointType::Regional);
+        assert_eq!(parsed, EndpointType::Edge);
+    }
+
+    #[test]
+    fn fromstr_error_names_allowed_values() {
+        let err = "REST".parse::<GatewayType>().unwrap_err();
+        assert_eq!(err.to_string(), "unknown value `REST`: use `http` or `rest`");
+        assert_eq!(one_of(API_KINDS), "`RealtimeAPI`, `AsyncAPI`, `BatchAPI`, `TaskAPI` or `TrafficSplitter`");
+    }
+
+    #[test]
+    fn defaults() {
+        assert_eq!(Scheme::default(), Scheme::InternetFacing);
+        assert_eq!(ClusterGateway::default(), ClusterGateway::Public);
+        assert_eq!(GatewayType::default(), GatewayType::Http);
+        assert_eq!(EndpointType::default(), EndpointType::Regional);
+        let gw = GatewaySettings::default();
+        assert_eq!(gw.vpc_link_timeout_seconds, 600);
+        assert_eq!(gw.cors, None);
+        assert_eq!(Cors::allow_all().allow_methods, vec!["*".to_string()]);
+    }
+}

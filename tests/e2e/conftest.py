@@ -1,0 +1,418 @@
+"""Fixtures for the cortex-net end-to-end suite.
+
+Environment (set by `cargo xtask e2e`; defaults for running by hand):
+  AWS_ENDPOINT_URL   moto endpoint            (default http://127.0.0.1:5000)
+  CORTEX_NET_REPO    repository root          (default: two levels above this file)
+  CORTEX_NET_BIN     the CLI binary           (default: <repo>/target/debug/cortex-net)
+
+Isolation: moto keeps separate state per region, so every test that touches AWS
+takes its own region from `region` (never shared within a run). Cluster names get
+a random suffix, so a re-run against an un-reset moto cannot see a previous
+run's load balancers or APIs as its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import boto3
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = Path(os.environ.get("CORTEX_NET_REPO") or HERE.parents[1]).resolve()
+BIN = Path(os.environ.get("CORTEX_NET_BIN") or REPO / "target" / "debug" / "cortex-net")
+ENDPOINT = os.environ.get("AWS_ENDPOINT_URL") or "http://127.0.0.1:5000"
+SEED_SCRIPT = REPO / "localstack" / "seed.py"
+CLI_TIMEOUT = 120
+
+# Credentials and isolation from the developer's own AWS setup, when not provided.
+_ENV_DEFAULTS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": str(HERE / ".no-aws-config"),
+    "AWS_SHARED_CREDENTIALS_FILE": str(HERE / ".no-aws-credentials"),
+}
+for _k, _v in _ENV_DEFAULTS.items():
+    os.environ.setdefault(_k, _v)
+os.environ["AWS_ENDPOINT_URL"] = ENDPOINT
+for _k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
+    os.environ.pop(_k, None)
+
+# Real region names that moto serves (ec2, elbv2, elb, apigatewayv2, acm, sts).
+REGIONS = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1",
+    "eu-south-1", "eu-south-2", "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-southeast-7", "ap-east-1", "sa-east-1", "me-south-1", "me-central-1",
+    "il-central-1", "af-south-1", "mx-central-1", "ap-southeast-6", "ap-east-2",
+]
+
+# The configuration files the CLI reads.
+CLUSTER_FILE = "cluster.yaml"
+APIS_FILE = "cortex.yaml"
+SETTINGS_FILE = "cortex-net.yaml"
+
+
+# ---------------------------------------------------------------------------
+# Regions and AWS clients
+# ---------------------------------------------------------------------------
+
+class _RegionAllocator:
+    def __init__(self) -> None:
+        # Under pytest-xdist each worker takes a disjoint slice.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+        self._free = [r for i, r in enumerate(REGIONS) if i % count == index]
+        self.used: dict[str, str] = {}
+
+    def take(self, owner: str) -> str:
+        if not self._free:
+            pytest.fail(
+                f"region allocator exhausted: {len(self.used)} tests already hold a region "
+                f"({sorted(self.used.values())}); add real region names to REGIONS in conftest.py"
+            )
+        region = self._free.pop(0)
+        self.used[region] = owner
+        return region
+
+
+@pytest.fixture(scope="session")
+def _regions() -> _RegionAllocator:
+    return _RegionAllocator()
+
+
+@pytest.fixture
+def region(_regions: _RegionAllocator, request: pytest.FixtureRequest) -> str:
+    """A region no other test of this run uses."""
+    return _regions.take(request.node.nodeid)
+
+
+@pytest.fixture(scope="session")
+def moto_up() -> str:
+    """Fail (not skip) early with a clear message when moto is not reachable."""
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(f"{ENDPOINT}/moto-api/", timeout=5).read(1)
+    except Exception as e:  # noqa: BLE001
+        pytest.fail(f"moto is not reachable at AWS_ENDPOINT_URL={ENDPOINT}: {e}")
+    return ENDPOINT
+
+
+class Aws:
+    """boto3 clients bound to one region of the emulator."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        kw = dict(endpoint_url=ENDPOINT, region_name=region)
+        self.apigw = boto3.client("apigatewayv2", **kw)
+        self.elbv2 = boto3.client("elbv2", **kw)
+        self.elb = boto3.client("elb", **kw)
+        self.ec2 = boto3.client("ec2", **kw)
+
+    # -- HTTP APIs -----------------------------------------------------------
+    def apis(self) -> list[dict]:
+        items, token = [], None
+        while True:
+            page = self.apigw.get_apis(**({"NextToken": token} if token else {}))
+            items += page.get("Items", [])
+            token = page.get("NextToken")
+            if not token:
+                return items
+
+    def api_ids(self) -> set[str]:
+        return {a["ApiId"] for a in self.apis()}
+
+    def api(self, api_id: str) -> dict:
+        return self.apigw.get_api(ApiId=api_id)
+
+    def api_tags(self, api_id: str) -> dict:
+        arn = f"arn:aws:apigateway:{self.region}::/apis/{api_id}"
+        return self.apigw.get_tags(ResourceArn=arn).get("Tags", {})
+
+    def integrations(self, api_id: str) -> list[dict]:
+        return self.apigw.get_integrations(ApiId=api_id).get("Items", [])
+
+    def routes(self, api_id: str) -> list[dict]:
+        return self.apigw.get_routes(ApiId=api_id).get("Items", [])
+
+    def stages(self, api_id: str) -> list[dict]:
+        return self.apigw.get_stages(ApiId=api_id).get("Items", [])
+
+    def routes_by_key(self, api_id: str) -> dict[str, dict]:
+        routes = self.routes(api_id)
+        keys = [r["RouteKey"] for r in routes]
+        assert len(keys) == len(set(keys)), f"duplicate route keys on API {api_id}: {keys}"
+        return {r["RouteKey"]: r for r in routes}
+
+    def integration_of(self, api_id: str, route: dict) -> dict:
+        """The integration a route targets (asserting the target is well formed)."""
+        target = route.get("Target", "")
+        assert target.startswith("integrations/"), f"route {route['RouteKey']} target {target!r}"
+        integ_id = target.split("/", 1)[1]
+        by_id = {i["IntegrationId"]: i for i in self.integrations(api_id)}
+        assert integ_id in by_id, f"route {route['RouteKey']} targets missing integration {integ_id}"
+        return by_id[integ_id]
+
+    def owned_apis(self, cluster: str) -> list[dict]:
+        """APIs carrying cortex-net's ownership tags for `cluster`."""
+        return [
+            a for a in self.apis()
+            if (a.get("Tags") or {}).get("managed-by") == "cortex-net"
+            and (a.get("Tags") or {}).get("cortex.dev/cluster-name") == cluster
+        ]
+
+    # -- Load balancers ------------------------------------------------------
+    def lb_names(self) -> set[str]:
+        return {lb["LoadBalancerName"] for lb in self.elbv2.describe_load_balancers()["LoadBalancers"]}
+
+    def classic_lb_names(self) -> set[str]:
+        return {lb["LoadBalancerName"] for lb in self.elb.describe_load_balancers()["LoadBalancerDescriptions"]}
+
+    def add_cluster_nlb(self, seeded: dict, name: str | None = None) -> dict:
+        """A second NLB tagged for the seeded cluster (to make discovery ambiguous)."""
+        name = name or f"x{uuid.uuid4().hex[:12]}"
+        lb = self.elbv2.create_load_balancer(
+            Name=name,
+            Subnets=seeded["subnet_ids"],
+            SecurityGroups=[seeded["security_group_id"]],
+            Scheme="internet-facing",
+            Type="network",
+            Tags=[
+                {"Key": "cortex.dev/cluster-name", "Value": seeded["cluster"]},
+                {"Key": "cortex.dev/load-balancer", "Value": "api"},
+            ],
+        )["LoadBalancers"][0]
+        return {"name": lb["LoadBalancerName"], "arn": lb["LoadBalancerArn"], "dns_name": lb["DNSName"]}
+
+
+@pytest.fixture
+def aws(region: str, moto_up: str) -> Aws:
+    return Aws(region)
+
+
+# ---------------------------------------------------------------------------
+# Seeding
+# ---------------------------------------------------------------------------
+
+def unique_cluster(prefix: str = "e2e") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+
+def run_seed(region: str, cluster: str, *, scheme: str = "internet-facing", decoys: bool = True,
+             legacy_tags: bool = False, classic: bool = False) -> dict:
+    """Seed one cluster; uses localstack/seed.py when present, else the fallback."""
+    if SEED_SCRIPT.exists():
+        cmd = [sys.executable, str(SEED_SCRIPT), "--endpoint-url", ENDPOINT, "--region", region,
+               "--cluster", cluster, "--scheme", scheme]
+        if not decoys:
+            cmd.append("--no-decoys")
+        if legacy_tags:
+            cmd.append("--legacy-tags")
+        if classic:
+            cmd.append("--classic")
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, f"seed failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}"
+        try:
+            data = json.loads(p.stdout)
+        except json.JSONDecodeError as e:
+            raise AssertionError(f"seed printed no JSON ({e}):\n{p.stdout}\n{p.stderr}") from e
+    else:
+        sys.path.insert(0, str(HERE))
+        from _seed_fallback import seed as fallback_seed
+
+        data = fallback_seed(ENDPOINT, region, cluster, scheme=scheme, decoys=decoys,
+                             legacy_tags=legacy_tags, classic=classic)
+    for key in ("region", "cluster", "vpc_id", "subnet_ids", "security_group_id", "load_balancer", "decoys"):
+        assert key in data, f"seed output lacks {key!r}: {data}"
+    assert data["region"] == region and data["cluster"] == cluster, data
+    return data
+
+
+@pytest.fixture
+def seed(region: str, moto_up: str):
+    """Factory: seed(cluster=None, **options) -> seed JSON, in this test's region."""
+
+    def _seed(cluster: str | None = None, **options: Any) -> dict:
+        return run_seed(region, cluster or unique_cluster(), **options)
+
+    return _seed
+
+
+@pytest.fixture
+def seeded(seed) -> dict:
+    """A seeded internet-facing cluster with decoys."""
+    return seed()
+
+
+# ---------------------------------------------------------------------------
+# Config files
+# ---------------------------------------------------------------------------
+
+def write_yaml(path: Path, data: Any) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def cluster_config(cluster: str, region: str, **extra: Any) -> dict:
+    cfg = {
+        "cluster_name": cluster,
+        "region": region,
+        "api_load_balancer_scheme": "internet-facing",
+        "api_gateway": "public",
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def api_spec(name: str, endpoint: str | None = None, gateway: str = "public", timeout: int | None = None,
+             kind: str = "RealtimeAPI") -> dict:
+    networking: dict[str, Any] = {"endpoint": endpoint if endpoint is not None else f"/{name}",
+                                  "api_gateway": gateway}
+    if timeout is not None:
+        networking["timeout"] = timeout
+    return {"name": name, "kind": kind, "predictor": {"type": "python", "path": "predictor.py"},
+            "networking": networking}
+
+
+class Workspace:
+    """A directory holding cluster.yaml (and optionally cortex.yaml / cortex-net.yaml)."""
+
+    def __init__(self, root: Path, cluster: str, region: str) -> None:
+        self.root = root
+        self.cluster = cluster
+        self.region = region
+
+    @property
+    def cluster_file(self) -> Path:
+        return self.root / CLUSTER_FILE
+
+    @property
+    def apis_file(self) -> Path:
+        return self.root / APIS_FILE
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+    def write_cluster(self, **extra: Any) -> Path:
+        return write_yaml(self.cluster_file, cluster_config(self.cluster, self.region, **extra))
+
+    def write_apis(self, apis: list[dict]) -> Path:
+        return write_yaml(self.apis_file, apis)
+
+    def write_settings(self, settings: dict) -> Path:
+        return write_yaml(self.settings_file, settings)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path):
+    """Factory: workspace(cluster, region, **cluster_yaml_overrides) -> Workspace with cluster.yaml."""
+
+    def _ws(cluster: str, region: str, subdir: str = "ws", **extra: Any) -> Workspace:
+        root = tmp_path / subdir
+        root.mkdir(parents=True, exist_ok=True)
+        ws = Workspace(root, cluster, region)
+        ws.write_cluster(**extra)
+        return ws
+
+    return _ws
+
+
+@pytest.fixture
+def ws(seeded: dict, workspace) -> Workspace:
+    """Workspace for the seeded cluster (cluster.yaml only)."""
+    return workspace(seeded["cluster"], seeded["region"])
+
+
+# ---------------------------------------------------------------------------
+# Running the CLI
+# ---------------------------------------------------------------------------
+
+class CliResult(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+    json: Any
+    args: tuple
+
+    def describe(self) -> str:
+        return (f"$ cortex-net {' '.join(self.args)}\nexit {self.code}\n"
+                f"--- stdout ---\n{self.stdout}\n--- stderr ---\n{self.stderr}")
+
+    def ok(self) -> "CliResult":
+        """Assert exit 0 and (for -o json) parseable JSON; returns self."""
+        assert self.code == 0, f"expected exit 0\n{self.describe()}"
+        if _wants_json(self.args):
+            assert self.json is not None, f"expected JSON on stdout\n{self.describe()}"
+        return self
+
+    def fails(self, code: int) -> "CliResult":
+        assert self.code == code, f"expected exit {code}\n{self.describe()}"
+        return self
+
+
+def _wants_json(args: tuple) -> bool:
+    return any(a == "json" and i > 0 and args[i - 1] in ("-o", "--output") for i, a in enumerate(args)) or \
+        "--output=json" in args or "-ojson" in args
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None) -> CliResult:
+    if not BIN.exists():
+        pytest.fail(f"cortex-net binary not found at {BIN} (set CORTEX_NET_BIN or build it: "
+                    f"cargo build -p cortex-net)")
+    full_env = dict(os.environ)
+    if env:
+        for k, v in env.items():
+            if v is None:
+                full_env.pop(k, None)
+            else:
+                full_env[k] = v
+    p = subprocess.run([str(BIN), *map(str, args)], cwd=str(cwd) if cwd else None, env=full_env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=CLI_TIMEOUT)
+    parsed = None
+    if _wants_json(tuple(map(str, args))) and p.stdout.strip():
+        try:
+            parsed = json.loads(p.stdout)
+        except json.JSONDecodeError:
+            parsed = None
+    return CliResult(p.returncode, p.stdout, p.stderr, parsed, tuple(map(str, args)))
+
+
+@pytest.fixture
+def cli():
+    """cli(*args, cwd=None, env=None) -> CliResult(code, stdout, stderr, json, args)."""
+    return run_cli
+
+
+# ---------------------------------------------------------------------------
+# Shared assertions
+# ---------------------------------------------------------------------------
+
+def change_set(result_json: dict) -> set[tuple[str, str]]:
+    """{(action, kind)} of a plan/up/down JSON answer."""
+    return {(c["action"], c["kind"]) for c in result_json["changes"]}
+
+
+def assert_changes_shape(result_json: Any, what: str) -> list[dict]:
+    assert isinstance(result_json, dict) and isinstance(result_json.get("changes"), list), \
+        f"{what}: expected {{'changes': [...]}}, got {result_json!r}"
+    for c in result_json["changes"]:
+        assert c.get("action") in ("create", "update", "delete"), f"{what}: bad action in {c}"
+        assert c.get("kind") in ("api", "integration", "route", "stage"), f"{what}: bad kind in {c}"
+        assert isinstance(c.get("name"), str) and c["name"], f"{what}: change without name: {c}"
+    return result_json["changes"]
+
+
+def invoke_url(api_id: str, region: str) -> str:
+    return f"https://{api_id}.execute-api.{region}.amazonaws.com"

@@ -1,0 +1,103 @@
+//! `cargo xtask demo`: the whole life cycle of a gateway against the local emulators.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+
+use crate::emulator::{self, Kind};
+use crate::{seed, util};
+
+const CLUSTER: &str = "demo";
+const REGION: &str = "us-east-1";
+
+pub fn run(root: &Path) -> Result<()> {
+    util::heading("emulators up");
+    let emu = emulator::up(root, &Kind::ALL, None)?;
+    let ports = emu.ports;
+
+    // moto can be reset; LocalStack cannot, so this run gets an account of its own there
+    // (LocalStack maps a 12-digit access key to that account; moto ignores the key).
+    let account = fresh_account_id();
+    let extra_env = [("AWS_ACCESS_KEY_ID", account.clone())];
+
+    util::heading(&format!("reset moto, seed cluster `{CLUSTER}` in {REGION}"));
+    emulator::reset_moto(&ports)?;
+    let seeded = seed::seed(
+        root,
+        &ports,
+        &[
+            "--cluster".into(),
+            CLUSTER.into(),
+            "--region".into(),
+            REGION.into(),
+        ],
+        &extra_env,
+    )?;
+    println!("{}", serde_json::to_string_pretty(&seeded)?);
+    println!("(LocalStack account for this run: {account})");
+
+    util::heading("cargo build -p cortex-net");
+    let bin = util::build_cli(root)?;
+
+    let demo_dir = util::emulators_dir(root).join("demo");
+    fs::create_dir_all(&demo_dir).with_context(|| format!("creating {}", demo_dir.display()))?;
+    let config = demo_dir.join("cluster.yaml");
+    fs::write(
+        &config,
+        format!("# Written by `cargo xtask demo`.\ncluster_name: {CLUSTER}\nregion: {REGION}\n"),
+    )
+    .with_context(|| format!("writing {}", config.display()))?;
+    let config_arg = util::rel(root, &config);
+
+    let steps: [(&[&str], &str); 5] = [
+        (&["plan"], "what would change"),
+        (&["up", "--yes"], "create the gateway"),
+        (&["endpoints"], "where to reach it"),
+        (&["up", "--yes"], "again: nothing to do"),
+        (&["down", "--yes"], "remove it"),
+    ];
+    for (args, what) in steps {
+        let mut cmd = Command::new(&bin);
+        cmd.arg("-c").arg(&config_arg).args(args).current_dir(root);
+        emulator::apply_env(&mut cmd, &ports);
+        for (k, v) in &extra_env {
+            cmd.env(k, v);
+        }
+        util::heading(&format!(
+            "cortex-net -c {config_arg} {} ({what})",
+            args.join(" ")
+        ));
+        let status = util::status(&mut cmd)?;
+        if !status.success() {
+            bail!(
+                "demo step `cortex-net {}` failed ({status}); emulators left running \
+                 (stop them with `cargo xtask emulator down`)",
+                args.join(" ")
+            );
+        }
+    }
+
+    println!(
+        "\nDemo done. The emulators are still running (env: . {}); stop them with \
+         `cargo xtask emulator down`.",
+        util::rel(root, &emulator::env_file(root))
+    );
+    Ok(())
+}
+
+/// A 12-digit account id (first digit non-zero) that differs between runs.
+fn fresh_account_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    format!("{}", 100_000_000_000 + h.finish() % 900_000_000_000)
+}

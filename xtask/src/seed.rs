@@ -1,0 +1,105 @@
+//! `cargo xtask seed`: a simulated Cortex cluster in moto, through `localstack/seed.py`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+use crate::emulator::{self, Kind, Ports};
+use crate::util;
+
+/// The options `localstack/seed.py` understands (checked here so mistakes fail before anything
+/// starts): (flag, takes a value).
+const OPTIONS: &[(&str, bool)] = &[
+    ("--cluster", true),
+    ("--region", true),
+    ("--scheme", true),
+    ("--endpoint-url", true),
+    ("--no-decoys", false),
+    ("--legacy-tags", false),
+    ("--classic", false),
+];
+
+/// Starts moto if needed, seeds, prints the JSON.
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    check_args(args)?;
+    let emu = emulator::ensure_up(root, &[Kind::Moto])?;
+    let json = seed(root, &emu.ports, args, &[])?;
+    if !json.is_null() {
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    }
+    Ok(())
+}
+
+fn check_args(args: &[String]) -> Result<()> {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "-h" || arg == "--help" {
+            continue;
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, _)) => (f, true),
+            None => (arg.as_str(), false),
+        };
+        match OPTIONS.iter().find(|(name, _)| *name == flag) {
+            Some((_, true)) if !inline => {
+                it.next()
+                    .with_context(|| format!("`{flag}` needs a value"))?;
+            }
+            Some(_) => {}
+            None => bail!(
+                "unknown seed option `{arg}`; known: {}",
+                OPTIONS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Runs `localstack/seed.py ARGS` with the moto venv's python against the running moto and
+/// returns its JSON. `extra_env` overrides the emulator environment (e.g. another account key).
+pub fn seed(
+    root: &Path,
+    ports: &Ports,
+    args: &[String],
+    extra_env: &[(&str, String)],
+) -> Result<serde_json::Value> {
+    let script = root.join("localstack").join("seed.py");
+    let mut cmd = Command::new(emulator::venv_python(root, Kind::Moto));
+    cmd.arg(&script)
+        .arg("--endpoint-url")
+        .arg(ports.moto_url())
+        .args(args)
+        .current_dir(root)
+        .env(
+            "PYTHONPYCACHEPREFIX",
+            util::emulators_dir(root).join("pycache"),
+        )
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit());
+    emulator::apply_env(&mut cmd, ports);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .with_context(|| format!("could not start `{}`", util::describe(&cmd)))?;
+    if !out.status.success() {
+        bail!("`{}` failed ({})", util::describe(&cmd), out.status);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{text}");
+        return Ok(serde_json::Value::Null);
+    }
+    let json: serde_json::Value = serde_json::from_str(text.trim())
+        .with_context(|| format!("seed.py printed no JSON object: {}", text.trim()))?;
+    if json.get("load_balancer").is_none() {
+        bail!("seed.py output lacks `load_balancer`: {json}");
+    }
+    Ok(json)
+}
