@@ -211,28 +211,23 @@ def unique_cluster(prefix: str = "e2e") -> str:
 
 def run_seed(region: str, cluster: str, *, scheme: str = "internet-facing", decoys: bool = True,
              legacy_tags: bool = False, classic: bool = False) -> dict:
-    """Seed one cluster; uses localstack/seed.py when present, else the fallback."""
-    if SEED_SCRIPT.exists():
-        cmd = [sys.executable, str(SEED_SCRIPT), "--endpoint-url", ENDPOINT, "--region", region,
-               "--cluster", cluster, "--scheme", scheme]
-        if not decoys:
-            cmd.append("--no-decoys")
-        if legacy_tags:
-            cmd.append("--legacy-tags")
-        if classic:
-            cmd.append("--classic")
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, f"seed failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}"
-        try:
-            data = json.loads(p.stdout)
-        except json.JSONDecodeError as e:
-            raise AssertionError(f"seed printed no JSON ({e}):\n{p.stdout}\n{p.stderr}") from e
-    else:
-        sys.path.insert(0, str(HERE))
-        from _seed_fallback import seed as fallback_seed
-
-        data = fallback_seed(ENDPOINT, region, cluster, scheme=scheme, decoys=decoys,
-                             legacy_tags=legacy_tags, classic=classic)
+    """Seed one cluster with localstack/seed.py (the harness's seeder) and return its JSON."""
+    if not SEED_SCRIPT.exists():
+        pytest.fail(f"seed script not found at {SEED_SCRIPT} (set CORTEX_NET_REPO to the repository root)")
+    cmd = [sys.executable, str(SEED_SCRIPT), "--endpoint-url", ENDPOINT, "--region", region,
+           "--cluster", cluster, "--scheme", scheme]
+    if not decoys:
+        cmd.append("--no-decoys")
+    if legacy_tags:
+        cmd.append("--legacy-tags")
+    if classic:
+        cmd.append("--classic")
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, f"seed failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}"
+    try:
+        data = json.loads(p.stdout)
+    except json.JSONDecodeError as e:
+        raise AssertionError(f"seed printed no JSON ({e}):\n{p.stdout}\n{p.stderr}") from e
     for key in ("region", "cluster", "vpc_id", "subnet_ids", "security_group_id", "load_balancer", "decoys"):
         assert key in data, f"seed output lacks {key!r}: {data}"
     assert data["region"] == region and data["cluster"] == cluster, data

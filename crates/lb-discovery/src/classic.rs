@@ -12,7 +12,7 @@ use crate::error::{DiscoveryError, aws_error, incomplete};
 use crate::model::{LbKind, Listener, LoadBalancer};
 
 /// Classic DescribeTags accepts at most 20 load balancer names per call.
-pub(crate) const TAGS_PER_CALL: usize = 50;
+pub(crate) const TAGS_PER_CALL: usize = 20;
 
 /// Normalise a classic description, listeners included; `Err` names the missing field.
 fn convert(desc: &LoadBalancerDescription) -> Result<LoadBalancer, &'static str> {
@@ -172,10 +172,18 @@ mod tests {
         assert_eq!(lb.subnets, vec!["subnet-1"]);
         assert_eq!(
             lb.listeners,
-            vec![Listener { arn: None, port: 443, protocol: "TCP".into() }]
+            vec![Listener {
+                arn: None,
+                port: 443,
+                protocol: "TCP".into()
+            }]
         );
         assert_eq!(
-            convert(&LoadBalancerDescription::builder().load_balancer_name("x").build()),
+            convert(
+                &LoadBalancerDescription::builder()
+                    .load_balancer_name("x")
+                    .build()
+            ),
             Err("DNS name")
         );
     }

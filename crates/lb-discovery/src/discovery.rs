@@ -1,10 +1,10 @@
 //! [`Discovery`]: choose a cluster's API load balancer by its tags, or check one named by hand.
 
+use crate::classic;
 use crate::elbv2::{self, By};
 use crate::error::DiscoveryError;
 use crate::model::{Candidate, LbKind, LoadBalancer};
 use crate::tags::{self, Match, Ownership};
-use crate::classic;
 
 /// Finds a Cortex cluster's API load balancer with read-only Elastic Load Balancing calls.
 #[derive(Debug, Clone)]
@@ -183,7 +183,10 @@ mod arn_tests {
             classic_name_from_arn("arn:aws:elasticloadbalancing:us-east-1:123:targetgroup/t/1"),
             None
         );
-        assert_eq!(classic_name_from_arn("arn:aws:ec2:us-east-1:123:loadbalancer/x"), None);
+        assert_eq!(
+            classic_name_from_arn("arn:aws:ec2:us-east-1:123:loadbalancer/x"),
+            None
+        );
         assert_eq!(classic_name_from_arn("loadbalancer/x"), None);
     }
 }

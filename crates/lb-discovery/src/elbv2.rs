@@ -224,7 +224,11 @@ mod tests {
             .availability_zones(AvailabilityZone::builder().zone_name("us-east-1b").build())
             .availability_zones(AvailabilityZone::builder().subnet_id("subnet-3").build())
             .security_groups("sg-1")
-            .state(LoadBalancerState::builder().code(LoadBalancerStateEnum::Active).build())
+            .state(
+                LoadBalancerState::builder()
+                    .code(LoadBalancerStateEnum::Active)
+                    .build(),
+            )
             .build();
         let got = convert(&lb).unwrap();
         assert_eq!(got.name, "x");
@@ -239,7 +243,10 @@ mod tests {
 
     #[test]
     fn convert_refuses_descriptions_missing_essentials() {
-        assert_eq!(convert(&full().set_load_balancer_arn(None).build()), Err("ARN"));
+        assert_eq!(
+            convert(&full().set_load_balancer_arn(None).build()),
+            Err("ARN")
+        );
         assert_eq!(convert(&full().set_dns_name(None).build()), Err("DNS name"));
         assert_eq!(convert(&full().set_type(None).build()), Err("type"));
         assert_eq!(

@@ -112,12 +112,13 @@ fn hint_for_code(code: &str) -> Option<String> {
             "The credentials are expired or not valid: refresh them (for example `aws sso \
              login`), then {CHECK}."
         )),
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => {
-            Some(format!(
-                "AWS is throttling this account's Elastic Load Balancing calls: wait a minute \
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException" => Some(format!(
+            "AWS is throttling this account's Elastic Load Balancing calls: wait a minute \
                  and retry (AWS_MAX_ATTEMPTS raises the number of attempts); if it persists, {CHECK}."
-            ))
-        }
+        )),
         _ => None,
     }
 }
@@ -136,10 +137,11 @@ where
     };
     let hint = match err {
         SdkError::ServiceError(_) => err.code().and_then(hint_for_code),
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Some(format!(
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Some(
             "Elastic Load Balancing could not be reached: check the network, the region and \
              --endpoint-url (and the credentials if a proxy or VPC endpoint requires them)."
-        )),
+                .to_owned(),
+        ),
         SdkError::ConstructionFailure(_) => Some(format!(
             "The request could not be built, usually because no region or no credentials are \
              configured: {CHECK}."
@@ -147,6 +149,8 @@ where
         _ => None,
     };
     if let Some(hint) = hint {
+        let kept = message.trim_end_matches(['.', ' ']).len();
+        message.truncate(kept);
         message.push_str(". ");
         message.push_str(&hint);
     }
@@ -195,14 +199,21 @@ mod tests {
     fn expired_and_throttled_get_their_hints() {
         let text = aws_error("DescribeTags", &service_error("ExpiredToken", "expired")).to_string();
         assert!(text.contains("expired or not valid"), "{text}");
-        let text = aws_error("DescribeTags", &service_error("Throttling", "Rate exceeded")).to_string();
+        let text = aws_error(
+            "DescribeTags",
+            &service_error("Throttling", "Rate exceeded"),
+        )
+        .to_string();
         assert!(text.contains("throttling"), "{text}");
     }
 
     #[test]
     fn other_service_errors_get_no_hint() {
         let text = aws_error("DescribeTags", &service_error("ValidationError", "bad")).to_string();
-        assert_eq!(text, "The AWS call DescribeTags failed: ValidationError: bad");
+        assert_eq!(
+            text,
+            "The AWS call DescribeTags failed: ValidationError: bad"
+        );
     }
 
     #[test]
@@ -216,12 +227,32 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_get_the_connection_hint() {
+        let err: SdkError<DescribeLoadBalancersError, ()> =
+            SdkError::timeout_error("operation timed out.");
+        let text = aws_error("DescribeLoadBalancers", &err).to_string();
+        assert!(
+            text.contains("timed out. Elastic Load Balancing could not be reached"),
+            "{text}"
+        );
+        assert!(text.contains("--endpoint-url"), "{text}");
+    }
+
+    #[test]
     fn ambiguous_lists_every_candidate_and_the_way_out() {
         let e = DiscoveryError::Ambiguous {
             cluster: "a".into(),
             candidates: vec![
-                Candidate { name: "n1".into(), arn: Some("arn:1".into()), kind: LbKind::Network },
-                Candidate { name: "c1".into(), arn: None, kind: LbKind::Classic },
+                Candidate {
+                    name: "n1".into(),
+                    arn: Some("arn:1".into()),
+                    kind: LbKind::Network,
+                },
+                Candidate {
+                    name: "c1".into(),
+                    arn: None,
+                    kind: LbKind::Classic,
+                },
             ],
         };
         let text = e.to_string();
@@ -234,7 +265,11 @@ mod tests {
 
     #[test]
     fn not_found_says_what_was_examined_and_looked_for() {
-        let text = DiscoveryError::NotFound { cluster: "a".into(), examined: 7 }.to_string();
+        let text = DiscoveryError::NotFound {
+            cluster: "a".into(),
+            examined: 7,
+        }
+        .to_string();
         assert!(text.contains("none of the 7 load balancers"), "{text}");
         assert!(text.contains("`cortex.dev/cluster-name=a`"), "{text}");
         assert!(text.contains("`kubernetes.io/cluster/a`"), "{text}");

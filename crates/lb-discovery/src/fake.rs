@@ -27,7 +27,10 @@ pub fn cortex_api(cluster: &str) -> TagList {
     tags(&[
         ("cortex.dev/cluster-name", cluster),
         ("cortex.dev/load-balancer", "api"),
-        ("kubernetes.io/service-name", "istio-system/ingressgateway-apis"),
+        (
+            "kubernetes.io/service-name",
+            "istio-system/ingressgateway-apis",
+        ),
     ])
 }
 
@@ -35,7 +38,10 @@ pub fn cortex_api(cluster: &str) -> TagList {
 pub fn legacy_api(cluster: &str) -> TagList {
     let owned = format!("kubernetes.io/cluster/{cluster}");
     tags(&[
-        ("kubernetes.io/service-name", "istio-system/ingressgateway-apis"),
+        (
+            "kubernetes.io/service-name",
+            "istio-system/ingressgateway-apis",
+        ),
         (&owned, "owned"),
     ])
 }
@@ -74,11 +80,17 @@ impl V2Lb {
             v2::types::LoadBalancerTypeEnum::Application => "app",
             _ => "net",
         };
-        format!("{REGION_ACCOUNT}:loadbalancer/{short}/{}/0123456789abcdef", self.name)
+        format!(
+            "{REGION_ACCOUNT}:loadbalancer/{short}/{}/0123456789abcdef",
+            self.name
+        )
     }
 
     fn listener_arn(&self, port: i32) -> String {
-        format!("{REGION_ACCOUNT}:listener/net/{}/0123456789abcdef/{port}", self.name)
+        format!(
+            "{REGION_ACCOUNT}:listener/net/{}/0123456789abcdef/{port}",
+            self.name
+        )
     }
 
     fn describe(&self) -> v2::types::LoadBalancer {
@@ -263,8 +275,8 @@ impl World {
         let world = Arc::new(self);
 
         let (w, c) = (world.clone(), calls.clone());
-        let v2_describe = mock!(v2::Client::describe_load_balancers).then_compute_response(
-            move |req| {
+        let v2_describe =
+            mock!(v2::Client::describe_load_balancers).then_compute_response(move |req| {
                 use v2::operation::describe_load_balancers::DescribeLoadBalancersError as E;
                 if let Some(code) = w.v2_describe_fails_with {
                     return MockResponse::Error(E::generic(
@@ -280,19 +292,23 @@ impl World {
                     .chain(req.names())
                     .cloned()
                     .collect();
-                let out = v2::operation::describe_load_balancers::DescribeLoadBalancersOutput::builder();
+                let out =
+                    v2::operation::describe_load_balancers::DescribeLoadBalancersOutput::builder();
                 if wanted.is_empty() {
-                    c.get().v2_list_markers.push(req.marker().map(str::to_owned));
+                    c.get()
+                        .v2_list_markers
+                        .push(req.marker().map(str::to_owned));
                     let (lbs, next) = page(&w.v2, req.marker(), w.page_size);
-                    let out = lbs.iter().fold(out, |o, lb| o.load_balancers(lb.describe()));
+                    let out = lbs
+                        .iter()
+                        .fold(out, |o, lb| o.load_balancers(lb.describe()));
                     return MockResponse::Output(out.set_next_marker(next).build());
                 }
                 c.get().v2_lookups.push(wanted.clone());
-                let hits: Vec<&V2Lb> = w
-                    .v2
-                    .iter()
-                    .filter(|lb| wanted.contains(&lb.arn()) || wanted.contains(&lb.name))
-                    .collect();
+                let hits: Vec<&V2Lb> =
+                    w.v2.iter()
+                        .filter(|lb| wanted.contains(&lb.arn()) || wanted.contains(&lb.name))
+                        .collect();
                 if hits.len() != wanted.len() {
                     return MockResponse::Error(E::LoadBalancerNotFoundException(
                         v2::types::error::LoadBalancerNotFoundException::builder()
@@ -305,8 +321,7 @@ impl World {
                         .fold(out, |o, lb| o.load_balancers(lb.describe()))
                         .build(),
                 )
-            },
-        );
+            });
 
         let (w, c) = (world.clone(), calls.clone());
         let v2_tags = mock!(v2::Client::describe_tags).then_compute_response(move |req| {
@@ -335,39 +350,43 @@ impl World {
         });
 
         let (w, c) = (world.clone(), calls.clone());
-        let v2_listeners = mock!(v2::Client::describe_listeners).then_compute_response(move |req| {
-            use v2::operation::describe_listeners::DescribeListenersError as E;
-            let arn = req.load_balancer_arn().unwrap_or_default().to_owned();
-            c.get().v2_listeners.push(arn.clone());
-            let Some(lb) = w.v2.iter().find(|lb| lb.arn() == arn) else {
-                return MockResponse::Error(E::LoadBalancerNotFoundException(
-                    v2::types::error::LoadBalancerNotFoundException::builder().build(),
-                ));
-            };
-            let out = lb.listeners.iter().fold(
-                v2::operation::describe_listeners::DescribeListenersOutput::builder(),
-                |o, (port, proto)| {
-                    o.listeners(
-                        v2::types::Listener::builder()
-                            .listener_arn(lb.listener_arn(*port))
-                            .load_balancer_arn(lb.arn())
-                            .port(*port)
-                            .protocol(proto.clone())
-                            .build(),
-                    )
-                },
-            );
-            MockResponse::Output(out.build())
-        });
+        let v2_listeners =
+            mock!(v2::Client::describe_listeners).then_compute_response(move |req| {
+                use v2::operation::describe_listeners::DescribeListenersError as E;
+                let arn = req.load_balancer_arn().unwrap_or_default().to_owned();
+                c.get().v2_listeners.push(arn.clone());
+                let Some(lb) = w.v2.iter().find(|lb| lb.arn() == arn) else {
+                    return MockResponse::Error(E::LoadBalancerNotFoundException(
+                        v2::types::error::LoadBalancerNotFoundException::builder().build(),
+                    ));
+                };
+                let out = lb.listeners.iter().fold(
+                    v2::operation::describe_listeners::DescribeListenersOutput::builder(),
+                    |o, (port, proto)| {
+                        o.listeners(
+                            v2::types::Listener::builder()
+                                .listener_arn(lb.listener_arn(*port))
+                                .load_balancer_arn(lb.arn())
+                                .port(*port)
+                                .protocol(proto.clone())
+                                .build(),
+                        )
+                    },
+                );
+                MockResponse::Output(out.build())
+            });
 
         let (w, c) = (world.clone(), calls.clone());
-        let elb_describe = mock!(elb::Client::describe_load_balancers).then_compute_response(
-            move |req| {
+        let elb_describe =
+            mock!(elb::Client::describe_load_balancers).then_compute_response(move |req| {
                 use elb::operation::describe_load_balancers::DescribeLoadBalancersError as E;
-                let out = elb::operation::describe_load_balancers::DescribeLoadBalancersOutput::builder();
+                let out =
+                    elb::operation::describe_load_balancers::DescribeLoadBalancersOutput::builder();
                 let wanted = req.load_balancer_names().to_vec();
                 if wanted.is_empty() {
-                    c.get().classic_list_markers.push(req.marker().map(str::to_owned));
+                    c.get()
+                        .classic_list_markers
+                        .push(req.marker().map(str::to_owned));
                     let (lbs, next) = page(&w.classic, req.marker(), w.page_size);
                     let out = lbs
                         .iter()
@@ -375,8 +394,11 @@ impl World {
                     return MockResponse::Output(out.set_next_marker(next).build());
                 }
                 c.get().classic_lookups.push(wanted.clone());
-                let hits: Vec<&ClassicLb> =
-                    w.classic.iter().filter(|lb| wanted.contains(&lb.name)).collect();
+                let hits: Vec<&ClassicLb> = w
+                    .classic
+                    .iter()
+                    .filter(|lb| wanted.contains(&lb.name))
+                    .collect();
                 if hits.len() != wanted.len() {
                     return MockResponse::Error(E::AccessPointNotFoundException(
                         elb::types::error::AccessPointNotFoundException::builder()
@@ -389,8 +411,7 @@ impl World {
                         .fold(out, |o, lb| o.load_balancer_descriptions(lb.describe()))
                         .build(),
                 )
-            },
-        );
+            });
 
         let (w, c) = (world.clone(), calls.clone());
         let elb_tags = mock!(elb::Client::describe_tags).then_compute_response(move |req| {

@@ -104,7 +104,11 @@ impl fmt::Display for Candidate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.arn {
             Some(arn) => write!(f, "`{}` ({}, {})", self.name, self.kind, arn),
-            None => write!(f, "`{}` ({} ELB, no ARN: use its name)", self.name, self.kind),
+            None => write!(
+                f,
+                "`{}` ({} ELB, no ARN: use its name)",
+                self.name, self.kind
+            ),
         }
     }
 }
@@ -122,10 +126,7 @@ mod tests {
             (LbKind::Classic, "classic"),
         ] {
             assert_eq!(kind.to_string(), text);
-            assert_eq!(
-                serde_json::to_string(&kind).unwrap(),
-                format!("\"{text}\"")
-            );
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{text}\""));
         }
     }
 

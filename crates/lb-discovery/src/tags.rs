@@ -45,9 +45,7 @@ pub enum Ownership {
 }
 
 fn value<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    tags.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// Every cluster name the tags mention, in tag order, without duplicates.
@@ -220,7 +218,10 @@ mod tests {
     fn ownership_distinguishes_ours_other_and_unclaimed() {
         assert_eq!(ownership(&cortex("a"), "a"), Ownership::Ours);
         assert_eq!(ownership(&legacy("a"), "a"), Ownership::Ours);
-        assert_eq!(ownership(&cortex("a-2"), "a"), Ownership::Other("a-2".into()));
+        assert_eq!(
+            ownership(&cortex("a-2"), "a"),
+            Ownership::Other("a-2".into())
+        );
         assert_eq!(ownership(&legacy("b"), "a"), Ownership::Other("b".into()));
         let mut mixed = cortex("a");
         mixed.push(("kubernetes.io/cluster/b".into(), "owned".into()));

@@ -13,7 +13,10 @@ fn decoys() -> World {
             V2Lb::nlb("a2-api", cortex_api("a-2")),
             V2Lb::nlb(
                 "a-operator",
-                tags(&[("cortex.dev/cluster-name", "a"), ("cortex.dev/load-balancer", "operator")]),
+                tags(&[
+                    ("cortex.dev/cluster-name", "a"),
+                    ("cortex.dev/load-balancer", "operator"),
+                ]),
             ),
             V2Lb::alb("team-alb", tags(&[("team", "web")])),
         ],
@@ -62,14 +65,20 @@ async fn other_clusters_alone_give_not_found() {
     let err = d.discover("a").await.unwrap_err();
 
     match &err {
-        DiscoveryError::NotFound { cluster, examined: n } => {
+        DiscoveryError::NotFound {
+            cluster,
+            examined: n,
+        } => {
             assert_eq!(cluster, "a");
             assert_eq!(*n, examined);
         }
         other => panic!("expected NotFound, got {other:?}"),
     }
     let text = err.to_string();
-    assert!(text.contains(&format!("none of the {examined} load balancers")), "{text}");
+    assert!(
+        text.contains(&format!("none of the {examined} load balancers")),
+        "{text}"
+    );
     assert!(text.contains("cortex.dev/cluster-name=a"), "{text}");
     assert!(text.contains("load_balancer: <name or ARN>"), "{text}");
 }
@@ -109,7 +118,10 @@ async fn a_classic_elb_is_found_with_listeners_from_its_description() {
     assert_eq!(lb.kind, LbKind::Classic);
     assert_eq!(lb.arn, None);
     assert_eq!(lb.listeners.len(), 2);
-    assert!(calls.get().v2_listeners.is_empty(), "classic listeners need no call");
+    assert!(
+        calls.get().v2_listeners.is_empty(),
+        "classic listeners need no call"
+    );
 }
 
 #[tokio::test]
@@ -125,13 +137,24 @@ async fn two_matches_are_both_reported() {
 
     let text = err.to_string();
     match err {
-        DiscoveryError::Ambiguous { cluster, candidates } => {
+        DiscoveryError::Ambiguous {
+            cluster,
+            candidates,
+        } => {
             assert_eq!(cluster, "a");
             assert_eq!(
                 candidates,
                 vec![
-                    Candidate { name: "a-api".into(), arn: Some(nlb.arn()), kind: LbKind::Network },
-                    Candidate { name: "a-old".into(), arn: None, kind: LbKind::Classic },
+                    Candidate {
+                        name: "a-api".into(),
+                        arn: Some(nlb.arn()),
+                        kind: LbKind::Network
+                    },
+                    Candidate {
+                        name: "a-old".into(),
+                        arn: None,
+                        kind: LbKind::Classic
+                    },
                 ]
             );
         }
@@ -147,8 +170,12 @@ async fn two_matches_are_both_reported() {
 async fn describe_tags_goes_in_chunks_of_twenty() {
     let mut world = World::default();
     for i in 0..44 {
-        world.v2.push(V2Lb::nlb(&format!("lb-{i}"), cortex_api(&format!("c{i}"))));
-        world.classic.push(ClassicLb::new(&format!("elb-{i}"), legacy_api("other")));
+        world
+            .v2
+            .push(V2Lb::nlb(&format!("lb-{i}"), cortex_api(&format!("c{i}"))));
+        world
+            .classic
+            .push(ClassicLb::new(&format!("elb-{i}"), legacy_api("other")));
     }
     // The match is the 45th: in the last chunk.
     let target = V2Lb::nlb("lb-44", cortex_api("a"));
@@ -164,7 +191,11 @@ async fn describe_tags_goes_in_chunks_of_twenty() {
     let calls = calls.get();
     let sizes: Vec<usize> = calls.v2_tags.iter().map(Vec::len).collect();
     assert_eq!(sizes, vec![20, 20, 5], "elbv2 DescribeTags chunk sizes");
-    assert_eq!(calls.v2_tags.concat(), all_arns, "every ARN asked exactly once");
+    assert_eq!(
+        calls.v2_tags.concat(),
+        all_arns,
+        "every ARN asked exactly once"
+    );
     let sizes: Vec<usize> = calls.classic_tags.iter().map(Vec::len).collect();
     assert_eq!(sizes, vec![20, 20, 5], "classic DescribeTags chunk sizes");
     assert_eq!(calls.classic_tags.concat(), all_names);
@@ -172,10 +203,15 @@ async fn describe_tags_goes_in_chunks_of_twenty() {
 
 #[tokio::test]
 async fn describe_load_balancers_follows_next_marker() {
-    let mut world = World { page_size: 2, ..World::default() };
+    let mut world = World {
+        page_size: 2,
+        ..World::default()
+    };
     for i in 0..4 {
         world.v2.push(V2Lb::nlb(&format!("lb-{i}"), vec![]));
-        world.classic.push(ClassicLb::new(&format!("elb-{i}"), vec![]));
+        world
+            .classic
+            .push(ClassicLb::new(&format!("elb-{i}"), vec![]));
     }
     // Each match is alone on the last page.
     world.v2.push(V2Lb::nlb("a-api", cortex_api("a")));
@@ -211,7 +247,10 @@ async fn aws_errors_name_the_call_and_give_a_hint() {
         panic!("expected Aws, got {err:?}");
     };
     assert_eq!(*operation, "DescribeLoadBalancers");
-    assert!(message.starts_with("AccessDenied: User: arn:aws:iam::"), "{message}");
+    assert!(
+        message.starts_with("AccessDenied: User: arn:aws:iam::"),
+        "{message}"
+    );
     assert!(message.contains("--endpoint-url"), "{message}");
 }
 
@@ -245,7 +284,10 @@ async fn lookup_by_name_and_classic_fallback() {
     assert_eq!(d.lookup("a", "a-web").await.unwrap(), nlb.expected(true));
     assert_eq!(d.lookup("a", " a-old ").await.unwrap(), old.expected(true));
     let classic_arn = format!("{}:loadbalancer/a-old", crate::fake::REGION_ACCOUNT);
-    assert_eq!(d.lookup("a", &classic_arn).await.unwrap(), old.expected(true));
+    assert_eq!(
+        d.lookup("a", &classic_arn).await.unwrap(),
+        old.expected(true)
+    );
 
     let calls = calls.get();
     assert_eq!(
@@ -265,15 +307,28 @@ async fn lookup_refuses_another_clusters_load_balancer() {
     for (name, owner) in [("a2-api", "a-2"), ("b-api", "b"), ("b-legacy", "b")] {
         let err = d.lookup("a", name).await.unwrap_err();
         match &err {
-            DiscoveryError::OtherCluster { name: n, owner: o, cluster } => {
-                assert_eq!((n.as_str(), o.as_str(), cluster.as_str()), (name, owner, "a"));
+            DiscoveryError::OtherCluster {
+                name: n,
+                owner: o,
+                cluster,
+            } => {
+                assert_eq!(
+                    (n.as_str(), o.as_str(), cluster.as_str()),
+                    (name, owner, "a")
+                );
             }
             other => panic!("expected OtherCluster for {name}, got {other:?}"),
         }
         let text = err.to_string();
-        assert!(text.contains(&format!("belongs to Cortex cluster `{owner}`")), "{text}");
+        assert!(
+            text.contains(&format!("belongs to Cortex cluster `{owner}`")),
+            "{text}"
+        );
     }
-    assert!(calls.get().v2_listeners.is_empty(), "nothing more is read from a refused LB");
+    assert!(
+        calls.get().v2_listeners.is_empty(),
+        "nothing more is read from a refused LB"
+    );
 }
 
 #[tokio::test]
@@ -299,7 +354,10 @@ async fn lookup_of_a_missing_load_balancer_says_so() {
 
     for missing in [
         "nope".to_string(),
-        format!("{}:loadbalancer/net/nope/0123456789abcdef", crate::fake::REGION_ACCOUNT),
+        format!(
+            "{}:loadbalancer/net/nope/0123456789abcdef",
+            crate::fake::REGION_ACCOUNT
+        ),
         format!("{}:loadbalancer/nope", crate::fake::REGION_ACCOUNT),
         "a-api-0123.elb.us-east-1.amazonaws.com".to_string(),
         "  ".to_string(),

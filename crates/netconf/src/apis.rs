@@ -4,6 +4,7 @@
 //! endpoints are checked, plus cortex-net's `networking.timeout` against the gateway's limit.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::Path;
 
 use figment::providers::Format;
@@ -13,7 +14,7 @@ use serde_saphyr::figment::Yaml;
 use crate::diagnostic::Diagnostic;
 use crate::files::check_readable;
 use crate::model::{ApiConfig, ApiGateway, ClusterGateway, GatewayType};
-use crate::read::{Expect, shown, source_fix, string, typed, wrong_type};
+use crate::read::{Expect, shown, source_fix, string, typed, wrong_type, yaml_message};
 use crate::validate::{self, Problem};
 
 /// What the API rules need to know about the rest of the configuration.
@@ -26,14 +27,17 @@ pub(crate) struct Context<'a> {
 
 /// The APIs, best effort: invalid entries are reported and, where unusable, left out.
 pub(crate) fn read(path: &Path, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) -> Vec<ApiConfig> {
-    if let Some(d) = check_readable(path, "pass the path of the Cortex API configuration file (cortex.yaml)") {
+    if let Some(d) = check_readable(
+        path,
+        "pass the path of the Cortex API configuration file (cortex.yaml)",
+    ) {
         diags.push(d);
         return Vec::new();
     }
     let document = match <Yaml as Format>::from_path::<Value>(path) {
         Ok(document) => document,
         Err(e) => {
-            let message = e.to_string();
+            let message = yaml_message(&e.to_string());
             let fix = source_fix(&message);
             diags.push(Diagnostic::error(path, "", message).with_fix(fix));
             return Vec::new();
@@ -43,8 +47,12 @@ pub(crate) fn read(path: &Path, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) 
         Value::Array(_, items) => items,
         Value::Empty(..) => {
             diags.push(
-                Diagnostic::warning(path, "", "the file lists no APIs, so no gateway routes will be created")
-                    .with_fix("list the APIs, each starting with `- name:`"),
+                Diagnostic::warning(
+                    path,
+                    "",
+                    "the file lists no APIs, so no gateway routes will be created",
+                )
+                .with_fix("list the APIs, each starting with `- name:`"),
             );
             return Vec::new();
         }
@@ -56,14 +64,23 @@ pub(crate) fn read(path: &Path, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) 
             return Vec::new();
         }
         other => {
-            diags.push(wrong_type(&other, "", "a list of APIs, each starting with `- name:`", path));
+            diags.push(wrong_type(
+                &other,
+                "",
+                "a list of APIs, each starting with `- name:`",
+                path,
+            ));
             return Vec::new();
         }
     };
     if items.is_empty() {
         diags.push(
-            Diagnostic::warning(path, "", "the file lists no APIs, so no gateway routes will be created")
-                .with_fix("list the APIs, each starting with `- name:`"),
+            Diagnostic::warning(
+                path,
+                "",
+                "the file lists no APIs, so no gateway routes will be created",
+            )
+            .with_fix("list the APIs, each starting with `- name:`"),
         );
     }
 
@@ -73,40 +90,82 @@ pub(crate) fn read(path: &Path, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) 
     for (index, item) in items.iter().enumerate() {
         let at = format!("[{index}]");
         let Value::Dict(_, api) = item else {
-            diags.push(wrong_type(item, &at, "a mapping with `name`, `kind` and `networking`", path));
+            diags.push(wrong_type(
+                item,
+                &at,
+                "a mapping with `name`, `kind` and `networking`",
+                path,
+            ));
             continue;
         };
-        let Some(parsed) = read_one(path, index, api, ctx, diags) else { continue };
+        let Some((parsed, endpoint)) = read_one(path, index, api, ctx, diags) else {
+            continue;
+        };
 
+        let duplicate_name = names.contains_key(&parsed.name);
         if let Some(first) = names.get(&parsed.name) {
             diags.push(
-                Diagnostic::error(path, format!("{at}.name"), format!("API name is already used by entry [{first}]"))
-                    .with_value(parsed.name.clone())
-                    .with_fix("give each API a unique name"),
+                Diagnostic::error(
+                    path,
+                    format!("{at}.name"),
+                    format!("API name is already used by entry [{first}]"),
+                )
+                .with_value(parsed.name.clone())
+                .with_fix("give each API a unique name"),
             );
         } else {
             names.insert(parsed.name.clone(), index);
         }
-        if let Some((first, other)) = endpoints.get(&parsed.endpoint) {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    format!("{at}.networking.endpoint"),
-                    format!("endpoint is already used by API `{other}` (entry [{first}])"),
-                )
-                .with_value(parsed.endpoint.clone())
-                .with_fix("give each API its own `networking.endpoint`"),
-            );
-        } else {
-            endpoints.insert(parsed.endpoint.clone(), (index, parsed.name.clone()));
+        // A default endpoint repeats only because the name does (reported above); an
+        // invalid one was reported already.
+        let check_endpoint = match endpoint {
+            Endpoint::Explicit => true,
+            Endpoint::Default => !duplicate_name,
+            Endpoint::Invalid => false,
+        };
+        if check_endpoint {
+            match endpoints.entry(parsed.endpoint.clone()) {
+                Entry::Occupied(taken) => {
+                    let (first, other) = taken.get();
+                    diags.push(
+                        Diagnostic::error(
+                            path,
+                            format!("{at}.networking.endpoint"),
+                            format!("endpoint is already used by API `{other}` (entry [{first}])"),
+                        )
+                        .with_value(parsed.endpoint.clone())
+                        .with_fix("give each API its own `networking.endpoint`"),
+                    );
+                }
+                Entry::Vacant(free) => {
+                    free.insert((index, parsed.name.clone()));
+                }
+            }
         }
         apis.push(parsed);
     }
     apis
 }
 
+/// Where an API's endpoint came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    /// `networking.endpoint`, valid.
+    Explicit,
+    /// Not set: `/<name>`.
+    Default,
+    /// Set but invalid (already reported): `/<name>` stands in.
+    Invalid,
+}
+
 /// One API entry; `None` when it has no usable name.
-fn read_one(path: &Path, index: usize, api: &Dict, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) -> Option<ApiConfig> {
+fn read_one(
+    path: &Path,
+    index: usize,
+    api: &Dict,
+    ctx: &Context<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(ApiConfig, Endpoint)> {
     let at = format!("[{index}]");
     let field = |key: &str| format!("{at}.{key}");
     let err = |key: &str, value: &Value, p: Problem| {
@@ -131,7 +190,9 @@ fn read_one(path: &Path, index: usize, api: &Dict, ctx: &Context<'_>, diags: &mu
                 None
             }
             Ok(name) => {
-                let valid = validate::api_name(&name).map_err(|p| diags.push(err("name", &v, p))).is_ok();
+                let valid = validate::api_name(&name)
+                    .map_err(|p| diags.push(err("name", &v, p)))
+                    .is_ok();
                 Some((name, valid))
             }
         },
@@ -141,8 +202,12 @@ fn read_one(path: &Path, index: usize, api: &Dict, ctx: &Context<'_>, diags: &mu
     let kind = match set(api.get("kind")) {
         None => {
             diags.push(
-                Diagnostic::error(path, field("kind"), "required key is missing")
-                    .with_fix(format!("add `kind:` with one of {}", crate::model::one_of(crate::model::API_KINDS))),
+                Diagnostic::error(path, field("kind"), "required key is missing").with_fix(
+                    format!(
+                        "add `kind:` with one of {}",
+                        crate::model::one_of(crate::model::API_KINDS)
+                    ),
+                ),
             );
             String::new()
         }
@@ -169,29 +234,36 @@ fn read_one(path: &Path, index: usize, api: &Dict, ctx: &Context<'_>, diags: &mu
             Dict::new()
         }
     };
-    let endpoint = match set(networking.get("endpoint")) {
-        None => None,
+    let (endpoint, endpoint_source) = match set(networking.get("endpoint")) {
+        None => (None, Endpoint::Default),
         Some(v) => match string(&v, &field("networking.endpoint"), path) {
             Err(d) => {
                 diags.push(d);
-                None
+                (None, Endpoint::Invalid)
             }
             Ok(text) => match validate::endpoint(&text) {
-                Ok(normalised) => Some(normalised),
+                Ok(normalised) => (Some(normalised), Endpoint::Explicit),
                 Err(p) => {
                     diags.push(err("networking.endpoint", &v, p));
-                    None
+                    (None, Endpoint::Invalid)
                 }
             },
         },
     };
     let explicit_gateway = set(networking.get("api_gateway")).and_then(|v| {
-        typed::<ApiGateway>(&v, &field("networking.api_gateway"), Expect::OneOf(ApiGateway::SPELLINGS), path)
-            .map_err(|d| diags.push(d))
-            .ok()
+        typed::<ApiGateway>(
+            &v,
+            &field("networking.api_gateway"),
+            Expect::OneOf(ApiGateway::SPELLINGS),
+            path,
+        )
+        .map_err(|d| diags.push(d))
+        .ok()
     });
     let timeout_value = set(networking.get("timeout"));
-    let timeout_seconds = timeout_value.as_ref().and_then(|v| timeout(v, &field("networking.timeout"), path, diags));
+    let timeout_seconds = timeout_value
+        .as_ref()
+        .and_then(|v| timeout(v, &field("networking.timeout"), path, diags));
 
     let (name, name_valid) = name?;
     let api_gateway = match (ctx.cluster_gateway, explicit_gateway) {
@@ -213,7 +285,8 @@ fn read_one(path: &Path, index: usize, api: &Dict, ctx: &Context<'_>, diags: &mu
         (ClusterGateway::Disabled, _) => ApiGateway::None,
         (ClusterGateway::Public, explicit) => explicit.unwrap_or_default(),
     };
-    if let (ApiGateway::Public, Some(seconds), Some(v)) = (api_gateway, timeout_seconds, &timeout_value)
+    if let (ApiGateway::Public, Some(seconds), Some(v)) =
+        (api_gateway, timeout_seconds, &timeout_value)
         && let Some(p) = validate::timeout_limit(&name, seconds, ctx.gateway_type)
     {
         diags.push(
@@ -226,13 +299,14 @@ fn read_one(path: &Path, index: usize, api: &Dict, ctx: &Context<'_>, diags: &mu
     if !name_valid && endpoint.is_none() {
         return None;
     }
-    Some(ApiConfig {
+    let api = ApiConfig {
         endpoint: endpoint.unwrap_or_else(|| format!("/{name}")),
         name,
         kind,
         api_gateway,
         timeout_seconds,
-    })
+    };
+    Some((api, endpoint_source))
 }
 
 /// `networking.timeout`: whole seconds, or a string such as `45s` or `1m30s`.

@@ -18,7 +18,11 @@ use crate::read::{Expect, Layered, source_errors};
 use crate::validate;
 
 /// The cluster configuration, best effort: fields in error keep their defaults.
-pub(crate) fn read(path: &Path, region_override: Option<&str>, diags: &mut Vec<Diagnostic>) -> ClusterConfig {
+pub(crate) fn read(
+    path: &Path,
+    region_override: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> ClusterConfig {
     let mut cluster = ClusterConfig {
         cluster_name: String::new(),
         region: None,
@@ -28,7 +32,10 @@ pub(crate) fn read(path: &Path, region_override: Option<&str>, diags: &mut Vec<D
     };
 
     let mut fig = Figment::new();
-    let file_ok = match check_readable(path, "pass the path of the cluster configuration file given to `cortex cluster up`") {
+    let file_ok = match check_readable(
+        path,
+        "pass the path of the cluster configuration file given to `cortex cluster up`",
+    ) {
         Some(d) => {
             diags.push(d);
             false
@@ -45,7 +52,10 @@ pub(crate) fn read(path: &Path, region_override: Option<&str>, diags: &mut Vec<D
         diags.extend(source_errors(e, path));
         return cluster;
     }
-    let doc = Layered { fig: &fig, fallback: path };
+    let doc = Layered {
+        fig: &fig,
+        fallback: path,
+    };
 
     match doc.get_string("cluster_name", diags) {
         Some(name) => {
@@ -62,14 +72,26 @@ pub(crate) fn read(path: &Path, region_override: Option<&str>, diags: &mut Vec<D
         region.check("region", validate::region(&region.value), diags);
         cluster.region = Some(region.value);
     }
-    if let Some(scheme) = doc.get::<Scheme>("api_load_balancer_scheme", Expect::OneOf(Scheme::SPELLINGS), diags) {
+    if let Some(scheme) = doc.get::<Scheme>(
+        "api_load_balancer_scheme",
+        Expect::OneOf(Scheme::SPELLINGS),
+        diags,
+    ) {
         cluster.api_load_balancer_scheme = scheme.value;
     }
-    if let Some(gateway) = doc.get::<ClusterGateway>("api_gateway", Expect::OneOf(ClusterGateway::SPELLINGS), diags) {
+    if let Some(gateway) = doc.get::<ClusterGateway>(
+        "api_gateway",
+        Expect::OneOf(ClusterGateway::SPELLINGS),
+        diags,
+    ) {
         cluster.api_gateway = gateway.value;
     }
     if let Some(arn) = doc.get_string("ssl_certificate_arn", diags) {
-        arn.check("ssl_certificate_arn", validate::certificate_arn(&arn.value), diags);
+        arn.check(
+            "ssl_certificate_arn",
+            validate::certificate_arn(&arn.value),
+            diags,
+        );
         cluster.ssl_certificate_arn = Some(arn.value);
     }
     cluster

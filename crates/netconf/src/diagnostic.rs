@@ -42,16 +42,29 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error about `field` of `file`.
-    pub fn error(file: impl AsRef<Path>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(
+        file: impl AsRef<Path>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Error, file, field, message)
     }
 
     /// A warning about `field` of `file`.
-    pub fn warning(file: impl AsRef<Path>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        file: impl AsRef<Path>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Warning, file, field, message)
     }
 
-    fn new(severity: Severity, file: impl AsRef<Path>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    fn new(
+        severity: Severity,
+        file: impl AsRef<Path>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity,
             file: file.as_ref().to_path_buf(),
@@ -160,7 +173,9 @@ mod tests {
 
     #[test]
     fn serializes_to_json() {
-        let d = Diagnostic::warning("a.yaml", "f", "m").with_value("v").with_fix("x");
+        let d = Diagnostic::warning("a.yaml", "f", "m")
+            .with_value("v")
+            .with_fix("x");
         let json = serde_json::to_value(&d).unwrap();
         assert_eq!(
             json,
@@ -176,7 +191,10 @@ mod tests {
                 Diagnostic::warning("b.yaml", "y", "meh"),
             ],
         };
-        assert_eq!(err.to_string(), "error: a.yaml: x: bad\nwarning: b.yaml: y: meh");
+        assert_eq!(
+            err.to_string(),
+            "error: a.yaml: x: bad\nwarning: b.yaml: y: meh"
+        );
         assert_eq!(err.errors().count(), 1);
         assert_eq!(err.warnings().count(), 1);
     }

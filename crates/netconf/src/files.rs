@@ -25,12 +25,13 @@ pub fn settings_file(cluster_file: &Path, explicit: Option<&Path>) -> Option<Pat
 pub(crate) fn check_readable(path: &Path, fix_when_missing: &str) -> Option<Diagnostic> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Some(
-            Diagnostic::error(path, "", "is a directory, not a YAML file").with_fix(fix_when_missing.to_string()),
+            Diagnostic::error(path, "", "is a directory, not a YAML file")
+                .with_fix(fix_when_missing.to_string()),
         ),
         Ok(_) => None,
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            Some(Diagnostic::error(path, "", "file not found").with_fix(fix_when_missing.to_string()))
-        }
+        Err(e) if e.kind() == ErrorKind::NotFound => Some(
+            Diagnostic::error(path, "", "file not found").with_fix(fix_when_missing.to_string()),
+        ),
         Err(e) => Some(
             Diagnostic::error(path, "", format!("cannot read the file: {e}"))
                 .with_fix("check the file's permissions"),
@@ -48,7 +49,10 @@ mod tests {
         let cluster = dir.path().join("cluster.yaml");
         assert_eq!(settings_file(&cluster, None), None);
         std::fs::write(dir.path().join(SETTINGS_FILE_NAME), "{}").unwrap();
-        assert_eq!(settings_file(&cluster, None), Some(dir.path().join(SETTINGS_FILE_NAME)));
+        assert_eq!(
+            settings_file(&cluster, None),
+            Some(dir.path().join(SETTINGS_FILE_NAME))
+        );
         let explicit = dir.path().join("other.yaml");
         assert_eq!(settings_file(&cluster, Some(&explicit)), Some(explicit));
     }
@@ -58,7 +62,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope.yaml");
         let d = check_readable(&missing, "fix it").unwrap();
-        assert_eq!((d.message.as_str(), d.fix.as_str(), d.file.as_path()), ("file not found", "fix it", missing.as_path()));
+        assert_eq!(
+            (d.message.as_str(), d.fix.as_str(), d.file.as_path()),
+            ("file not found", "fix it", missing.as_path())
+        );
         let d = check_readable(dir.path(), "fix it").unwrap();
         assert!(d.message.contains("directory"));
         std::fs::write(&missing, "a: 1").unwrap();

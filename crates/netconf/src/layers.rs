@@ -80,7 +80,9 @@ fn env_key(name: &str) -> Option<String> {
     if !prefix.eq_ignore_ascii_case(ENV_PREFIX) {
         return None;
     }
-    let key = name[ENV_PREFIX.len()..].replace(ENV_SPLIT, ".").to_ascii_lowercase();
+    let key = name[ENV_PREFIX.len()..]
+        .replace(ENV_SPLIT, ".")
+        .to_ascii_lowercase();
     if key.split('.').any(str::is_empty) {
         return None;
     }
@@ -93,12 +95,17 @@ fn env_label(name: &str) -> String {
 
 /// The variable name that sets the dotted `key` (for messages).
 pub(crate) fn env_name_for(key: &str) -> String {
-    format!("{ENV_PREFIX}{}", key.replace('.', ENV_SPLIT).to_ascii_uppercase())
+    format!(
+        "{ENV_PREFIX}{}",
+        key.replace('.', ENV_SPLIT).to_ascii_uppercase()
+    )
 }
 
 /// True when `origin` (from [`origin_of`]) is an environment variable.
 pub(crate) fn is_env_origin(origin: &Path) -> bool {
-    origin.to_string_lossy().starts_with("environment variable ")
+    origin
+        .to_string_lossy()
+        .starts_with("environment variable ")
 }
 
 /// Where a value came from: the file path, or the variable/option label.
@@ -116,18 +123,30 @@ mod tests {
     use figment::Figment;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn env_keys_follow_figment_env_semantics() {
-        assert_eq!(env_key("CORTEX_NET_GATEWAY__TYPE").as_deref(), Some("gateway.type"));
-        assert_eq!(env_key("cortex_net_load_balancer").as_deref(), Some("load_balancer"));
+        assert_eq!(
+            env_key("CORTEX_NET_GATEWAY__TYPE").as_deref(),
+            Some("gateway.type")
+        );
+        assert_eq!(
+            env_key("cortex_net_load_balancer").as_deref(),
+            Some("load_balancer")
+        );
         assert_eq!(env_key("CORTEX_NETX"), None);
         assert_eq!(env_key("CORTEX_NET_"), None);
         assert_eq!(env_key("CORTEX_NET_GATEWAY__"), None);
         assert_eq!(env_key("HOME"), None);
-        assert_eq!(env_name_for("gateway.vpc_link"), "CORTEX_NET_GATEWAY__VPC_LINK");
+        assert_eq!(
+            env_name_for("gateway.vpc_link"),
+            "CORTEX_NET_GATEWAY__VPC_LINK"
+        );
     }
 
     #[test]
@@ -139,10 +158,20 @@ mod tests {
         ]))
         .into_iter()
         .fold(Figment::new(), Figment::merge);
-        assert_eq!(fig.extract_inner::<String>("gateway.type").ok().as_deref(), Some("rest"));
-        assert_eq!(fig.extract_inner::<u64>("gateway.vpc_link_timeout_seconds").ok(), Some(900));
+        assert_eq!(
+            fig.extract_inner::<String>("gateway.type").ok().as_deref(),
+            Some("rest")
+        );
+        assert_eq!(
+            fig.extract_inner::<u64>("gateway.vpc_link_timeout_seconds")
+                .ok(),
+            Some(900)
+        );
         let origin = origin_of(fig.find_metadata("gateway.type"), Path::new("x"));
-        assert_eq!(origin, PathBuf::from("environment variable CORTEX_NET_GATEWAY__TYPE"));
+        assert_eq!(
+            origin,
+            PathBuf::from("environment variable CORTEX_NET_GATEWAY__TYPE")
+        );
         assert!(is_env_origin(&origin));
         assert!(!fig.contains("path"));
     }

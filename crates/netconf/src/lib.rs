@@ -36,9 +36,9 @@ pub use diagnostic::{ConfigError, Diagnostic, Severity};
 pub use files::{SETTINGS_FILE_NAME, settings_file};
 pub use layers::{ENV_PREFIX, ENV_SPLIT};
 pub use model::{
-    API_KINDS, ApiConfig, ApiGateway, ClusterConfig, ClusterGateway, Config, Cors, DEFAULT_VPC_LINK_TIMEOUT_SECONDS,
-    EndpointType, GatewaySettings, GatewayType, LoadOptions, Overrides, ParseEnumError, Scheme, Settings, SourceFiles,
-    VpcLinkVersion,
+    API_KINDS, ApiConfig, ApiGateway, ClusterConfig, ClusterGateway, Config, Cors,
+    DEFAULT_VPC_LINK_TIMEOUT_SECONDS, EndpointType, GatewaySettings, GatewayType, LoadOptions,
+    Overrides, ParseEnumError, Scheme, Settings, SourceFiles, VpcLinkVersion,
 };
 
 /// A loaded configuration and the warnings found on the way.
@@ -50,7 +50,12 @@ pub struct Loaded {
 
 /// Loads and validates everything, reading `CORTEX_NET_*` from the process environment.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
-    let env = std::env::vars_os().map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()));
+    let env = std::env::vars_os().map(|(k, v)| {
+        (
+            k.to_string_lossy().into_owned(),
+            v.to_string_lossy().into_owned(),
+        )
+    });
     load_with_env(opts, env)
 }
 
@@ -63,7 +68,11 @@ where
 {
     let mut diagnostics = Vec::new();
 
-    let cluster = cluster::read(&opts.cluster_file, opts.overrides.region.as_deref(), &mut diagnostics);
+    let cluster = cluster::read(
+        &opts.cluster_file,
+        opts.overrides.region.as_deref(),
+        &mut diagnostics,
+    );
 
     let settings_path = files::settings_file(&opts.cluster_file, opts.settings_file.as_deref());
     let fig = settings::figment(

@@ -303,18 +303,27 @@ mod tests {
         assert_eq!(VpcLinkVersion::V2.to_string(), "v2");
         assert_eq!(ApiGateway::None.to_string(), "none");
         assert_eq!(
-            serde_json::to_string(&ClusterGateway::Disabled).ok().as_deref(),
+            serde_json::to_string(&ClusterGateway::Disabled)
+                .ok()
+                .as_deref(),
             Some("\"disabled\"")
         );
-        let parsed: EndpointType = serde_json::from_str("\"edge\"").unwrap_or(EndpointType::Regional);
+        let parsed: EndpointType =
+            serde_json::from_str("\"edge\"").unwrap_or(EndpointType::Regional);
         assert_eq!(parsed, EndpointType::Edge);
     }
 
     #[test]
     fn fromstr_error_names_allowed_values() {
         let err = "REST".parse::<GatewayType>().unwrap_err();
-        assert_eq!(err.to_string(), "unknown value `REST`: use `http` or `rest`");
-        assert_eq!(one_of(API_KINDS), "`RealtimeAPI`, `AsyncAPI`, `BatchAPI`, `TaskAPI` or `TrafficSplitter`");
+        assert_eq!(
+            err.to_string(),
+            "unknown value `REST`: use `http` or `rest`"
+        );
+        assert_eq!(
+            one_of(API_KINDS),
+            "`RealtimeAPI`, `AsyncAPI`, `BatchAPI`, `TaskAPI` or `TrafficSplitter`"
+        );
     }
 
     #[test]

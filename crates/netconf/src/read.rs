@@ -35,7 +35,12 @@ impl<T> Found<T> {
     }
 
     /// Pushes an error for each failed rule.
-    pub(crate) fn check(&self, field: &str, rule: Result<(), Problem>, diags: &mut Vec<Diagnostic>) {
+    pub(crate) fn check(
+        &self,
+        field: &str,
+        rule: Result<(), Problem>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         if let Err(problem) = rule {
             diags.push(self.problem(field, problem));
         }
@@ -140,7 +145,12 @@ pub(crate) fn join_path<S: AsRef<str>>(base: &str, segments: &[S]) -> String {
 ///
 /// The error's own path (inside the value) is appended to `field`; its metadata, when
 /// present, names the file, else `origin` does.
-pub(crate) fn from_figment_error(error: &figment::Error, field: &str, expect: Expect<'_>, origin: &Path) -> Diagnostic {
+pub(crate) fn from_figment_error(
+    error: &figment::Error,
+    field: &str,
+    expect: Expect<'_>,
+    origin: &Path,
+) -> Diagnostic {
     let file = origin_of(error.metadata.as_ref(), origin);
     let field = join_path(field, &error.path);
     let what = expect.describe();
@@ -148,16 +158,24 @@ pub(crate) fn from_figment_error(error: &figment::Error, field: &str, expect: Ex
         Kind::UnknownVariant(got, allowed) => Diagnostic::error(&file, field, "not a valid value")
             .with_value(got.clone())
             .with_fix(format!("use {}", one_of(allowed))),
-        Kind::InvalidType(actual, _) => {
-            Diagnostic::error(&file, field, format!("expected {what}, found {}", kind_of_actual(actual)))
+        Kind::InvalidType(actual, _) => Diagnostic::error(
+            &file,
+            field,
+            format!("expected {what}, found {}", kind_of_actual(actual)),
+        )
+        .with_value_opt(actual_text(actual))
+        .with_fix(format!("use {what}")),
+        Kind::InvalidValue(actual, _) => {
+            Diagnostic::error(&file, field, format!("expected {what}"))
                 .with_value_opt(actual_text(actual))
                 .with_fix(format!("use {what}"))
         }
-        Kind::InvalidValue(actual, _) => Diagnostic::error(&file, field, format!("expected {what}"))
-            .with_value_opt(actual_text(actual))
-            .with_fix(format!("use {what}")),
-        Kind::MissingField(name) => Diagnostic::error(&file, join_path(&field, &[name.as_ref()]), "required key is missing")
-            .with_fix(format!("add `{name}`")),
+        Kind::MissingField(name) => Diagnostic::error(
+            &file,
+            join_path(&field, &[name.as_ref()]),
+            "required key is missing",
+        )
+        .with_fix(format!("add `{name}`")),
         other => Diagnostic::error(&file, field, other.to_string()).with_fix(format!("use {what}")),
     }
 }
@@ -170,7 +188,7 @@ pub(crate) fn source_errors(error: figment::Error, fallback: &Path) -> Vec<Diagn
         .map(|e| {
             let file = origin_of(e.metadata.as_ref(), fallback);
             let message = match &e.kind {
-                Kind::Message(m) => m.clone(),
+                Kind::Message(m) => yaml_message(m),
                 other => other.to_string(),
             };
             let fix = source_fix(&message);
@@ -179,10 +197,19 @@ pub(crate) fn source_errors(error: figment::Error, fallback: &Path) -> Vec<Diagn
         .collect()
 }
 
+/// A YAML parser message without advice about parser options the user cannot set.
+pub(crate) fn yaml_message(message: &str) -> String {
+    message
+        .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
+        .to_string()
+}
+
 /// The fix for a YAML reading error, from its message.
 pub(crate) fn source_fix(message: &str) -> &'static str {
     if message.starts_with("IO error") {
         "check that the file exists and is readable"
+    } else if message.starts_with("duplicate mapping key") {
+        "keep only one of the repeated keys"
     } else if message.contains("expected a map") || message.contains("expected map") {
         "the file must be a YAML mapping of `key: value` lines"
     } else {
@@ -191,7 +218,12 @@ pub(crate) fn source_fix(message: &str) -> &'static str {
 }
 
 /// Deserialises one value, or explains why not.
-pub(crate) fn typed<T: DeserializeOwned>(value: &Value, field: &str, expect: Expect<'_>, origin: &Path) -> Result<T, Diagnostic> {
+pub(crate) fn typed<T: DeserializeOwned>(
+    value: &Value,
+    field: &str,
+    expect: Expect<'_>,
+    origin: &Path,
+) -> Result<T, Diagnostic> {
     value
         .deserialize::<T>()
         .map_err(|e| from_figment_error(&e, field, expect, origin))
@@ -201,13 +233,19 @@ pub(crate) fn typed<T: DeserializeOwned>(value: &Value, field: &str, expect: Exp
 pub(crate) fn string(value: &Value, field: &str, origin: &Path) -> Result<String, Diagnostic> {
     match value {
         Value::String(_, s) => Ok(s.clone()),
-        Value::Num(..) => number_text(value).ok_or_else(|| wrong_type(value, field, "a string", origin)),
+        Value::Num(..) => {
+            number_text(value).ok_or_else(|| wrong_type(value, field, "a string", origin))
+        }
         _ => Err(wrong_type(value, field, "a string", origin)),
     }
 }
 
 /// Reads a list of strings; a single string is taken as a list of one.
-pub(crate) fn string_list(value: &Value, field: &str, origin: &Path) -> Result<Vec<String>, Diagnostic> {
+pub(crate) fn string_list(
+    value: &Value,
+    field: &str,
+    origin: &Path,
+) -> Result<Vec<String>, Diagnostic> {
     match value {
         Value::Array(_, items) => items
             .iter()
@@ -221,9 +259,13 @@ pub(crate) fn string_list(value: &Value, field: &str, origin: &Path) -> Result<V
 
 /// "expected X, found Y" for `value` at `field`.
 pub(crate) fn wrong_type(value: &Value, field: &str, expected: &str, origin: &Path) -> Diagnostic {
-    Diagnostic::error(origin, field, format!("expected {expected}, found {}", kind_of_value(value)))
-        .with_value_opt(shown(value))
-        .with_fix(format!("use {expected}"))
+    Diagnostic::error(
+        origin,
+        field,
+        format!("expected {expected}, found {}", kind_of_value(value)),
+    )
+    .with_value_opt(shown(value))
+    .with_fix(format!("use {expected}"))
 }
 
 /// True for YAML `~`, `null` or an empty value: treated as "not set".
@@ -254,7 +296,12 @@ impl Layered<'_> {
         origin_of(self.fig.find_metadata(key), self.fallback)
     }
 
-    fn found<T>(&self, key: &str, read: impl FnOnce(&Value, &Path) -> Result<T, Diagnostic>, diags: &mut Vec<Diagnostic>) -> Option<Found<T>> {
+    fn found<T>(
+        &self,
+        key: &str,
+        read: impl FnOnce(&Value, &Path) -> Result<T, Diagnostic>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Found<T>> {
         let value = self.raw(key)?;
         let origin = self.origin(&value);
         match read(&value, &origin) {
@@ -271,17 +318,30 @@ impl Layered<'_> {
     }
 
     /// A typed field; `None` when absent or invalid (the error is pushed).
-    pub(crate) fn get<T: DeserializeOwned>(&self, key: &str, expect: Expect<'_>, diags: &mut Vec<Diagnostic>) -> Option<Found<T>> {
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        key: &str,
+        expect: Expect<'_>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Found<T>> {
         self.found(key, |v, origin| typed(v, key, expect, origin), diags)
     }
 
     /// A string field; `None` when absent or invalid (the error is pushed).
-    pub(crate) fn get_string(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<Found<String>> {
+    pub(crate) fn get_string(
+        &self,
+        key: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Found<String>> {
         self.found(key, |v, origin| string(v, key, origin), diags)
     }
 
     /// A list-of-strings field; `None` when absent or invalid (the error is pushed).
-    pub(crate) fn get_string_list(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<Found<Vec<String>>> {
+    pub(crate) fn get_string_list(
+        &self,
+        key: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Found<Vec<String>>> {
         self.found(key, |v, origin| string_list(v, key, origin), diags)
     }
 }
@@ -294,39 +354,77 @@ mod tests {
     #[test]
     fn paths_join_with_indices() {
         assert_eq!(join_path("", &["gateway", "type"]), "gateway.type");
-        assert_eq!(join_path("[1]", &["networking", "endpoint"]), "[1].networking.endpoint");
-        assert_eq!(join_path("gateway.cors.allow_origins", &["0"]), "gateway.cors.allow_origins[0]");
+        assert_eq!(
+            join_path("[1]", &["networking", "endpoint"]),
+            "[1].networking.endpoint"
+        );
+        assert_eq!(
+            join_path("gateway.cors.allow_origins", &["0"]),
+            "gateway.cors.allow_origins[0]"
+        );
         assert_eq!(join_path("x", &[] as &[&str]), "x");
     }
 
     #[test]
     fn unknown_variant_names_allowed_values() {
         let value = Value::from("graphql");
-        let d = typed::<GatewayType>(&value, "gateway.type", Expect::OneOf(GatewayType::SPELLINGS), Path::new("s.yaml"))
-            .unwrap_err();
-        assert_eq!(d.to_string(), "s.yaml: gateway.type: not a valid value (got `graphql`); fix: use `http` or `rest`");
+        let d = typed::<GatewayType>(
+            &value,
+            "gateway.type",
+            Expect::OneOf(GatewayType::SPELLINGS),
+            Path::new("s.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            d.to_string(),
+            "s.yaml: gateway.type: not a valid value (got `graphql`); fix: use `http` or `rest`"
+        );
     }
 
     #[test]
     fn wrong_type_names_what_was_found() {
         let value = Value::from(vec![Value::from(1u8)]);
-        let d = typed::<u64>(&value, "gateway.vpc_link_timeout_seconds", Expect::Shape("a whole number of seconds"), Path::new("s.yaml"))
-            .unwrap_err();
-        assert_eq!(d.message, "expected a whole number of seconds, found a list");
+        let d = typed::<u64>(
+            &value,
+            "gateway.vpc_link_timeout_seconds",
+            Expect::Shape("a whole number of seconds"),
+            Path::new("s.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            d.message,
+            "expected a whole number of seconds, found a list"
+        );
         assert_eq!(d.fix, "use a whole number of seconds");
-        let d = typed::<u64>(&Value::from(-5i64), "t", Expect::Shape("a whole number"), Path::new("s.yaml")).unwrap_err();
+        let d = typed::<u64>(
+            &Value::from(-5i64),
+            "t",
+            Expect::Shape("a whole number"),
+            Path::new("s.yaml"),
+        )
+        .unwrap_err();
         assert_eq!(d.value.as_deref(), Some("-5"));
     }
 
     #[test]
     fn strings_accept_numbers_but_not_lists() {
-        assert_eq!(string(&Value::from(2024u32), "stage", Path::new("f")), Ok("2024".to_string()));
+        assert_eq!(
+            string(&Value::from(2024u32), "stage", Path::new("f")),
+            Ok("2024".to_string())
+        );
         let d = string(&Value::from(true), "stage", Path::new("f")).unwrap_err();
         assert_eq!(d.message, "expected a string, found a boolean");
         assert_eq!(d.value.as_deref(), Some("true"));
-        assert_eq!(string_list(&Value::from("*"), "o", Path::new("f")), Ok(vec!["*".to_string()]));
-        let d = string_list(&Value::from(vec![Value::from("a"), Value::from(vec![Value::from("b")])]), "o", Path::new("f"))
-            .unwrap_err();
+        assert_eq!(
+            string_list(&Value::from("*"), "o", Path::new("f")),
+            Ok(vec!["*".to_string()])
+        );
+        let d = string_list(
+            &Value::from(vec![Value::from("a"), Value::from(vec![Value::from("b")])]),
+            "o",
+            Path::new("f"),
+        )
+        .unwrap_err();
         assert_eq!(d.field, "o[1]");
     }
 }

@@ -13,7 +13,7 @@ use serde_saphyr::figment::Yaml;
 use crate::diagnostic::Diagnostic;
 use crate::files::check_readable;
 use crate::layers::{Layer, env_name_for, is_env_origin};
-use crate::model::{Cors, EndpointType, GatewaySettings, GatewayType, Overrides, Settings, VpcLinkVersion};
+use crate::model::{Cors, EndpointType, GatewayType, Overrides, Settings, VpcLinkVersion};
 use crate::read::{Expect, Layered, source_errors, wrong_type};
 use crate::suggest::closest;
 use crate::validate;
@@ -28,7 +28,12 @@ const GATEWAY_KEYS: &[&str] = &[
     "vpc_link_timeout_seconds",
     "domain",
 ];
-const CORS_KEYS: &[&str] = &["allow_origins", "allow_methods", "allow_headers", "max_age_seconds"];
+const CORS_KEYS: &[&str] = &[
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "max_age_seconds",
+];
 
 /// Every known key path, for suggestions across levels.
 const ALL_PATHS: &[&str] = &[
@@ -51,10 +56,18 @@ const ALL_PATHS: &[&str] = &[
 const NO_FILE: &str = "cortex-net settings";
 
 /// The layers, in increasing priority.
-pub(crate) fn figment(file: Option<&Path>, env: Vec<Layer>, overrides: &Overrides, diags: &mut Vec<Diagnostic>) -> Figment {
+pub(crate) fn figment(
+    file: Option<&Path>,
+    env: Vec<Layer>,
+    overrides: &Overrides,
+    diags: &mut Vec<Diagnostic>,
+) -> Figment {
     let mut fig = Figment::new();
     if let Some(path) = file {
-        match check_readable(path, "check the path, or leave it out to use `cortex-net.yaml` beside cluster.yaml") {
+        match check_readable(
+            path,
+            "check the path, or leave it out to use `cortex-net.yaml` beside cluster.yaml",
+        ) {
             Some(d) => diags.push(d),
             None => fig = fig.merge(Yaml::file_exact(path)),
         }
@@ -63,13 +76,25 @@ pub(crate) fn figment(file: Option<&Path>, env: Vec<Layer>, overrides: &Override
         fig = fig.merge(layer);
     }
     if let Some(t) = overrides.gateway_type {
-        fig = fig.merge(Layer::option("--gateway-type", "gateway.type", Value::from(t.as_str())));
+        fig = fig.merge(Layer::option(
+            "--gateway-type",
+            "gateway.type",
+            Value::from(t.as_str()),
+        ));
     }
     if let Some(stage) = &overrides.stage {
-        fig = fig.merge(Layer::option("--stage", "gateway.stage", Value::from(stage.as_str())));
+        fig = fig.merge(Layer::option(
+            "--stage",
+            "gateway.stage",
+            Value::from(stage.as_str()),
+        ));
     }
     if let Some(lb) = &overrides.load_balancer {
-        fig = fig.merge(Layer::option("--load-balancer", "load_balancer", Value::from(lb.as_str())));
+        fig = fig.merge(Layer::option(
+            "--load-balancer",
+            "load_balancer",
+            Value::from(lb.as_str()),
+        ));
     }
     fig
 }
@@ -85,18 +110,31 @@ pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnosti
             return settings;
         }
     };
-    let doc = Layered { fig, fallback: &fallback };
+    let doc = Layered {
+        fig,
+        fallback: &fallback,
+    };
     check_keys(&doc, &root, diags);
 
     let gw = &mut settings.gateway;
-    if let Some(t) = doc.get::<GatewayType>("gateway.type", Expect::OneOf(GatewayType::SPELLINGS), diags) {
+    if let Some(t) =
+        doc.get::<GatewayType>("gateway.type", Expect::OneOf(GatewayType::SPELLINGS), diags)
+    {
         gw.r#type = t.value;
     }
     if let Some(stage) = doc.get_string("gateway.stage", diags) {
-        stage.check("gateway.stage", validate::stage(&stage.value, gw.r#type), diags);
+        stage.check(
+            "gateway.stage",
+            validate::stage(&stage.value, gw.r#type),
+            diags,
+        );
         gw.stage = Some(stage.value);
     }
-    if let Some(e) = doc.get::<EndpointType>("gateway.endpoint_type", Expect::OneOf(EndpointType::SPELLINGS), diags) {
+    if let Some(e) = doc.get::<EndpointType>(
+        "gateway.endpoint_type",
+        Expect::OneOf(EndpointType::SPELLINGS),
+        diags,
+    ) {
         if e.value == EndpointType::Edge && gw.r#type == GatewayType::Http {
             diags.push(
                 Diagnostic::warning(&e.origin, "gateway.endpoint_type", "ignored for HTTP APIs, which are always regional")
@@ -107,8 +145,16 @@ pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnosti
         gw.endpoint_type = e.value;
     }
     gw.cors = read_cors(&doc, diags);
-    if let Some(link) = doc.get::<VpcLinkVersion>("gateway.vpc_link", Expect::OneOf(VpcLinkVersion::SPELLINGS), diags) {
-        link.check("gateway.vpc_link", validate::vpc_link_for(gw.r#type, link.value), diags);
+    if let Some(link) = doc.get::<VpcLinkVersion>(
+        "gateway.vpc_link",
+        Expect::OneOf(VpcLinkVersion::SPELLINGS),
+        diags,
+    ) {
+        link.check(
+            "gateway.vpc_link",
+            validate::vpc_link_for(gw.r#type, link.value),
+            diags,
+        );
         gw.vpc_link = Some(link.value);
     }
     if let Some(t) = doc.get::<u64>(
@@ -116,7 +162,11 @@ pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnosti
         Expect::Shape("a whole number of seconds from 10 to 3600"),
         diags,
     ) {
-        t.check("gateway.vpc_link_timeout_seconds", validate::vpc_link_timeout(t.value), diags);
+        t.check(
+            "gateway.vpc_link_timeout_seconds",
+            validate::vpc_link_timeout(t.value),
+            diags,
+        );
         gw.vpc_link_timeout_seconds = t.value;
     }
     if let Some(domain) = doc.get_string("gateway.domain", diags) {
@@ -149,7 +199,9 @@ fn read_cors(doc: &Layered<'_>, diags: &mut Vec<Diagnostic>) -> Option<Cors> {
                 max_age_seconds: None,
             };
             let key = "gateway.cors.max_age_seconds";
-            if let Some(age) = doc.get::<i32>(key, Expect::Shape("a whole number of seconds"), diags) {
+            if let Some(age) =
+                doc.get::<i32>(key, Expect::Shape("a whole number of seconds"), diags)
+            {
                 age.check(key, validate::cors_max_age(age.value), diags);
                 cors.max_age_seconds = Some(age.value);
             }
@@ -175,10 +227,17 @@ fn check_keys(doc: &Layered<'_>, root: &Dict, diags: &mut Vec<Diagnostic>) {
             unknown_key(doc, "", key, TOP_KEYS, diags);
         }
     }
-    let Some(gateway) = doc.raw("gateway") else { return };
+    let Some(gateway) = doc.raw("gateway") else {
+        return;
+    };
     let Value::Dict(_, gateway) = gateway else {
         let origin = doc.origin(&gateway);
-        diags.push(wrong_type(&gateway, "gateway", "a mapping of gateway settings", &origin));
+        diags.push(wrong_type(
+            &gateway,
+            "gateway",
+            "a mapping of gateway settings",
+            &origin,
+        ));
         return;
     };
     for key in gateway.keys() {
@@ -197,7 +256,13 @@ fn check_keys(doc: &Layered<'_>, root: &Dict, diags: &mut Vec<Diagnostic>) {
 
 /// The known key an unknown one was probably meant to be.
 fn suggestion(parent: &str, key: &str, siblings: &[&str]) -> Option<String> {
-    let under = |k: &str| if parent.is_empty() { k.to_string() } else { format!("{parent}.{k}") };
+    let under = |k: &str| {
+        if parent.is_empty() {
+            k.to_string()
+        } else {
+            format!("{parent}.{k}")
+        }
+    };
     if let Some(sibling) = closest(key, siblings) {
         return Some(under(sibling));
     }
@@ -212,30 +277,55 @@ fn suggestion(parent: &str, key: &str, siblings: &[&str]) -> Option<String> {
             let flattened: Vec<String> = ALL_PATHS.iter().map(|p| p.replace('.', "_")).collect();
             let refs: Vec<&str> = flattened.iter().map(String::as_str).collect();
             let hit = closest(&flat, &refs)?;
-            ALL_PATHS.iter().find(|p| p.replace('.', "_") == hit).map(|p| p.to_string())
+            ALL_PATHS
+                .iter()
+                .find(|p| p.replace('.', "_") == hit)
+                .map(|p| p.to_string())
         })
 }
 
-fn unknown_key(doc: &Layered<'_>, parent: &str, key: &str, siblings: &[&str], diags: &mut Vec<Diagnostic>) {
-    let path = if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") };
+fn unknown_key(
+    doc: &Layered<'_>,
+    parent: &str,
+    key: &str,
+    siblings: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let path = if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    };
     let origin = doc.origin_of_key(&path);
     let from_env = is_env_origin(&origin);
     let suggested = suggestion(parent, key, siblings);
-    let known = siblings.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let known = siblings
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let diagnostic = match (&suggested, from_env) {
         // A top-level variable may belong to the command line's own flags (clap reads
         // CORTEX_NET_* too): without a likely meaning it is none of our business.
         (None, true) if parent.is_empty() => return,
-        (Some(s), true) if parent.is_empty() => {
-            Diagnostic::warning(&origin, &path, format!("unknown setting, ignored; did you mean `{s}`?"))
-                .with_fix(format!("rename the variable to {}", env_name_for(s)))
-        }
-        (Some(s), true) => Diagnostic::error(&origin, &path, format!("unknown setting; did you mean `{s}`?"))
-            .with_fix(format!("rename the variable to {}", env_name_for(s))),
+        (Some(s), true) if parent.is_empty() => Diagnostic::warning(
+            &origin,
+            &path,
+            format!("unknown setting, ignored; did you mean `{s}`?"),
+        )
+        .with_fix(format!("rename the variable to {}", env_name_for(s))),
+        (Some(s), true) => Diagnostic::error(
+            &origin,
+            &path,
+            format!("unknown setting; did you mean `{s}`?"),
+        )
+        .with_fix(format!("rename the variable to {}", env_name_for(s))),
         (None, true) => Diagnostic::error(&origin, &path, "unknown setting")
             .with_fix(format!("unset it; settings here: {known}")),
-        (Some(s), false) => Diagnostic::error(&origin, &path, format!("unknown key; did you mean `{s}`?"))
-            .with_fix(format!("rename `{path}` to `{s}`")),
+        (Some(s), false) => {
+            Diagnostic::error(&origin, &path, format!("unknown key; did you mean `{s}`?"))
+                .with_fix(format!("rename `{path}` to `{s}`"))
+        }
         (None, false) => Diagnostic::error(&origin, &path, "unknown key")
             .with_fix(format!("remove it; valid keys here: {known}")),
     };
@@ -248,13 +338,34 @@ mod tests {
 
     #[test]
     fn suggestions_within_and_across_levels() {
-        assert_eq!(suggestion("gateway", "tpye", GATEWAY_KEYS).as_deref(), Some("gateway.type"));
-        assert_eq!(suggestion("", "gatway", TOP_KEYS).as_deref(), Some("gateway"));
-        assert_eq!(suggestion("", "stage", TOP_KEYS).as_deref(), Some("gateway.stage"));
-        assert_eq!(suggestion("", "gateway_type", TOP_KEYS).as_deref(), Some("gateway.type"));
-        assert_eq!(suggestion("", "gateway_vpc_lnk", TOP_KEYS).as_deref(), Some("gateway.vpc_link"));
-        assert_eq!(suggestion("gateway", "load_balancer", GATEWAY_KEYS).as_deref(), Some("load_balancer"));
-        assert_eq!(suggestion("gateway.cors", "allow_origin", CORS_KEYS).as_deref(), Some("gateway.cors.allow_origins"));
+        assert_eq!(
+            suggestion("gateway", "tpye", GATEWAY_KEYS).as_deref(),
+            Some("gateway.type")
+        );
+        assert_eq!(
+            suggestion("", "gatway", TOP_KEYS).as_deref(),
+            Some("gateway")
+        );
+        assert_eq!(
+            suggestion("", "stage", TOP_KEYS).as_deref(),
+            Some("gateway.stage")
+        );
+        assert_eq!(
+            suggestion("", "gateway_type", TOP_KEYS).as_deref(),
+            Some("gateway.type")
+        );
+        assert_eq!(
+            suggestion("", "gateway_vpc_lnk", TOP_KEYS).as_deref(),
+            Some("gateway.vpc_link")
+        );
+        assert_eq!(
+            suggestion("gateway", "load_balancer", GATEWAY_KEYS).as_deref(),
+            Some("load_balancer")
+        );
+        assert_eq!(
+            suggestion("gateway.cors", "allow_origin", CORS_KEYS).as_deref(),
+            Some("gateway.cors.allow_origins")
+        );
         assert_eq!(suggestion("", "cluster", TOP_KEYS), None);
     }
 }

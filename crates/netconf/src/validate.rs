@@ -35,10 +35,19 @@ pub(crate) fn cluster_name(name: &str) -> Rule {
         return Err(Problem::new("must not be empty", fix));
     }
     if name.chars().count() > 54 {
-        return Err(Problem::new(format!("is {} characters long; at most 54 allowed", name.chars().count()), fix));
+        return Err(Problem::new(
+            format!(
+                "is {} characters long; at most 54 allowed",
+                name.chars().count()
+            ),
+            fix,
+        ));
     }
     if !name.chars().all(|c| is_lower_alnum(c) || c == '-') {
-        return Err(Problem::new("may only contain lower-case letters, digits and `-`", fix));
+        return Err(Problem::new(
+            "may only contain lower-case letters, digits and `-`",
+            fix,
+        ));
     }
     if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
         return Err(Problem::new("must start with a letter", fix));
@@ -54,7 +63,11 @@ pub(crate) fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     let letters = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase());
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    let partition = |s: &str| s == "gov" || s.strip_prefix("iso").is_some_and(|r| r.chars().all(|c| c.is_ascii_lowercase()));
+    let partition = |s: &str| {
+        s == "gov"
+            || s.strip_prefix("iso")
+                .is_some_and(|r| r.chars().all(|c| c.is_ascii_lowercase()))
+    };
     let country = |s: &str| s.len() == 2 && letters(s);
     match parts.as_slice() {
         [cc, area, n] => country(cc) && letters(area) && digits(n),
@@ -77,7 +90,9 @@ pub(crate) fn region(region: &str) -> Rule {
 }
 
 fn is_partition(p: &str) -> bool {
-    p.starts_with("aws") && p.split('-').all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase()))
+    p.starts_with("aws")
+        && p.split('-')
+            .all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase()))
 }
 
 fn is_account(a: &str) -> bool {
@@ -93,9 +108,9 @@ pub(crate) fn certificate_arn(arn: &str) -> Rule {
             is_partition(partition)
                 && is_region(region)
                 && is_account(account)
-                && resource
-                    .strip_prefix("certificate/")
-                    .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+                && resource.strip_prefix("certificate/").is_some_and(|id| {
+                    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
         }
         _ => false,
     };
@@ -113,7 +128,10 @@ pub(crate) fn api_name(name: &str) -> Rule {
         return Err(Problem::new("must not be empty", fix));
     }
     if !name.chars().all(|c| is_lower_alnum(c) || c == '-') {
-        return Err(Problem::new("may only contain lower-case letters, digits and `-`", fix));
+        return Err(Problem::new(
+            "may only contain lower-case letters, digits and `-`",
+            fix,
+        ));
     }
     if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
         return Err(Problem::new("must start with a letter", fix));
@@ -136,10 +154,16 @@ pub(crate) fn api_kind(kind: &str) -> Rule {
 /// Cortex's endpoint rules; returns the normalised endpoint (trailing slash trimmed).
 pub(crate) fn endpoint(endpoint: &str) -> Result<String, Problem> {
     if !endpoint.starts_with('/') {
-        return Err(Problem::new("must start with `/`", format!("use `/{endpoint}`")));
+        return Err(Problem::new(
+            "must start with `/`",
+            format!("use `/{endpoint}`"),
+        ));
     }
     if endpoint.contains("//") {
-        return Err(Problem::new("must not contain adjacent slashes `//`", "remove the repeated `/`"));
+        return Err(Problem::new(
+            "must not contain adjacent slashes `//`",
+            "remove the repeated `/`",
+        ));
     }
     if let Some(bad) = endpoint
         .chars()
@@ -201,7 +225,10 @@ pub(crate) fn parse_duration_seconds(text: &str) -> Option<u64> {
 /// A timeout of zero is meaningless.
 pub(crate) fn timeout(seconds: u64) -> Rule {
     if seconds == 0 {
-        Err(Problem::new("must be at least 1 second", "use a positive number of seconds, e.g. `30`"))
+        Err(Problem::new(
+            "must be at least 1 second",
+            "use a positive number of seconds, e.g. `30`",
+        ))
     } else {
         Ok(())
     }
@@ -228,7 +255,10 @@ pub(crate) fn timeout_limit(api: &str, seconds: u64, gateway: GatewayType) -> Op
 }
 
 fn is_stage_name(stage: &str) -> bool {
-    (1..=128).contains(&stage.len()) && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    (1..=128).contains(&stage.len())
+        && stage
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// `gateway.stage`: REST `^[A-Za-z0-9_-]{1,128}$`; HTTP also `$default`.
@@ -261,7 +291,10 @@ pub(crate) fn domain(domain: &str) -> Rule {
         ));
     }
     if domain.len() > 253 {
-        return Err(Problem::new(format!("is {} characters long; at most 253 allowed", domain.len()), fix));
+        return Err(Problem::new(
+            format!("is {} characters long; at most 253 allowed", domain.len()),
+            fix,
+        ));
     }
     if domain != domain.to_ascii_lowercase() {
         return Err(Problem::new(
@@ -271,14 +304,23 @@ pub(crate) fn domain(domain: &str) -> Rule {
     }
     let labels: Vec<&str> = domain.split('.').collect();
     if labels.len() < 2 {
-        return Err(Problem::new("must have at least two labels (e.g. `example.com`)", fix));
+        return Err(Problem::new(
+            "must have at least two labels (e.g. `example.com`)",
+            fix,
+        ));
     }
     for label in &labels {
         if label.is_empty() || label.len() > 63 {
-            return Err(Problem::new("each dot-separated label must be 1-63 characters long", fix));
+            return Err(Problem::new(
+                "each dot-separated label must be 1-63 characters long",
+                fix,
+            ));
         }
         if !label.chars().all(|c| is_lower_alnum(c) || c == '-') {
-            return Err(Problem::new("may only contain lower-case letters, digits, `-` and `.`", fix));
+            return Err(Problem::new(
+                "may only contain lower-case letters, digits, `-` and `.`",
+                fix,
+            ));
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err(Problem::new("labels must not start or end with `-`", fix));
@@ -292,11 +334,20 @@ pub(crate) fn load_balancer(value: &str) -> Rule {
     if value.starts_with("arn:") {
         let parts: Vec<&str> = value.splitn(6, ':').collect();
         let ok = match parts.as_slice() {
-            ["arn", partition, "elasticloadbalancing", region, account, resource] => {
+            [
+                "arn",
+                partition,
+                "elasticloadbalancing",
+                region,
+                account,
+                resource,
+            ] => {
                 is_partition(partition)
                     && is_region(region)
                     && is_account(account)
-                    && resource.strip_prefix("loadbalancer/").is_some_and(|r| !r.is_empty())
+                    && resource
+                        .strip_prefix("loadbalancer/")
+                        .is_some_and(|r| !r.is_empty())
             }
             _ => false,
         };
@@ -365,28 +416,71 @@ mod tests {
         for ok in ["cortex", "a", "my-cluster-2", &"a".repeat(54)] {
             assert_eq!(cluster_name(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "2cortex", "Cortex", "my_cluster", "cortex-", "-cortex", &"a".repeat(55)] {
+        for bad in [
+            "",
+            "2cortex",
+            "Cortex",
+            "my_cluster",
+            "cortex-",
+            "-cortex",
+            &"a".repeat(55),
+        ] {
             assert!(cluster_name(bad).is_err(), "{bad}");
         }
-        assert_eq!(cluster_name("cortex-").unwrap_err().message, "must not end with `-`");
-        assert_eq!(cluster_name("9x").unwrap_err().message, "must start with a letter");
+        assert_eq!(
+            cluster_name("cortex-").unwrap_err().message,
+            "must not end with `-`"
+        );
+        assert_eq!(
+            cluster_name("9x").unwrap_err().message,
+            "must start with a letter"
+        );
     }
 
     #[test]
     fn regions() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-4", "us-isob-east-1", "us-iso-east-1"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-4",
+            "us-isob-east-1",
+            "us-iso-east-1",
+        ] {
             assert!(is_region(ok), "{ok}");
         }
-        for bad in ["", "us-east", "useast-1", "us-east-1a", "US-EAST-1", "usa-east-1", "us-foo-west-1", "us--1", "us-east-1-"] {
+        for bad in [
+            "",
+            "us-east",
+            "useast-1",
+            "us-east-1a",
+            "US-EAST-1",
+            "usa-east-1",
+            "us-foo-west-1",
+            "us--1",
+            "us-east-1-",
+        ] {
             assert!(!is_region(bad), "{bad}");
         }
-        assert_eq!(region("US-EAST-1").unwrap_err().fix, "write it in lower case: `us-east-1`");
+        assert_eq!(
+            region("US-EAST-1").unwrap_err().fix,
+            "write it in lower case: `us-east-1`"
+        );
     }
 
     #[test]
     fn certificate_arns() {
-        assert_eq!(certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"), Ok(()));
-        assert_eq!(certificate_arn("arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/abc"), Ok(()));
+        assert_eq!(
+            certificate_arn(
+                "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            certificate_arn("arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/abc"),
+            Ok(())
+        );
         for bad in [
             "arn:aws:acm:us-east-1:12345678901:certificate/abc",
             "arn:aws:iam::123456789012:server-certificate/x",
@@ -408,8 +502,16 @@ mod tests {
         for kind in API_KINDS {
             assert_eq!(api_kind(kind), Ok(()));
         }
-        assert_eq!(api_kind("realtimeapi").unwrap_err().fix, "use `RealtimeAPI` (kinds are case-sensitive)");
-        assert!(api_kind("Lambda").unwrap_err().fix.contains("`TrafficSplitter`"));
+        assert_eq!(
+            api_kind("realtimeapi").unwrap_err().fix,
+            "use `RealtimeAPI` (kinds are case-sensitive)"
+        );
+        assert!(
+            api_kind("Lambda")
+                .unwrap_err()
+                .fix
+                .contains("`TrafficSplitter`")
+        );
     }
 
     #[test]
@@ -444,7 +546,11 @@ mod tests {
         assert!(timeout_limit("a", 31, GatewayType::Http).is_some());
         assert_eq!(timeout_limit("a", 29, GatewayType::Rest), None);
         let p = timeout_limit("iris", 30, GatewayType::Rest).unwrap();
-        assert!(p.message.contains("`iris`") && p.message.contains("29 s"), "{}", p.message);
+        assert!(
+            p.message.contains("`iris`") && p.message.contains("29 s"),
+            "{}",
+            p.message
+        );
         assert!(p.fix.contains("networking.api_gateway: none"));
     }
 
@@ -465,9 +571,22 @@ mod tests {
         for ok in ["api.example.com", "a.b", "x-1.example.io"] {
             assert_eq!(domain(ok), Ok(()), "{ok}");
         }
-        assert!(domain("*.example.com").unwrap_err().message.contains("wildcard"));
-        assert!(domain("localhost").unwrap_err().message.contains("two labels"));
-        assert_eq!(domain("API.example.com").unwrap_err().fix, "use `api.example.com`");
+        assert!(
+            domain("*.example.com")
+                .unwrap_err()
+                .message
+                .contains("wildcard")
+        );
+        assert!(
+            domain("localhost")
+                .unwrap_err()
+                .message
+                .contains("two labels")
+        );
+        assert_eq!(
+            domain("API.example.com").unwrap_err().fix,
+            "use `api.example.com`"
+        );
         assert!(domain("a..com").is_err());
         assert!(domain("-a.com").is_err());
         assert!(domain("a_b.com").is_err());
@@ -483,7 +602,9 @@ mod tests {
         assert_eq!(load_balancer("a1b2c3"), Ok(()));
         assert_eq!(load_balancer(&"a".repeat(32)), Ok(()));
         assert_eq!(
-            load_balancer("arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/net/my-lb/50dc6c495c0c9188"),
+            load_balancer(
+                "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/net/my-lb/50dc6c495c0c9188"
+            ),
             Ok(())
         );
         assert!(load_balancer(&"a".repeat(33)).is_err());

@@ -1,0 +1,74 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Put an API Gateway in front of a Cortex cluster, and take it away again.
+#[derive(Debug, Parser)]
+#[command(name = "cortex-net", version, about, long_about = None)]
+pub struct Cli {
+    /// Cortex's cluster configuration.
+    #[arg(short = 'c', long = "cluster-config", global = true, default_value = "cluster.yaml")]
+    pub cluster_config: PathBuf,
+    /// Cortex's API configuration (a list of APIs); without it, one catch-all route is made.
+    #[arg(short = 'a', long = "api-config", global = true)]
+    pub api_config: Option<PathBuf>,
+    /// cortex-net's settings; by default `cortex-net.yaml` beside the cluster configuration.
+    #[arg(long, global = true)]
+    pub settings: Option<PathBuf>,
+    /// AWS region; overrides `region` in the cluster configuration.
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS profile to use.
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL_<SERVICE> also works.
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// The load balancer to use (name or ARN), skipping discovery.
+    #[arg(long, global = true)]
+    pub load_balancer: Option<String>,
+    /// Gateway kind; overrides `gateway.type`.
+    #[arg(long, global = true, value_parser = ["http", "rest"])]
+    pub gateway_type: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// More logging (-v, -vv).
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration files, offline.
+    Validate,
+    /// Find the cluster's API load balancer.
+    Discover,
+    /// Show what `up` would change, without changing anything.
+    Plan,
+    /// Create or update the gateway so that AWS matches the configuration.
+    Up {
+        /// Apply without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Remove everything cortex-net created for this cluster.
+    Down {
+        /// Remove without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List the URLs that reach each API.
+    Endpoints,
+    /// Show the load balancer, the gateway, and whether AWS matches the configuration.
+    Status,
+}

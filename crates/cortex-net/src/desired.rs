@@ -1,0 +1,77 @@
+//! Turns the configuration and the discovered load balancer into the desired gateway.
+
+use gw_core::{Backend, BackendKind, Cors, DesiredGateway, RouteSpec};
+use lb_discovery::{LbKind, LoadBalancer};
+use netconf::{ApiGateway, ClusterGateway, Config};
+
+/// The port integrations target: Cortex's API load balancer serves HTTP on 80; we use 80 when
+/// it listens there, else the first listener's port.
+fn integration_port(lb: &LoadBalancer) -> (u16, Option<String>) {
+    let listener = lb
+        .listeners
+        .iter()
+        .find(|l| l.port == 80)
+        .or_else(|| lb.listeners.first());
+    match listener {
+        Some(l) => (u16::try_from(l.port).unwrap_or(80), l.arn.clone()),
+        None => (80, None),
+    }
+}
+
+/// The routes the configuration asks for: none when the gateway is disabled cluster-wide, the
+/// catch-all without API configs, else one per public API.
+pub fn routes(config: &Config) -> Vec<RouteSpec> {
+    if config.cluster.api_gateway == ClusterGateway::Disabled {
+        return Vec::new();
+    }
+    match &config.apis {
+        None => vec![RouteSpec {
+            api: None,
+            path: None,
+        }],
+        Some(apis) => apis
+            .iter()
+            .filter(|api| api.api_gateway == ApiGateway::Public)
+            .map(|api| RouteSpec {
+                api: Some(api.name.clone()),
+                path: Some(api.endpoint.clone()),
+            })
+            .collect(),
+    }
+}
+
+pub fn gateway_name(cluster: &str) -> String {
+    format!("cortex-{cluster}")
+}
+
+pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> DesiredGateway {
+    let (port, listener_arn) = integration_port(lb);
+    DesiredGateway {
+        cluster: config.cluster.cluster_name.clone(),
+        region: region.to_string(),
+        name: gateway_name(&config.cluster.cluster_name),
+        stage: config.stage(),
+        backend: Backend {
+            name: lb.name.clone(),
+            arn: lb.arn.clone(),
+            dns_name: lb.dns_name.clone(),
+            scheme: lb.scheme.clone(),
+            kind: match lb.kind {
+                LbKind::Application => BackendKind::Application,
+                LbKind::Classic => BackendKind::Classic,
+                LbKind::Network | LbKind::Gateway => BackendKind::Network,
+            },
+            port,
+            listener_arn,
+            subnets: lb.subnets.clone(),
+            security_groups: lb.security_groups.clone(),
+        },
+        routes: routes(config),
+        cors: config.settings.gateway.cors.as_ref().map(|c| Cors {
+            allow_origins: c.allow_origins.clone(),
+            allow_methods: c.allow_methods.clone(),
+            allow_headers: c.allow_headers.clone(),
+            max_age_seconds: c.max_age_seconds,
+        }),
+    }
+}

@@ -1,0 +1,61 @@
+//! `cortex-net`, the binary: wires configuration ([`netconf`]), load-balancer discovery
+//! ([`lb_discovery`]) and the gateway providers ([`gw_http`], ...) into the commands
+//! `validate`, `discover`, `plan`, `up`, `down`, `endpoints` and `status`.
+//!
+//! It owns the user-facing contract: flags, text and JSON output, and exit codes (0 done,
+//! 1 AWS or operational failure, 2 invalid input). It holds no AWS logic of its own beyond
+//! loading the SDK configuration, and it must never apply a change the user has not seen in a
+//! plan and confirmed (`--yes`, or an answer on a terminal).
+
+mod aws;
+mod cli;
+mod commands;
+mod desired;
+mod endpoints;
+mod error;
+mod output;
+mod registry;
+
+pub use cli::{Cli, Command, OutputFormat};
+pub use error::{CliError, EXIT_FAILURE, EXIT_INVALID_INPUT};
+
+use std::process::ExitCode;
+
+/// Runs one command to completion and maps the outcome to the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(commands::run(&cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let filter = match verbose {
+        0 => "warn,aws_config=error,cortex_net=info,gw_http=info,gw_rest=info,vpclink=info,tls_cert=info",
+        1 => "info,cortex_net=debug,gw_core=debug,gw_http=debug,gw_rest=debug,lb_discovery=debug",
+        _ => "debug,aws_smithy_runtime=trace",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CORTEX_NET_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(verbose > 0)
+        .without_time()
+        .try_init();
+}
