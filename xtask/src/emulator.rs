@@ -671,6 +671,9 @@ fn spawn(root: &Path, kind: Kind, port: u16) -> Result<Child> {
                 .env("OVERRIDE_IN_DOCKER", "0")
                 .env("FILESYSTEM_ROOT", &fs_root)
                 .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
+                // The default (twisted) server ignores the host of GATEWAY_LISTEN and binds
+                // 0.0.0.0; hypercorn binds 127.0.0.1 (invoke proxying verified with it too).
+                .env("GATEWAY_SERVER", "hypercorn")
                 .env("DISABLE_EVENTS", "1")
                 .env("SKIP_SSL_CERT_DOWNLOAD", "1")
                 .env("EAGER_SERVICE_LOADING", "1")

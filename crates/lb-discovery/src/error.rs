@@ -4,7 +4,6 @@ use std::error::Error as StdError;
 use std::fmt::Debug;
 
 use aws_sdk_elasticloadbalancingv2::error::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::model::Candidate;
@@ -123,17 +122,31 @@ fn hint_for_code(code: &str) -> Option<String> {
     }
 }
 
+/// An error and its sources, `outer: inner: innermost`, skipping repeated texts.
+fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 /// Turn an SDK error into [`DiscoveryError::Aws`], with the service's code and message and a
 /// hint for the common causes (permissions, credentials, throttling, no connection).
 pub(crate) fn aws_error<E, R>(operation: &'static str, err: &SdkError<E, R>) -> DiscoveryError
 where
     E: ProvideErrorMetadata + StdError + 'static,
-    R: Debug,
+    R: Debug + 'static,
 {
     let mut message = match (err.code(), err.message()) {
         (Some(code), Some(msg)) => format!("{code}: {msg}"),
         (Some(code), None) => code.to_owned(),
-        _ => DisplayErrorContext(err).to_string(),
+        _ => error_chain(err),
     };
     let hint = match err {
         SdkError::ServiceError(_) => err.code().and_then(hint_for_code),

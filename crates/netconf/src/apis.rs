@@ -186,7 +186,7 @@ fn read_one(
         }
         Some(v) => match string(&v, &field("name"), path) {
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 None
             }
             Ok(name) => {
@@ -213,7 +213,7 @@ fn read_one(
         }
         Some(v) => match string(&v, &field("kind"), path) {
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 String::new()
             }
             Ok(kind) => {
@@ -238,7 +238,7 @@ fn read_one(
         None => (None, Endpoint::Default),
         Some(v) => match string(&v, &field("networking.endpoint"), path) {
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 (None, Endpoint::Invalid)
             }
             Ok(text) => match validate::endpoint(&text) {
@@ -257,7 +257,7 @@ fn read_one(
             Expect::OneOf(ApiGateway::SPELLINGS),
             path,
         )
-        .map_err(|d| diags.push(d))
+        .map_err(|d| diags.push(*d))
         .ok()
     });
     let timeout_value = set(networking.get("timeout"));
@@ -314,7 +314,7 @@ fn timeout(value: &Value, field: &str, path: &Path, diags: &mut Vec<Diagnostic>)
     let expected = "a whole number of seconds, e.g. `45` or `\"45s\"`";
     let seconds = match value {
         Value::Num(..) => typed::<u64>(value, field, Expect::Shape(expected), path)
-            .map_err(|d| diags.push(d))
+            .map_err(|d| diags.push(*d))
             .ok()?,
         Value::String(_, text) => match validate::parse_duration_seconds(text) {
             Some(s) => s,

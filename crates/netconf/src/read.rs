@@ -223,20 +223,20 @@ pub(crate) fn typed<T: DeserializeOwned>(
     field: &str,
     expect: Expect<'_>,
     origin: &Path,
-) -> Result<T, Diagnostic> {
+) -> Result<T, Box<Diagnostic>> {
     value
         .deserialize::<T>()
-        .map_err(|e| from_figment_error(&e, field, expect, origin))
+        .map_err(|e| Box::new(from_figment_error(&e, field, expect, origin)))
 }
 
 /// Reads a string; plain numbers are accepted as their text (`stage: 2024`, `CORTEX_NET_GATEWAY__STAGE=2024`).
-pub(crate) fn string(value: &Value, field: &str, origin: &Path) -> Result<String, Diagnostic> {
+pub(crate) fn string(value: &Value, field: &str, origin: &Path) -> Result<String, Box<Diagnostic>> {
     match value {
         Value::String(_, s) => Ok(s.clone()),
         Value::Num(..) => {
-            number_text(value).ok_or_else(|| wrong_type(value, field, "a string", origin))
+            number_text(value).ok_or_else(|| Box::new(wrong_type(value, field, "a string", origin)))
         }
-        _ => Err(wrong_type(value, field, "a string", origin)),
+        _ => Err(Box::new(wrong_type(value, field, "a string", origin))),
     }
 }
 
@@ -245,7 +245,7 @@ pub(crate) fn string_list(
     value: &Value,
     field: &str,
     origin: &Path,
-) -> Result<Vec<String>, Diagnostic> {
+) -> Result<Vec<String>, Box<Diagnostic>> {
     match value {
         Value::Array(_, items) => items
             .iter()
@@ -253,7 +253,12 @@ pub(crate) fn string_list(
             .map(|(i, item)| string(item, &join_path(field, &[i.to_string()]), origin))
             .collect(),
         Value::String(..) => string(value, field, origin).map(|s| vec![s]),
-        _ => Err(wrong_type(value, field, "a list of strings", origin)),
+        _ => Err(Box::new(wrong_type(
+            value,
+            field,
+            "a list of strings",
+            origin,
+        ))),
     }
 }
 
@@ -299,7 +304,7 @@ impl Layered<'_> {
     fn found<T>(
         &self,
         key: &str,
-        read: impl FnOnce(&Value, &Path) -> Result<T, Diagnostic>,
+        read: impl FnOnce(&Value, &Path) -> Result<T, Box<Diagnostic>>,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<Found<T>> {
         let value = self.raw(key)?;
@@ -311,7 +316,7 @@ impl Layered<'_> {
                 origin,
             }),
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 None
             }
         }

@@ -1,1 +1,128 @@
-//! placeholder
+//! Certificates for cortex-net: checking an ACM certificate before anything is built on it,
+//! self-signed certificates for testing, and the custom domain names that use them.
+//!
+//! What is here now are the pure rules the checks rest on: reading a certificate ARN
+//! ([`CertificateArn`]) and whether a certificate's names cover a domain ([`covers`]). The ACM
+//! calls, `cortex-net cert self-signed` and custom domains arrive with the HTTPS work.
+//!
+//! This crate must never print or log private key material, and never delete a certificate or
+//! domain name it did not create.
+
+use std::fmt;
+
+/// The parts of an ACM certificate ARN that the checks need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` is not an ACM certificate ARN: expected arn:aws:acm:<region>:<account>:certificate/<id>"
+)]
+pub struct NotACertificateArn(pub String);
+
+impl CertificateArn {
+    pub fn parse(arn: &str) -> Result<Self, NotACertificateArn> {
+        let bad = || NotACertificateArn(arn.to_string());
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let [prefix, partition, service, region, account, resource] = parts[..] else {
+            return Err(bad());
+        };
+        let id = resource.strip_prefix("certificate/").ok_or_else(bad)?;
+        let valid = prefix == "arn"
+            && partition.starts_with("aws")
+            && service == "acm"
+            && !region.is_empty()
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && !id.is_empty();
+        if !valid {
+            return Err(bad());
+        }
+        Ok(Self {
+            partition: partition.to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            id: id.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for CertificateArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{}:acm:{}:{}:certificate/{}",
+            self.partition, self.region, self.account, self.id
+        )
+    }
+}
+
+/// Whether a certificate with these names (domain and subject alternative names) is valid for
+/// `domain`. A wildcard covers exactly one label: `*.example.com` covers `api.example.com`,
+/// not `example.com` nor `a.b.example.com`. Comparison ignores case and a trailing dot.
+pub fn covers<S: AsRef<str>>(names: &[S], domain: &str) -> bool {
+    let domain = normalise(domain);
+    names.iter().any(|name| {
+        let name = normalise(name.as_ref());
+        match name.strip_prefix("*.") {
+            Some(parent) => domain
+                .split_once('.')
+                .is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+            None => name == domain,
+        }
+    })
+}
+
+fn normalise(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_certificate_arn_and_prints_it_back() {
+        let text = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
+        let arn = CertificateArn::parse(text).expect("valid ARN");
+        assert_eq!(arn.region, "us-east-1");
+        assert_eq!(arn.account, "123456789012");
+        assert_eq!(arn.id, "0a1b2c3d-aaaa-bbbb-cccc-0123456789ab");
+        assert_eq!(arn.to_string(), text);
+        assert_eq!(
+            CertificateArn::parse("arn:aws-cn:acm:cn-north-1:123456789012:certificate/x")
+                .map(|a| a.partition),
+            Ok("aws-cn".to_string())
+        );
+    }
+
+    #[test]
+    fn rejects_other_arns() {
+        for text in [
+            "",
+            "arn:aws:iam::123456789012:server-certificate/x",
+            "arn:aws:acm:us-east-1:1234:certificate/x",
+            "arn:aws:acm:us-east-1:123456789012:certificate/",
+            "arn:aws:acm::123456789012:certificate/x",
+        ] {
+            assert!(CertificateArn::parse(text).is_err(), "{text} accepted");
+        }
+    }
+
+    #[test]
+    fn wildcards_cover_exactly_one_label() {
+        let names = ["*.example.com", "example.org"];
+        assert!(covers(&names, "api.example.com"));
+        assert!(covers(&names, "API.Example.com."));
+        assert!(!covers(&names, "example.com"));
+        assert!(!covers(&names, "a.b.example.com"));
+        assert!(covers(&names, "example.org"));
+        assert!(!covers(&names, "www.example.org"));
+        assert!(!covers::<&str>(&[], "example.org"));
+    }
+}
