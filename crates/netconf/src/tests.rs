@@ -1291,16 +1291,3 @@ fn config_serializes_to_json_with_yaml_spellings() {
     assert_eq!(json["config"]["apis"][2]["api_gateway"], "none");
     assert_eq!(json["warnings"], serde_json::json!([]));
 }
-
-#[test]
-fn zz_explore() {
-    let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  type: rest\n  stage: $default\n  tpye: http\n  cors: {allow_origins: 5, max_age_seconds: abc}\n  vpc_link_timeout_seconds: -4\n  domain: '*.x.com'\nload_balancer: my_lb\n");
-    let opts = files.with_apis(
-        "cluster_name: Bad_Name\nregion: moon-1\napi_load_balancer_scheme: public\napi_gateway: disabled\nssl_certificate_arn: nope\n",
-        "- name: a\n  kind: RealtimeAPI\n  networking:\n    endpoint: nope\n    timeout: 45\n    api_gateway: public\n- name: a\n  kind: Job\n- name: b\n  kind: TaskAPI\n  networking: 5\n- 7\n",
-    );
-    let e = load_with_env(&opts, env(&[("CORTEX_NET_GATEWAY__VPC_LINK", "v9"), ("CORTEX_NET_GATEWAY_STAGE", "x")])).unwrap_err();
-    println!("{e}");
-    println!("{}", serde_json::to_string_pretty(&e.diagnostics[0]).unwrap());
-}
