@@ -37,14 +37,18 @@ _ENV_DEFAULTS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_CONFIG_FILE": str(HERE / ".no-aws-config"),
-    "AWS_SHARED_CREDENTIALS_FILE": str(HERE / ".no-aws-credentials"),
+    "AWS_CONFIG_FILE": os.devnull,  # exists and is empty: no profile, no warning about a missing file
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
 for _k, _v in _ENV_DEFAULTS.items():
     os.environ.setdefault(_k, _v)
 os.environ["AWS_ENDPOINT_URL"] = ENDPOINT
-for _k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
+for _k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(_k, None)
+# A region from the environment must lose against cluster.yaml / --region. When none is set,
+# use one that no test seeds, so a CLI that prefers the environment fails visibly.
+os.environ.setdefault("AWS_REGION", "us-gov-west-1")
+os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
 
 # Real region names that moto serves (ec2, elbv2, elb, apigatewayv2, acm, sts).
 REGIONS = [

@@ -121,7 +121,7 @@ def test_public_api_with_gateway_disabled_cluster_wide(cli, vws):
     assert "iris" in json.dumps(err), f"error does not name the API: {err}"
 
 
-@pytest.mark.parametrize("endpoint", ["/a//b", "/", "/Upper"])
+@pytest.mark.parametrize("endpoint", ["/a//b", "/", "/Upper", "Upper"])
 def test_bad_endpoint(cli, vws, endpoint):
     vws.write_apis([api_spec("iris", endpoint)])
     r = validate(cli, vws).fails(2)

@@ -25,7 +25,7 @@ pub fn run(root: &Path) -> Result<()> {
 
     util::heading(&format!("reset moto, seed cluster `{CLUSTER}` in {REGION}"));
     emulator::reset_moto(&ports)?;
-    let seeded = seed::seed(
+    let (seeded, _) = seed::seed(
         root,
         &ports,
         &[
@@ -36,7 +36,7 @@ pub fn run(root: &Path) -> Result<()> {
         ],
         &extra_env,
     )?;
-    println!("{}", serde_json::to_string_pretty(&seeded)?);
+    println!("{seeded}");
     println!("(LocalStack account for this run: {account})");
 
     util::heading("cargo build -p cortex-net");
@@ -62,7 +62,7 @@ pub fn run(root: &Path) -> Result<()> {
     for (args, what) in steps {
         let mut cmd = Command::new(&bin);
         cmd.arg("-c").arg(&config_arg).args(args).current_dir(root);
-        emulator::apply_env(&mut cmd, &ports);
+        emulator::apply_env(&mut cmd, root, &ports);
         for (k, v) in &extra_env {
             cmd.env(k, v);
         }

@@ -194,9 +194,17 @@ pub fn env_file(root: &Path) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // The AWS client environment
 
+/// Empty AWS config and credentials files the harness owns: the SDKs read these instead of
+/// `~/.aws` (a path that does not exist works too, but the Rust SDK warns about it on every run).
+fn aws_files(root: &Path) -> (PathBuf, PathBuf) {
+    let dir = util::emulators_dir(root).join("aws");
+    (dir.join("config"), dir.join("credentials"))
+}
+
 /// The environment for AWS clients (the CLI, boto3) talking to the emulators: moto for
 /// everything, LocalStack for API Gateway REST, static test keys, no `~/.aws`, no IMDS.
-pub fn aws_env(ports: &Ports) -> Vec<(&'static str, String)> {
+pub fn aws_env(root: &Path, ports: &Ports) -> Vec<(&'static str, String)> {
+    let (config, credentials) = aws_files(root);
     vec![
         ("AWS_ENDPOINT_URL", ports.moto_url()),
         ("AWS_ENDPOINT_URL_API_GATEWAY", ports.localstack_url()),
@@ -205,13 +213,10 @@ pub fn aws_env(ports: &Ports) -> Vec<(&'static str, String)> {
         ("AWS_REGION", REGION.to_string()),
         ("AWS_DEFAULT_REGION", REGION.to_string()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-        (
-            "AWS_CONFIG_FILE",
-            "/nonexistent/cortex-net-emulator/config".to_string(),
-        ),
+        ("AWS_CONFIG_FILE", config.display().to_string()),
         (
             "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/cortex-net-emulator/credentials".to_string(),
+            credentials.display().to_string(),
         ),
         ("CORTEX_NET_MOTO_URL", ports.moto_url()),
         ("CORTEX_NET_LOCALSTACK_URL", ports.localstack_url()),
@@ -219,22 +224,28 @@ pub fn aws_env(ports: &Ports) -> Vec<(&'static str, String)> {
 }
 
 /// Sets [`aws_env`] on a child process and removes the variables that could leak in.
-pub fn apply_env(cmd: &mut Command, ports: &Ports) {
+pub fn apply_env(cmd: &mut Command, root: &Path, ports: &Ports) {
     for var in UNSET_VARS {
         cmd.env_remove(var);
     }
-    for (k, v) in aws_env(ports) {
+    for (k, v) in aws_env(root, ports) {
         cmd.env(k, v);
     }
 }
 
 fn write_env_file(root: &Path, ports: &Ports) -> Result<()> {
+    for file in <[PathBuf; 2]>::from(aws_files(root)) {
+        if let Some(dir) = file.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        fs::write(&file, "").with_context(|| format!("writing {}", file.display()))?;
+    }
     let mut text = String::from(
         "# Written by `cargo xtask emulator up`: the AWS client environment for the local \
          emulators.\n# Use: . .emulators/env\n",
     );
     text.push_str(&format!("unset {}\n", UNSET_VARS.join(" ")));
-    for (k, v) in aws_env(ports) {
+    for (k, v) in aws_env(root, ports) {
         text.push_str(&format!("export {k}={v}\n"));
     }
     let path = env_file(root);
@@ -310,12 +321,12 @@ pub fn up(root: &Path, kinds: &[Kind], requested: Option<Ports>) -> Result<Emula
     for &kind in kinds.iter().filter(|k| running.contains(k)) {
         let port = ports.get(kind);
         if is_healthy(kind, port) {
-            println!(
+            eprintln!(
                 "{} already running on 127.0.0.1:{port} and healthy",
                 kind.display()
             );
         } else {
-            println!(
+            eprintln!(
                 "{} runs but does not answer yet; waiting...",
                 kind.display()
             );
@@ -338,7 +349,7 @@ pub fn up(root: &Path, kinds: &[Kind], requested: Option<Ports>) -> Result<Emula
             let _ = stop(root, kind);
             return Err(e);
         }
-        println!(
+        eprintln!(
             "{} ready on 127.0.0.1:{port} (pid {}, {} after start, log {})",
             kind.display(),
             child.id(),
@@ -368,16 +379,16 @@ pub fn down(root: &Path, kinds: &[Kind]) -> Result<()> {
 pub fn stop(root: &Path, kind: Kind) -> Result<()> {
     let pid_path = pid_file(root, kind);
     let Some(pid) = read_pid(&pid_path)? else {
-        println!("{} is not running", kind.display());
+        eprintln!("{} is not running", kind.display());
         return Ok(());
     };
     if !group_alive(pid) {
-        println!(
+        eprintln!(
             "{} is not running (removing stale pid file, pid {pid})",
             kind.display()
         );
     } else if !is_ours(kind, pid) {
-        println!(
+        eprintln!(
             "{}: pid {pid} from {} is not a {} process any more; not signalling it",
             kind.display(),
             rel(root, &pid_path),
@@ -389,7 +400,7 @@ pub fn stop(root: &Path, kind: Kind) -> Result<()> {
         let mut killed = false;
         while group_alive(pid) {
             if !killed && t0.elapsed() >= STOP_GRACE {
-                println!(
+                eprintln!(
                     "{} did not stop within {}s; sending SIGKILL",
                     kind.display(),
                     STOP_GRACE.as_secs()
@@ -405,7 +416,7 @@ pub fn stop(root: &Path, kind: Kind) -> Result<()> {
             }
             thread::sleep(Duration::from_millis(100));
         }
-        println!(
+        eprintln!(
             "stopped {} (pid {pid}, {})",
             kind.display(),
             fmt_duration(t0.elapsed())
@@ -479,7 +490,7 @@ fn ensure_venv(root: &Path, kind: Kind) -> Result<()> {
     } else {
         "creating"
     };
-    println!(
+    eprintln!(
         "{why} venv for {} in {} (about a minute)...",
         kind.display(),
         rel(root, &venv)
@@ -522,7 +533,7 @@ fn ensure_venv(root: &Path, kind: Kind) -> Result<()> {
     run_logged(&mut pip)?;
     fs::write(&stamp, format!("{want}\n"))
         .with_context(|| format!("writing {}", stamp.display()))?;
-    println!(
+    eprintln!(
         "venv for {} ready ({}; pip log {})",
         kind.display(),
         fmt_duration(t0.elapsed()),
@@ -698,7 +709,7 @@ fn spawn(root: &Path, kind: Kind, port: u16) -> Result<Child> {
     let pid = child.id();
     fs::write(pid_file(root, kind), format!("{pid}\n")).context("writing pid file")?;
     fs::write(port_file(root, kind), format!("{port}\n")).context("writing port file")?;
-    println!(
+    eprintln!(
         "started {} on 127.0.0.1:{port} (pid {pid}, log {})",
         kind.display(),
         rel(root, &log_path)
@@ -735,7 +746,7 @@ fn wait_ready(root: &Path, kind: Kind, port: u16, mut child: Option<&mut Child>)
             )));
         }
         if last_note.elapsed() > Duration::from_secs(15) {
-            println!(
+            eprintln!(
                 "  still waiting for {} ({}s)...",
                 kind.display(),
                 t0.elapsed().as_secs()
@@ -997,10 +1008,13 @@ mod tests {
 
     #[test]
     fn env_points_at_both_emulators() {
-        let env = aws_env(&Ports {
-            moto: 5001,
-            localstack: 4567,
-        });
+        let env = aws_env(
+            Path::new("/repo"),
+            &Ports {
+                moto: 5001,
+                localstack: 4567,
+            },
+        );
         let get = |k: &str| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("AWS_ENDPOINT_URL"), Some("http://127.0.0.1:5001"));
         assert_eq!(
@@ -1008,5 +1022,9 @@ mod tests {
             Some("http://127.0.0.1:4567")
         );
         assert_eq!(get("AWS_ACCESS_KEY_ID").map(str::len), Some(12));
+        assert_eq!(
+            get("AWS_CONFIG_FILE"),
+            Some("/repo/.emulators/aws/config")
+        );
     }
 }

@@ -24,10 +24,8 @@ const OPTIONS: &[(&str, bool)] = &[
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     check_args(args)?;
     let emu = emulator::ensure_up(root, &[Kind::Moto])?;
-    let json = seed(root, &emu.ports, args, &[])?;
-    if !json.is_null() {
-        println!("{}", serde_json::to_string_pretty(&json)?);
-    }
+    let (text, _) = seed(root, &emu.ports, args, &[])?;
+    println!("{text}");
     Ok(())
 }
 
@@ -61,13 +59,13 @@ fn check_args(args: &[String]) -> Result<()> {
 }
 
 /// Runs `localstack/seed.py ARGS` with the moto venv's python against the running moto and
-/// returns its JSON. `extra_env` overrides the emulator environment (e.g. another account key).
+/// returns its output (one JSON object on one line, keys in seed.py's order) and the parsed JSON. `extra_env` overrides the emulator environment (e.g. another account key).
 pub fn seed(
     root: &Path,
     ports: &Ports,
     args: &[String],
     extra_env: &[(&str, String)],
-) -> Result<serde_json::Value> {
+) -> Result<(String, serde_json::Value)> {
     let script = root.join("localstack").join("seed.py");
     let mut cmd = Command::new(emulator::venv_python(root, Kind::Moto));
     cmd.arg(&script)
@@ -81,7 +79,7 @@ pub fn seed(
         )
         .stdin(Stdio::null())
         .stderr(Stdio::inherit());
-    emulator::apply_env(&mut cmd, ports);
+    emulator::apply_env(&mut cmd, root, ports);
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -91,15 +89,14 @@ pub fn seed(
     if !out.status.success() {
         bail!("`{}` failed ({})", util::describe(&cmd), out.status);
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        print!("{text}");
-        return Ok(serde_json::Value::Null);
+        return Ok((text, serde_json::Value::Null));
     }
-    let json: serde_json::Value = serde_json::from_str(text.trim())
-        .with_context(|| format!("seed.py printed no JSON object: {}", text.trim()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("seed.py printed no JSON object: {text}"))?;
     if json.get("load_balancer").is_none() {
         bail!("seed.py output lacks `load_balancer`: {json}");
     }
-    Ok(json)
+    Ok((text, json))
 }

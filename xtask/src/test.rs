@@ -128,7 +128,7 @@ fn build_and_run_pytest(
         .env("CORTEX_NET_BIN", &bin)
         .env("CORTEX_NET_REPO", root)
         .env("PYTHONPYCACHEPREFIX", emu_dir.join("pycache"));
-    emulator::apply_env(&mut cmd, ports);
+    emulator::apply_env(&mut cmd, root, ports);
     util::heading(&util::describe(&cmd));
     let status = util::status(&mut cmd)?;
     Ok(status.code().unwrap_or(1))

@@ -1,6 +1,6 @@
 //! Turns the configuration and the discovered load balancer into the desired gateway.
 
-use gw_core::{Backend, BackendKind, Cors, DesiredGateway, RouteSpec};
+use gw_core::{Backend, BackendKind, Cors, DesiredGateway, EndpointType, RouteSpec};
 use lb_discovery::{LbKind, LoadBalancer};
 use netconf::{ApiGateway, ClusterGateway, Config};
 
@@ -73,5 +73,10 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> DesiredGateway
             allow_headers: c.allow_headers.clone(),
             max_age_seconds: c.max_age_seconds,
         }),
+        endpoint_type: match config.settings.gateway.endpoint_type {
+            netconf::EndpointType::Regional => EndpointType::Regional,
+            netconf::EndpointType::Edge => EndpointType::Edge,
+        },
+        vpc_link: None,
     }
 }

@@ -16,6 +16,57 @@ pub struct DesiredGateway {
     /// Routes to publish, in configuration order. Empty means no gateway is wanted.
     pub routes: Vec<RouteSpec>,
     pub cors: Option<Cors>,
+    /// REST APIs only: regional or edge-optimised.
+    pub endpoint_type: EndpointType,
+    /// How the gateway reaches the load balancer: `None` over the internet (internet-facing
+    /// load balancers), else through this VPC link (internal ones).
+    pub vpc_link: Option<VpcLinkSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointType {
+    #[default]
+    Regional,
+    Edge,
+}
+
+impl EndpointType {
+    /// As the apigateway API spells it.
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            EndpointType::Regional => "REGIONAL",
+            EndpointType::Edge => "EDGE",
+        }
+    }
+}
+
+/// A VPC link generation: v1 (`apigateway`, REST to an NLB) or v2 (`apigatewayv2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VpcLinkVersion {
+    V1,
+    V2,
+}
+
+impl std::fmt::Display for VpcLinkVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VpcLinkVersion::V1 => "v1",
+            VpcLinkVersion::V2 => "v2",
+        })
+    }
+}
+
+/// The VPC link a private integration goes through. Its targets come from [`Backend`]: the
+/// load balancer ARN (v1), or its subnets and security groups (v2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VpcLinkSpec {
+    pub version: VpcLinkVersion,
+    /// `cortex-<cluster>`; like the API, found by tags, never by name.
+    pub name: String,
+    /// How long to wait for `AVAILABLE` (and for deletion) before giving up.
+    pub timeout_seconds: u64,
 }
 
 /// The load balancer requests are forwarded to.

@@ -23,13 +23,17 @@ mod desired;
 mod diff;
 mod ownership;
 mod plan;
+mod progress;
 mod provider;
 
 pub use aws_error::describe_sdk_error;
-pub use desired::{Backend, BackendKind, Cors, DesiredGateway, RouteSpec};
+pub use desired::{
+    Backend, BackendKind, Cors, DesiredGateway, EndpointType, RouteSpec, VpcLinkSpec, VpcLinkVersion,
+};
 pub use diff::diff;
 pub use ownership::{CLUSTER_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};
 pub use plan::{Action, Change, Plan, ResourceKind};
+pub use progress::{LogProgress, Progress};
 pub use provider::{
     GatewayInfo, GatewayProvider, Observed, ObservedResource, ProviderError, Resource,
 };

@@ -96,6 +96,8 @@ mod tests {
             },
             routes,
             cors: None,
+            endpoint_type: Default::default(),
+            vpc_link: None,
         }
     }
 

@@ -55,6 +55,8 @@ fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
         },
         routes,
         cors: None,
+        endpoint_type: Default::default(),
+        vpc_link: None,
     }
 }
 

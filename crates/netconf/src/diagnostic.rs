@@ -100,7 +100,7 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `<file>: <field>: <message> (got `<value>`); fix: <fix>`, leaving out empty parts.
+    /// ``<file>: <field>: <message> (got `<value>`); fix: <fix>``, leaving out empty parts.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = self.file.display().to_string();
         if !file.is_empty() {

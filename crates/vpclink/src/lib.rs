@@ -9,24 +9,7 @@
 //! until they are `AVAILABLE` arrive with the VPC link work. It must never create a second link
 //! for a cluster that already has one, nor delete a link an integration still references.
 
-use std::fmt;
-
-/// A VPC link generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Version {
-    V1,
-    V2,
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Version::V1 => "v1",
-            Version::V2 => "v2",
-        })
-    }
-}
+pub use gw_core::VpcLinkVersion as Version;
 
 /// The gateway kinds, as far as VPC links care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
