@@ -34,6 +34,13 @@ def test_discover_picks_cluster_lb_not_decoys(cli, aws, seeded, ws):
     assert listener["protocol"] == "TCP"
 
 
+def test_verbose_keeps_json_stdout_clean(cli, seeded, ws):
+    """Logging goes to stderr: -v / -vv must not corrupt `-o json` on stdout."""
+    for flag in ("-v", "-vv"):
+        r = cli(flag, "-o", "json", "discover", cwd=ws.root).ok()
+        assert r.json["name"] == seeded["load_balancer"]["name"], r.describe()
+
+
 def test_discover_legacy_tags(cli, seed, workspace):
     seeded = seed(legacy_tags=True)
     ws = workspace(seeded["cluster"], seeded["region"])
@@ -86,6 +93,12 @@ def test_ambiguous_lbs_exit_1_then_explicit_choice(cli, aws, seeded, ws):
     ws.write_settings({"load_balancer": second["name"]})
     r = discover(cli, ws).ok()
     assert r.json["name"] == second["name"], r.describe()
+
+    # --settings points at another file, which wins over the one beside cluster.yaml.
+    other = ws.root / "elsewhere.yaml"
+    other.write_text(f"load_balancer: {seeded['load_balancer']['name']}\n")
+    r = discover(cli, ws, "--settings", str(other)).ok()
+    assert r.json["name"] == seeded["load_balancer"]["name"], r.describe()
 
 
 def test_region_and_endpoint_url_flags(cli, seeded, workspace):

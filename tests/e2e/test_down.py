@@ -108,3 +108,14 @@ def test_down_spares_other_clusters_api(cli, aws, seeded, workspace):
     assert api2 in ids, "down for one cluster deleted another cluster's API"
     assert len(aws.routes(api2)) == 1, "the other cluster's routes were touched"
     assert_decoys_intact(aws, seeded)
+
+
+def test_down_after_load_balancer_is_gone(cli, aws, seeded, ws):
+    """The Cortex cluster (and its LB) was deleted first: down still removes the owned API."""
+    api_id = up(cli, ws)
+    aws.elbv2.delete_load_balancer(LoadBalancerArn=seeded["load_balancer"]["arn"])
+    down(cli, ws)
+    assert api_id not in aws.api_ids()
+    assert seeded["decoys"]["foreign_api"]["id"] in aws.api_ids()
+    lbs = aws.lb_names()
+    assert seeded["decoys"]["other_cluster_lb"]["name"] in lbs and seeded["decoys"]["untagged_lb"]["name"] in lbs

@@ -165,6 +165,37 @@ def test_up_repairs_drift(cli, aws, seeded, ws):
     assert run(cli, ws, "plan").ok().json["changes"] == []
 
 
+def test_replaced_load_balancer_updates_integrations(cli, aws, seeded, ws):
+    """The cluster's LB is replaced (new DNS name): up repoints the integrations, keeps API and routes."""
+    api_id = up(cli, ws).json["gateway"]["id"]
+    routes_before = snapshot(aws, api_id)["routes"]
+    aws.elbv2.delete_load_balancer(LoadBalancerArn=seeded["load_balancer"]["arn"])
+    new_lb = aws.add_cluster_nlb(seeded)
+    assert new_lb["dns_name"] != seeded["load_balancer"]["dns_name"]
+
+    r = up(cli, ws)
+    assert r.json["gateway"]["id"] == api_id
+    assert {k for _, k in change_set(r.json)} == {"integration"}, r.json
+    routes = aws.routes_by_key(api_id)
+    assert_proxy_integration(aws.integration_of(api_id, routes["ANY /{proxy+}"]),
+                             f"http://{new_lb['dns_name']}/{{proxy}}")
+    assert snapshot(aws, api_id)["routes"] == routes_before, "routes were recreated"
+    assert_no_orphan_integrations(aws, api_id)
+
+
+def test_up_with_classic_elb(cli, aws, seed, workspace):
+    seeded = seed(classic=True)
+    ws = workspace(seeded["cluster"], seeded["region"])
+    before = aws.api_ids()
+    up(cli, ws)
+    api = the_new_api(aws, before, seeded["cluster"])
+    routes = aws.routes_by_key(api["ApiId"])
+    assert set(routes) == {"ANY /{proxy+}"}
+    assert_proxy_integration(aws.integration_of(api["ApiId"], routes["ANY /{proxy+}"]),
+                             f"http://{seeded['load_balancer']['dns_name']}/{{proxy}}")
+    assert seeded["load_balancer"]["name"] in aws.classic_lb_names()
+
+
 # ---------------------------------------------------------------------------
 # up with cortex.yaml: one route pair per public API
 # ---------------------------------------------------------------------------
