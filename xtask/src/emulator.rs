@@ -1022,9 +1022,6 @@ mod tests {
             Some("http://127.0.0.1:4567")
         );
         assert_eq!(get("AWS_ACCESS_KEY_ID").map(str::len), Some(12));
-        assert_eq!(
-            get("AWS_CONFIG_FILE"),
-            Some("/repo/.emulators/aws/config")
-        );
+        assert_eq!(get("AWS_CONFIG_FILE"), Some("/repo/.emulators/aws/config"));
     }
 }

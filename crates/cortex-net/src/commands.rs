@@ -209,7 +209,10 @@ impl Session {
                 aws_sdk_elasticloadbalancingv2::Client::new(&sdk),
                 aws_sdk_elasticloadbalancing::Client::new(&sdk),
             ),
-            providers: registry::providers(&sdk),
+            providers: registry::providers(
+                &sdk,
+                crate::progress::reporter(cli.output == OutputFormat::Text),
+            ),
             config,
         })
     }
@@ -254,7 +257,7 @@ impl Session {
     /// other kind removes what it owns (a switch from `http` to `rest` replaces the gateway).
     async fn converge(&self, lb: &LoadBalancer) -> Result<Vec<Step<'_>>, CliError> {
         let selected = self.selected()?;
-        let desired = desired::build(&self.config, &self.region, lb);
+        let desired = desired::build(&self.config, &self.region, lb)?;
         if !desired.routes.is_empty() {
             selected.check_supported(&desired)?;
         }

@@ -1,8 +1,12 @@
 //! Turns the configuration and the discovered load balancer into the desired gateway.
 
-use gw_core::{Backend, BackendKind, Cors, DesiredGateway, EndpointType, RouteSpec};
+use crate::error::CliError;
+use gw_core::{
+    Backend, BackendKind, Cors, DesiredGateway, EndpointType, RouteSpec, VpcLinkSpec,
+    VpcLinkVersion,
+};
 use lb_discovery::{LbKind, LoadBalancer};
-use netconf::{ApiGateway, ClusterGateway, Config};
+use netconf::{ApiGateway, ClusterGateway, Config, GatewayType};
 
 /// The port integrations target: Cortex's API load balancer serves HTTP on 80; we use 80 when
 /// it listens there, else the first listener's port.
@@ -44,9 +48,44 @@ pub fn gateway_name(cluster: &str) -> String {
     format!("cortex-{cluster}")
 }
 
-pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> DesiredGateway {
+/// The VPC link an internal load balancer needs: the requested version when it can work with
+/// this gateway kind and load balancer, else the default (v1 for REST to an NLB, v2 for HTTP).
+fn vpc_link(config: &Config, lb: &LoadBalancer) -> Result<Option<VpcLinkSpec>, CliError> {
+    if lb.scheme != "internal" {
+        return Ok(None);
+    }
+    let gateway = match config.settings.gateway.r#type {
+        GatewayType::Http => vpclink::Gateway::Http,
+        GatewayType::Rest => vpclink::Gateway::Rest,
+    };
+    let target = match lb.kind {
+        LbKind::Application => vpclink::Target::Application,
+        LbKind::Classic => vpclink::Target::Classic,
+        LbKind::Network | LbKind::Gateway => vpclink::Target::Network,
+    };
+    let requested = config.settings.gateway.vpc_link.map(|v| match v {
+        netconf::VpcLinkVersion::V1 => VpcLinkVersion::V1,
+        netconf::VpcLinkVersion::V2 => VpcLinkVersion::V2,
+    });
+    let version = vpclink::choose(gateway, target, requested)
+        .map_err(|e| CliError::invalid(format!("load balancer {} is internal: {e}", lb.name)))?;
+    Ok(Some(VpcLinkSpec {
+        version,
+        name: gateway_name(&config.cluster.cluster_name),
+        timeout_seconds: config.settings.gateway.vpc_link_timeout_seconds,
+    }))
+}
+
+pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<DesiredGateway, CliError> {
     let (port, listener_arn) = integration_port(lb);
-    DesiredGateway {
+    let routes = routes(config);
+    // No route, no gateway, no link: nothing to check about how it would connect.
+    let vpc_link = if routes.is_empty() {
+        None
+    } else {
+        vpc_link(config, lb)?
+    };
+    Ok(DesiredGateway {
         cluster: config.cluster.cluster_name.clone(),
         region: region.to_string(),
         name: gateway_name(&config.cluster.cluster_name),
@@ -66,7 +105,7 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> DesiredGateway
             subnets: lb.subnets.clone(),
             security_groups: lb.security_groups.clone(),
         },
-        routes: routes(config),
+        routes,
         cors: config.settings.gateway.cors.as_ref().map(|c| Cors {
             allow_origins: c.allow_origins.clone(),
             allow_methods: c.allow_methods.clone(),
@@ -77,6 +116,6 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> DesiredGateway
             netconf::EndpointType::Regional => EndpointType::Regional,
             netconf::EndpointType::Edge => EndpointType::Edge,
         },
-        vpc_link: None,
-    }
+        vpc_link,
+    })
 }

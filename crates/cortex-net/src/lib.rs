@@ -14,6 +14,7 @@ mod desired;
 mod endpoints;
 mod error;
 mod output;
+mod progress;
 mod registry;
 
 pub use cli::{Cli, Command, OutputFormat};
@@ -34,14 +35,32 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    match runtime.block_on(commands::run(&cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = commands::run(&cli) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    match outcome {
+        Some(Ok(())) => ExitCode::SUCCESS,
+        Some(Err(err)) => {
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code())
         }
+        // Everything we create is tagged in the call that creates it, so whatever an
+        // interrupted run made is found, reused or finished by the next one.
+        None => {
+            eprintln!(
+                "interrupted: what was already made is tagged and will be found again; run the \
+                 same command again to finish (or `cortex-net down` to remove it)"
+            );
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
     }
 }
+
+/// Exit code after Ctrl-C, as shells report a SIGINT death.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 fn init_logging(verbose: u8) {
     let filter = match verbose {
@@ -56,6 +75,7 @@ fn init_logging(verbose: u8) {
         )
         .with_writer(std::io::stderr)
         .with_target(verbose > 0)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .try_init();
 }

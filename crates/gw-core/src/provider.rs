@@ -90,6 +90,10 @@ pub enum ProviderError {
         operation: &'static str,
         message: String,
     },
+    /// An operation failed in a way the message explains (a VPC link that FAILED, a wait that
+    /// timed out), with what to do next.
+    #[error("{0}")]
+    Failed(String),
     /// AWS answered something we cannot work with (a missing id, an unexpected shape).
     #[error("unexpected answer from AWS: {0}")]
     Unexpected(String),

@@ -1,14 +1,17 @@
 //! Applies a plan to apigatewayv2, change by change, in the plan's order.
 
-use crate::resources::integration_uri;
+use crate::observe::link_error;
+use crate::resources::{attr, integration_uri};
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::error::SdkError;
 use aws_sdk_apigatewayv2::types::{ConnectionType, Cors as AwsCors, IntegrationType, ProtocolType};
 use gw_core::{
-    Action, Change, DesiredGateway, Observed, Ownership, Plan, ProviderError, ResourceKind,
-    describe_sdk_error,
+    Action, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
+    ResourceKind, describe_sdk_error,
 };
 use std::collections::HashMap;
+use std::time::Duration;
+use vpclink::WaitOptions;
 
 fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
     move |message| ProviderError::Aws { operation, message }
@@ -18,10 +21,12 @@ fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
 struct Ids {
     api: Option<String>,
     integrations: HashMap<String, String>,
+    links: HashMap<String, String>,
 }
 
 pub(crate) async fn apply(
     client: &Client,
+    progress: &dyn Progress,
     owner: &Ownership,
     desired: Option<&DesiredGateway>,
     observed: &Observed,
@@ -33,23 +38,115 @@ pub(crate) async fn apply(
             .of_kind(ResourceKind::Integration)
             .map(|i| (i.resource.name.clone(), i.id.clone()))
             .collect(),
+        links: observed
+            .of_kind(ResourceKind::VpcLink)
+            .map(|l| (l.resource.name.clone(), l.id.clone()))
+            .collect(),
     };
     for change in &plan.changes {
         match change.action {
+            Action::Delete if change.kind == ResourceKind::VpcLink => {
+                let wait = wait_options(desired);
+                delete_link(client, progress, &wait, change).await?
+            }
             Action::Delete => delete(client, observed, change).await?,
+            Action::Create | Action::Update if change.kind == ResourceKind::VpcLink => {
+                let desired = desired.ok_or_else(|| missing_desired(change))?;
+                converge_link(client, progress, owner, desired, change, &mut ids).await?
+            }
             Action::Create | Action::Update => {
-                let desired = desired.ok_or_else(|| {
-                    ProviderError::Unexpected(format!(
-                        "a plan without a desired gateway asks to {:?} {}",
-                        change.action, change.kind
-                    ))
-                })?;
+                let desired = desired.ok_or_else(|| missing_desired(change))?;
                 upsert(client, owner, desired, change, &mut ids).await?;
             }
         }
         tracing::info!("{change}");
     }
     Ok(())
+}
+
+fn missing_desired(change: &Change) -> ProviderError {
+    ProviderError::Unexpected(format!(
+        "a plan without a desired gateway asks to {:?} {}",
+        change.action, change.kind
+    ))
+}
+
+/// The wait bounds: the configured timeout, or the default when removing everything.
+fn wait_options(desired: Option<&DesiredGateway>) -> WaitOptions {
+    let mut options = WaitOptions::default();
+    if let Some(link) = desired.and_then(|d| d.vpc_link.as_ref()) {
+        options.timeout = Duration::from_secs(link.timeout_seconds);
+    }
+    options
+}
+
+/// Creates the VPC link, or waits for an existing one still PENDING, until it is AVAILABLE.
+/// Its subnets and security groups cannot be changed in place: that is refused with the way out.
+async fn converge_link(
+    client: &Client,
+    progress: &dyn Progress,
+    owner: &Ownership,
+    desired: &DesiredGateway,
+    change: &Change,
+    ids: &mut Ids,
+) -> Result<(), ProviderError> {
+    let options = wait_options(Some(desired));
+    let link = if change.action == Action::Create {
+        vpclink::v2::create(
+            client,
+            owner,
+            &change.name,
+            &desired.backend.subnets,
+            &desired.backend.security_groups,
+        )
+        .await
+        .map_err(link_error)?
+    } else {
+        if change.detail.as_deref().is_some_and(|d| {
+            d.contains(attr::SUBNETS) || d.contains(attr::SECURITY_GROUPS)
+        }) {
+            return Err(ProviderError::Failed(format!(
+                "VPC link {} no longer matches the load balancer's subnets or security groups \
+                 ({}), and AWS cannot change them in place: run `cortex-net down`, then \
+                 `cortex-net up` to recreate it",
+                change.name,
+                change.detail.as_deref().unwrap_or_default()
+            )));
+        }
+        let id = required(&change.id, "the VPC link")?;
+        vpclink::v2::get(client, id)
+            .await
+            .map_err(link_error)?
+            .ok_or_else(|| {
+                ProviderError::Failed(format!(
+                    "VPC link {} ({id}) disappeared while cortex-net was working; run `cortex-net up` again",
+                    change.name
+                ))
+            })?
+    };
+    ids.links.insert(change.name.clone(), link.id.clone());
+    vpclink::v2::wait_available(client, &link, &options, progress)
+        .await
+        .map_err(link_error)?;
+    Ok(())
+}
+
+/// Deletes the VPC link and waits until it is gone, so that a `down` that returns has really
+/// finished (and a cluster deletion right after it does not trip over the link's ENIs).
+async fn delete_link(
+    client: &Client,
+    progress: &dyn Progress,
+    options: &WaitOptions,
+    change: &Change,
+) -> Result<(), ProviderError> {
+    let id = required(&change.id, "the VPC link")?;
+    let Some(link) = vpclink::v2::get(client, id).await.map_err(link_error)? else {
+        return Ok(());
+    };
+    vpclink::v2::delete(client, id).await.map_err(link_error)?;
+    vpclink::v2::wait_deleted(client, &link, options, progress)
+        .await
+        .map_err(link_error)
 }
 
 fn required<'a>(value: &'a Option<String>, what: &str) -> Result<&'a str, ProviderError> {
@@ -114,7 +211,25 @@ async fn upsert(
         }
         ResourceKind::Integration => {
             let api_id = required(&ids.api, "the API")?;
-            let uri = integration_uri(desired, &change.name);
+            let target = match &desired.vpc_link {
+                None => Target {
+                    uri: integration_uri(desired, &change.name),
+                    connection: ConnectionType::Internet,
+                    link_id: None,
+                    parameters: None,
+                },
+                Some(link) => Target {
+                    uri: desired.backend.listener_arn.clone().unwrap_or_default(),
+                    connection: ConnectionType::VpcLink,
+                    link_id: Some(ids.links.get(&link.name).cloned().ok_or_else(|| {
+                        ProviderError::Unexpected(format!("no id known for VPC link {}", link.name))
+                    })?),
+                    parameters: Some(HashMap::from([(
+                        "overwrite:path".to_string(),
+                        "$request.path".to_string(),
+                    )])),
+                },
+            };
             if update {
                 client
                     .update_integration()
@@ -122,8 +237,10 @@ async fn upsert(
                     .integration_id(required(&change.id, "the integration")?)
                     .integration_type(IntegrationType::HttpProxy)
                     .integration_method("ANY")
-                    .integration_uri(uri)
-                    .connection_type(ConnectionType::Internet)
+                    .integration_uri(target.uri)
+                    .connection_type(target.connection)
+                    .set_connection_id(target.link_id)
+                    .set_request_parameters(target.parameters)
                     .send()
                     .await
                     .map_err(|e| aws("UpdateIntegration")(describe_sdk_error(&e)))?;
@@ -133,8 +250,10 @@ async fn upsert(
                     .api_id(api_id)
                     .integration_type(IntegrationType::HttpProxy)
                     .integration_method("ANY")
-                    .integration_uri(uri)
-                    .connection_type(ConnectionType::Internet)
+                    .integration_uri(target.uri)
+                    .connection_type(target.connection)
+                    .set_connection_id(target.link_id)
+                    .set_request_parameters(target.parameters)
                     .payload_format_version("1.0")
                     .send()
                     .await
@@ -202,6 +321,14 @@ async fn upsert(
         }
     }
     Ok(())
+}
+
+/// Where an integration sends requests.
+struct Target {
+    uri: String,
+    connection: ConnectionType,
+    link_id: Option<String>,
+    parameters: Option<HashMap<String, String>>,
 }
 
 async fn delete(client: &Client, observed: &Observed, change: &Change) -> Result<(), ProviderError> {

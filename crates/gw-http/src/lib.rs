@@ -9,6 +9,10 @@
 //!   `ANY <endpoint>/{proxy+}`, each with an integration that preserves the path;
 //! - the stage (`$default` unless configured) with auto-deploy, tagged as owned.
 //!
+//! For an internal load balancer, a VPC link v2 (from the load balancer's subnets and security
+//! groups, tagged as owned, waited for until `AVAILABLE`) and private integrations to the
+//! listener ARN instead; the link goes last on removal, after the API that references it.
+//!
 //! Integrations and routes cannot carry tags in apigatewayv2; they are ours because the API
 //! they live in is. Each integration is named after the route that uses it, which gives it a
 //! stable identity for the diff.
@@ -23,9 +27,10 @@ mod resources;
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::Client;
 use gw_core::{
-    DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan, ProviderError,
-    Resource, ResourceKind,
+    DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan, Progress,
+    ProviderError, Resource, ResourceKind, VpcLinkVersion,
 };
+use std::sync::Arc;
 
 pub use resources::{desired_resources, integration_uri, route_keys};
 
@@ -35,11 +40,13 @@ pub const KIND: &str = "http";
 /// HTTP API provider over an apigatewayv2 client.
 pub struct HttpApiProvider {
     client: Client,
+    progress: Arc<dyn Progress>,
 }
 
 impl HttpApiProvider {
-    pub fn new(client: Client) -> Self {
-        Self { client }
+    /// `progress` hears about long waits (VPC links becoming available or going away).
+    pub fn new(client: Client, progress: Arc<dyn Progress>) -> Self {
+        Self { client, progress }
     }
 }
 
@@ -50,16 +57,29 @@ impl GatewayProvider for HttpApiProvider {
     }
 
     fn check_supported(&self, desired: &DesiredGateway) -> Result<(), ProviderError> {
-        if desired.backend.is_internal() {
-            return Err(ProviderError::Unsupported(format!(
-                "load balancer {} is internal: an HTTP API reaches it only through a VPC link, \
-                 which cortex-net does not support yet (coming with VPC links). Use an \
-                 internet-facing load balancer (`api_load_balancer_scheme: internet-facing`) \
-                 for now",
+        match &desired.vpc_link {
+            None if desired.backend.is_internal() => Err(ProviderError::Unsupported(format!(
+                "load balancer {} is internal: an HTTP API reaches it only through a VPC link \
+                 (v2); set `api_load_balancer_scheme: internal` in cluster.yaml so that \
+                 cortex-net makes one",
                 desired.backend.name
-            )));
+            ))),
+            Some(link) if link.version != VpcLinkVersion::V2 => {
+                Err(ProviderError::Unsupported(
+                    "HTTP APIs connect to private load balancers only through VPC link v2: set \
+                     `gateway.vpc_link: v2` or remove it"
+                        .to_string(),
+                ))
+            }
+            Some(_) if desired.backend.listener_arn.is_none() => {
+                Err(ProviderError::Unsupported(format!(
+                    "load balancer {} has no listener ARN to integrate with (classic load \
+                     balancers cannot be reached through a VPC link)",
+                    desired.backend.name
+                )))
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     fn desired_resources(&self, desired: &DesiredGateway) -> Vec<Resource> {
@@ -77,7 +97,7 @@ impl GatewayProvider for HttpApiProvider {
         observed: &Observed,
         plan: &Plan,
     ) -> Result<(), ProviderError> {
-        apply::apply(&self.client, owner, desired, observed, plan).await
+        apply::apply(&self.client, self.progress.as_ref(), owner, desired, observed, plan).await
     }
 
     fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo> {

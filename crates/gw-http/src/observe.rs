@@ -1,6 +1,7 @@
 //! Reads what a cluster owns in apigatewayv2: its tagged HTTP APIs and everything inside them.
 
-use crate::resources::{attr, cors_text};
+use crate::resources::{attr, cors_text, joined, via_link};
+use aws_sdk_apigatewayv2::types::ConnectionType;
 use aws_sdk_apigatewayv2::Client;
 use gw_core::{
     Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind,
@@ -32,12 +33,37 @@ macro_rules! all_pages {
     }};
 }
 
+pub(crate) fn link_error(error: vpclink::LinkError) -> ProviderError {
+    match error {
+        vpclink::LinkError::Aws { operation, message } => ProviderError::Aws { operation, message },
+        other => ProviderError::Failed(other.to_string()),
+    }
+}
+
 fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
     move |message| ProviderError::Aws { operation, message }
 }
 
 pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observed, ProviderError> {
     let mut observed = Observed::default();
+    let links = vpclink::v2::find_owned(client, owner)
+        .await
+        .map_err(link_error)?;
+    for link in &links {
+        observed.resources.push(ObservedResource {
+            resource: Resource::new(ResourceKind::VpcLink, &link.name)
+                .with(attr::VERSION, "v2")
+                .with(attr::SUBNETS, joined(&link.targets))
+                .with(attr::SECURITY_GROUPS, joined(&link.security_groups))
+                .with(attr::STATUS, link.status.to_string()),
+            id: link.id.clone(),
+            parent_id: None,
+        });
+    }
+    let link_names: HashMap<String, String> = links
+        .iter()
+        .map(|l| (l.id.clone(), l.name.clone()))
+        .collect();
     for api in owned_apis(client, owner).await? {
         let Some(api_id) = api.api_id() else {
             continue;
@@ -56,7 +82,7 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
             id: api_id.to_string(),
             parent_id: None,
         });
-        observe_children(client, api_id, &mut observed).await?;
+        observe_children(client, api_id, &link_names, &mut observed).await?;
     }
     Ok(observed)
 }
@@ -110,6 +136,7 @@ async fn owned_apis(
 async fn observe_children(
     client: &Client,
     api_id: &str,
+    link_names: &HashMap<String, String>,
     observed: &mut Observed,
 ) -> Result<(), ProviderError> {
     let integrations = all_pages!(client.get_integrations().api_id(api_id), "GetIntegrations");
@@ -133,21 +160,29 @@ async fn observe_children(
             .get(id)
             .cloned()
             .unwrap_or_else(|| format!("unrouted integration {id}"));
+        let connection = match (integration.connection_type(), integration.connection_id()) {
+            (Some(ConnectionType::VpcLink), Some(link)) => {
+                via_link(link_names.get(link).map(String::as_str).unwrap_or(link))
+            }
+            (Some(other), _) => other.as_str().to_string(),
+            (None, _) => "INTERNET".to_string(),
+        };
+        let mut resource = Resource::new(ResourceKind::Integration, name)
+            .with(
+                attr::TYPE,
+                integration.integration_type().map(|t| t.as_str()).unwrap_or_default(),
+            )
+            .with(attr::METHOD, integration.integration_method().unwrap_or_default())
+            .with(attr::URI, integration.integration_uri().unwrap_or_default())
+            .with(attr::CONNECTION, connection);
+        if let Some(path) = integration
+            .request_parameters()
+            .and_then(|p| p.get("overwrite:path"))
+        {
+            resource = resource.with(attr::OVERWRITE_PATH, path);
+        }
         observed.resources.push(ObservedResource {
-            resource: Resource::new(ResourceKind::Integration, name)
-                .with(
-                    attr::TYPE,
-                    integration.integration_type().map(|t| t.as_str()).unwrap_or_default(),
-                )
-                .with(attr::METHOD, integration.integration_method().unwrap_or_default())
-                .with(attr::URI, integration.integration_uri().unwrap_or_default())
-                .with(
-                    attr::CONNECTION,
-                    integration
-                        .connection_type()
-                        .map(|c| c.as_str())
-                        .unwrap_or("INTERNET"),
-                ),
+            resource,
             id: id.to_string(),
             parent_id: Some(api_id.to_string()),
         });

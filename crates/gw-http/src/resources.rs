@@ -13,6 +13,23 @@ pub(crate) mod attr {
     pub const CONNECTION: &str = "connection";
     pub const TARGET: &str = "target";
     pub const AUTO_DEPLOY: &str = "auto_deploy";
+    pub const OVERWRITE_PATH: &str = "overwrite_path";
+    pub const VERSION: &str = "version";
+    pub const SUBNETS: &str = "subnets";
+    pub const SECURITY_GROUPS: &str = "security_groups";
+    pub const STATUS: &str = "status";
+}
+
+/// `connection` attribute of an integration that goes through the VPC link named `link`.
+pub(crate) fn via_link(link: &str) -> String {
+    format!("VPC_LINK {link}")
+}
+
+/// Sorted and comma-joined, so that attribute comparison ignores order.
+pub(crate) fn joined(items: &[String]) -> String {
+    let mut items = items.to_vec();
+    items.sort();
+    items.join(",")
 }
 
 /// The route keys one route spec publishes: the catch-all, or an endpoint with and without a
@@ -46,24 +63,44 @@ pub(crate) fn cors_text(cors: Option<&Cors>) -> String {
 }
 
 /// Everything the desired gateway consists of, parents first. No routes: nothing at all.
+///
+/// Through a VPC link (internal load balancers), every integration targets the listener ARN
+/// and API Gateway forwards the request path. For private integrations AWS prepends a stage
+/// other than `$default` to that path; `overwrite:path = $request.path` sends the path the
+/// client called, which is what Cortex routes on.
 pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
     if desired.routes.is_empty() {
         return Vec::new();
     }
-    let mut resources = vec![
+    let mut resources = Vec::new();
+    if let Some(link) = &desired.vpc_link {
+        resources.push(
+            Resource::new(ResourceKind::VpcLink, &link.name)
+                .with(attr::VERSION, link.version.to_string())
+                .with(attr::SUBNETS, joined(&desired.backend.subnets))
+                .with(attr::SECURITY_GROUPS, joined(&desired.backend.security_groups))
+                .with(attr::STATUS, "AVAILABLE"),
+        );
+    }
+    resources.push(
         Resource::new(ResourceKind::Api, &desired.name)
             .with(attr::PROTOCOL, "HTTP")
             .with(attr::CORS, cors_text(desired.cors.as_ref())),
-    ];
+    );
     let keys: Vec<String> = desired.routes.iter().flat_map(route_keys).collect();
     for key in &keys {
-        resources.push(
-            Resource::new(ResourceKind::Integration, key)
-                .with(attr::TYPE, "HTTP_PROXY")
-                .with(attr::METHOD, "ANY")
+        let integration = Resource::new(ResourceKind::Integration, key)
+            .with(attr::TYPE, "HTTP_PROXY")
+            .with(attr::METHOD, "ANY");
+        resources.push(match &desired.vpc_link {
+            None => integration
                 .with(attr::URI, integration_uri(desired, key))
                 .with(attr::CONNECTION, "INTERNET"),
-        );
+            Some(link) => integration
+                .with(attr::URI, desired.backend.listener_arn.clone().unwrap_or_default())
+                .with(attr::CONNECTION, via_link(&link.name))
+                .with(attr::OVERWRITE_PATH, "$request.path"),
+        });
     }
     for key in &keys {
         resources.push(Resource::new(ResourceKind::Route, key).with(attr::TARGET, key));
@@ -98,6 +135,35 @@ mod tests {
             cors: None,
             endpoint_type: Default::default(),
             vpc_link: None,
+        }
+    }
+
+    #[test]
+    fn internal_load_balancer_goes_through_a_v2_link_to_the_listener() {
+        let mut want = desired(vec![RouteSpec { api: Some("iris".into()), path: Some("/iris".into()) }]);
+        want.backend.scheme = "internal".into();
+        want.backend.listener_arn = Some("arn:listener/80".into());
+        want.backend.subnets = vec!["subnet-b".into(), "subnet-a".into()];
+        want.backend.security_groups = vec!["sg-1".into()];
+        want.stage = "prod".into();
+        want.vpc_link = Some(gw_core::VpcLinkSpec {
+            version: gw_core::VpcLinkVersion::V2,
+            name: "cortex-prod".into(),
+            timeout_seconds: 600,
+        });
+        let resources = desired_resources(&want);
+        assert_eq!(resources[0].kind, ResourceKind::VpcLink, "the link comes first");
+        assert_eq!(resources[0].attribute(attr::SUBNETS), Some("subnet-a,subnet-b"));
+        assert_eq!(resources[0].attribute(attr::STATUS), Some("AVAILABLE"));
+        let integrations: Vec<_> = resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Integration)
+            .collect();
+        assert_eq!(integrations.len(), 2);
+        for integration in integrations {
+            assert_eq!(integration.attribute(attr::URI), Some("arn:listener/80"));
+            assert_eq!(integration.attribute(attr::CONNECTION), Some("VPC_LINK cortex-prod"));
+            assert_eq!(integration.attribute(attr::OVERWRITE_PATH), Some("$request.path"));
         }
     }
 

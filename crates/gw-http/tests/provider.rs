@@ -15,11 +15,12 @@ use aws_sdk_apigatewayv2::types::error::NotFoundException;
 use aws_sdk_apigatewayv2::types::{Api, Integration, ProtocolType, Route, Stage};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use gw_core::{
-    Action, Backend, BackendKind, DesiredGateway, GatewayProvider, Ownership, ResourceKind,
+    LogProgress, Action, Backend, BackendKind, DesiredGateway, GatewayProvider, Ownership, ResourceKind,
     RouteSpec, diff,
 };
 use gw_http::HttpApiProvider;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 fn api(id: &str, name: &str, tags: &[(&str, &str)]) -> Api {
     let tags: HashMap<String, String> = tags
@@ -112,12 +113,14 @@ async fn observe_reads_only_owned_apis_and_their_children() {
                 .items(Stage::builder().stage_name("$default").auto_deploy(true).build())
                 .build()
         });
+    let get_vpc_links = mock!(Client::get_vpc_links)
+        .then_output(|| aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build());
     let client = mock_client!(
         aws_sdk_apigatewayv2,
         RuleMode::MatchAny,
-        [&get_apis, &get_integrations, &get_routes, &get_stages]
+        [&get_apis, &get_integrations, &get_routes, &get_stages, &get_vpc_links]
     );
-    let provider = HttpApiProvider::new(client);
+    let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
     let observed = provider
         .observe(&Ownership::new("prod"))
         .await
@@ -190,7 +193,7 @@ async fn apply_creates_tagged_resources_wired_together() {
             &create_stage
         ]
     );
-    let provider = HttpApiProvider::new(client);
+    let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
     let want = desired(vec![RouteSpec { api: Some("iris".into()), path: Some("/iris".into()) }]);
     let observed = gw_core::Observed::default();
     let plan = diff(&provider.desired_resources(&want), &observed);
@@ -219,7 +222,7 @@ async fn deleting_what_is_already_gone_succeeds_and_a_malformed_plan_is_an_error
                 .meta(ErrorMetadata::builder().code("NotFoundException").build())
                 .build()));
     let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&gone]);
-    let provider = HttpApiProvider::new(client);
+    let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
     let observed = gw_core::Observed {
         resources: vec![gw_core::ObservedResource {
             resource: gw_core::Resource::new(ResourceKind::Route, "ANY /x"),

@@ -5,11 +5,49 @@
 //!   an NLB or ALB through `integrationTarget`; made from the load balancer's subnets and
 //!   security groups.
 //!
-//! This crate decides which version a gateway needs ([`choose`]); creating links and waiting
-//! until they are `AVAILABLE` arrive with the VPC link work. It must never create a second link
-//! for a cluster that already has one, nor delete a link an integration still references.
+//! What is here:
+//! - [`choose`]: which version a gateway needs, or why the requested one cannot work.
+//! - [`v1`] and [`v2`]: `find_owned`, `create`, `get`, `delete` over the two SDK clients, each
+//!   turning AWS's answer into the same [`Link`].
+//! - [`wait_available`] and [`wait_deleted`]: polling with exponential backoff (2 s doubling up
+//!   to 30 s), bounded by [`WaitOptions::timeout`] (`gateway.vpc_link_timeout_seconds`),
+//!   reporting every poll to a [`gw_core::Progress`]. `v1::wait_*` and `v2::wait_*` bind them to
+//!   `get`.
+//!
+//! Invariants (what must never happen):
+//! - **Never a second link for a cluster.** A link takes minutes to become `AVAILABLE` and
+//!   costs network interfaces; callers call `find_owned` first and create only when it finds
+//!   nothing. For that to work across runs, a link must carry both ownership tags
+//!   ([`gw_core::Ownership`]) from the moment it exists: `create` sends them with the request
+//!   and, for v1 (where some implementations drop create-time tags), reads them back and tags
+//!   the link again when they did not stick. A link that cannot be tagged is reported with its
+//!   id, so the user can remove it before re-running.
+//! - **Never delete an untagged link.** `find_owned` returns only links carrying both ownership
+//!   tags for this cluster; links of other clusters, and links someone else made (same name or
+//!   not), are invisible to the plan and therefore never deleted. `delete` takes an id that
+//!   must come from `find_owned`.
+//! - **Never delete a link while integrations reference it.** AWS refuses (`BadRequestException`
+//!   or `ConflictException`, "in use"); the order of deletion is the caller's, encoded once in
+//!   [`gw_core::ResourceKind::deletion_rank`] (integrations and the API before the VPC link).
+//!   [`wait_deleted`] only waits.
+//! - Re-running is always safe: deleting a link already gone counts as done; a wait that timed
+//!   out is resumed by the next `up`, which finds the same link by its tags and waits on it.
+//! - No `unwrap`/`expect` on AWS data: a missing id is an [`LinkError::Unexpected`].
+//!
+//! Status handling while waiting for `AVAILABLE`: `PENDING` (and unknown statuses) keep waiting;
+//! `FAILED` stops with AWS's status message; `DELETING` or a vanished link stop with an error;
+//! `INACTIVE` (a v2 link unused for 60 days, whose network interfaces AWS removed) counts as
+//! usable, because AWS only reactivates it when traffic resumes, so waiting would never end.
+
+mod aws;
+mod link;
+pub mod v1;
+pub mod v2;
+mod wait;
 
 pub use gw_core::VpcLinkVersion as Version;
+pub use link::{Link, LinkError, Status};
+pub use wait::{WaitOptions, wait_available, wait_deleted};
 
 /// The gateway kinds, as far as VPC links care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
