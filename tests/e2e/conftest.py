@@ -403,12 +403,17 @@ def change_set(result_json: dict) -> set[tuple[str, str]]:
     return {(c["action"], c["kind"]) for c in result_json["changes"]}
 
 
+# Every resource kind a plan may name (gw_core::ResourceKind).
+KINDS = ("vpc-link", "domain-name", "api", "integration", "route", "resource", "method",
+         "stage", "deployment", "api-mapping")
+
+
 def assert_changes_shape(result_json: Any, what: str) -> list[dict]:
     assert isinstance(result_json, dict) and isinstance(result_json.get("changes"), list), \
         f"{what}: expected {{'changes': [...]}}, got {result_json!r}"
     for c in result_json["changes"]:
         assert c.get("action") in ("create", "update", "delete"), f"{what}: bad action in {c}"
-        assert c.get("kind") in ("api", "integration", "route", "stage"), f"{what}: bad kind in {c}"
+        assert c.get("kind") in KINDS, f"{what}: bad kind in {c}"
         assert isinstance(c.get("name"), str) and c["name"], f"{what}: change without name: {c}"
     return result_json["changes"]
 

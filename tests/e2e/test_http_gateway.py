@@ -308,14 +308,55 @@ def test_gateway_disabled_cluster_wide_creates_nothing(cli, aws, seeded, workspa
     ], e.json
 
 
-def test_internal_lb_with_http_api_not_supported(cli, aws, seed, workspace):
+def test_internal_lb_goes_through_an_owned_vpc_link_v2(cli, aws, seed, workspace):
+    seeded = seed(scheme="internal")
+    cluster = seeded["cluster"]
+    ws = workspace(cluster, seeded["region"], api_load_balancer_scheme="internal")
+    ws.write_settings({"gateway": {"stage": "prod"}})
+    before = aws.api_ids()
+    r = up(cli, ws)
+    kinds = {(c["action"], c["kind"]) for c in r.json["changes"]}
+    assert ("create", "vpc-link") in kinds, r.json["changes"]
+    api = the_new_api(aws, before, cluster)
+    assert r.json["gateway"]["invoke_url"] == invoke_url(api["ApiId"], aws.region) + "/prod"
+
+    links = [l for l in aws.apigw.get_vpc_links()["Items"] if l["Name"] == f"cortex-{cluster}"]
+    assert len(links) == 1, links
+    link = links[0]
+    assert_owned_tags(link.get("Tags") or {}, cluster, "VPC link")
+    assert sorted(link["SubnetIds"]) == sorted(seeded["subnet_ids"]), link
+    assert link["SecurityGroupIds"] == [seeded["security_group_id"]], link
+
+    integrations = aws.integrations(api["ApiId"])
+    assert len(integrations) == 1, integrations
+    integ = integrations[0]
+    assert integ["ConnectionType"] == "VPC_LINK", integ
+    assert integ["ConnectionId"] == link["VpcLinkId"], integ
+    # Private integrations target the listener, and send the path the client called (AWS
+    # would otherwise prepend the stage `prod`).
+    assert integ["IntegrationUri"] == seeded["load_balancer"]["listener_arn"], integ
+    assert (integ.get("RequestParameters") or {}).get("overwrite:path") == "$request.path", integ
+
+    # Converged: a second run changes nothing and reuses the link.
+    assert run(cli, ws, "up", "--yes").ok().json["changes"] == []
+    assert len([l for l in aws.apigw.get_vpc_links()["Items"] if l["Name"] == f"cortex-{cluster}"]) == 1
+
+    # down removes the link after the API that references it.
+    d = run(cli, ws, "down", "--yes").ok()
+    order = [c["kind"] for c in d.json["changes"]]
+    assert order[-1] == "vpc-link" and order.index("api") < order.index("vpc-link"), order
+    assert api["ApiId"] not in aws.api_ids()
+    assert [l for l in aws.apigw.get_vpc_links()["Items"] if l["Name"] == f"cortex-{cluster}"] == []
+
+
+def test_http_api_refuses_vpc_link_v1(cli, aws, seed, workspace):
     seeded = seed(scheme="internal")
     ws = workspace(seeded["cluster"], seeded["region"], api_load_balancer_scheme="internal")
-    before = aws.apis()
+    ws.write_settings({"gateway": {"vpc_link": "v1"}})
+    before = aws.api_ids()
     r = run(cli, ws, "up", "--yes").fails(2)
-    assert "not yet supported" in r.stderr, r.describe()
-    assert "VPC link" in r.stderr, r.describe()
-    assert aws.apis() == before, "something was created for an unsupported combination"
+    assert "v2" in r.stderr and "VPC link" in r.stderr, r.describe()
+    assert aws.api_ids() == before, "something was created for an impossible combination"
 
 
 def test_up_without_load_balancer_fails_and_creates_nothing(cli, aws, seed, workspace):

@@ -8,7 +8,12 @@ use std::path::PathBuf;
 #[command(name = "cortex-net", version, about, long_about = None)]
 pub struct Cli {
     /// Cortex's cluster configuration.
-    #[arg(short = 'c', long = "cluster-config", global = true, default_value = "cluster.yaml")]
+    #[arg(
+        short = 'c',
+        long = "cluster-config",
+        global = true,
+        default_value = "cluster.yaml"
+    )]
     pub cluster_config: PathBuf,
     /// Cortex's API configuration (a list of APIs); without it, one catch-all route is made.
     #[arg(short = 'a', long = "api-config", global = true)]

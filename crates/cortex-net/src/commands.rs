@@ -301,7 +301,12 @@ impl Session {
     async fn apply(&self, steps: &[Step<'_>]) -> Result<(), CliError> {
         for step in steps.iter().filter(|s| !s.plan.is_empty()) {
             step.provider
-                .apply(&self.owner, step.desired.as_ref(), &step.observed, &step.plan)
+                .apply(
+                    &self.owner,
+                    step.desired.as_ref(),
+                    &step.observed,
+                    &step.plan,
+                )
                 .await?;
         }
         Ok(())
@@ -362,7 +367,10 @@ async fn up(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
     };
     output::emit(cli.output, &report, || {
         if let Some(gw) = &report.gateway {
-            println!("Gateway: {} API {} ({}), invoke URL {}", gw.kind, gw.name, gw.id, gw.invoke_url);
+            println!(
+                "Gateway: {} API {} ({}), invoke URL {}",
+                gw.kind, gw.name, gw.id, gw.invoke_url
+            );
         } else {
             println!("No gateway: the configuration publishes no API through API Gateway.");
         }
@@ -385,7 +393,10 @@ async fn down(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
         }
     }
     if !plan.is_empty() {
-        confirm(yes, &format!("Remove these resources ({})?", plan.summary()))?;
+        confirm(
+            yes,
+            &format!("Remove these resources ({})?", plan.summary()),
+        )?;
         session.apply(&steps).await?;
     }
     output::emit(cli.output, &plan, || {
@@ -410,9 +421,14 @@ async fn status(cli: &Cli, session: Session) -> Result<(), CliError> {
     let lb = session.load_balancer().await?;
     let steps = session.converge(&lb).await?;
     let plan = merged(&steps);
-    let gateway = session
-        .selected()?
-        .gateway_info(&steps.iter().find(|s| s.desired.is_some()).map(|s| s.observed.clone()).unwrap_or_default(), &session.region);
+    let gateway = session.selected()?.gateway_info(
+        &steps
+            .iter()
+            .find(|s| s.desired.is_some())
+            .map(|s| s.observed.clone())
+            .unwrap_or_default(),
+        &session.region,
+    );
     let report = StatusReport {
         cluster: session.config.cluster.cluster_name.clone(),
         region: session.region.clone(),
@@ -429,16 +445,26 @@ async fn status(cli: &Cli, session: Session) -> Result<(), CliError> {
             report.load_balancer.name,
             report.load_balancer.kind,
             report.load_balancer.scheme,
-            report.load_balancer.state.as_deref().unwrap_or("state unknown")
+            report
+                .load_balancer
+                .state
+                .as_deref()
+                .unwrap_or("state unknown")
         );
         match &report.gateway {
-            Some(gw) => println!("Gateway        {} API {} ({}) {}", gw.kind, gw.name, gw.id, gw.invoke_url),
+            Some(gw) => println!(
+                "Gateway        {} API {} ({}) {}",
+                gw.kind, gw.name, gw.id, gw.invoke_url
+            ),
             None => println!("Gateway        none"),
         }
         if report.in_sync {
             println!("In sync        yes");
         } else {
-            println!("In sync        no: `cortex-net up` would make {}", plan.summary());
+            println!(
+                "In sync        no: `cortex-net up` would make {}",
+                plan.summary()
+            );
         }
         println!("Endpoints:");
         output::endpoints_text(&report.endpoints);

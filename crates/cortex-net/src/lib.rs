@@ -64,7 +64,9 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 fn init_logging(verbose: u8) {
     let filter = match verbose {
-        0 => "warn,aws_config=error,cortex_net=info,gw_http=info,gw_rest=info,vpclink=info,tls_cert=info",
+        0 => {
+            "warn,aws_config=error,cortex_net=info,gw_http=info,gw_rest=info,vpclink=info,tls_cert=info"
+        }
         1 => "info,cortex_net=debug,gw_core=debug,gw_http=debug,gw_rest=debug,lb_discovery=debug",
         _ => "debug,aws_smithy_runtime=trace",
     };

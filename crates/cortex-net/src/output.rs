@@ -14,7 +14,11 @@ pub fn json<T: Serialize>(value: &T) -> Result<(), CliError> {
 }
 
 /// Prints `value` as JSON, or runs `text` to print it for people.
-pub fn emit<T: Serialize>(format: OutputFormat, value: &T, text: impl FnOnce()) -> Result<(), CliError> {
+pub fn emit<T: Serialize>(
+    format: OutputFormat,
+    value: &T,
+    text: impl FnOnce(),
+) -> Result<(), CliError> {
     match format {
         OutputFormat::Json => json(value),
         OutputFormat::Text => {

@@ -23,7 +23,9 @@ struct Spinner {
 
 impl Progress for Spinner {
     fn waiting(&self, what: &str, status: &str, elapsed: Duration) {
-        let Ok(mut slot) = self.bar.lock() else { return };
+        let Ok(mut slot) = self.bar.lock() else {
+            return;
+        };
         let bar = slot.get_or_insert_with(|| {
             let bar = ProgressBar::new_spinner();
             if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
@@ -39,7 +41,9 @@ impl Progress for Spinner {
     }
 
     fn finished(&self, what: &str, status: &str, elapsed: Duration) {
-        let Ok(mut slot) = self.bar.lock() else { return };
+        let Ok(mut slot) = self.bar.lock() else {
+            return;
+        };
         let message = format!("{what} is {status} after {}s", elapsed.as_secs());
         match slot.take() {
             Some(bar) => bar.finish_with_message(message),

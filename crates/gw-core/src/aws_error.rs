@@ -69,7 +69,9 @@ fn hint_for_code(code: &str) -> Option<&'static str> {
         "TooManyRequestsException" | "Throttling" | "ThrottlingException" => {
             "AWS kept throttling after retries: wait a minute and re-run; cortex-net continues where it stopped"
         }
-        "LimitExceededException" => "An AWS quota was reached: remove unused resources or ask AWS for a higher quota",
+        "LimitExceededException" => {
+            "An AWS quota was reached: remove unused resources or ask AWS for a higher quota"
+        }
         _ => return None,
     })
 }

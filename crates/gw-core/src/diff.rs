@@ -108,7 +108,8 @@ mod tests {
     fn everything_missing_is_created_in_desired_order() {
         let desired = vec![
             Resource::new(ResourceKind::Api, "cortex-a"),
-            Resource::new(ResourceKind::Integration, "ANY /{proxy+}").with("uri", "http://lb/{proxy}"),
+            Resource::new(ResourceKind::Integration, "ANY /{proxy+}")
+                .with("uri", "http://lb/{proxy}"),
             Resource::new(ResourceKind::Route, "ANY /{proxy+}"),
         ];
         let plan = diff(&desired, &Observed::default());
@@ -124,7 +125,8 @@ mod tests {
 
     #[test]
     fn converged_state_gives_an_empty_plan_even_with_extra_observed_attributes() {
-        let desired = vec![Resource::new(ResourceKind::Stage, "$default").with("auto_deploy", "true")];
+        let desired =
+            vec![Resource::new(ResourceKind::Stage, "$default").with("auto_deploy", "true")];
         let observed = Observed {
             resources: vec![have(
                 ResourceKind::Stage,
@@ -141,14 +143,22 @@ mod tests {
         let desired =
             vec![Resource::new(ResourceKind::Integration, "ANY /a").with("uri", "http://new/a")];
         let observed = Observed {
-            resources: vec![have(ResourceKind::Integration, "ANY /a", "i1", &[("uri", "http://old/a")])],
+            resources: vec![have(
+                ResourceKind::Integration,
+                "ANY /a",
+                "i1",
+                &[("uri", "http://old/a")],
+            )],
         };
         let plan = diff(&desired, &observed);
         assert_eq!(plan.changes.len(), 1);
         let change = &plan.changes[0];
         assert_eq!(change.action, Action::Update);
         assert_eq!(change.id.as_deref(), Some("i1"));
-        assert_eq!(change.detail.as_deref(), Some("uri: http://old/a -> http://new/a"));
+        assert_eq!(
+            change.detail.as_deref(),
+            Some("uri: http://old/a -> http://new/a")
+        );
     }
 
     #[test]
@@ -158,7 +168,10 @@ mod tests {
             resources: vec![have(ResourceKind::Api, "x", "a1", &[])],
         };
         let plan = diff(&desired, &observed);
-        assert_eq!(plan.changes[0].detail.as_deref(), Some("cors: (none) -> on"));
+        assert_eq!(
+            plan.changes[0].detail.as_deref(),
+            Some("cors: (none) -> on")
+        );
     }
 
     #[test]
@@ -176,7 +189,11 @@ mod tests {
             ],
         };
         let plan = diff(&desired, &observed);
-        let ids: Vec<_> = plan.changes.iter().map(|c| c.id.as_deref().unwrap_or("")).collect();
+        let ids: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| c.id.as_deref().unwrap_or(""))
+            .collect();
         assert_eq!(ids, vec!["m1", "r1", "i1", "s1", "dup", "v1"]);
         assert!(plan.changes.iter().all(|c| c.action == Action::Delete));
     }
@@ -204,7 +221,10 @@ mod tests {
 
     #[test]
     fn plan_prints_as_text_and_json() {
-        let plan = diff(&[Resource::new(ResourceKind::Api, "cortex-a")], &Observed::default());
+        let plan = diff(
+            &[Resource::new(ResourceKind::Api, "cortex-a")],
+            &Observed::default(),
+        );
         assert_eq!(
             plan.to_string(),
             "  + api cortex-a\nPlan: 1 to create, 0 to update, 0 to delete."

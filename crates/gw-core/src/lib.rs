@@ -28,7 +28,8 @@ mod provider;
 
 pub use aws_error::describe_sdk_error;
 pub use desired::{
-    Backend, BackendKind, Cors, DesiredGateway, EndpointType, RouteSpec, VpcLinkSpec, VpcLinkVersion,
+    Backend, BackendKind, Cors, DesiredGateway, EndpointType, RouteSpec, VpcLinkSpec,
+    VpcLinkVersion,
 };
 pub use diff::diff;
 pub use ownership::{CLUSTER_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};

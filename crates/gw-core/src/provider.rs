@@ -51,7 +51,9 @@ pub struct Observed {
 
 impl Observed {
     pub fn of_kind(&self, kind: ResourceKind) -> impl Iterator<Item = &ObservedResource> {
-        self.resources.iter().filter(move |r| r.resource.kind == kind)
+        self.resources
+            .iter()
+            .filter(move |r| r.resource.kind == kind)
     }
 
     pub fn find(&self, kind: ResourceKind, name: &str) -> Option<&ObservedResource> {

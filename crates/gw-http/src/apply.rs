@@ -33,7 +33,11 @@ pub(crate) async fn apply(
     plan: &Plan,
 ) -> Result<(), ProviderError> {
     let mut ids = Ids {
-        api: desired.and_then(|d| observed.find(ResourceKind::Api, &d.name).map(|a| a.id.clone())),
+        api: desired.and_then(|d| {
+            observed
+                .find(ResourceKind::Api, &d.name)
+                .map(|a| a.id.clone())
+        }),
         integrations: observed
             .of_kind(ResourceKind::Integration)
             .map(|i| (i.resource.name.clone(), i.id.clone()))
@@ -102,9 +106,11 @@ async fn converge_link(
         .await
         .map_err(link_error)?
     } else {
-        if change.detail.as_deref().is_some_and(|d| {
-            d.contains(attr::SUBNETS) || d.contains(attr::SECURITY_GROUPS)
-        }) {
+        if change
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains(attr::SUBNETS) || d.contains(attr::SECURITY_GROUPS))
+        {
             return Err(ProviderError::Failed(format!(
                 "VPC link {} no longer matches the load balancer's subnets or security groups \
                  ({}), and AWS cannot change them in place: run `cortex-net down`, then \
@@ -204,7 +210,9 @@ async fn upsert(
                 ids.api = Some(
                     created
                         .api_id()
-                        .ok_or_else(|| ProviderError::Unexpected("CreateApi returned no id".into()))?
+                        .ok_or_else(|| {
+                            ProviderError::Unexpected("CreateApi returned no id".into())
+                        })?
                         .to_string(),
                 );
             }
@@ -331,7 +339,11 @@ struct Target {
     parameters: Option<HashMap<String, String>>,
 }
 
-async fn delete(client: &Client, observed: &Observed, change: &Change) -> Result<(), ProviderError> {
+async fn delete(
+    client: &Client,
+    observed: &Observed,
+    change: &Change,
+) -> Result<(), ProviderError> {
     let id = required(&change.id, "the resource to delete")?;
     let parent = || {
         observed
@@ -355,7 +367,13 @@ async fn delete(client: &Client, observed: &Observed, change: &Change) -> Result
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| ("DeleteIntegration", describe_sdk_error(&e), is_not_found(&e))),
+            .map_err(|e| {
+                (
+                    "DeleteIntegration",
+                    describe_sdk_error(&e),
+                    is_not_found(&e),
+                )
+            }),
         ResourceKind::Stage => client
             .delete_stage()
             .api_id(parent()?)

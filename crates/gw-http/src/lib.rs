@@ -64,13 +64,11 @@ impl GatewayProvider for HttpApiProvider {
                  cortex-net makes one",
                 desired.backend.name
             ))),
-            Some(link) if link.version != VpcLinkVersion::V2 => {
-                Err(ProviderError::Unsupported(
-                    "HTTP APIs connect to private load balancers only through VPC link v2: set \
+            Some(link) if link.version != VpcLinkVersion::V2 => Err(ProviderError::Unsupported(
+                "HTTP APIs connect to private load balancers only through VPC link v2: set \
                      `gateway.vpc_link: v2` or remove it"
-                        .to_string(),
-                ))
-            }
+                    .to_string(),
+            )),
             Some(_) if desired.backend.listener_arn.is_none() => {
                 Err(ProviderError::Unsupported(format!(
                     "load balancer {} has no listener ARN to integrate with (classic load \
@@ -97,7 +95,15 @@ impl GatewayProvider for HttpApiProvider {
         observed: &Observed,
         plan: &Plan,
     ) -> Result<(), ProviderError> {
-        apply::apply(&self.client, self.progress.as_ref(), owner, desired, observed, plan).await
+        apply::apply(
+            &self.client,
+            self.progress.as_ref(),
+            owner,
+            desired,
+            observed,
+            plan,
+        )
+        .await
     }
 
     fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo> {

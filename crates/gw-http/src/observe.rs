@@ -1,8 +1,8 @@
 //! Reads what a cluster owns in apigatewayv2: its tagged HTTP APIs and everything inside them.
 
 use crate::resources::{attr, cors_text, joined, via_link};
-use aws_sdk_apigatewayv2::types::ConnectionType;
 use aws_sdk_apigatewayv2::Client;
+use aws_sdk_apigatewayv2::types::ConnectionType;
 use gw_core::{
     Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind,
     describe_sdk_error,
@@ -73,7 +73,10 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
                 attr::PROTOCOL,
                 api.protocol_type().map(|p| p.as_str()).unwrap_or_default(),
             )
-            .with(attr::CORS, cors_text(api.cors_configuration().map(to_cors).as_ref()));
+            .with(
+                attr::CORS,
+                cors_text(api.cors_configuration().map(to_cors).as_ref()),
+            );
         if let Some(endpoint) = api.api_endpoint() {
             resource = resource.with(ENDPOINT_ATTRIBUTE, endpoint);
         }
@@ -155,7 +158,9 @@ async fn observe_children(
         }
     }
     for integration in &integrations {
-        let Some(id) = integration.integration_id() else { continue };
+        let Some(id) = integration.integration_id() else {
+            continue;
+        };
         let name = integration_names
             .get(id)
             .cloned()
@@ -170,9 +175,15 @@ async fn observe_children(
         let mut resource = Resource::new(ResourceKind::Integration, name)
             .with(
                 attr::TYPE,
-                integration.integration_type().map(|t| t.as_str()).unwrap_or_default(),
+                integration
+                    .integration_type()
+                    .map(|t| t.as_str())
+                    .unwrap_or_default(),
             )
-            .with(attr::METHOD, integration.integration_method().unwrap_or_default())
+            .with(
+                attr::METHOD,
+                integration.integration_method().unwrap_or_default(),
+            )
             .with(attr::URI, integration.integration_uri().unwrap_or_default())
             .with(attr::CONNECTION, connection);
         if let Some(path) = integration
@@ -207,7 +218,9 @@ async fn observe_children(
         });
     }
     for stage in &stages {
-        let Some(name) = stage.stage_name() else { continue };
+        let Some(name) = stage.stage_name() else {
+            continue;
+        };
         observed.resources.push(ObservedResource {
             resource: Resource::new(ResourceKind::Stage, name).with(
                 attr::AUTO_DEPLOY,

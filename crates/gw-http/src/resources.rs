@@ -57,7 +57,9 @@ pub(crate) fn cors_text(cors: Option<&Cors>) -> String {
             cors.allow_origins.join(","),
             cors.allow_methods.join(","),
             cors.allow_headers.join(","),
-            cors.max_age_seconds.map(|s| s.to_string()).unwrap_or_default()
+            cors.max_age_seconds
+                .map(|s| s.to_string())
+                .unwrap_or_default()
         ),
     }
 }
@@ -78,7 +80,10 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
             Resource::new(ResourceKind::VpcLink, &link.name)
                 .with(attr::VERSION, link.version.to_string())
                 .with(attr::SUBNETS, joined(&desired.backend.subnets))
-                .with(attr::SECURITY_GROUPS, joined(&desired.backend.security_groups))
+                .with(
+                    attr::SECURITY_GROUPS,
+                    joined(&desired.backend.security_groups),
+                )
                 .with(attr::STATUS, "AVAILABLE"),
         );
     }
@@ -97,7 +102,10 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
                 .with(attr::URI, integration_uri(desired, key))
                 .with(attr::CONNECTION, "INTERNET"),
             Some(link) => integration
-                .with(attr::URI, desired.backend.listener_arn.clone().unwrap_or_default())
+                .with(
+                    attr::URI,
+                    desired.backend.listener_arn.clone().unwrap_or_default(),
+                )
                 .with(attr::CONNECTION, via_link(&link.name))
                 .with(attr::OVERWRITE_PATH, "$request.path"),
         });
@@ -105,7 +113,8 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
     for key in &keys {
         resources.push(Resource::new(ResourceKind::Route, key).with(attr::TARGET, key));
     }
-    resources.push(Resource::new(ResourceKind::Stage, &desired.stage).with(attr::AUTO_DEPLOY, "true"));
+    resources
+        .push(Resource::new(ResourceKind::Stage, &desired.stage).with(attr::AUTO_DEPLOY, "true"));
     resources
 }
 
@@ -122,7 +131,9 @@ mod tests {
             stage: "$default".into(),
             backend: Backend {
                 name: "api-lb".into(),
-                arn: Some("arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/net/api-lb/1".into()),
+                arn: Some(
+                    "arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/net/api-lb/1".into(),
+                ),
                 dns_name: "api-lb-1.elb.us-west-2.amazonaws.com".into(),
                 scheme: "internet-facing".into(),
                 kind: BackendKind::Network,
@@ -140,7 +151,10 @@ mod tests {
 
     #[test]
     fn internal_load_balancer_goes_through_a_v2_link_to_the_listener() {
-        let mut want = desired(vec![RouteSpec { api: Some("iris".into()), path: Some("/iris".into()) }]);
+        let mut want = desired(vec![RouteSpec {
+            api: Some("iris".into()),
+            path: Some("/iris".into()),
+        }]);
         want.backend.scheme = "internal".into();
         want.backend.listener_arn = Some("arn:listener/80".into());
         want.backend.subnets = vec!["subnet-b".into(), "subnet-a".into()];
@@ -152,8 +166,15 @@ mod tests {
             timeout_seconds: 600,
         });
         let resources = desired_resources(&want);
-        assert_eq!(resources[0].kind, ResourceKind::VpcLink, "the link comes first");
-        assert_eq!(resources[0].attribute(attr::SUBNETS), Some("subnet-a,subnet-b"));
+        assert_eq!(
+            resources[0].kind,
+            ResourceKind::VpcLink,
+            "the link comes first"
+        );
+        assert_eq!(
+            resources[0].attribute(attr::SUBNETS),
+            Some("subnet-a,subnet-b")
+        );
         assert_eq!(resources[0].attribute(attr::STATUS), Some("AVAILABLE"));
         let integrations: Vec<_> = resources
             .iter()
@@ -162,8 +183,14 @@ mod tests {
         assert_eq!(integrations.len(), 2);
         for integration in integrations {
             assert_eq!(integration.attribute(attr::URI), Some("arn:listener/80"));
-            assert_eq!(integration.attribute(attr::CONNECTION), Some("VPC_LINK cortex-prod"));
-            assert_eq!(integration.attribute(attr::OVERWRITE_PATH), Some("$request.path"));
+            assert_eq!(
+                integration.attribute(attr::CONNECTION),
+                Some("VPC_LINK cortex-prod")
+            );
+            assert_eq!(
+                integration.attribute(attr::OVERWRITE_PATH),
+                Some("$request.path")
+            );
         }
     }
 
@@ -182,7 +209,10 @@ mod tests {
 
     #[test]
     fn catch_all_matches_the_console_guide() {
-        let resources = desired_resources(&desired(vec![RouteSpec { api: None, path: None }]));
+        let resources = desired_resources(&desired(vec![RouteSpec {
+            api: None,
+            path: None,
+        }]));
         assert_eq!(
             summary(&resources),
             vec![
@@ -192,7 +222,11 @@ mod tests {
                     "ANY /{proxy+}".into(),
                     Some("http://api-lb-1.elb.us-west-2.amazonaws.com/{proxy}".into())
                 ),
-                (ResourceKind::Route, "ANY /{proxy+}".into(), Some("ANY /{proxy+}".into())),
+                (
+                    ResourceKind::Route,
+                    "ANY /{proxy+}".into(),
+                    Some("ANY /{proxy+}".into())
+                ),
                 (ResourceKind::Stage, "$default".into(), None),
             ]
         );
@@ -204,8 +238,14 @@ mod tests {
     #[test]
     fn per_api_routes_preserve_the_path() {
         let resources = desired_resources(&desired(vec![
-            RouteSpec { api: Some("iris".into()), path: Some("/iris".into()) },
-            RouteSpec { api: Some("text".into()), path: Some("/v1/text-gen".into()) },
+            RouteSpec {
+                api: Some("iris".into()),
+                path: Some("/iris".into()),
+            },
+            RouteSpec {
+                api: Some("text".into()),
+                path: Some("/v1/text-gen".into()),
+            },
         ]));
         let uris: Vec<_> = resources
             .iter()
@@ -217,9 +257,15 @@ mod tests {
             uris,
             vec![
                 ("ANY /iris", format!("{dns}/iris").as_str()),
-                ("ANY /iris/{proxy+}", format!("{dns}/iris/{{proxy}}").as_str()),
+                (
+                    "ANY /iris/{proxy+}",
+                    format!("{dns}/iris/{{proxy}}").as_str()
+                ),
                 ("ANY /v1/text-gen", format!("{dns}/v1/text-gen").as_str()),
-                ("ANY /v1/text-gen/{proxy+}", format!("{dns}/v1/text-gen/{{proxy}}").as_str()),
+                (
+                    "ANY /v1/text-gen/{proxy+}",
+                    format!("{dns}/v1/text-gen/{{proxy}}").as_str()
+                ),
             ]
         );
         let routes: Vec<_> = resources
@@ -229,7 +275,12 @@ mod tests {
             .collect();
         assert_eq!(
             routes,
-            vec!["ANY /iris", "ANY /iris/{proxy+}", "ANY /v1/text-gen", "ANY /v1/text-gen/{proxy+}"]
+            vec![
+                "ANY /iris",
+                "ANY /iris/{proxy+}",
+                "ANY /v1/text-gen",
+                "ANY /v1/text-gen/{proxy+}"
+            ]
         );
         assert!(!routes.contains(&"ANY /{proxy+}"));
     }
@@ -241,7 +292,10 @@ mod tests {
 
     #[test]
     fn cors_and_ports_shape_attributes() {
-        let mut want = desired(vec![RouteSpec { api: None, path: None }]);
+        let mut want = desired(vec![RouteSpec {
+            api: None,
+            path: None,
+        }]);
         want.cors = Some(Cors {
             allow_origins: vec!["*".into()],
             allow_methods: vec!["GET".into(), "POST".into()],

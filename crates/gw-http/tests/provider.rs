@@ -15,8 +15,8 @@ use aws_sdk_apigatewayv2::types::error::NotFoundException;
 use aws_sdk_apigatewayv2::types::{Api, Integration, ProtocolType, Route, Stage};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use gw_core::{
-    LogProgress, Action, Backend, BackendKind, DesiredGateway, GatewayProvider, Ownership, ResourceKind,
-    RouteSpec, diff,
+    Action, Backend, BackendKind, DesiredGateway, GatewayProvider, LogProgress, Ownership,
+    ResourceKind, RouteSpec, diff,
 };
 use gw_http::HttpApiProvider;
 use std::collections::HashMap;
@@ -68,13 +68,19 @@ async fn observe_reads_only_owned_apis_and_their_children() {
             .items(api(
                 "mine",
                 "cortex-prod",
-                &[("cortex.dev/cluster-name", "prod"), ("managed-by", "cortex-net")],
+                &[
+                    ("cortex.dev/cluster-name", "prod"),
+                    ("managed-by", "cortex-net"),
+                ],
             ))
             .items(api("theirs", "cortex-prod", &[("owner", "someone-else")]))
             .items(api(
                 "other",
                 "cortex-prod-2",
-                &[("cortex.dev/cluster-name", "prod-2"), ("managed-by", "cortex-net")],
+                &[
+                    ("cortex.dev/cluster-name", "prod-2"),
+                    ("managed-by", "cortex-net"),
+                ],
             ))
             .build()
     });
@@ -110,15 +116,27 @@ async fn observe_reads_only_owned_apis_and_their_children() {
         .match_requests(|r| r.api_id() == Some("mine"))
         .then_output(|| {
             GetStagesOutput::builder()
-                .items(Stage::builder().stage_name("$default").auto_deploy(true).build())
+                .items(
+                    Stage::builder()
+                        .stage_name("$default")
+                        .auto_deploy(true)
+                        .build(),
+                )
                 .build()
         });
-    let get_vpc_links = mock!(Client::get_vpc_links)
-        .then_output(|| aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build());
+    let get_vpc_links = mock!(Client::get_vpc_links).then_output(|| {
+        aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build()
+    });
     let client = mock_client!(
         aws_sdk_apigatewayv2,
         RuleMode::MatchAny,
-        [&get_apis, &get_integrations, &get_routes, &get_stages, &get_vpc_links]
+        [
+            &get_apis,
+            &get_integrations,
+            &get_routes,
+            &get_stages,
+            &get_vpc_links
+        ]
     );
     let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
     let observed = provider
@@ -126,21 +144,32 @@ async fn observe_reads_only_owned_apis_and_their_children() {
         .await
         .expect("observe succeeds");
 
-    let apis: Vec<_> = observed.of_kind(ResourceKind::Api).map(|r| r.id.as_str()).collect();
+    let apis: Vec<_> = observed
+        .of_kind(ResourceKind::Api)
+        .map(|r| r.id.as_str())
+        .collect();
     assert_eq!(apis, vec!["mine"]);
     // Children were read for our API only (the rules match `mine` and nothing else answers).
     assert_eq!(get_routes.num_calls(), 1);
     assert_eq!(get_integrations.num_calls(), 1);
 
     // The converged catch-all plans nothing but the removal of the unrouted integration.
-    let want = provider.desired_resources(&desired(vec![RouteSpec { api: None, path: None }]));
+    let want = provider.desired_resources(&desired(vec![RouteSpec {
+        api: None,
+        path: None,
+    }]));
     let plan = diff(&want, &observed);
     assert_eq!(plan.changes.len(), 1, "{plan}");
     assert_eq!(plan.changes[0].action, Action::Delete);
     assert_eq!(plan.changes[0].id.as_deref(), Some("orphan"));
 
-    let info = provider.gateway_info(&observed, "us-east-1").expect("gateway");
-    assert_eq!(info.invoke_url, "https://mine.execute-api.us-east-1.amazonaws.com");
+    let info = provider
+        .gateway_info(&observed, "us-east-1")
+        .expect("gateway");
+    assert_eq!(
+        info.invoke_url,
+        "https://mine.execute-api.us-east-1.amazonaws.com"
+    );
 }
 
 #[tokio::test]
@@ -157,28 +186,41 @@ async fn apply_creates_tagged_resources_wired_together() {
     let create_integration = mock!(Client::create_integration)
         .match_requests(|r| {
             r.api_id() == Some("new")
-                && r.integration_uri() == Some("http://lb-1.elb.us-east-1.amazonaws.com/iris/{proxy}")
+                && r.integration_uri()
+                    == Some("http://lb-1.elb.us-east-1.amazonaws.com/iris/{proxy}")
         })
-        .then_output(|| CreateIntegrationOutput::builder().integration_id("i-proxy").build());
+        .then_output(|| {
+            CreateIntegrationOutput::builder()
+                .integration_id("i-proxy")
+                .build()
+        });
     let create_integration_exact = mock!(Client::create_integration)
         .match_requests(|r| {
             r.integration_uri() == Some("http://lb-1.elb.us-east-1.amazonaws.com/iris")
         })
-        .then_output(|| CreateIntegrationOutput::builder().integration_id("i-exact").build());
+        .then_output(|| {
+            CreateIntegrationOutput::builder()
+                .integration_id("i-exact")
+                .build()
+        });
     let create_route_proxy = mock!(Client::create_route)
         .match_requests(|r| {
-            r.route_key() == Some("ANY /iris/{proxy+}") && r.target() == Some("integrations/i-proxy")
+            r.route_key() == Some("ANY /iris/{proxy+}")
+                && r.target() == Some("integrations/i-proxy")
         })
         .then_output(|| CreateRouteOutput::builder().route_id("r1").build());
     let create_route_exact = mock!(Client::create_route)
-        .match_requests(|r| r.route_key() == Some("ANY /iris") && r.target() == Some("integrations/i-exact"))
+        .match_requests(|r| {
+            r.route_key() == Some("ANY /iris") && r.target() == Some("integrations/i-exact")
+        })
         .then_output(|| CreateRouteOutput::builder().route_id("r2").build());
     let create_stage = mock!(Client::create_stage)
         .match_requests(|r| {
             r.api_id() == Some("new")
                 && r.stage_name() == Some("$default")
                 && r.auto_deploy() == Some(true)
-                && r.tags().is_some_and(|t| t.get("managed-by").map(String::as_str) == Some("cortex-net"))
+                && r.tags()
+                    .is_some_and(|t| t.get("managed-by").map(String::as_str) == Some("cortex-net"))
         })
         .then_output(|| CreateStageOutput::builder().stage_name("$default").build());
     let client = mock_client!(
@@ -194,7 +236,10 @@ async fn apply_creates_tagged_resources_wired_together() {
         ]
     );
     let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
-    let want = desired(vec![RouteSpec { api: Some("iris".into()), path: Some("/iris".into()) }]);
+    let want = desired(vec![RouteSpec {
+        api: Some("iris".into()),
+        path: Some("/iris".into()),
+    }]);
     let observed = gw_core::Observed::default();
     let plan = diff(&provider.desired_resources(&want), &observed);
     provider
@@ -209,7 +254,11 @@ async fn apply_creates_tagged_resources_wired_together() {
         (&create_route_exact, "CreateRoute ANY /iris"),
         (&create_stage, "CreateStage"),
     ] {
-        assert_eq!(rule.num_calls(), 1, "{name} called once with the expected input");
+        assert_eq!(
+            rule.num_calls(),
+            1,
+            "{name} called once with the expected input"
+        );
     }
 }
 
@@ -217,10 +266,14 @@ async fn apply_creates_tagged_resources_wired_together() {
 async fn deleting_what_is_already_gone_succeeds_and_a_malformed_plan_is_an_error() {
     let gone = mock!(Client::delete_route)
         .match_requests(|r| r.route_id() == Some("gone"))
-        .then_error(|| DeleteRouteError::NotFoundException(NotFoundException::builder()
-                .message("Invalid Route identifier specified")
-                .meta(ErrorMetadata::builder().code("NotFoundException").build())
-                .build()));
+        .then_error(|| {
+            DeleteRouteError::NotFoundException(
+                NotFoundException::builder()
+                    .message("Invalid Route identifier specified")
+                    .meta(ErrorMetadata::builder().code("NotFoundException").build())
+                    .build(),
+            )
+        });
     let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&gone]);
     let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
     let observed = gw_core::Observed {
@@ -244,5 +297,8 @@ async fn deleting_what_is_already_gone_succeeds_and_a_malformed_plan_is_an_error
         .apply(&Ownership::new("prod"), None, &observed, &create)
         .await
         .expect_err("no desired gateway");
-    assert!(err.to_string().contains("without a desired gateway"), "{err}");
+    assert!(
+        err.to_string().contains("without a desired gateway"),
+        "{err}"
+    );
 }

@@ -84,7 +84,10 @@ impl Ids {
             return ids;
         };
         ids.api = Some(api.id.clone());
-        ids.root = api.resource.attribute(ROOT_ID_ATTRIBUTE).map(str::to_string);
+        ids.root = api
+            .resource
+            .attribute(ROOT_ID_ATTRIBUTE)
+            .map(str::to_string);
         let ours = |kind| {
             observed
                 .of_kind(kind)
@@ -142,7 +145,11 @@ pub(crate) async fn apply(
         .iter()
         .filter(|c| c.action == Action::Delete && !is_child_deletion(c));
 
-    for change in upserts.chain(child_deletions).chain(rollout).chain(other_deletions) {
+    for change in upserts
+        .chain(child_deletions)
+        .chain(rollout)
+        .chain(other_deletions)
+    {
         match change.action {
             Action::Delete => delete(ctx, desired, observed, change, &mut ids).await?,
             Action::Create | Action::Update => {
@@ -241,9 +248,9 @@ async fn upsert(
                 .send()
                 .await
                 .map_err(|e| aws("CreateResource")(describe_sdk_error(&e)))?;
-            let id = created.id().ok_or_else(|| {
-                ProviderError::Unexpected("CreateResource returned no id".into())
-            })?;
+            let id = created
+                .id()
+                .ok_or_else(|| ProviderError::Unexpected("CreateResource returned no id".into()))?;
             ids.resources.insert(change.name.clone(), id.to_string());
         }
         ResourceKind::Method => {
@@ -337,7 +344,11 @@ fn parse_method(name: &str) -> Result<(&str, &str), ProviderError> {
 
 /// The id of the resource at `path`: the root, one observed, or one created in this run. The
 /// root's id is read from AWS when neither observing nor creating the API told it.
-async fn resource_id(ctx: &Context<'_>, ids: &mut Ids, path: &str) -> Result<String, ProviderError> {
+async fn resource_id(
+    ctx: &Context<'_>,
+    ids: &mut Ids,
+    path: &str,
+) -> Result<String, ProviderError> {
     if path != "/" {
         return ids.resources.get(path).cloned().ok_or_else(|| {
             ProviderError::Unexpected(format!("no id known for the resource {path}"))
@@ -360,7 +371,9 @@ async fn resource_id(ctx: &Context<'_>, ids: &mut Ids, path: &str) -> Result<Str
         .iter()
         .find(|r| r.path() == Some("/"))
         .and_then(|r| r.id())
-        .ok_or_else(|| ProviderError::Unexpected(format!("REST API {api_id} has no root resource")))?
+        .ok_or_else(|| {
+            ProviderError::Unexpected(format!("REST API {api_id} has no root resource"))
+        })?
         .to_string();
     ids.root = Some(root.clone());
     Ok(root)
@@ -452,10 +465,9 @@ async fn put_integration(
         return Ok(());
     }
     let published = published_paths(desired);
-    let target = published
-        .iter()
-        .find(|p| p.path == path)
-        .ok_or_else(|| ProviderError::Unexpected(format!("{verb} {path} is not a published path")))?;
+    let target = published.iter().find(|p| p.path == path).ok_or_else(|| {
+        ProviderError::Unexpected(format!("{verb} {path} is not a published path"))
+    })?;
     let mut request = client
         .put_integration()
         .rest_api_id(api_id)
@@ -734,7 +746,9 @@ async fn delete(
     match outcome {
         Ok(()) => Ok(()),
         // Already gone (a concurrent or interrupted run): the goal is reached.
-        Err(Failure { not_found: true, .. }) => Ok(()),
+        Err(Failure {
+            not_found: true, ..
+        }) => Ok(()),
         Err(Failure {
             operation, message, ..
         }) => Err(ProviderError::Aws { operation, message }),

@@ -1,13 +1,49 @@
 //! The REST API (API Gateway v1, `apigateway`) gateway provider: the kind Cortex's own guide
 //! builds by hand, and the one that reaches an internal NLB through a VPC link v1.
 //!
-//! Status: the provider itself (resources `/{proxy+}` with `ANY`, `HTTP_PROXY` integrations,
-//! deployments only when the API changed, stages) lands with the VPC link work; until then the
-//! binary does not register it and answers `gateway.type: rest` with a clear "not supported
-//! yet". What is here already is the part other crates rely on.
+//! What it builds, from a [`gw_core::DesiredGateway`]:
+//! - a REST API named `cortex-<cluster>` (regional or edge), tagged as owned at creation;
+//! - without API configs, the resource `/{proxy+}` and the root `/`, each with an `ANY` method
+//!   (no authorization) and an `HTTP_PROXY` integration to the same path on the load balancer
+//!   (`http://<LB>/{proxy}`, `http://<LB>/`);
+//! - with API configs, for each public API with endpoint `E`: the resources `E` (and missing
+//!   parents such as `/v1`) and `E/{proxy+}`, with `ANY` methods proxying to `<LB>E` and
+//!   `<LB>E/{proxy}`; no catch-all;
+//! - with CORS, an `OPTIONS` method on every published resource answered by a `MOCK`
+//!   integration with the `Access-Control-Allow-*` headers;
+//! - with a VPC link, the link first (v1 to the NLB, or v2 from the load balancer's subnets and
+//!   security groups), waited for until `AVAILABLE`, and integrations through it;
+//! - a deployment whose description carries a fingerprint of all of the above, and the stage
+//!   (`dev` unless configured), tagged as owned, serving it.
 //!
-//! This crate must never touch a REST API that lacks both ownership tags, and never create a
+//! Changes to a REST API reach clients only through a new deployment. The deployment named
+//! `current` (the one the stage serves) is compared by fingerprint, so `up` deploys when, and
+//! only when, the API changed: a converged `up` plans nothing and creates no deployment.
+//!
+//! Everything is built with individual calls rather than one `PutRestApi` import: the import
+//! loses `connectionType`/`connectionId` on LocalStack (the e2e emulator) and would replace the
+//! whole API on every change instead of what the plan shows (see `bench/`).
+//!
+//! This crate must never touch a REST API that lacks both ownership tags (a same-named API
+//! without them is someone else's: it is neither read further nor changed), and never create a
 //! deployment when nothing changed (a converged `up` leaves the deployment history alone).
+
+mod apply;
+mod observe;
+mod resources;
+
+use async_trait::async_trait;
+use gw_core::{
+    BackendKind, DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan, Progress,
+    ProviderError, Resource, ResourceKind, VpcLinkVersion,
+};
+use std::sync::Arc;
+
+pub use apply::ThrottleRetry;
+pub use resources::{
+    CURRENT_DEPLOYMENT, Published, desired_fingerprint, desired_resources, fingerprint,
+    published_paths, resource_paths,
+};
 
 /// The `gateway.type` this provider serves.
 pub const KIND: &str = "rest";
@@ -18,6 +54,124 @@ pub const DEFAULT_STAGE: &str = "dev";
 /// The URL clients call: REST APIs always carry the stage in the path.
 pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
     format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
+}
+
+/// REST API provider over an apigateway client (and an apigatewayv2 client, for VPC links v2).
+pub struct RestApiProvider {
+    client: aws_sdk_apigateway::Client,
+    v2: aws_sdk_apigatewayv2::Client,
+    progress: Arc<dyn Progress>,
+    throttle: ThrottleRetry,
+}
+
+impl RestApiProvider {
+    /// `progress` receives the long waits: a VPC link becoming `AVAILABLE` or going away, a
+    /// throttled REST API deletion.
+    pub fn new(
+        client: aws_sdk_apigateway::Client,
+        v2: aws_sdk_apigatewayv2::Client,
+        progress: Arc<dyn Progress>,
+    ) -> Self {
+        Self {
+            client,
+            v2,
+            progress,
+            throttle: ThrottleRetry::default(),
+        }
+    }
+
+    /// How long a throttled `DeleteRestApi` is retried (default: 5 s doubling, up to 2 min).
+    pub fn with_throttle_retry(mut self, throttle: ThrottleRetry) -> Self {
+        self.throttle = throttle;
+        self
+    }
+}
+
+#[async_trait]
+impl GatewayProvider for RestApiProvider {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn check_supported(&self, desired: &DesiredGateway) -> Result<(), ProviderError> {
+        let backend = &desired.backend;
+        let Some(spec) = &desired.vpc_link else {
+            if backend.is_internal() {
+                return Err(ProviderError::Unsupported(format!(
+                    "load balancer {} is internal: a REST API reaches it only through a VPC link. \
+                     Set `gateway.vpc_link: v1` (Network Load Balancer) or `v2`, or use an \
+                     internet-facing load balancer",
+                    backend.name
+                )));
+            }
+            return Ok(());
+        };
+        let target = match backend.kind {
+            BackendKind::Network => vpclink::Target::Network,
+            BackendKind::Application => vpclink::Target::Application,
+            BackendKind::Classic => vpclink::Target::Classic,
+        };
+        vpclink::choose(vpclink::Gateway::Rest, target, Some(spec.version)).map_err(|e| {
+            ProviderError::Unsupported(format!("load balancer {}: {e}", backend.name))
+        })?;
+        match spec.version {
+            VpcLinkVersion::V1 if backend.arn.is_none() => {
+                Err(ProviderError::Unsupported(format!(
+                    "load balancer {} has no known ARN, which a VPC link v1 targets: set \
+                 `load_balancer` to its ARN",
+                    backend.name
+                )))
+            }
+            VpcLinkVersion::V2 if backend.subnets.is_empty() || backend.arn.is_none() => {
+                Err(ProviderError::Unsupported(format!(
+                    "load balancer {}: a VPC link v2 needs its subnets and ARN, and they are not \
+                     known: set `load_balancer` to its ARN",
+                    backend.name
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn desired_resources(&self, desired: &DesiredGateway) -> Vec<Resource> {
+        resources::desired_resources(desired)
+    }
+
+    async fn observe(&self, owner: &Ownership) -> Result<Observed, ProviderError> {
+        observe::observe(&self.client, &self.v2, owner).await
+    }
+
+    async fn apply(
+        &self,
+        owner: &Ownership,
+        desired: Option<&DesiredGateway>,
+        observed: &Observed,
+        plan: &Plan,
+    ) -> Result<(), ProviderError> {
+        let ctx = apply::Context {
+            client: &self.client,
+            v2: &self.v2,
+            progress: self.progress.as_ref(),
+            throttle: self.throttle,
+        };
+        apply::apply(&ctx, owner, desired, observed, plan).await
+    }
+
+    fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo> {
+        let api = observed.of_kind(ResourceKind::Api).next()?;
+        let stage = observed
+            .of_kind(ResourceKind::Stage)
+            .find(|s| s.parent_id.as_deref() == Some(api.id.as_str()))
+            .map(|s| s.resource.name.clone())
+            .unwrap_or_else(|| DEFAULT_STAGE.to_string());
+        Some(GatewayInfo {
+            kind: KIND.to_string(),
+            id: api.id.clone(),
+            name: api.resource.name.clone(),
+            invoke_url: invoke_url(&api.id, region, &stage),
+            stage,
+        })
+    }
 }
 
 #[cfg(test)]

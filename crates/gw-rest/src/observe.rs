@@ -2,8 +2,7 @@
 //! and its tagged VPC links.
 
 use crate::resources::{
-    CURRENT_DEPLOYMENT, attr, map_text, parse_deployment_description, responses_text,
-    sorted_list,
+    CURRENT_DEPLOYMENT, attr, map_text, parse_deployment_description, responses_text, sorted_list,
 };
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
@@ -269,13 +268,17 @@ fn push_api(found: &FoundApi, link_names: &HashMap<&str, &str>, observed: &mut O
         .collect();
     resources.sort_by_key(|r| {
         let path = r.path().unwrap_or_default();
-        (std::cmp::Reverse(path.matches('/').count()), path.to_string())
+        (
+            std::cmp::Reverse(path.matches('/').count()),
+            path.to_string(),
+        )
     });
     for r in &resources {
         if let (Some(id), Some(path)) = (r.id(), r.path()) {
-            observed
-                .resources
-                .push(child(Resource::new(ResourceKind::Resource, path), id.to_string()));
+            observed.resources.push(child(
+                Resource::new(ResourceKind::Resource, path),
+                id.to_string(),
+            ));
         }
     }
 
@@ -428,7 +431,10 @@ fn integration_resource(
         .with(attr::METHOD, integration.http_method().unwrap_or_default())
         .with(attr::URI, integration.uri().unwrap_or_default())
         .with(attr::CONNECTION, connection)
-        .with(attr::TARGET, integration.integration_target().unwrap_or_default())
+        .with(
+            attr::TARGET,
+            integration.integration_target().unwrap_or_default(),
+        )
         .with(
             attr::REQUEST_PARAMETERS,
             integration

@@ -467,8 +467,10 @@ mod tests {
     #[test]
     fn catch_all_forwards_the_root_and_every_path() {
         let resources = desired_resources(&desired(catch_all()));
-        let summary: Vec<(ResourceKind, &str)> =
-            resources.iter().map(|r| (r.kind, r.name.as_str())).collect();
+        let summary: Vec<(ResourceKind, &str)> = resources
+            .iter()
+            .map(|r| (r.kind, r.name.as_str()))
+            .collect();
         assert_eq!(
             summary,
             vec![
@@ -482,7 +484,10 @@ mod tests {
                 (ResourceKind::Stage, "dev"),
             ]
         );
-        assert_eq!(resources[0].attribute(attr::ENDPOINT_TYPE), Some("REGIONAL"));
+        assert_eq!(
+            resources[0].attribute(attr::ENDPOINT_TYPE),
+            Some("REGIONAL")
+        );
         assert_eq!(
             resources[3].attribute(attr::REQUEST_PARAMETERS),
             Some("method.request.path.proxy=true")
@@ -545,7 +550,10 @@ mod tests {
             uris,
             vec![
                 ("ANY /iris".to_string(), format!("{DNS}/iris")),
-                ("ANY /iris/{proxy+}".to_string(), format!("{DNS}/iris/{{proxy}}")),
+                (
+                    "ANY /iris/{proxy+}".to_string(),
+                    format!("{DNS}/iris/{{proxy}}")
+                ),
                 ("ANY /v1/text-gen".to_string(), format!("{DNS}/v1/text-gen")),
                 (
                     "ANY /v1/text-gen/{proxy+}".to_string(),
@@ -560,8 +568,7 @@ mod tests {
 
     #[test]
     fn shared_parents_and_duplicate_endpoints_are_created_once() {
-        let resources =
-            desired_resources(&desired(apis(&["/v1/a", "/v1/b/", "v1/a"])));
+        let resources = desired_resources(&desired(apis(&["/v1/a", "/v1/b/", "v1/a"])));
         assert_eq!(
             names(&resources, ResourceKind::Resource),
             vec!["/v1", "/v1/a", "/v1/a/{proxy+}", "/v1/b", "/v1/b/{proxy+}"]
@@ -666,7 +673,10 @@ mod tests {
             .iter()
             .find(|r| r.kind == ResourceKind::Integration)
             .expect("integration");
-        assert_eq!(integration.attribute(attr::TARGET), want.backend.arn.as_deref());
+        assert_eq!(
+            integration.attribute(attr::TARGET),
+            want.backend.arn.as_deref()
+        );
         assert_ne!(
             desired_fingerprint(&want),
             desired_fingerprint(&desired(apis(&["/iris"])))
@@ -747,7 +757,13 @@ mod tests {
     fn paths_split_into_parent_and_part() {
         assert_eq!(split_path("/iris"), ("/", "iris"));
         assert_eq!(split_path("/v1/text-gen"), ("/v1", "text-gen"));
-        assert_eq!(split_path("/v1/text-gen/{proxy+}"), ("/v1/text-gen", "{proxy+}"));
-        assert_eq!(split_method_name("ANY /iris/{proxy+}"), Some(("ANY", "/iris/{proxy+}")));
+        assert_eq!(
+            split_path("/v1/text-gen/{proxy+}"),
+            ("/v1/text-gen", "{proxy+}")
+        );
+        assert_eq!(
+            split_method_name("ANY /iris/{proxy+}"),
+            Some(("ANY", "/iris/{proxy+}"))
+        );
     }
 }

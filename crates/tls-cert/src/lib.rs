@@ -88,7 +88,8 @@ mod tests {
 
     #[test]
     fn parses_a_certificate_arn_and_prints_it_back() {
-        let text = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
+        let text =
+            "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
         let arn = CertificateArn::parse(text).expect("valid ARN");
         assert_eq!(arn.region, "us-east-1");
         assert_eq!(arn.account, "123456789012");

@@ -91,9 +91,7 @@ pub fn choose(
         (_, Target::Classic, _) => Err(ChoiceError::Classic),
         (Gateway::Http, _, Some(Version::V1)) => Err(ChoiceError::HttpNeedsV2),
         (Gateway::Http, _, _) => Ok(Version::V2),
-        (Gateway::Rest, Target::Application, Some(Version::V1)) => {
-            Err(ChoiceError::RestAlbNeedsV2)
-        }
+        (Gateway::Rest, Target::Application, Some(Version::V1)) => Err(ChoiceError::RestAlbNeedsV2),
         (Gateway::Rest, Target::Application, _) => Ok(Version::V2),
         (Gateway::Rest, Target::Network, requested) => Ok(requested.unwrap_or(Version::V1)),
     }
@@ -105,10 +103,22 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_gateway_kind() {
-        assert_eq!(choose(Gateway::Rest, Target::Network, None), Ok(Version::V1));
-        assert_eq!(choose(Gateway::Http, Target::Network, None), Ok(Version::V2));
-        assert_eq!(choose(Gateway::Http, Target::Application, None), Ok(Version::V2));
-        assert_eq!(choose(Gateway::Rest, Target::Application, None), Ok(Version::V2));
+        assert_eq!(
+            choose(Gateway::Rest, Target::Network, None),
+            Ok(Version::V1)
+        );
+        assert_eq!(
+            choose(Gateway::Http, Target::Network, None),
+            Ok(Version::V2)
+        );
+        assert_eq!(
+            choose(Gateway::Http, Target::Application, None),
+            Ok(Version::V2)
+        );
+        assert_eq!(
+            choose(Gateway::Rest, Target::Application, None),
+            Ok(Version::V2)
+        );
     }
 
     #[test]
@@ -137,6 +147,10 @@ mod tests {
             choose(Gateway::Rest, Target::Classic, None),
             Err(ChoiceError::Classic)
         );
-        assert!(ChoiceError::RestAlbNeedsV2.to_string().contains("vpc_link: v2"));
+        assert!(
+            ChoiceError::RestAlbNeedsV2
+                .to_string()
+                .contains("vpc_link: v2")
+        );
     }
 }

@@ -160,7 +160,14 @@ mod tests {
 
     #[test]
     fn status_round_trips_aws_spelling() {
-        for s in ["PENDING", "AVAILABLE", "DELETING", "FAILED", "INACTIVE", "NEW_ONE"] {
+        for s in [
+            "PENDING",
+            "AVAILABLE",
+            "DELETING",
+            "FAILED",
+            "INACTIVE",
+            "NEW_ONE",
+        ] {
             assert_eq!(Status::from_aws(s).to_string(), s);
         }
         assert_eq!(Status::from_aws("NEW_ONE"), Status::Other("NEW_ONE".into()));

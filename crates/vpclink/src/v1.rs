@@ -221,9 +221,9 @@ fn to_link(
     status: Option<&VpcLinkStatus>,
     status_message: Option<&str>,
 ) -> Result<Link, LinkError> {
-    let id = id
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| LinkError::Unexpected(format!("{operation} returned a VPC link without an id")))?;
+    let id = id.filter(|id| !id.is_empty()).ok_or_else(|| {
+        LinkError::Unexpected(format!("{operation} returned a VPC link without an id"))
+    })?;
     let mut targets = targets.to_vec();
     targets.sort();
     Ok(Link {
@@ -232,9 +232,7 @@ fn to_link(
         version: Version::V1,
         // AWS always sends a status; a missing one is treated as not ready yet.
         status: status.map_or(Status::Pending, |s| Status::from_aws(s.as_str())),
-        status_message: status_message
-            .filter(|m| !m.is_empty())
-            .map(str::to_string),
+        status_message: status_message.filter(|m| !m.is_empty()).map(str::to_string),
         targets,
         security_groups: Vec::new(),
     })

@@ -150,9 +150,7 @@ fn to_link(
         version: Version::V2,
         // AWS always sends a status; a missing one is treated as not ready yet.
         status: status.map_or(Status::Pending, |s| Status::from_aws(s.as_str())),
-        status_message: status_message
-            .filter(|m| !m.is_empty())
-            .map(str::to_string),
+        status_message: status_message.filter(|m| !m.is_empty()).map(str::to_string),
         targets,
         security_groups,
     })

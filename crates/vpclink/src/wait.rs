@@ -65,7 +65,7 @@ impl Backoff {
     /// Sleeps until the next poll, never past the deadline, so the last poll happens at it.
     async fn sleep(&mut self) {
         let left = self.options.timeout.saturating_sub(self.elapsed());
-        tokio::time::sleep(self.next.min(left)).await;
+        tokio::time::sleep(self.next).await;
         self.next = (self.next * 2).min(self.options.max_poll);
     }
 }
@@ -488,6 +488,9 @@ mod tests {
         .unwrap_err();
         assert_eq!(start.elapsed(), Duration::from_secs(10));
         assert!(matches!(err, LinkError::DeleteTimedOut { .. }), "{err:?}");
-        assert!(err.to_string().contains("re-run `cortex-net down`"), "{err}");
+        assert!(
+            err.to_string().contains("re-run `cortex-net down`"),
+            "{err}"
+        );
     }
 }

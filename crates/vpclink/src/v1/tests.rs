@@ -95,7 +95,8 @@ async fn find_owned_keeps_only_links_with_both_tags_for_this_cluster() {
         });
     let tags_ours = mock!(Client::get_tags)
         .match_requests(|r| {
-            r.resource_arn() == Some("arn:aws:apigateway:us-east-1::/vpclinks/untagged-listing-ours")
+            r.resource_arn()
+                == Some("arn:aws:apigateway:us-east-1::/vpclinks/untagged-listing-ours")
         })
         .then_output(|| GetTagsOutput::builder().set_tags(Some(ours())).build());
     let tags_foreign = mock!(Client::get_tags)
@@ -210,8 +211,14 @@ async fn create_reports_an_untaggable_link_with_its_id() {
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.starts_with("TagResource failed: AccessDeniedException"), "{text}");
-    assert!(text.contains("delete-vpc-link --vpc-link-id new1"), "{text}");
+    assert!(
+        text.starts_with("TagResource failed: AccessDeniedException"),
+        "{text}"
+    );
+    assert!(
+        text.contains("delete-vpc-link --vpc-link-id new1"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -274,14 +281,20 @@ async fn delete_errors_say_what_to_do() {
             DeleteVpcLinkError::generic(
                 ErrorMetadata::builder()
                     .code("BadRequestException")
-                    .message("Cannot delete vpc link. Vpc link 'in-use', is referenced in [ANY:abc]")
+                    .message(
+                        "Cannot delete vpc link. Vpc link 'in-use', is referenced in [ANY:abc]",
+                    )
                     .build(),
             )
         });
     let ok = mock!(Client::delete_vpc_link)
         .match_requests(|r| r.vpc_link_id() == Some("ok"))
         .then_output(|| DeleteVpcLinkOutput::builder().build());
-    let client = mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&denied, &in_use, &ok]);
+    let client = mock_client!(
+        aws_sdk_apigateway,
+        RuleMode::MatchAny,
+        [&denied, &in_use, &ok]
+    );
 
     let err = delete(&client, "denied").await.unwrap_err();
     match &err {
@@ -294,7 +307,10 @@ async fn delete_errors_say_what_to_do() {
     }
     let err = delete(&client, "in-use").await.unwrap_err().to_string();
     assert!(err.contains("is referenced in"), "{err}");
-    assert!(err.contains("integration still uses this VPC link"), "{err}");
+    assert!(
+        err.contains("integration still uses this VPC link"),
+        "{err}"
+    );
     delete(&client, "ok").await.unwrap();
     assert_eq!(ok.num_calls(), 1);
 }

@@ -174,11 +174,25 @@ async fn wait_deleted_until_not_found() {
         .error(|| GetVpcLinkError::NotFoundException(not_found()))
         .build();
     let client = mock_client!(aws_sdk_apigatewayv2, [&rule]);
-    let link = to_link("test", Some("old"), Some("cortex-prod"), &[], &[], None, None).unwrap();
+    let link = to_link(
+        "test",
+        Some("old"),
+        Some("cortex-prod"),
+        &[],
+        &[],
+        None,
+        None,
+    )
+    .unwrap();
     let start = tokio::time::Instant::now();
-    wait_deleted(&client, &link, &WaitOptions::default(), &gw_core::LogProgress)
-        .await
-        .unwrap();
+    wait_deleted(
+        &client,
+        &link,
+        &WaitOptions::default(),
+        &gw_core::LogProgress,
+    )
+    .await
+    .unwrap();
     assert_eq!(rule.num_calls(), 2);
     assert_eq!(start.elapsed(), std::time::Duration::from_secs(2));
 }
@@ -194,10 +208,24 @@ async fn wait_available_reports_failed_with_aws_message() {
             .build()
     });
     let client = mock_client!(aws_sdk_apigatewayv2, [&rule]);
-    let link = to_link("test", Some("v2new"), Some("cortex-prod"), &[], &[], None, None).unwrap();
-    let err = wait_available(&client, &link, &WaitOptions::default(), &gw_core::LogProgress)
-        .await
-        .unwrap_err();
+    let link = to_link(
+        "test",
+        Some("v2new"),
+        Some("cortex-prod"),
+        &[],
+        &[],
+        None,
+        None,
+    )
+    .unwrap();
+    let err = wait_available(
+        &client,
+        &link,
+        &WaitOptions::default(),
+        &gw_core::LogProgress,
+    )
+    .await
+    .unwrap_err();
     match err {
         LinkError::Failed { id, message, .. } => {
             assert_eq!(id, "v2new");
@@ -237,10 +265,19 @@ async fn delete_not_found_is_done_and_access_denied_explains() {
     assert_eq!(ok.num_calls(), 1);
     let err = delete(&client, "denied").await.unwrap_err();
     assert!(
-        matches!(&err, LinkError::Aws { operation: "DeleteVpcLink", .. }),
+        matches!(
+            &err,
+            LinkError::Aws {
+                operation: "DeleteVpcLink",
+                ..
+            }
+        ),
         "{err:?}"
     );
     let text = err.to_string();
-    assert!(text.contains("AccessDeniedException: not authorized"), "{text}");
+    assert!(
+        text.contains("AccessDeniedException: not authorized"),
+        "{text}"
+    );
     assert!(text.contains("lack a permission"), "{text}");
 }
