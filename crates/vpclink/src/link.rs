@@ -142,10 +142,9 @@ impl From<LinkError> for gw_core::ProviderError {
             LinkError::Unexpected(message) => gw_core::ProviderError::Unexpected(message),
             other @ (LinkError::Failed { .. }
             | LinkError::TimedOut { .. }
-            | LinkError::DeleteTimedOut { .. }) => gw_core::ProviderError::Aws {
-                operation: "waiting for the VPC link",
-                message: other.to_string(),
-            },
+            | LinkError::DeleteTimedOut { .. }) => {
+                gw_core::ProviderError::Failed(other.to_string())
+            }
         }
     }
 }
@@ -199,8 +198,15 @@ mod tests {
             waited: Duration::from_secs(600),
         }
         .into();
+        assert!(
+            matches!(provider, gw_core::ProviderError::Failed(_)),
+            "{provider:?}"
+        );
         let text = provider.to_string();
-        assert!(text.contains("still PENDING after 600s"), "{text}");
+        assert!(
+            text.starts_with("VPC link cortex-prod (abc) is still PENDING after 600s."),
+            "{text}"
+        );
         assert!(text.contains("gateway.vpc_link_timeout_seconds"), "{text}");
     }
 }

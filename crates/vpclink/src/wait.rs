@@ -65,7 +65,7 @@ impl Backoff {
     /// Sleeps until the next poll, never past the deadline, so the last poll happens at it.
     async fn sleep(&mut self) {
         let left = self.options.timeout.saturating_sub(self.elapsed());
-        tokio::time::sleep(self.next).await;
+        tokio::time::sleep(self.next.min(left)).await;
         self.next = (self.next * 2).min(self.options.max_poll);
     }
 }
