@@ -100,7 +100,7 @@ fn real_main() -> Result<ExitCode> {
             let pytest_args = match rest.split_first() {
                 None => &[][..],
                 Some((dashes, tail)) if dashes == "--" => tail,
-                // Accept pytest arguments without `--` too, as long as they look like options.
+                // Without `--`, everything after `e2e` goes to pytest as well.
                 Some(_) => rest,
             };
             let code = test::e2e(&root, pytest_args)?;

@@ -6,8 +6,16 @@ use std::sync::Arc;
 
 /// One provider per `gateway.type`.
 pub fn providers(config: &SdkConfig, progress: Arc<dyn Progress>) -> Vec<Box<dyn GatewayProvider>> {
-    vec![Box::new(gw_http::HttpApiProvider::new(
-        aws_sdk_apigatewayv2::Client::new(config),
-        progress,
-    ))]
+    let apigatewayv2 = aws_sdk_apigatewayv2::Client::new(config);
+    vec![
+        Box::new(gw_http::HttpApiProvider::new(
+            apigatewayv2.clone(),
+            progress.clone(),
+        )),
+        Box::new(gw_rest::RestApiProvider::new(
+            aws_sdk_apigateway::Client::new(config),
+            apigatewayv2,
+            progress,
+        )),
+    ]
 }

@@ -32,7 +32,7 @@ pub use desired::{
     VpcLinkVersion,
 };
 pub use diff::diff;
-pub use ownership::{CLUSTER_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};
+pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};
 pub use plan::{Action, Change, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
 pub use provider::{

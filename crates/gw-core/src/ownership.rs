@@ -8,17 +8,32 @@ pub const CLUSTER_TAG: &str = "cortex.dev/cluster-name";
 pub const MANAGED_BY_TAG: &str = "managed-by";
 /// Value of [`MANAGED_BY_TAG`].
 pub const MANAGED_BY_VALUE: &str = "cortex-net";
+/// Tag naming the gateway kind a shared resource serves, where two kinds could both own one
+/// (VPC links v2 serve HTTP and REST APIs alike).
+pub const GATEWAY_TAG: &str = "cortex-net/gateway";
 
-/// The owner of a set of resources: cortex-net acting for one cluster.
+/// The owner of a set of resources: cortex-net acting for one cluster, optionally for one
+/// gateway kind within it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ownership {
     cluster: String,
+    gateway: Option<String>,
 }
 
 impl Ownership {
     pub fn new(cluster: impl Into<String>) -> Self {
         Self {
             cluster: cluster.into(),
+            gateway: None,
+        }
+    }
+
+    /// The same owner, narrowed to resources of one gateway kind (`http`, `rest`): its tags add
+    /// [`GATEWAY_TAG`], and it owns only resources carrying that tag with that value.
+    pub fn for_gateway(&self, kind: &str) -> Self {
+        Self {
+            cluster: self.cluster.clone(),
+            gateway: Some(kind.to_string()),
         }
     }
 
@@ -28,20 +43,26 @@ impl Ownership {
 
     /// The tags to put on every resource we create.
     pub fn tags(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
+        let mut tags = BTreeMap::from([
             (CLUSTER_TAG.to_string(), self.cluster.clone()),
             (MANAGED_BY_TAG.to_string(), MANAGED_BY_VALUE.to_string()),
-        ])
+        ]);
+        if let Some(kind) = &self.gateway {
+            tags.insert(GATEWAY_TAG.to_string(), kind.clone());
+        }
+        tags
     }
 
     /// Whether tags found on a resource make it ours. Both tags must match exactly: a resource
-    /// of another cluster, or one tagged for this cluster by someone else, is never ours.
+    /// of another cluster, or one tagged for this cluster by someone else, is never ours. A
+    /// narrowed owner also needs its gateway tag.
     pub fn owns<'a, I>(&self, tags: I) -> bool
     where
         I: IntoIterator<Item = (&'a String, &'a String)>,
     {
         let mut cluster = false;
         let mut managed = false;
+        let mut gateway = self.gateway.is_none();
         for (key, value) in tags {
             if key == CLUSTER_TAG && *value == self.cluster {
                 cluster = true;
@@ -49,8 +70,11 @@ impl Ownership {
             if key == MANAGED_BY_TAG && value == MANAGED_BY_VALUE {
                 managed = true;
             }
+            if key == GATEWAY_TAG && self.gateway.as_ref() == Some(value) {
+                gateway = true;
+            }
         }
-        cluster && managed
+        cluster && managed && gateway
     }
 }
 
@@ -85,5 +109,31 @@ mod tests {
             (MANAGED_BY_TAG, "terraform")
         ])));
         assert!(!owner.owns(&BTreeMap::new()));
+    }
+
+    #[test]
+    fn a_narrowed_owner_needs_its_gateway_tag() {
+        let owner = Ownership::new("prod");
+        let http = owner.for_gateway("http");
+        let rest = owner.for_gateway("rest");
+        assert_eq!(
+            http.tags().get(GATEWAY_TAG).map(String::as_str),
+            Some("http")
+        );
+        assert!(http.owns(&http.tags()));
+        assert!(
+            !http.owns(&rest.tags()),
+            "http must not claim a REST gateway's link"
+        );
+        assert!(!http.owns(&owner.tags()), "nor one without a gateway tag");
+        assert!(
+            owner.owns(&http.tags()),
+            "the cluster-wide owner still owns both"
+        );
+        assert!(
+            !Ownership::new("prod-2")
+                .for_gateway("http")
+                .owns(&http.tags())
+        );
     }
 }

@@ -98,7 +98,7 @@ async fn converge_link(
     let link = if change.action == Action::Create {
         vpclink::v2::create(
             client,
-            owner,
+            &owner.for_gateway(crate::KIND),
             &change.name,
             &desired.backend.subnets,
             &desired.backend.security_groups,

@@ -46,7 +46,7 @@ fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
 
 pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observed, ProviderError> {
     let mut observed = Observed::default();
-    let links = vpclink::v2::find_owned(client, owner)
+    let links = vpclink::v2::find_owned(client, &owner.for_gateway(crate::KIND))
         .await
         .map_err(link_error)?;
     for link in &links {

@@ -6,7 +6,7 @@
 //! link). Deferring the deployment past the child deletions is what makes a new deployment
 //! snapshot the API without what was just removed.
 
-use crate::observe::{DEPLOYMENT_ID_ATTRIBUTE, ROOT_ID_ATTRIBUTE, is_not_found};
+use crate::observe::{ROOT_ID_ATTRIBUTE, is_not_found};
 use crate::resources::{
     CURRENT_DEPLOYMENT, MOCK_TEMPLATE, PROXY_INTEGRATION_PARAMETER, PROXY_PARAMETER, attr,
     cors_header_values, deployment_description, desired_fingerprint, published_paths,
@@ -558,7 +558,7 @@ async fn create_link(
         VpcLinkVersion::V2 => {
             let subnets = sorted_list(&backend.subnets);
             let groups = sorted_list(&backend.security_groups);
-            let existing = vpclink::v2::find_owned(ctx.v2, owner)
+            let existing = vpclink::v2::find_owned(ctx.v2, &owner.for_gateway(crate::KIND))
                 .await?
                 .into_iter()
                 .find(|l| {
@@ -574,7 +574,7 @@ async fn create_link(
                 None => {
                     vpclink::v2::create(
                         ctx.v2,
-                        owner,
+                        &owner.for_gateway(crate::KIND),
                         &spec.name,
                         &backend.subnets,
                         &backend.security_groups,

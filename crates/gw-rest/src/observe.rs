@@ -11,7 +11,7 @@ use gw_core::{
     Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind,
     describe_sdk_error,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use vpclink::{Link, Status, Version};
 
 /// Observed-only attribute of the API: the id of its root resource `/`.
@@ -97,26 +97,10 @@ pub(crate) async fn observe(
         });
     }
 
-    // Links: every owned v1 link (only REST APIs use them); v2 links only when an integration of
-    // ours goes through them, since HTTP APIs may own v2 links of the same cluster.
+    // Links: every owned v1 link (only REST APIs use them), and the v2 links tagged for REST
+    // gateways (HTTP APIs own v2 links of the same cluster too, tagged for `http`).
     let mut links = vpclink::v1::find_owned(client, owner).await?;
-    let referenced: HashSet<String> = apis
-        .iter()
-        .flat_map(|a| a.resources.iter())
-        .flat_map(|r| r.resource_methods().into_iter().flat_map(|m| m.values()))
-        .filter_map(|m| m.method_integration())
-        .filter(|i| i.connection_type().map(|c| c.as_str()) == Some("VPC_LINK"))
-        .filter_map(|i| i.connection_id().map(str::to_string))
-        .filter(|id| !links.iter().any(|l| &l.id == id))
-        .collect();
-    if !referenced.is_empty() {
-        links.extend(
-            vpclink::v2::find_owned(v2, owner)
-                .await?
-                .into_iter()
-                .filter(|l| referenced.contains(&l.id)),
-        );
-    }
+    links.extend(vpclink::v2::find_owned(v2, &owner.for_gateway(crate::KIND)).await?);
 
     let mut observed = Observed::default();
     for link in &links {

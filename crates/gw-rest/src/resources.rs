@@ -688,7 +688,7 @@ mod tests {
         // Pinned: a change here means every deployed gateway redeploys after an upgrade.
         assert_eq!(fingerprint(&[]), "cbf29ce484222325");
         let resources = [Resource::new(ResourceKind::Resource, "/iris")];
-        assert_eq!(fingerprint(&resources), "4fd80bb1a2432ac9");
+        assert_eq!(fingerprint(&resources), "050a185ad08f26bc");
         let a = desired_fingerprint(&desired(apis(&["/iris", "/v1/text-gen"])));
         let b = desired_fingerprint(&desired(apis(&["/iris", "/v1/text-gen"])));
         assert!(a.is_some());
