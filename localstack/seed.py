@@ -48,7 +48,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "and kubernetes.io/cluster/<cluster>=owned",
     )
     p.add_argument("--classic", action="store_true", help="a classic ELB instead of an NLB")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=80,
+        help="port of the load balancer's listener (default 80); tests that send requests through "
+        "the gateway use the port of a local backend here",
+    )
     args = p.parse_args(argv)
+    if not 1 <= args.port <= 65535:
+        p.error(f"--port must be 1-65535, got {args.port}")
     if not args.cluster.strip():
         p.error("--cluster must not be empty")
     return args
@@ -146,7 +155,9 @@ def main(argv: list[str]) -> int:
         name = lb_name(cluster, f"api-{suffix}")
         elb.create_load_balancer(
             LoadBalancerName=name,
-            Listeners=[{"Protocol": "TCP", "LoadBalancerPort": 80, "InstanceProtocol": "TCP", "InstancePort": 80}],
+            Listeners=[
+                {"Protocol": "TCP", "LoadBalancerPort": args.port, "InstanceProtocol": "TCP", "InstancePort": 80}
+            ],
             Subnets=subnet_ids,
             SecurityGroups=[sg_id],
             Scheme=args.scheme,
@@ -159,6 +170,7 @@ def main(argv: list[str]) -> int:
             "dns_name": desc["DNSName"],
             "scheme": desc.get("Scheme", args.scheme),
             "listener_arn": None,
+            "port": args.port,
         }
     else:
         lb = create_nlb(lb_name(cluster, f"api-{suffix}"), tags)
@@ -172,7 +184,7 @@ def main(argv: list[str]) -> int:
         listener = elbv2.create_listener(
             LoadBalancerArn=lb["LoadBalancerArn"],
             Protocol="TCP",
-            Port=80,
+            Port=args.port,
             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}],
         )["Listeners"][0]
         load_balancer = {
@@ -181,6 +193,7 @@ def main(argv: list[str]) -> int:
             "dns_name": lb["DNSName"],
             "scheme": lb.get("Scheme", args.scheme),
             "listener_arn": listener["ListenerArn"],
+            "port": args.port,
         }
     log(f"load balancer {load_balancer['name']} ({'classic' if args.classic else 'network'}, {args.scheme})")
 

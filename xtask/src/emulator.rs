@@ -7,6 +7,12 @@
 //! - `moto.pid`, `localstack.pid`, `moto.port`, `localstack.port`: the running emulators (each
 //!   leads its own process group).
 //! - `logs/`: emulator and pip logs. `localstack-fs/`: LocalStack's FILESYSTEM_ROOT.
+//! - `hosts`: the hosts file LocalStack sees as `/etc/hosts`. LocalStack runs in a private mount
+//!   namespace (`unshare --mount --propagation private`) with this file bind-mounted over
+//!   `/etc/hosts`, so tests can make a load balancer's DNS name resolve to a local backend (append
+//!   `127.0.0.1 <name>` lines, in place, under an `flock`) without touching the machine's
+//!   `/etc/hosts`. It starts as a copy of `/etc/hosts` each time LocalStack starts; glibc reads
+//!   the file on every lookup, so appended lines work at once. Path: `CORTEX_NET_HOSTS_FILE`.
 //! - `env`: a sourceable file with the AWS client environment (see [`aws_env`]).
 
 use std::fs;
@@ -191,6 +197,11 @@ pub fn env_file(root: &Path) -> PathBuf {
     util::emulators_dir(root).join("env")
 }
 
+/// The hosts file bind-mounted over `/etc/hosts` in LocalStack's mount namespace.
+pub fn hosts_file(root: &Path) -> PathBuf {
+    util::emulators_dir(root).join("hosts")
+}
+
 // ---------------------------------------------------------------------------------------------
 // The AWS client environment
 
@@ -220,6 +231,10 @@ pub fn aws_env(root: &Path, ports: &Ports) -> Vec<(&'static str, String)> {
         ),
         ("CORTEX_NET_MOTO_URL", ports.moto_url()),
         ("CORTEX_NET_LOCALSTACK_URL", ports.localstack_url()),
+        (
+            "CORTEX_NET_HOSTS_FILE",
+            hosts_file(root).display().to_string(),
+        ),
     ]
 }
 
@@ -289,6 +304,13 @@ pub fn up(root: &Path, kinds: &[Kind], requested: Option<Ports>) -> Result<Emula
                     req.get(kind)
                 );
             }
+            if kind == Kind::LocalStack && !localstack_has_hosts_mount(proc_.pid) {
+                bail!(
+                    "LocalStack runs (pid {}) without the private /etc/hosts (it was started by an \
+                     older xtask, or by hand); run `cargo xtask emulator down`, then `up` again",
+                    proc_.pid
+                );
+            }
             ports.set(kind, proc_.port);
             running.push(kind);
         }
@@ -344,7 +366,17 @@ pub fn up(root: &Path, kinds: &[Kind], requested: Option<Ports>) -> Result<Emula
     let mut started = Vec::new();
     for (kind, mut child, t0) in children {
         let port = ports.get(kind);
-        if let Err(e) = wait_ready(root, kind, port, Some(&mut child)) {
+        let ready = wait_ready(root, kind, port, Some(&mut child)).and_then(|()| {
+            if kind == Kind::LocalStack && !localstack_has_hosts_mount(child.id()) {
+                bail!(
+                    "LocalStack (pid {}) runs, but its mount table shows no /etc/hosts bind \
+                     mount; the hosts file namespace did not take effect",
+                    child.id()
+                );
+            }
+            Ok(())
+        });
+        if let Err(e) = ready {
             // Do not leave a half-started emulator behind.
             let _ = stop(root, kind);
             return Err(e);
@@ -677,20 +709,37 @@ fn spawn(root: &Path, kind: Kind, port: u16) -> Result<Child> {
             let fs_root = dir.join("localstack-fs");
             fs::create_dir_all(&fs_root)
                 .with_context(|| format!("creating {}", fs_root.display()))?;
-            cmd = Command::new(venv_bin.join("python"));
-            cmd.args(["-m", "localstack.runtime.main"])
-                .env("OVERRIDE_IN_DOCKER", "0")
-                .env("FILESYSTEM_ROOT", &fs_root)
-                .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
-                // The default (twisted) server ignores the host of GATEWAY_LISTEN and binds
-                // 0.0.0.0; hypercorn binds 127.0.0.1 (invoke proxying verified with it too).
-                .env("GATEWAY_SERVER", "hypercorn")
-                .env("DISABLE_EVENTS", "1")
-                .env("SKIP_SSL_CERT_DOWNLOAD", "1")
-                .env("EAGER_SERVICE_LOADING", "1")
-                .env("SERVICES", "sts,apigateway")
-                // No DNS server: as root it would bind port 53 on all interfaces.
-                .env("DNS_ADDRESS", "0");
+            let hosts = prepare_hosts_file(root)?;
+            check_unshare()?;
+            // A private mount namespace whose /etc/hosts is `.emulators/hosts`: `unshare` (no
+            // --fork) execs sh in the same process, sh bind-mounts the file and execs python, so
+            // the pid we record is LocalStack's and its process group is ours.
+            cmd = Command::new("unshare");
+            cmd.args([
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "sh",
+                "-c",
+                "mount --bind \"$1\" /etc/hosts || exit 97; shift; exec \"$@\"",
+                "sh",
+            ])
+            .arg(&hosts)
+            .arg(venv_bin.join("python"))
+            .args(["-m", "localstack.runtime.main"])
+            .env("OVERRIDE_IN_DOCKER", "0")
+            .env("FILESYSTEM_ROOT", &fs_root)
+            .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
+            // The default (twisted) server ignores the host of GATEWAY_LISTEN and binds
+            // 0.0.0.0; hypercorn binds 127.0.0.1 (invoke proxying verified with it too).
+            .env("GATEWAY_SERVER", "hypercorn")
+            .env("DISABLE_EVENTS", "1")
+            .env("SKIP_SSL_CERT_DOWNLOAD", "1")
+            .env("EAGER_SERVICE_LOADING", "1")
+            .env("SERVICES", "sts,apigateway")
+            // No DNS server: as root it would bind port 53 on all interfaces.
+            .env("DNS_ADDRESS", "0");
         }
     }
     for var in UNSET_VARS {
@@ -715,6 +764,59 @@ fn spawn(root: &Path, kind: Kind, port: u16) -> Result<Child> {
         rel(root, &log_path)
     );
     Ok(child)
+}
+
+/// `.emulators/hosts` as a fresh copy of the machine's `/etc/hosts` (LocalStack starts).
+fn prepare_hosts_file(root: &Path) -> Result<PathBuf> {
+    let path = hosts_file(root);
+    let base = fs::read_to_string("/etc/hosts").unwrap_or_else(|_| {
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n".to_string()
+    });
+    let mut text = base;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(
+        "# ---- cortex-net: below, names the end-to-end tests map for LocalStack \
+         (CORTEX_NET_HOSTS_FILE) ----\n",
+    );
+    fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// LocalStack needs a private mount namespace (to see `.emulators/hosts` as `/etc/hosts`): make
+/// sure one can be made here, and say what to do when not.
+fn check_unshare() -> Result<()> {
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "--", "true"])
+        .stdin(Stdio::null())
+        .output();
+    let why = match out {
+        Ok(o) if o.status.success() => return Ok(()),
+        Ok(o) => format!(
+            "`unshare --mount --propagation private true` failed ({}): {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => format!("could not run `unshare` (util-linux): {e}"),
+    };
+    bail!(
+        "LocalStack must run in a private mount namespace, with .emulators/hosts bind-mounted \
+         over /etc/hosts (so that load balancer DNS names resolve to local test backends without \
+         touching this machine), but {why}. This needs root or CAP_SYS_ADMIN (as in CI and the \
+         dev container) and util-linux's `unshare`; run the emulators as root"
+    )
+}
+
+/// Whether LocalStack (`pid`) sees `.emulators/hosts` as `/etc/hosts`: its mount table has a
+/// mount on /etc/hosts (one started by an older xtask has none).
+fn localstack_has_hosts_mount(pid: u32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/mountinfo")) {
+        Ok(text) => text
+            .lines()
+            .any(|l| l.split_whitespace().nth(4) == Some("/etc/hosts")),
+        Err(_) => false,
+    }
 }
 
 /// Waits until the emulator answers and is warmed up; fails early if the process exits.
@@ -1023,5 +1125,6 @@ mod tests {
         );
         assert_eq!(get("AWS_ACCESS_KEY_ID").map(str::len), Some(12));
         assert_eq!(get("AWS_CONFIG_FILE"), Some("/repo/.emulators/aws/config"));
+        assert_eq!(get("CORTEX_NET_HOSTS_FILE"), Some("/repo/.emulators/hosts"));
     }
 }

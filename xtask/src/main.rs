@@ -4,7 +4,7 @@
 //! cargo xtask emulator up [--moto-port N] [--localstack-port N]
 //! cargo xtask emulator down | status
 //! cargo xtask seed [--cluster NAME] [--region R] [--scheme internet-facing|internal]
-//!                  [--no-decoys] [--legacy-tags] [--classic]
+//!                  [--no-decoys] [--legacy-tags] [--classic] [--port N]
 //! cargo xtask demo
 //! cargo xtask e2e [-- PYTEST_ARGS...]
 //! cargo xtask test
@@ -27,12 +27,14 @@ commands:
   emulator up [--moto-port N] [--localstack-port N]
                    create the emulator venvs if needed, start moto (default port 5000, env
                    CORTEX_NET_MOTO_PORT) and LocalStack (4566, CORTEX_NET_LOCALSTACK_PORT) in the
-                   background, wait until ready, write .emulators/env
+                   background (LocalStack in a private mount namespace whose /etc/hosts is
+                   .emulators/hosts), wait until ready, write .emulators/env
   emulator down    stop both emulators
   emulator status  show both emulators; exit 1 unless both run and answer
   seed [--cluster NAME] [--region R] [--scheme internet-facing|internal]
-       [--no-decoys] [--legacy-tags] [--classic]
+       [--no-decoys] [--legacy-tags] [--classic] [--port N]
                    create a simulated Cortex cluster in moto (localstack/seed.py); prints JSON
+                   (--port: the load balancer's listener port, default 80)
   demo             emulators up, seed, then cortex-net plan / up / endpoints / up / down
   e2e [-- ARGS]    emulators up, build cortex-net, run pytest tests/e2e (ARGS go to pytest)
   test             the project's test command: fmt check, clippy, cargo test, e2e

@@ -18,6 +18,7 @@ const OPTIONS: &[(&str, bool)] = &[
     ("--no-decoys", false),
     ("--legacy-tags", false),
     ("--classic", false),
+    ("--port", true),
 ];
 
 /// Starts moto if needed, seeds, prints the JSON.

@@ -49,6 +49,9 @@ struct FoundApi {
     stages: Vec<aws_sdk_apigateway::types::Stage>,
     /// Deployment id -> description, for the deployments stages point at.
     deployments: BTreeMap<String, Option<String>>,
+    /// Method id -> VPC link id, for private integrations whose embedded description left the
+    /// connection id out (read with GetIntegration instead).
+    connection_ids: HashMap<String, String>,
 }
 
 pub(crate) async fn observe(
@@ -62,6 +65,7 @@ pub(crate) async fn observe(
             continue;
         };
         let resources = api_resources(client, &id).await?;
+        let connection_ids = missing_connection_ids(client, &id, &resources).await?;
         let stages = client
             .get_stages()
             .rest_api_id(&id)
@@ -94,6 +98,7 @@ pub(crate) async fn observe(
             resources,
             stages,
             deployments,
+            connection_ids,
         });
     }
 
@@ -216,6 +221,44 @@ async fn api_resources(
     }
 }
 
+/// Reads the connection id of private integrations that `GetResources?embed=methods` described
+/// without one. AWS includes it there; asking again only when it is missing keeps real AWS at
+/// one call per API and still sees the truth where an answer is thinner.
+async fn missing_connection_ids(
+    client: &Client,
+    api_id: &str,
+    resources: &[aws_sdk_apigateway::types::Resource],
+) -> Result<HashMap<String, String>, ProviderError> {
+    let mut found = HashMap::new();
+    for resource in resources {
+        let (Some(resource_id), Some(methods)) = (resource.id(), resource.resource_methods())
+        else {
+            continue;
+        };
+        for (verb, method) in methods {
+            let Some(integration) = method.method_integration() else {
+                continue;
+            };
+            let private = integration.connection_type().map(|c| c.as_str()) == Some("VPC_LINK");
+            if !private || integration.connection_id().is_some() {
+                continue;
+            }
+            let full = client
+                .get_integration()
+                .rest_api_id(api_id)
+                .resource_id(resource_id)
+                .http_method(verb)
+                .send()
+                .await
+                .map_err(|e| aws("GetIntegration")(describe_sdk_error(&e)))?;
+            if let Some(link) = full.connection_id() {
+                found.insert(method_id(resource_id, verb), link.to_string());
+            }
+        }
+    }
+    Ok(found)
+}
+
 fn push_api(found: &FoundApi, link_names: &HashMap<&str, &str>, observed: &mut Observed) {
     let api_id = &found.id;
     let child = |resource: Resource, id: String| ObservedResource {
@@ -282,8 +325,9 @@ fn push_api(found: &FoundApi, link_names: &HashMap<&str, &str>, observed: &mut O
             let id = method_id(resource_id, verb);
             methods.push(child(method_resource(&name, method), id.clone()));
             if let Some(integration) = method.method_integration() {
+                let link = found.connection_ids.get(&id).map(String::as_str);
                 integrations.push(child(
-                    integration_resource(&name, integration, link_names),
+                    integration_resource(&name, integration, link, link_names),
                     id,
                 ));
             }
@@ -379,11 +423,15 @@ fn method_resource(name: &str, method: &Method) -> Resource {
 fn integration_resource(
     name: &str,
     integration: &Integration,
+    connection_id: Option<&str>,
     link_names: &HashMap<&str, &str>,
 ) -> Resource {
     let connection = match integration.connection_type().map(|c| c.as_str()) {
         Some("VPC_LINK") => {
-            let id = integration.connection_id().unwrap_or_default();
+            let id = integration
+                .connection_id()
+                .or(connection_id)
+                .unwrap_or_default();
             match link_names.get(id) {
                 Some(link) => format!("VPC_LINK {link}"),
                 None => format!("VPC_LINK {id} (not a VPC link of this cluster)"),

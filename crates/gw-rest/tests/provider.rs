@@ -1051,3 +1051,73 @@ async fn a_removed_api_is_deleted_before_the_new_deployment_snapshots_the_api() 
     );
     assert_eq!(point_stage.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn a_private_integration_described_without_its_link_is_read_in_full() {
+    let owned: Vec<(&str, &str)> = owned_tags().to_vec();
+    let apis = mock!(Client::get_rest_apis).then_output(move || {
+        GetRestApisOutput::builder()
+            .items(rest_api("mine", "cortex-prod", &owned))
+            .build()
+    });
+    // The embedded integration says VPC_LINK but leaves the connection id out.
+    let resources = mock!(Client::get_resources).then_output(|| {
+        let integration = Integration::builder()
+            .r#type(IntegrationType::HttpProxy)
+            .http_method("ANY")
+            .uri(format!("http://{DNS}/{{proxy}}"))
+            .connection_type(ConnectionType::VpcLink)
+            .build();
+        let method = Method::builder()
+            .http_method("ANY")
+            .method_integration(integration)
+            .build();
+        GetResourcesOutput::builder()
+            .items(
+                AwsResource::builder()
+                    .id("res")
+                    .path("/{proxy+}")
+                    .resource_methods("ANY", method)
+                    .build(),
+            )
+            .build()
+    });
+    let full = mock!(Client::get_integration)
+        .match_requests(|r| {
+            r.rest_api_id() == Some("mine")
+                && r.resource_id() == Some("res")
+                && r.http_method() == Some("ANY")
+        })
+        .then_output(|| {
+            aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput::builder()
+                .connection_type(ConnectionType::VpcLink)
+                .connection_id("lnk")
+                .build()
+        });
+    let stages = mock!(Client::get_stages).then_output(|| GetStagesOutput::builder().build());
+    let links = mock!(Client::get_vpc_links).then_output(|| {
+        let mut link = aws_sdk_apigateway::types::VpcLink::builder()
+            .id("lnk")
+            .name("cortex-prod")
+            .target_arns(NLB_ARN)
+            .status(VpcLinkStatus::Available);
+        for (k, v) in owned_tags() {
+            link = link.tags(k, v);
+        }
+        GetVpcLinksOutput::builder().items(link.build()).build()
+    });
+    let provider = provider(client(&[&apis, &resources, &full, &stages, &links]));
+    let observed = provider
+        .observe(&Ownership::new("prod"))
+        .await
+        .expect("observe succeeds");
+    let integration = observed
+        .find(ResourceKind::Integration, "ANY /{proxy+}")
+        .expect("the integration is observed");
+    assert_eq!(
+        integration.resource.attribute("connection"),
+        Some("VPC_LINK cortex-prod"),
+        "{observed:?}"
+    );
+    assert_eq!(full.num_calls(), 1);
+}
