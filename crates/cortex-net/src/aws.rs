@@ -2,7 +2,36 @@
 //! user gave (profile, region, endpoint).
 
 use crate::error::CliError;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::time::Duration;
+
+/// Attempts per call unless AWS_MAX_ATTEMPTS / AWS_RETRY_MODE say otherwise. API Gateway's
+/// control plane allows a few calls per second per account (deletions far fewer): the adaptive
+/// mode adds a client-side rate limiter that slows down once AWS starts throttling.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// The retry policy: the user's (environment or profile) when set, else adaptive.
+fn retry_config() -> Option<RetryConfig> {
+    let user_set = ["AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"]
+        .iter()
+        .any(|var| std::env::var_os(var).is_some());
+    (!user_set).then(|| {
+        RetryConfig::adaptive()
+            .with_max_attempts(MAX_ATTEMPTS)
+            .with_max_backoff(Duration::from_secs(20))
+    })
+}
+
+/// Bounded calls: an unreachable endpoint fails in seconds, a stuck call does not hang `up`.
+fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(30))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .build()
+}
 
 pub struct AwsOptions<'a> {
     pub region: Option<&'a str>,
@@ -13,7 +42,11 @@ pub struct AwsOptions<'a> {
 /// Loads the SDK configuration and fails early, with the fix, when no region is known:
 /// the SDK itself would only fail at the first call, with a less helpful message.
 pub async fn load(options: &AwsOptions<'_>) -> Result<SdkConfig, CliError> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeout_config());
+    if let Some(retry) = retry_config() {
+        loader = loader.retry_config(retry);
+    }
     if let Some(profile) = options.profile {
         loader = loader.profile_name(profile);
     }
