@@ -92,6 +92,27 @@ where
         apis::read(path, &ctx, &mut diagnostics)
     });
 
+    // A custom domain needs a certificate, from either file.
+    if let Some(domain) = &settings.gateway.domain
+        && settings.gateway.certificate_arn.is_none()
+        && cluster.ssl_certificate_arn.is_none()
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                settings_path
+                    .clone()
+                    .unwrap_or_else(|| opts.cluster_file.clone()),
+                "gateway.domain",
+                "a custom domain needs an ACM certificate, and none is configured",
+            )
+            .with_value(domain.clone())
+            .with_fix(
+                "set `gateway.certificate_arn` in cortex-net.yaml (or `ssl_certificate_arn` in \
+                 cluster.yaml); `cortex-net cert self-signed --import` makes one for testing",
+            ),
+        );
+    }
+
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(ConfigError { diagnostics });
     }

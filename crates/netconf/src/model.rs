@@ -191,6 +191,9 @@ pub struct GatewaySettings {
     pub vpc_link: Option<VpcLinkVersion>,
     pub vpc_link_timeout_seconds: u64,
     pub domain: Option<String>,
+    /// The ACM certificate for `domain`; `ssl_certificate_arn` of the cluster when not set.
+    /// An edge-optimized REST domain needs one in us-east-1.
+    pub certificate_arn: Option<String>,
 }
 
 /// The default for `gateway.vpc_link_timeout_seconds`.
@@ -206,6 +209,7 @@ impl Default for GatewaySettings {
             vpc_link: None,
             vpc_link_timeout_seconds: DEFAULT_VPC_LINK_TIMEOUT_SECONDS,
             domain: None,
+            certificate_arn: None,
         }
     }
 }
@@ -244,6 +248,16 @@ impl Config {
             Some(stage) => stage.clone(),
             None => self.settings.gateway.r#type.default_stage().to_string(),
         }
+    }
+
+    /// The certificate for `gateway.domain`: `gateway.certificate_arn`, else the cluster's
+    /// `ssl_certificate_arn`.
+    pub fn domain_certificate(&self) -> Option<&str> {
+        self.settings
+            .gateway
+            .certificate_arn
+            .as_deref()
+            .or(self.cluster.ssl_certificate_arn.as_deref())
     }
 
     /// False when the cluster disables API Gateway, or when APIs are given and none is public.

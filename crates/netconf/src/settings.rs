@@ -27,6 +27,7 @@ const GATEWAY_KEYS: &[&str] = &[
     "vpc_link",
     "vpc_link_timeout_seconds",
     "domain",
+    "certificate_arn",
 ];
 const CORS_KEYS: &[&str] = &[
     "allow_origins",
@@ -46,6 +47,7 @@ const ALL_PATHS: &[&str] = &[
     "gateway.vpc_link",
     "gateway.vpc_link_timeout_seconds",
     "gateway.domain",
+    "gateway.certificate_arn",
     "gateway.cors.allow_origins",
     "gateway.cors.allow_methods",
     "gateway.cors.allow_headers",
@@ -172,6 +174,14 @@ pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnosti
     if let Some(domain) = doc.get_string("gateway.domain", diags) {
         domain.check("gateway.domain", validate::domain(&domain.value), diags);
         gw.domain = Some(domain.value);
+    }
+    if let Some(arn) = doc.get_string("gateway.certificate_arn", diags) {
+        arn.check(
+            "gateway.certificate_arn",
+            validate::certificate_arn(&arn.value),
+            diags,
+        );
+        gw.certificate_arn = Some(arn.value);
     }
     if let Some(lb) = doc.get_string("load_balancer", diags) {
         lb.check("load_balancer", validate::load_balancer(&lb.value), diags);

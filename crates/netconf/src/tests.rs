@@ -401,6 +401,7 @@ gateway:
   vpc_link: v1
   vpc_link_timeout_seconds: 900
   domain: api.example.com
+  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d
 load_balancer: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/a1b2/50dc6c495c0c9188
 "#,
     );
@@ -421,6 +422,7 @@ load_balancer: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/
             vpc_link: Some(VpcLinkVersion::V1),
             vpc_link_timeout_seconds: 900,
             domain: Some("api.example.com".into()),
+            certificate_arn: Some("arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d".into()),
         }
     );
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
@@ -573,7 +575,7 @@ fn stage_defaults_per_gateway_type() {
 #[test]
 fn domain_rules() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: api.example.com\n");
+    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: api.example.com\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n");
     assert_eq!(
         ok(&files.cluster(CLUSTER))
             .config
@@ -589,12 +591,12 @@ fn domain_rules() {
         "api..example.com",
         "api_x.example.com",
     ] {
-        files.write(SETTINGS_FILE_NAME, &format!("gateway:\n  domain: {bad}\n"));
+        files.write(SETTINGS_FILE_NAME, &format!("gateway:\n  domain: {bad}\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n"));
         let diags = errs(&files.cluster(CLUSTER));
         let d = at(&diags, "gateway.domain");
         assert_eq!(d.value.as_deref(), Some(bad.trim_matches('\'')));
     }
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: '*.example.com'\n");
+    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: '*.example.com'\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n");
     assert!(
         errs(&files.cluster(CLUSTER))[0]
             .message
@@ -719,7 +721,7 @@ fn env_overrides_file_and_overrides_override_env() {
     let files = Files::new();
     files.write(
         SETTINGS_FILE_NAME,
-        "gateway:\n  type: http\n  stage: from-file\n  domain: file.example.com\n",
+        "gateway:\n  type: http\n  stage: from-file\n  domain: file.example.com\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n",
     );
     let vars = [
         ("CORTEX_NET_GATEWAY__TYPE", "rest"),
@@ -1290,4 +1292,28 @@ fn config_serializes_to_json_with_yaml_spellings() {
     );
     assert_eq!(json["config"]["apis"][2]["api_gateway"], "none");
     assert_eq!(json["warnings"], serde_json::json!([]));
+}
+
+#[test]
+fn a_domain_needs_a_certificate_from_either_file() {
+    let files = Files::new();
+    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: api.example.com\n");
+    let diags = errs(&files.cluster(CLUSTER));
+    let d = at(&diags, "gateway.domain");
+    assert!(d.message.contains("needs an ACM certificate"), "{d}");
+    assert!(
+        d.fix.contains("gateway.certificate_arn") && d.fix.contains("ssl_certificate_arn"),
+        "{d}"
+    );
+
+    // The cluster's certificate serves when cortex-net.yaml names none.
+    let files = Files::new();
+    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: api.example.com\n");
+    let loaded = ok(&files.cluster(
+        "cluster_name: prod\nssl_certificate_arn: arn:aws:acm:us-west-2:123456789012:certificate/x\n",
+    ));
+    assert_eq!(
+        loaded.config.domain_certificate(),
+        Some("arn:aws:acm:us-west-2:123456789012:certificate/x")
+    );
 }
