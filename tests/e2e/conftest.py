@@ -4,9 +4,16 @@ Environment (set by `cargo xtask e2e`; defaults for running by hand):
   AWS_ENDPOINT_URL   moto endpoint            (default http://127.0.0.1:5000)
   CORTEX_NET_REPO    repository root          (default: two levels above this file)
   CORTEX_NET_BIN     the CLI binary           (default: <repo>/target/debug/cortex-net)
+  CORTEX_NET_LOCALSTACK_URL  LocalStack (REST APIs)  (default: $AWS_ENDPOINT_URL_API_GATEWAY,
+                     else http://127.0.0.1:4566); the CLI gets it as AWS_ENDPOINT_URL_API_GATEWAY
+  CORTEX_NET_HOSTS_FILE  the hosts file LocalStack sees as /etc/hosts (support/hosts.py)
 
 Isolation: moto keeps separate state per region, so every test that touches AWS
-takes its own region from `region` (never shared within a run). Cluster names get
+takes its own region from `region` (never shared within a run), unless it is marked
+`@pytest.mark.shared_region`: such tests only look at what they identify themselves (their
+cluster's tagged resources, ids they read, calls a proxy recorded) and take a region of a small
+shared pool. LocalStack (REST APIs) is isolated per account instead: such tests use the
+`account` fixture, a fresh 12-digit AWS_ACCESS_KEY_ID (moto ignores it). Cluster names get
 a random suffix, so a re-run against an un-reset moto cannot see a previous
 run's load balancers or APIs as its own.
 """
@@ -25,11 +32,16 @@ import boto3
 import pytest
 import yaml
 
+from support.awsproxy import AwsProxy, Journal
+from support.backend import Backend, start_backend
+
 HERE = Path(__file__).resolve().parent
 REPO = Path(os.environ.get("CORTEX_NET_REPO") or HERE.parents[1]).resolve()
 BIN = Path(os.environ.get("CORTEX_NET_BIN") or REPO / "target" / "debug" / "cortex-net")
 ENDPOINT = os.environ.get("AWS_ENDPOINT_URL") or "http://127.0.0.1:5000"
 SEED_SCRIPT = REPO / "localstack" / "seed.py"
+LOCALSTACK = (os.environ.get("CORTEX_NET_LOCALSTACK_URL") or os.environ.get("AWS_ENDPOINT_URL_API_GATEWAY")
+              or "http://127.0.0.1:4566").rstrip("/")
 CLI_TIMEOUT = 120
 
 # Credentials and isolation from the developer's own AWS setup, when not provided.
@@ -43,6 +55,8 @@ _ENV_DEFAULTS = {
 for _k, _v in _ENV_DEFAULTS.items():
     os.environ.setdefault(_k, _v)
 os.environ["AWS_ENDPOINT_URL"] = ENDPOINT
+# REST APIs (apigateway) live in LocalStack, everything else in moto.
+os.environ.setdefault("AWS_ENDPOINT_URL_API_GATEWAY", LOCALSTACK)
 for _k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(_k, None)
 # A region from the environment must lose against cluster.yaml / --region. When none is set,
@@ -70,14 +84,26 @@ SETTINGS_FILE = "cortex-net.yaml"
 # Regions and AWS clients
 # ---------------------------------------------------------------------------
 
+# The last few regions are shared by the tests marked `shared_region` (round robin); the others
+# are handed out one per test.
+SHARED_REGIONS = REGIONS[-3:]
+EXCLUSIVE_REGIONS = REGIONS[:-3]
+
+
 class _RegionAllocator:
     def __init__(self) -> None:
         # Under pytest-xdist each worker takes a disjoint slice.
         worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
         count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
         index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
-        self._free = [r for i, r in enumerate(REGIONS) if i % count == index]
+        self._free = [r for i, r in enumerate(EXCLUSIVE_REGIONS) if i % count == index]
+        self._shared_next = 0
         self.used: dict[str, str] = {}
+
+    def take_shared(self) -> str:
+        region = SHARED_REGIONS[self._shared_next % len(SHARED_REGIONS)]
+        self._shared_next += 1
+        return region
 
     def take(self, owner: str) -> str:
         if not self._free:
@@ -97,7 +123,10 @@ def _regions() -> _RegionAllocator:
 
 @pytest.fixture
 def region(_regions: _RegionAllocator, request: pytest.FixtureRequest) -> str:
-    """A region no other test of this run uses."""
+    """A region no other test of this run uses (one of a shared pool for tests marked
+    `shared_region`)."""
+    if request.node.get_closest_marker("shared_region"):
+        return _regions.take_shared()
     return _regions.take(request.node.nodeid)
 
 
@@ -214,7 +243,7 @@ def unique_cluster(prefix: str = "e2e") -> str:
 
 
 def run_seed(region: str, cluster: str, *, scheme: str = "internet-facing", decoys: bool = True,
-             legacy_tags: bool = False, classic: bool = False) -> dict:
+             legacy_tags: bool = False, classic: bool = False, port: int | None = None) -> dict:
     """Seed one cluster with localstack/seed.py (the harness's seeder) and return its JSON."""
     if not SEED_SCRIPT.exists():
         pytest.fail(f"seed script not found at {SEED_SCRIPT} (set CORTEX_NET_REPO to the repository root)")
@@ -226,6 +255,8 @@ def run_seed(region: str, cluster: str, *, scheme: str = "internet-facing", deco
         cmd.append("--legacy-tags")
     if classic:
         cmd.append("--classic")
+    if port is not None:
+        cmd += ["--port", str(port)]
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, f"seed failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}"
     try:
@@ -235,6 +266,7 @@ def run_seed(region: str, cluster: str, *, scheme: str = "internet-facing", deco
     for key in ("region", "cluster", "vpc_id", "subnet_ids", "security_group_id", "load_balancer", "decoys"):
         assert key in data, f"seed output lacks {key!r}: {data}"
     assert data["region"] == region and data["cluster"] == cluster, data
+    assert data["load_balancer"].get("port") == (port or 80), data
     return data
 
 
@@ -420,3 +452,124 @@ def assert_changes_shape(result_json: Any, what: str) -> list[dict]:
 
 def invoke_url(api_id: str, region: str) -> str:
     return f"https://{api_id}.execute-api.{region}.amazonaws.com"
+
+
+# ---------------------------------------------------------------------------
+# LocalStack, accounts, backends, proxies
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def localstack_up() -> str:
+    """Fail (not skip) early with a clear message when LocalStack is not reachable."""
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(f"{LOCALSTACK}/_localstack/health", timeout=5).read(1)
+    except Exception as e:  # noqa: BLE001
+        pytest.fail(f"LocalStack is not reachable at {LOCALSTACK} (CORTEX_NET_LOCALSTACK_URL): {e}")
+    return LOCALSTACK
+
+
+@pytest.fixture
+def account(localstack_up: str) -> str:
+    """A fresh 12-digit access key id: LocalStack makes it an account of its own (moto ignores it).
+    Give it to the CLI (`env=account_env(account)`) and to boto3 clients of LocalStack."""
+    return f"{uuid.uuid4().int % 10**12:012d}".replace("000000000000", "000000000001")
+
+
+def account_env(account: str, **extra: str | None) -> dict:
+    return {"AWS_ACCESS_KEY_ID": account, **extra}
+
+
+class Rest:
+    """boto3 apigateway (REST, v1) client of LocalStack, for one account and region."""
+
+    def __init__(self, region: str, account: str, endpoint: str = LOCALSTACK) -> None:
+        self.region = region
+        self.account = account
+        self.client = boto3.client("apigateway", endpoint_url=endpoint, region_name=region,
+                                   aws_access_key_id=account, aws_secret_access_key="test")
+
+    def rest_apis(self) -> list[dict]:
+        items, pos = [], None
+        while True:
+            page = self.client.get_rest_apis(limit=500, **({"position": pos} if pos else {}))
+            items += page.get("items", [])
+            pos = page.get("position")
+            if not pos:
+                return items
+
+    def owned_rest_apis(self, cluster: str) -> list[dict]:
+        return [a for a in self.rest_apis()
+                if (a.get("tags") or {}).get("managed-by") == "cortex-net"
+                and (a.get("tags") or {}).get("cortex.dev/cluster-name") == cluster]
+
+    def resources(self, api_id: str) -> dict[str, dict]:
+        """{path: resource (with resourceMethods embedded)}."""
+        items = self.client.get_resources(restApiId=api_id, limit=500, embed=["methods"]).get("items", [])
+        by_path = {r["path"]: r for r in items}
+        assert len(by_path) == len(items), f"duplicate resource paths: {[r['path'] for r in items]}"
+        return by_path
+
+    def integration(self, api_id: str, resource_id: str, method: str) -> dict:
+        return self.client.get_integration(restApiId=api_id, resourceId=resource_id, httpMethod=method)
+
+    def deployments(self, api_id: str) -> list[dict]:
+        return self.client.get_deployments(restApiId=api_id, limit=500).get("items", [])
+
+    def stages(self, api_id: str) -> list[dict]:
+        return self.client.get_stages(restApiId=api_id).get("item", [])
+
+    def vpc_links(self) -> list[dict]:
+        return self.client.get_vpc_links(limit=500).get("items", [])
+
+    def vpc_link_tags(self, link_id: str) -> dict:
+        arn = f"arn:aws:apigateway:{self.region}::/vpclinks/{link_id}"
+        return self.client.get_tags(resourceArn=arn).get("tags", {})
+
+
+@pytest.fixture
+def rest(region: str, account: str) -> Rest:
+    return Rest(region, account)
+
+
+@pytest.fixture
+def backend():
+    """A stand-in Cortex API on 127.0.0.1 (a free port); records what it receives."""
+    b = start_backend()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def aws_proxy():
+    """Factory: aws_proxy(upstream_url, name="aws", journal=None) -> AwsProxy, stopped after the
+    test. Proxies given one Journal record into one sequence."""
+    proxies: list[AwsProxy] = []
+
+    def _make(upstream: str, name: str = "aws", journal: Journal | None = None) -> AwsProxy:
+        p = AwsProxy(upstream, name=name, journal=journal)
+        proxies.append(p)
+        return p
+
+    yield _make
+    for p in proxies:
+        p.stop()
+
+
+def invoke(api_id: str, stage: str, path: str, *, method: str = "GET", body: bytes | None = None,
+           query: str = "", headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """A request through LocalStack's REST invoke proxying:
+    `<LocalStack>/_aws/execute-api/<api>/<stage>/<path>?<query>` -> (status, headers, body)."""
+    import urllib.error
+    import urllib.request
+
+    url = f"{LOCALSTACK}/_aws/execute-api/{api_id}/{stage}/{path.lstrip('/')}"
+    if query:
+        url += f"?{query}"
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()

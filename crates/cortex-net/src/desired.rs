@@ -2,7 +2,7 @@
 
 use crate::error::CliError;
 use gw_core::{
-    Backend, BackendKind, Cors, DesiredGateway, EndpointType, RouteSpec, VpcLinkSpec,
+    Backend, BackendKind, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, VpcLinkSpec,
     VpcLinkVersion,
 };
 use lb_discovery::{LbKind, LoadBalancer};
@@ -117,5 +117,12 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<Desired
             netconf::EndpointType::Edge => EndpointType::Edge,
         },
         vpc_link,
+        domain: match (&config.settings.gateway.domain, config.domain_certificate()) {
+            (Some(name), Some(certificate)) => Some(DomainSpec {
+                name: name.clone(),
+                certificate_arn: certificate.to_string(),
+            }),
+            _ => None,
+        },
     })
 }

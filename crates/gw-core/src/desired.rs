@@ -21,6 +21,16 @@ pub struct DesiredGateway {
     /// How the gateway reaches the load balancer: `None` over the internet (internet-facing
     /// load balancers), else through this VPC link (internal ones).
     pub vpc_link: Option<VpcLinkSpec>,
+    /// A custom domain name in front of the stage, with its certificate.
+    pub domain: Option<DomainSpec>,
+}
+
+/// A custom domain name mapped to the gateway's stage. Regional for HTTP APIs and regional REST
+/// APIs; edge-optimised REST APIs get an edge domain (CloudFront, certificate in us-east-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainSpec {
+    pub name: String,
+    pub certificate_arn: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

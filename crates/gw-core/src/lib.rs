@@ -28,7 +28,7 @@ mod provider;
 
 pub use aws_error::describe_sdk_error;
 pub use desired::{
-    Backend, BackendKind, Cors, DesiredGateway, EndpointType, RouteSpec, VpcLinkSpec,
+    Backend, BackendKind, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, VpcLinkSpec,
     VpcLinkVersion,
 };
 pub use diff::diff;
@@ -36,5 +36,6 @@ pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, 
 pub use plan::{Action, Change, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
 pub use provider::{
-    GatewayInfo, GatewayProvider, Observed, ObservedResource, ProviderError, Resource,
+    CustomDomain, DnsRecord, GatewayInfo, GatewayProvider, Observed, ObservedResource,
+    ProviderError, Resource,
 };

@@ -79,6 +79,30 @@ pub struct GatewayInfo {
     pub stage: String,
     /// Base URL clients call; API endpoints are appended to it.
     pub invoke_url: String,
+    /// The custom domain mapped to the stage, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<CustomDomain>,
+}
+
+/// A custom domain in front of a gateway, and the DNS record that makes it reachable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomDomain {
+    pub name: String,
+    /// `https://<name>`: the stable URL, the stage mapped at its root.
+    pub url: String,
+    pub dns_record: DnsRecord,
+}
+
+/// The DNS record the user must create for a custom domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DnsRecord {
+    pub name: String,
+    /// `CNAME` or `A (alias)`.
+    pub kind: String,
+    pub target: Option<String>,
+    pub hosted_zone_id: Option<String>,
+    /// Set when AWS did not report the target or hosted zone: says so and how to find them.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,10 @@ use crate::observe::link_error;
 use crate::resources::{attr, integration_uri};
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::error::SdkError;
-use aws_sdk_apigatewayv2::types::{ConnectionType, Cors as AwsCors, IntegrationType, ProtocolType};
+use aws_sdk_apigatewayv2::types::{
+    ConnectionType, Cors as AwsCors, DomainNameConfiguration, EndpointType, IntegrationType,
+    ProtocolType, SecurityPolicy,
+};
 use gw_core::{
     Action, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
     ResourceKind, describe_sdk_error,
@@ -52,6 +55,25 @@ pub(crate) async fn apply(
             Action::Delete if change.kind == ResourceKind::VpcLink => {
                 let wait = wait_options(desired);
                 delete_link(client, progress, &wait, change).await?
+            }
+            Action::Delete if change.kind == ResourceKind::DomainName => {
+                tls_cert::domain::v2::delete(client, &owner.for_gateway(crate::KIND), &change.name)
+                    .await?
+            }
+            Action::Delete if change.kind == ResourceKind::ApiMapping => {
+                let domain = observed
+                    .find_id(
+                        ResourceKind::ApiMapping,
+                        required(&change.id, "the mapping")?,
+                    )
+                    .and_then(|m| m.parent_id.clone())
+                    .unwrap_or_else(|| change.name.clone());
+                tls_cert::domain::v2::delete_mapping(
+                    client,
+                    &domain,
+                    required(&change.id, "the mapping")?,
+                )
+                .await?
             }
             Action::Delete => delete(client, observed, change).await?,
             Action::Create | Action::Update if change.kind == ResourceKind::VpcLink => {
@@ -321,6 +343,50 @@ async fn upsert(
                     .await
                     .map_err(|e| aws("CreateStage")(describe_sdk_error(&e)))?;
             }
+        }
+        ResourceKind::DomainName => {
+            let domain = desired
+                .domain
+                .as_ref()
+                .ok_or_else(|| missing_desired(change))?;
+            if update {
+                // Only the certificate is compared: swap it in place.
+                client
+                    .update_domain_name()
+                    .domain_name(&domain.name)
+                    .domain_name_configurations(
+                        DomainNameConfiguration::builder()
+                            .certificate_arn(&domain.certificate_arn)
+                            .endpoint_type(EndpointType::Regional)
+                            .security_policy(SecurityPolicy::Tls12)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| aws("UpdateDomainName")(describe_sdk_error(&e)))?;
+            } else {
+                tls_cert::domain::v2::create(
+                    client,
+                    &owner.for_gateway(crate::KIND),
+                    &domain.name,
+                    &domain.certificate_arn,
+                )
+                .await?;
+            }
+        }
+        ResourceKind::ApiMapping => {
+            let api_id = required(&ids.api, "the API")?;
+            if update {
+                // A mapping's stage cannot be changed in place by every client: replace it.
+                tls_cert::domain::v2::delete_mapping(
+                    client,
+                    &change.name,
+                    required(&change.id, "the mapping")?,
+                )
+                .await?;
+            }
+            tls_cert::domain::v2::create_mapping(client, &change.name, api_id, &desired.stage)
+                .await?;
         }
         other => {
             return Err(ProviderError::Unexpected(format!(

@@ -34,6 +34,30 @@ use std::sync::Arc;
 
 pub use resources::{desired_resources, integration_uri, route_keys};
 
+/// The custom domain as the user must see it: its URL and the DNS record to create.
+fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
+    let text = |key| found.resource.attribute(key).map(str::to_string);
+    let record = tls_cert::domain::dns_record(&tls_cert::domain::DomainName {
+        name: found.resource.name.clone(),
+        api: tls_cert::domain::DomainApi::Http,
+        endpoint: tls_cert::check::DomainEndpoint::Regional,
+        certificate_arn: text(resources::attr::CERTIFICATE),
+        target: text(resources::attr::TARGET_DOMAIN),
+        hosted_zone_id: text(resources::attr::HOSTED_ZONE),
+    });
+    gw_core::CustomDomain {
+        name: found.resource.name.clone(),
+        url: format!("https://{}", found.resource.name),
+        dns_record: gw_core::DnsRecord {
+            name: record.name,
+            kind: record.kind,
+            target: record.target,
+            hosted_zone_id: record.hosted_zone_id,
+            note: record.note,
+        },
+    }
+}
+
 /// The `gateway.type` this provider serves.
 pub const KIND: &str = "http";
 
@@ -129,6 +153,10 @@ impl GatewayProvider for HttpApiProvider {
             name: api.resource.name.clone(),
             stage,
             invoke_url,
+            domain: observed
+                .of_kind(ResourceKind::DomainName)
+                .next()
+                .map(custom_domain),
         })
     }
 }

@@ -64,6 +64,10 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
         .iter()
         .map(|l| (l.id.clone(), l.name.clone()))
         .collect();
+    let domains = tls_cert::domain::v2::find_owned(client, &owner.for_gateway(crate::KIND))
+        .await
+        .map_err(ProviderError::from)?;
+    let mut api_ids = Vec::new();
     for api in owned_apis(client, owner).await? {
         let Some(api_id) = api.api_id() else {
             continue;
@@ -86,6 +90,38 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
             parent_id: None,
         });
         observe_children(client, api_id, &link_names, &mut observed).await?;
+        api_ids.push(api_id.to_string());
+    }
+    for domain in &domains {
+        let mut resource = Resource::new(ResourceKind::DomainName, &domain.name).with(
+            attr::CERTIFICATE,
+            domain.certificate_arn.clone().unwrap_or_default(),
+        );
+        if let Some(target) = &domain.target {
+            resource = resource.with(attr::TARGET_DOMAIN, target);
+        }
+        if let Some(zone) = &domain.hosted_zone_id {
+            resource = resource.with(attr::HOSTED_ZONE, zone);
+        }
+        observed.resources.push(ObservedResource {
+            resource,
+            id: domain.name.clone(),
+            parent_id: None,
+        });
+        // Mappings of our domain to our APIs; the domain's parent of a mapping is what deletes it.
+        for api_id in &api_ids {
+            if let Some(mapping) = tls_cert::domain::v2::find_mapping(client, &domain.name, api_id)
+                .await
+                .map_err(ProviderError::from)?
+            {
+                observed.resources.push(ObservedResource {
+                    resource: Resource::new(ResourceKind::ApiMapping, &domain.name)
+                        .with(attr::STAGE, &mapping.stage),
+                    id: mapping.id,
+                    parent_id: Some(domain.name.clone()),
+                });
+            }
+        }
     }
     Ok(observed)
 }

@@ -18,6 +18,11 @@ pub(crate) mod attr {
     pub const SUBNETS: &str = "subnets";
     pub const SECURITY_GROUPS: &str = "security_groups";
     pub const STATUS: &str = "status";
+    pub const CERTIFICATE: &str = "certificate";
+    pub const STAGE: &str = "stage";
+    /// Observed only: where the domain's DNS record must point.
+    pub const TARGET_DOMAIN: &str = "target_domain";
+    pub const HOSTED_ZONE: &str = "hosted_zone";
 }
 
 /// `connection` attribute of an integration that goes through the VPC link named `link`.
@@ -115,6 +120,17 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
     }
     resources
         .push(Resource::new(ResourceKind::Stage, &desired.stage).with(attr::AUTO_DEPLOY, "true"));
+    // The custom domain, then its root mapping to the stage (mappings are created last and
+    // deleted first; the domain name itself is deleted after the API).
+    if let Some(domain) = &desired.domain {
+        resources.push(
+            Resource::new(ResourceKind::DomainName, &domain.name)
+                .with(attr::CERTIFICATE, &domain.certificate_arn),
+        );
+        resources.push(
+            Resource::new(ResourceKind::ApiMapping, &domain.name).with(attr::STAGE, &desired.stage),
+        );
+    }
     resources
 }
 
@@ -146,7 +162,40 @@ mod tests {
             cors: None,
             endpoint_type: Default::default(),
             vpc_link: None,
+            domain: None,
         }
+    }
+
+    #[test]
+    fn a_custom_domain_is_mapped_to_the_stage_after_everything_else() {
+        let mut want = desired(vec![RouteSpec {
+            api: None,
+            path: None,
+        }]);
+        want.domain = Some(gw_core::DomainSpec {
+            name: "api.example.com".into(),
+            certificate_arn: "arn:aws:acm:us-west-2:123456789012:certificate/c".into(),
+        });
+        let resources = desired_resources(&want);
+        let tail: Vec<_> = resources[resources.len() - 2..]
+            .iter()
+            .map(|r| (r.kind, r.name.as_str()))
+            .collect();
+        assert_eq!(
+            tail,
+            vec![
+                (ResourceKind::DomainName, "api.example.com"),
+                (ResourceKind::ApiMapping, "api.example.com")
+            ]
+        );
+        assert_eq!(
+            resources[resources.len() - 2].attribute(attr::CERTIFICATE),
+            Some("arn:aws:acm:us-west-2:123456789012:certificate/c")
+        );
+        assert_eq!(
+            resources[resources.len() - 1].attribute(attr::STAGE),
+            Some("$default")
+        );
     }
 
     #[test]

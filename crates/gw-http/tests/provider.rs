@@ -58,6 +58,7 @@ fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
         cors: None,
         endpoint_type: Default::default(),
         vpc_link: None,
+        domain: None,
     }
 }
 
@@ -127,6 +128,9 @@ async fn observe_reads_only_owned_apis_and_their_children() {
     let get_vpc_links = mock!(Client::get_vpc_links).then_output(|| {
         aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build()
     });
+    let get_domain_names = mock!(Client::get_domain_names).then_output(|| {
+        aws_sdk_apigatewayv2::operation::get_domain_names::GetDomainNamesOutput::builder().build()
+    });
     let client = mock_client!(
         aws_sdk_apigatewayv2,
         RuleMode::MatchAny,
@@ -135,7 +139,8 @@ async fn observe_reads_only_owned_apis_and_their_children() {
             &get_integrations,
             &get_routes,
             &get_stages,
-            &get_vpc_links
+            &get_vpc_links,
+            &get_domain_names
         ]
     );
     let provider = HttpApiProvider::new(client, Arc::new(LogProgress));

@@ -121,9 +121,17 @@ fn is_child_deletion(change: &Change) -> bool {
         )
 }
 
+/// Deployment, stage, and the domain's mapping to the stage: after the API's content.
 fn is_rollout(change: &Change) -> bool {
     change.action != Action::Delete
-        && matches!(change.kind, ResourceKind::Deployment | ResourceKind::Stage)
+        && matches!(
+            change.kind,
+            ResourceKind::Deployment | ResourceKind::Stage | ResourceKind::ApiMapping
+        )
+}
+
+fn is_unmapping(change: &Change) -> bool {
+    change.action == Action::Delete && change.kind == ResourceKind::ApiMapping
 }
 
 pub(crate) async fn apply(
@@ -138,19 +146,31 @@ pub(crate) async fn apply(
         .changes
         .iter()
         .filter(|c| c.action != Action::Delete && !is_rollout(c));
+    // Custom domains stop pointing at what goes away before anything goes.
+    let unmappings = plan.changes.iter().filter(|c| is_unmapping(c));
     let child_deletions = plan.changes.iter().filter(|c| is_child_deletion(c));
     let rollout = plan.changes.iter().filter(|c| is_rollout(c));
     let other_deletions = plan
         .changes
         .iter()
-        .filter(|c| c.action == Action::Delete && !is_child_deletion(c));
+        .filter(|c| c.action == Action::Delete && !is_child_deletion(c) && !is_unmapping(c));
 
     for change in upserts
+        .chain(unmappings)
         .chain(child_deletions)
         .chain(rollout)
         .chain(other_deletions)
     {
         match change.action {
+            // Only a domain name carrying our tags (for REST gateways) is deleted.
+            Action::Delete if change.kind == ResourceKind::DomainName => {
+                tls_cert::domain::v1::delete(
+                    ctx.client,
+                    &owner.for_gateway(crate::KIND),
+                    &change.name,
+                )
+                .await?
+            }
             Action::Delete => delete(ctx, desired, observed, change, &mut ids).await?,
             Action::Create | Action::Update => {
                 let desired = desired.ok_or_else(|| {
@@ -327,6 +347,41 @@ async fn upsert(
                     .map_err(|e| aws("CreateStage")(describe_sdk_error(&e)))?;
                 ids.stages.insert(change.name.clone());
             }
+        }
+        ResourceKind::DomainName => {
+            let domain = desired.domain.as_ref().ok_or_else(|| {
+                ProviderError::Unexpected("a custom domain planned without a spec".into())
+            })?;
+            if update {
+                return Err(ProviderError::Failed(format!(
+                    "custom domain {} no longer matches the configuration ({}); its certificate \
+                     and endpoint type are not changed in place: run `cortex-net down`, then \
+                     `cortex-net up`",
+                    domain.name,
+                    change.detail.as_deref().unwrap_or_default()
+                )));
+            }
+            tls_cert::domain::v1::create(
+                client,
+                &owner.for_gateway(crate::KIND),
+                &domain.name,
+                &domain.certificate_arn,
+                crate::resources::domain_endpoint(desired),
+            )
+            .await?;
+        }
+        ResourceKind::ApiMapping => {
+            let api_id = required(&ids.api, "the API")?;
+            if update {
+                tls_cert::domain::v1::delete_mapping(
+                    client,
+                    &change.name,
+                    required(&change.id, "the mapping")?,
+                )
+                .await?;
+            }
+            tls_cert::domain::v1::create_mapping(client, &change.name, api_id, &desired.stage)
+                .await?;
         }
         other => {
             return Err(ProviderError::Unexpected(format!(
@@ -734,6 +789,10 @@ async fn delete(
                 .await
                 .map(|_| ())
                 .map_err(|e| error("DeleteDeployment", &e))
+        }
+        ResourceKind::ApiMapping => {
+            let domain = parent().unwrap_or_else(|_| change.name.clone());
+            return Ok(tls_cert::domain::v1::delete_mapping(client, &domain, id).await?);
         }
         ResourceKind::Api => return delete_api(ctx, &change.name, id).await,
         ResourceKind::VpcLink => return delete_link(ctx, desired, observed, change, id).await,

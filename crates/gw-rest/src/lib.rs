@@ -45,6 +45,34 @@ pub use resources::{
     published_paths, resource_paths,
 };
 
+/// The custom domain as the user must see it: its URL and the DNS record to create.
+fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
+    let text = |key| found.resource.attribute(key).map(str::to_string);
+    let endpoint = match found.resource.attribute(resources::attr::ENDPOINT_TYPE) {
+        Some("EDGE") => tls_cert::check::DomainEndpoint::Edge,
+        _ => tls_cert::check::DomainEndpoint::Regional,
+    };
+    let record = tls_cert::domain::dns_record(&tls_cert::domain::DomainName {
+        name: found.resource.name.clone(),
+        api: tls_cert::domain::DomainApi::Rest,
+        endpoint,
+        certificate_arn: text(resources::attr::CERTIFICATE),
+        target: text(resources::attr::TARGET_DOMAIN),
+        hosted_zone_id: text(resources::attr::HOSTED_ZONE),
+    });
+    gw_core::CustomDomain {
+        name: found.resource.name.clone(),
+        url: format!("https://{}", found.resource.name),
+        dns_record: gw_core::DnsRecord {
+            name: record.name,
+            kind: record.kind,
+            target: record.target,
+            hosted_zone_id: record.hosted_zone_id,
+            note: record.note,
+        },
+    }
+}
+
 /// The `gateway.type` this provider serves.
 pub const KIND: &str = "rest";
 
@@ -170,6 +198,10 @@ impl GatewayProvider for RestApiProvider {
             name: api.resource.name.clone(),
             invoke_url: invoke_url(&api.id, region, &stage),
             stage,
+            domain: observed
+                .of_kind(ResourceKind::DomainName)
+                .next()
+                .map(custom_domain),
         })
     }
 }

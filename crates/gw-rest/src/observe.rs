@@ -118,6 +118,45 @@ pub(crate) async fn observe(
     for found in &apis {
         push_api(found, &link_names, &mut observed);
     }
+    // Custom domains tagged for REST gateways (AWS shares one domain namespace between the two
+    // APIs), and their mappings to our APIs.
+    for domain in tls_cert::domain::v1::find_owned(client, &owner.for_gateway(crate::KIND)).await? {
+        let mut resource = Resource::new(ResourceKind::DomainName, &domain.name)
+            .with(
+                attr::CERTIFICATE,
+                domain.certificate_arn.clone().unwrap_or_default(),
+            )
+            .with(
+                attr::ENDPOINT_TYPE,
+                match domain.endpoint {
+                    tls_cert::check::DomainEndpoint::Regional => "REGIONAL",
+                    tls_cert::check::DomainEndpoint::Edge => "EDGE",
+                },
+            );
+        if let Some(target) = &domain.target {
+            resource = resource.with(attr::TARGET_DOMAIN, target);
+        }
+        if let Some(zone) = &domain.hosted_zone_id {
+            resource = resource.with(attr::HOSTED_ZONE, zone);
+        }
+        observed.resources.push(ObservedResource {
+            resource,
+            id: domain.name.clone(),
+            parent_id: None,
+        });
+        for found in &apis {
+            if let Some(mapping) =
+                tls_cert::domain::v1::find_mapping(client, &domain.name, &found.id).await?
+            {
+                observed.resources.push(ObservedResource {
+                    resource: Resource::new(ResourceKind::ApiMapping, &domain.name)
+                        .with(attr::STAGE, &mapping.stage),
+                    id: mapping.id,
+                    parent_id: Some(domain.name.clone()),
+                });
+            }
+        }
+    }
     Ok(observed)
 }
 

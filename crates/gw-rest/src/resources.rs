@@ -30,6 +30,11 @@ pub(crate) mod attr {
     pub const TARGETS: &str = "targets";
     pub const SECURITY_GROUPS: &str = "security_groups";
     pub const STATUS: &str = "status";
+    pub const CERTIFICATE: &str = "certificate";
+    pub const STAGE: &str = "stage";
+    /// Observed only: where the domain's DNS record must point.
+    pub const TARGET_DOMAIN: &str = "target_domain";
+    pub const HOSTED_ZONE: &str = "hosted_zone";
 }
 
 /// The name of the deployment the stage serves.
@@ -324,7 +329,27 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
             .with(attr::FINGERPRINT, fingerprint),
     );
     resources.push(Resource::new(ResourceKind::Stage, &desired.stage));
+    // The custom domain (regional or edge like the API), then its root base path mapping to the
+    // stage: mapped last, unmapped first, the domain name deleted after the API.
+    if let Some(domain) = &desired.domain {
+        resources.push(
+            Resource::new(ResourceKind::DomainName, &domain.name)
+                .with(attr::CERTIFICATE, &domain.certificate_arn)
+                .with(attr::ENDPOINT_TYPE, desired.endpoint_type.as_aws()),
+        );
+        resources.push(
+            Resource::new(ResourceKind::ApiMapping, &domain.name).with(attr::STAGE, &desired.stage),
+        );
+    }
     resources
+}
+
+/// Where a custom domain of this gateway lives.
+pub(crate) fn domain_endpoint(desired: &DesiredGateway) -> tls_cert::check::DomainEndpoint {
+    match desired.endpoint_type {
+        gw_core::EndpointType::Regional => tls_cert::check::DomainEndpoint::Regional,
+        gw_core::EndpointType::Edge => tls_cert::check::DomainEndpoint::Edge,
+    }
 }
 
 /// A stable hash of every resource but stages and deployments: the same configuration gives the
@@ -434,6 +459,7 @@ mod tests {
             cors: None,
             endpoint_type: Default::default(),
             vpc_link: None,
+            domain: None,
         }
     }
 

@@ -64,6 +64,7 @@ fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
         cors: None,
         endpoint_type: Default::default(),
         vpc_link: None,
+        domain: None,
     }
 }
 
@@ -119,11 +120,19 @@ fn provider_with(client: Client, progress: Arc<Recorder>) -> RestApiProvider {
     })
 }
 
+/// A client answering `rules`, in an account without custom domain names.
 fn client(rules: &[&Rule]) -> Client {
+    let no_domains = mock!(Client::get_domain_names)
+        .sequence()
+        .output(|| {
+            aws_sdk_apigateway::operation::get_domain_names::GetDomainNamesOutput::builder().build()
+        })
+        .repeatedly()
+        .build();
     mock_client!(
         aws_sdk_apigateway,
         RuleMode::MatchAny,
-        rules.iter().copied(),
+        rules.iter().copied().chain([&no_domains]),
         |c| c.retry_config(RetryConfig::disabled())
     )
 }

@@ -1,14 +1,85 @@
 //! Certificates for cortex-net: checking an ACM certificate before anything is built on it,
 //! self-signed certificates for testing, and the custom domain names that use them.
 //!
-//! What is here now are the pure rules the checks rest on: reading a certificate ARN
-//! ([`CertificateArn`]) and whether a certificate's names cover a domain ([`covers`]). The ACM
-//! calls, `cortex-net cert self-signed` and custom domains arrive with the HTTPS work.
+//! What is here:
+//! - The pure rules the checks rest on: reading a certificate ARN ([`CertificateArn`]) and
+//!   whether a certificate's names cover a domain ([`covers`]).
+//! - [`check`]: `ssl_certificate_arn` checked in ACM before any change (exists, `ISSUED`, not
+//!   expired, covers the domain, in the right region). Read-only: the checker never writes to
+//!   AWS. Problems come back as data ([`CertProblem`]), each displayed as a sentence with the fix.
+//! - [`selfsigned`]: `cortex-net cert self-signed`: an RSA-2048 certificate and key made with
+//!   rcgen (on aws-lc-rs, the SDK's own crypto), written as PEM files (the key created 0600),
+//!   optionally imported into ACM tagged as owned.
+//! - [`domain`]: API Gateway custom domain names and their mappings, for HTTP APIs ([`domain::v2`])
+//!   and REST APIs ([`domain::v1`]), and the DNS record the user must create ([`domain::dns_record`]).
 //!
-//! This crate must never print or log private key material, and never delete a certificate or
-//! domain name it did not create.
+//! Invariants (what must never happen):
+//! - **Never print or log private key material.** [`selfsigned::SelfSigned`]'s `Debug` and
+//!   `Display` leave the key out; no log line carries it; the key file is created with mode 0600
+//!   (never loosened afterwards) and never overwrites an existing file.
+//! - **Never delete a certificate or domain name we did not create.** Domain names are created
+//!   with both ownership tags ([`gw_core::Ownership`]); `find_owned` returns only those carrying
+//!   them, and `delete` reads the tags again and refuses a domain name that lacks them. Nothing in
+//!   this crate deletes a certificate.
+//! - Deleting something already gone counts as done, so an interrupted `down` can be re-run.
+//! - No `unwrap`/`expect` on AWS data: a missing field is an [`CertError::Unexpected`] or, where
+//!   the user can act on it, a note (see [`domain::DnsRecord::note`]).
 
 use std::fmt;
+use std::path::PathBuf;
+
+mod aws;
+pub mod check;
+pub mod domain;
+pub mod selfsigned;
+
+pub use check::{
+    CertProblem, CertReport, CertSummary, CertificateUse, DomainEndpoint, certificate_region, check,
+};
+pub use selfsigned::SelfSigned;
+
+/// Failures of this crate's operations. Findings about a certificate are not errors: they are
+/// [`CertProblem`]s in a [`CertReport`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertError {
+    /// An AWS call failed; `message` comes from [`gw_core::describe_sdk_error`].
+    #[error("{operation} failed: {message}")]
+    Aws {
+        operation: &'static str,
+        message: String,
+    },
+    /// A request this crate refuses before calling anything (an empty common name, 0 days, a
+    /// domain name that is not ours...). The message says what to change.
+    #[error("{0}")]
+    Invalid(String),
+    /// Generating the certificate failed (rcgen or the crypto library).
+    #[error("could not generate the self-signed certificate: {0}")]
+    Generate(String),
+    /// A file to write already exists; cortex-net never overwrites a key or certificate.
+    #[error(
+        "{} already exists; cortex-net never overwrites a certificate or key: remove it, or choose another directory with --out",
+        .0.display()
+    )]
+    FileExists(PathBuf),
+    /// Writing a file failed.
+    #[error("could not write {}: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+    /// AWS answered without a field it always sends.
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+/// So that providers can use `?` on this crate's calls.
+impl From<CertError> for gw_core::ProviderError {
+    fn from(error: CertError) -> Self {
+        match error {
+            CertError::Aws { operation, message } => {
+                gw_core::ProviderError::Aws { operation, message }
+            }
+            other => gw_core::ProviderError::Failed(other.to_string()),
+        }
+    }
+}
 
 /// The parts of an ACM certificate ARN that the checks need.
 #[derive(Debug, Clone, PartialEq, Eq)]

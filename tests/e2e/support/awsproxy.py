@@ -11,9 +11,9 @@ It records each call in order as an API operation name derived from method and p
 -> PutIntegration; see `operation_name`), and injects faults by rule:
 
 - `vpc_link_pending(n)`: the first n GetVpcLink answers say PENDING, later ones are the real
-  answer; `vpc_link_pending(None)`: PENDING forever; `vpc_link_failed(message)`: FAILED with
+  answer (GetVpcLinks items show the same status meanwhile, without counting as polls); `vpc_link_pending(None)`: PENDING forever; `vpc_link_failed(message)`: FAILED with
   that status message. v1 JSON fields `status`/`statusMessage`, v2 `VpcLinkStatus`/
-  `VpcLinkStatusMessage`.
+  `VpcLinkStatusMessage` (on the wire `vpcLinkStatus`/`vpcLinkStatusMessage`).
 - `throttle(op, n)`: the first n calls of operation `op` are answered 429
   TooManyRequestsException (REST-JSON body and `x-amzn-ErrorType` header, as API Gateway does),
   without reaching the emulator, so the SDK's retries are exercised.
@@ -114,6 +114,7 @@ def operation_name(method: str, path: str) -> str:
 
 @dataclass
 class Call:
+    proxy: str  # the proxy's name (which emulator)
     op: str
     method: str
     path: str  # with the query string
@@ -122,18 +123,40 @@ class Call:
     response: bytes = b""
 
 
+class Journal:
+    """An ordered record of calls, shared by proxies in front of different emulators (e.g. REST API
+    calls to LocalStack and VPC link v2 calls to moto in one sequence)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: list[Call] = []
+
+    def append(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+    def snapshot(self) -> list[Call]:
+        with self._lock:
+            return list(self.calls)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+
 _HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
         "upgrade", "content-length"}
 
 
 class AwsProxy:
-    def __init__(self, upstream: str, name: str = "aws") -> None:
+    def __init__(self, upstream: str, name: str = "aws", journal: Journal | None = None) -> None:
         parts = urlsplit(upstream)
         assert parts.scheme == "http" and parts.hostname, f"upstream must be http://host:port: {upstream}"
         self.upstream_host = parts.hostname
         self.upstream_port = parts.port or 80
         self.name = name
         self.calls: list[Call] = []
+        self.journal = journal
         self._lock = threading.Lock()
         self._vpc_link_rule: tuple[str, object] | None = None  # ("pending", n|None) | ("failed", msg)
         self._vpc_link_polls = 0
@@ -184,6 +207,10 @@ class AwsProxy:
     def count(self, op: str) -> int:
         return self.ops().count(op)
 
+    def snapshot(self) -> list[Call]:
+        with self._lock:
+            return list(self.calls)
+
     def reset_calls(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -191,6 +218,8 @@ class AwsProxy:
     def record(self, call: Call) -> None:
         with self._lock:
             self.calls.append(call)
+        if self.journal is not None:
+            self.journal.append(call)
 
     # -- fault decisions (called by the handler) -------------------------------
     def _take_throttle(self, op: str) -> bool:
@@ -201,7 +230,9 @@ class AwsProxy:
                 return True
             return False
 
-    def _rewrite_vpc_link(self, body: bytes) -> tuple[bytes, str | None]:
+    def _rewrite_vpc_link(self, body: bytes, *, listing: bool = False) -> tuple[bytes, str | None]:
+        """GetVpcLink (a poll: counts against `pending(n)`) or GetVpcLinks (every item shows the
+        status a poll would see now, as in AWS, where the list and the link agree)."""
         with self._lock:
             rule = self._vpc_link_rule
             if rule is None:
@@ -210,7 +241,8 @@ class AwsProxy:
             if kind == "pending":
                 if arg is not None and self._vpc_link_polls >= arg:
                     return body, None
-                self._vpc_link_polls += 1
+                if not listing:
+                    self._vpc_link_polls += 1
                 status, message = "PENDING", "VPC link is provisioning"
             else:
                 status, message = "FAILED", str(arg)
@@ -218,10 +250,19 @@ class AwsProxy:
             doc = json.loads(body)
         except ValueError:
             return body, None
-        if "VpcLinkId" in doc or "VpcLinkStatus" in doc:  # v2
-            doc["VpcLinkStatus"], doc["VpcLinkStatusMessage"] = status, message
-        else:  # v1
-            doc["status"], doc["statusMessage"] = status, message
+        # List answers: v1 `item` (its wire name), v2 `items`.
+        items = (doc.get("item") or doc.get("items") or doc.get("Items") or []) if listing else [doc]
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            if "vpcLinkId" in item or "vpcLinkStatus" in item:  # v2 on the wire (camelCase)
+                item["vpcLinkStatus"], item["vpcLinkStatusMessage"] = status, message
+            elif "VpcLinkId" in item or "VpcLinkStatus" in item:  # v2 as the SDK names it
+                item["VpcLinkStatus"], item["VpcLinkStatusMessage"] = status, message
+            else:  # v1
+                item["status"], item["statusMessage"] = status, message
+        if not items:
+            return body, None
         return json.dumps(doc).encode(), f"vpc-link-{status.lower()}"
 
 
@@ -264,7 +305,7 @@ def _handler_for(proxy: AwsProxy):
                 self._reply(429, [("Content-Type", "application/json"),
                                   ("x-amzn-ErrorType", "TooManyRequestsException"),
                                   ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000429")], err)
-                proxy.record(Call(op, self.command, self.path, 429, "throttle", err))
+                proxy.record(Call(proxy.name, op, self.command, self.path, 429, "throttle", err))
                 return
             conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=120)
             try:
@@ -284,15 +325,15 @@ def _handler_for(proxy: AwsProxy):
             except OSError as e:
                 msg = f"awsproxy: upstream {proxy.upstream_host}:{proxy.upstream_port} failed: {e}".encode()
                 self._reply(502, [("Content-Type", "text/plain")], msg)
-                proxy.record(Call(op, self.command, self.path, 502, "upstream-error", msg))
+                proxy.record(Call(proxy.name, op, self.command, self.path, 502, "upstream-error", msg))
                 return
             finally:
                 conn.close()
             faulted = None
-            if op == "GetVpcLink" and status == 200:
-                data, faulted = proxy._rewrite_vpc_link(data)
+            if op in ("GetVpcLink", "GetVpcLinks") and status == 200:
+                data, faulted = proxy._rewrite_vpc_link(data, listing=op == "GetVpcLinks")
             self._reply(status, headers, data)
-            proxy.record(Call(op, self.command, self.path, status, faulted, data))
+            proxy.record(Call(proxy.name, op, self.command, self.path, status, faulted, data))
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 

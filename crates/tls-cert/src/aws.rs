@@ -1,0 +1,30 @@
+//! Turning SDK errors (of ACM and both API Gateway crates) into [`CertError`]s.
+
+use aws_sdk_acm::error::{ProvideErrorMetadata, SdkError};
+use gw_core::describe_sdk_error;
+
+use crate::CertError;
+
+/// Whether AWS answered with this error code.
+pub(crate) fn has_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>, code: &str) -> bool {
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|c| c == code)
+}
+
+/// Whether API Gateway (either API) said the resource does not exist.
+pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    has_code(error, "NotFoundException")
+}
+
+pub(crate) fn aws_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> CertError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    CertError::Aws {
+        operation,
+        message: describe_sdk_error(error),
+    }
+}

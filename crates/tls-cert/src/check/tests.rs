@@ -1,0 +1,461 @@
+use std::time::{Duration, UNIX_EPOCH};
+
+use aws_sdk_acm::Client;
+use aws_sdk_acm::config::Region;
+use aws_sdk_acm::error::ErrorMetadata;
+use aws_sdk_acm::operation::describe_certificate::{
+    DescribeCertificateError, DescribeCertificateOutput,
+};
+use aws_sdk_acm::types::error::ResourceNotFoundException;
+use aws_sdk_acm::types::{DomainValidation, RecordType, ResourceRecord};
+use aws_smithy_mocks::{Rule, mock, mock_client};
+
+use super::*;
+
+const EU_ARN: &str =
+    "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+const US_ARN: &str =
+    "arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000";
+const DAY: u64 = 24 * 60 * 60;
+
+/// 2027-01-15T08:00:00Z: every test's "now".
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+fn days_from_now(days: i64) -> DateTime {
+    DateTime::from_secs(1_800_000_000 + days * DAY as i64)
+}
+
+fn certificate(arn: &str, status: CertificateStatus, not_after_days: i64) -> CertificateDetail {
+    CertificateDetail::builder()
+        .certificate_arn(arn)
+        .domain_name("example.com")
+        .subject_alternative_names("example.com")
+        .subject_alternative_names("*.example.com")
+        .status(status)
+        .not_after(days_from_now(not_after_days))
+        .build()
+}
+
+fn describing(arn: &'static str, detail: CertificateDetail) -> Rule {
+    mock!(Client::describe_certificate)
+        .match_requests(move |r| r.certificate_arn() == Some(arn))
+        .then_output(move || {
+            DescribeCertificateOutput::builder()
+                .certificate(detail.clone())
+                .build()
+        })
+}
+
+fn client_in(region: &'static str, rule: &Rule) -> Client {
+    mock_client!(
+        aws_sdk_acm,
+        aws_smithy_mocks::RuleMode::Sequential,
+        [rule],
+        |c| c.region(Region::from_static(region))
+    )
+}
+
+fn regional<'a>(arn: &'a str, region: &'a str, domain: Option<&'a str>) -> CertificateUse<'a> {
+    CertificateUse {
+        arn,
+        api_region: region,
+        domain,
+        endpoint: DomainEndpoint::Regional,
+        for_load_balancer: false,
+    }
+}
+
+#[tokio::test]
+async fn an_issued_certificate_in_the_api_region_passes_and_is_summarised() {
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("eu-west-1", &rule);
+
+    let report = check(
+        &client,
+        &regional(EU_ARN, "eu-west-1", Some("api.example.com")),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.problems, vec![]);
+    assert_eq!(report.warnings, Vec::<String>::new());
+    assert!(report.is_ok());
+    assert_eq!(
+        report.certificate,
+        Some(CertSummary {
+            arn: EU_ARN.to_string(),
+            domain_name: "example.com".to_string(),
+            subject_alternative_names: vec!["example.com".into(), "*.example.com".into()],
+            status: "ISSUED".to_string(),
+            not_after: Some("2027-08-03T08:00:00Z".to_string()),
+            region: "eu-west-1".to_string(),
+        })
+    );
+    assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn not_found_uses_cortex_wording_exactly() {
+    let rule = mock!(Client::describe_certificate).then_error(|| {
+        DescribeCertificateError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("Could not find certificate")
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("ResourceNotFoundException")
+                        .message("Could not find certificate")
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    let client = client_in("eu-west-1", &rule);
+
+    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.problems,
+        vec![CertProblem::NotFound {
+            region: "eu-west-1".into(),
+            arn: EU_ARN.into()
+        }]
+    );
+    assert_eq!(
+        report.problems[0].to_string(),
+        format!("unable to find the specified ssl certificate in eu-west-1: {EU_ARN}")
+    );
+    assert_eq!(report.certificate, None);
+}
+
+#[tokio::test]
+async fn pending_validation_lists_the_dns_records_acm_waits_for() {
+    let record = |name: &str, value: &str| {
+        ResourceRecord::builder()
+            .name(name)
+            .r#type(RecordType::Cname)
+            .value(value)
+            .build()
+            .unwrap()
+    };
+    let validation = |domain: &str, rec: ResourceRecord| {
+        DomainValidation::builder()
+            .domain_name(domain)
+            .resource_record(rec)
+            .build()
+            .unwrap()
+    };
+    let detail = CertificateDetail::builder()
+        .certificate_arn(EU_ARN)
+        .domain_name("example.com")
+        .subject_alternative_names("*.example.com")
+        .status(CertificateStatus::PendingValidation)
+        // example.com and *.example.com share one record: listed once.
+        .domain_validation_options(validation(
+            "example.com",
+            record("_a1.example.com.", "_b1.acm-validations.aws."),
+        ))
+        .domain_validation_options(validation(
+            "*.example.com",
+            record("_a1.example.com.", "_b1.acm-validations.aws."),
+        ))
+        .domain_validation_options(validation(
+            "example.org",
+            record("_a2.example.org.", "_b2.acm-validations.aws."),
+        ))
+        .build();
+    let rule = describing(EU_ARN, detail);
+    let client = client_in("eu-west-1", &rule);
+
+    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
+        .await
+        .unwrap();
+    let records = vec![
+        (
+            "_a1.example.com.".to_string(),
+            "CNAME".to_string(),
+            "_b1.acm-validations.aws.".to_string(),
+        ),
+        (
+            "_a2.example.org.".to_string(),
+            "CNAME".to_string(),
+            "_b2.acm-validations.aws.".to_string(),
+        ),
+    ];
+    assert_eq!(
+        report.problems,
+        vec![CertProblem::NotIssued {
+            status: "PENDING_VALIDATION".into(),
+            validation_records: records,
+        }]
+    );
+    let text = report.problems[0].to_string();
+    assert!(
+        text.contains("create these DNS records, then wait for ACM to issue the certificate"),
+        "{text}"
+    );
+    assert!(
+        text.contains("_a1.example.com. CNAME _b1.acm-validations.aws.; _a2.example.org. CNAME"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn other_statuses_are_not_issued_with_the_status() {
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Failed, 200));
+    let client = client_in("eu-west-1", &rule);
+
+    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.problems,
+        vec![CertProblem::NotIssued {
+            status: "FAILED".into(),
+            validation_records: vec![],
+        }]
+    );
+    let text = report.problems[0].to_string();
+    assert!(text.contains("FAILED, not ISSUED"), "{text}");
+    assert!(text.contains("ssl_certificate_arn"), "{text}");
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_a_problem_naming_the_date() {
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Expired, -1));
+    let client = client_in("eu-west-1", &rule);
+
+    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
+        .await
+        .unwrap();
+    // Reported once, as Expired, not also as "not ISSUED".
+    assert_eq!(
+        report.problems,
+        vec![CertProblem::Expired {
+            not_after: "2027-01-14T08:00:00Z".into()
+        }]
+    );
+    assert!(
+        report.problems[0]
+            .to_string()
+            .contains("expired on 2027-01-14T08:00:00Z")
+    );
+}
+
+#[tokio::test]
+async fn expiring_in_10_days_warns_and_in_40_days_does_not() {
+    let soon = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 10));
+    let client = client_in("eu-west-1", &soon);
+    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
+        .await
+        .unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("expires on 2027-01-25 (in 10 days)"),
+        "{}",
+        report.warnings[0]
+    );
+
+    let later = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 40));
+    let client = client_in("eu-west-1", &later);
+    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
+        .await
+        .unwrap();
+    assert!(report.is_ok());
+    assert_eq!(report.warnings, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_wildcard_covers_one_label_and_nothing_deeper() {
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("eu-west-1", &rule);
+    let report = check(
+        &client,
+        &regional(EU_ARN, "eu-west-1", Some("ml.example.com")),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("eu-west-1", &rule);
+    let report = check(
+        &client,
+        &regional(EU_ARN, "eu-west-1", Some("a.b.example.com")),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        report.problems,
+        vec![CertProblem::DoesNotCover {
+            domain: "a.b.example.com".into(),
+            // The domain name repeated as a SAN is listed once.
+            names: vec!["example.com".into(), "*.example.com".into()],
+        }]
+    );
+    let text = report.problems[0].to_string();
+    assert!(
+        text.contains("does not cover a.b.example.com (its names: example.com, *.example.com)"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_edge_domain_needs_a_us_east_1_certificate() {
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("eu-west-1", &rule);
+    let usage = CertificateUse {
+        endpoint: DomainEndpoint::Edge,
+        ..regional(EU_ARN, "eu-west-1", Some("api.example.com"))
+    };
+    let report = check(&client, &usage, now()).await.unwrap();
+    assert_eq!(
+        report.problems,
+        vec![CertProblem::WrongRegion {
+            found: "eu-west-1".into(),
+            needed: "us-east-1".into(),
+            why: "edge-optimized custom domains use certificates in us-east-1 (CloudFront)".into(),
+        }]
+    );
+    assert!(
+        report.problems[0]
+            .to_string()
+            .contains("must be in us-east-1")
+    );
+
+    // The same domain with a us-east-1 certificate, API in eu-west-1: fine.
+    let rule = describing(US_ARN, certificate(US_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("us-east-1", &rule);
+    let usage = CertificateUse {
+        arn: US_ARN,
+        ..usage
+    };
+    assert!(check(&client, &usage, now()).await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn a_regional_domain_needs_the_api_region() {
+    let rule = describing(US_ARN, certificate(US_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("us-east-1", &rule);
+    let report = check(
+        &client,
+        &regional(US_ARN, "eu-west-1", Some("api.example.com")),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    let CertProblem::WrongRegion { found, needed, why } = &report.problems[0] else {
+        panic!("{:?}", report.problems)
+    };
+    assert_eq!(
+        (found.as_str(), needed.as_str()),
+        ("us-east-1", "eu-west-1")
+    );
+    assert!(why.contains("API's region"), "{why}");
+}
+
+#[tokio::test]
+async fn a_load_balancer_certificate_needs_the_cluster_region_whatever_the_endpoint() {
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("eu-west-1", &rule);
+    let usage = CertificateUse {
+        arn: EU_ARN,
+        api_region: "eu-west-1",
+        domain: None,
+        endpoint: DomainEndpoint::Edge,
+        for_load_balancer: true,
+    };
+    assert!(check(&client, &usage, now()).await.unwrap().is_ok());
+
+    let rule = describing(US_ARN, certificate(US_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("us-east-1", &rule);
+    let report = check(
+        &client,
+        &CertificateUse {
+            arn: US_ARN,
+            ..usage
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&report.problems[..], [CertProblem::WrongRegion { needed, why, .. }]
+            if needed == "eu-west-1" && why.contains("load balancer")),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[tokio::test]
+async fn a_bad_arn_is_reported_without_calling_aws() {
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("eu-west-1", &rule);
+    let report = check(
+        &client,
+        &regional(
+            "arn:aws:iam::123456789012:server-certificate/x",
+            "eu-west-1",
+            None,
+        ),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&report.problems[..], [CertProblem::BadArn(text)] if text.contains("not an ACM certificate ARN")),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(rule.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_client_for_another_region_is_refused() {
+    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
+    let client = client_in("us-east-1", &rule);
+    let err = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CertError::Aws { message, .. } if message.contains("client for the certificate's region")),
+        "{err:?}"
+    );
+    assert_eq!(rule.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn other_aws_failures_are_errors_with_the_operation() {
+    let rule = mock!(Client::describe_certificate).then_error(|| {
+        DescribeCertificateError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("not allowed")
+                .build(),
+        )
+    });
+    let client = client_in("eu-west-1", &rule);
+    let err = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
+        .await
+        .unwrap_err();
+    let CertError::Aws { operation, message } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*operation, "DescribeCertificate");
+    assert!(message.contains("AccessDeniedException"), "{message}");
+}
+
+#[test]
+fn certificate_region_reads_the_arn() {
+    assert_eq!(certificate_region(EU_ARN), Ok("eu-west-1".to_string()));
+    assert!(matches!(
+        certificate_region("not-an-arn"),
+        Err(CertProblem::BadArn(_))
+    ));
+}

@@ -1,0 +1,188 @@
+//! API Gateway custom domain names: one view ([`DomainName`]) of what either API returns, the
+//! mapping of a domain to an API and stage ([`Mapping`]), and the DNS record the user must create
+//! ([`dns_record`]). [`v2`] serves HTTP APIs (always REGIONAL, API mappings); [`v1`] serves REST
+//! APIs (REGIONAL or EDGE, base path mappings).
+//!
+//! Ownership: a domain name carries both ownership tags from its creation; `find_owned` sees only
+//! those, and `delete` reads the tags again first and refuses a domain name without them (a
+//! domain name is a public name someone else may have made, unlike a generated id). Mappings
+//! cannot be tagged: they are ours because their domain name is, so callers only touch mappings
+//! of owned domain names. Mappings must be removed before the API they point to, and the domain
+//! name after the API ([`gw_core::ResourceKind::deletion_rank`]).
+
+use serde::Serialize;
+
+use crate::DomainEndpoint;
+
+pub mod v1;
+pub mod v2;
+
+/// Which API Gateway API a domain name belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DomainApi {
+    /// `apigatewayv2`: HTTP APIs.
+    Http,
+    /// `apigateway`: REST APIs.
+    Rest,
+}
+
+impl DomainApi {
+    /// The AWS CLI command of the API: `apigatewayv2` or `apigateway`.
+    pub fn cli(self) -> &'static str {
+        match self {
+            DomainApi::Http => "apigatewayv2",
+            DomainApi::Rest => "apigateway",
+        }
+    }
+}
+
+/// A custom domain name as found in AWS, whichever API it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainName {
+    pub name: String,
+    pub api: DomainApi,
+    pub endpoint: DomainEndpoint,
+    pub certificate_arn: Option<String>,
+    /// Where DNS must point: the regional domain name (`ApiGatewayDomainName`,
+    /// `regionalDomainName`) or, for EDGE, the CloudFront distribution's domain name. Emulators
+    /// may leave it out.
+    pub target: Option<String>,
+    /// The hosted zone of `target`, for a Route 53 alias record. Emulators may leave it out.
+    pub hosted_zone_id: Option<String>,
+}
+
+impl DomainName {
+    /// How progress and errors name it: `custom domain api.example.com`.
+    pub fn describe(&self) -> String {
+        format!("custom domain {}", self.name)
+    }
+
+    /// AWS's names of the target and hosted zone fields, for messages.
+    fn field_names(&self) -> (&'static str, &'static str) {
+        match (self.api, self.endpoint) {
+            (DomainApi::Http, _) => ("ApiGatewayDomainName", "HostedZoneId"),
+            (DomainApi::Rest, DomainEndpoint::Regional) => {
+                ("regionalDomainName", "regionalHostedZoneId")
+            }
+            (DomainApi::Rest, DomainEndpoint::Edge) => {
+                ("distributionDomainName", "distributionHostedZoneId")
+            }
+        }
+    }
+}
+
+/// A domain name's mapping to an API stage: an API mapping (HTTP APIs) or a base path mapping
+/// (REST APIs). Only root mappings are made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mapping {
+    /// What deletes it: the API mapping id (v2), or the base path as AWS names it (v1, `(none)`
+    /// for the root).
+    pub id: String,
+    pub api_id: String,
+    pub stage: String,
+    /// The path under the domain; empty for the root.
+    pub path: String,
+}
+
+/// The DNS record the user must create so that the custom domain reaches the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DnsRecord {
+    /// The record's name: the custom domain.
+    pub name: String,
+    /// `CNAME` (regional domain names) or `A (alias)` (edge-optimized ones, to CloudFront).
+    /// Both kinds work for both endpoints; an alias also works at a zone apex (Route 53 only).
+    pub kind: String,
+    /// What the record points to.
+    pub target: Option<String>,
+    /// The hosted zone id an alias record needs.
+    pub hosted_zone_id: Option<String>,
+    /// Set when AWS did not report the target or the hosted zone id (emulators leave them out):
+    /// says so, and how to look them up.
+    pub note: Option<String>,
+}
+
+impl DnsRecord {
+    /// One line for the user: `api.example.com CNAME d-abc.execute-api... (alias hosted zone Z..)`.
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "{} {} {}",
+            self.name,
+            self.kind,
+            self.target.as_deref().unwrap_or("<target unknown>")
+        );
+        if let Some(zone) = &self.hosted_zone_id {
+            text.push_str(&format!(" (hosted zone {zone})"));
+        }
+        if let Some(note) = &self.note {
+            text.push_str(". ");
+            text.push_str(note);
+        }
+        text
+    }
+}
+
+/// The DNS record `domain` needs. When AWS left out the target or the hosted zone id, the record
+/// says so in [`DnsRecord::note`] instead of leaving the user with nothing.
+pub fn dns_record(domain: &DomainName) -> DnsRecord {
+    let kind = match domain.endpoint {
+        DomainEndpoint::Regional => "CNAME",
+        DomainEndpoint::Edge => "A (alias)",
+    };
+    let (target_field, zone_field) = domain.field_names();
+    let look_up = format!(
+        "look it up with `aws {} get-domain-name --domain-name {}`",
+        domain.api.cli(),
+        domain.name
+    );
+    let target = domain.target.clone().filter(|t| !t.is_empty());
+    let hosted_zone_id = domain.hosted_zone_id.clone().filter(|z| !z.is_empty());
+    let note = match (&target, &hosted_zone_id) {
+        (Some(_), Some(_)) => None,
+        (None, None) => Some(format!(
+            "AWS did not report the target ({target_field}) nor its hosted zone id \
+             ({zone_field}); {look_up}"
+        )),
+        (None, Some(_)) => Some(format!(
+            "AWS did not report the target ({target_field}); {look_up}"
+        )),
+        (Some(_), None) => Some(format!(
+            "AWS did not report the hosted zone id ({zone_field}) that an alias record needs \
+             (a CNAME to the target works without it); {look_up}"
+        )),
+    };
+    DnsRecord {
+        name: domain.name.clone(),
+        kind: kind.to_string(),
+        target,
+        hosted_zone_id,
+        note,
+    }
+}
+
+/// The partition of a region, for ARNs.
+pub(crate) fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The error for a domain name `delete` refuses because it lacks our tags.
+pub(crate) fn not_ours(name: &str, owner: &gw_core::Ownership) -> crate::CertError {
+    crate::CertError::Invalid(format!(
+        "custom domain {name} is not tagged as cortex-net's for cluster {} ({}={}, {}={}): \
+         cortex-net does not delete it; remove it yourself if it is no longer needed",
+        owner.cluster(),
+        gw_core::CLUSTER_TAG,
+        owner.cluster(),
+        gw_core::MANAGED_BY_TAG,
+        gw_core::MANAGED_BY_VALUE,
+    ))
+}
+
+#[cfg(test)]
+mod tests;
