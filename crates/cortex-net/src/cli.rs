@@ -76,4 +76,35 @@ pub enum Command {
     Endpoints,
     /// Show the load balancer, the gateway, and whether AWS matches the configuration.
     Status,
+    /// Check that the networking works: load balancer, VPC link, certificate, a request.
+    Doctor {
+        /// Send the request check to this base URL instead of the gateway's invoke URL (an
+        /// emulator's, or a custom domain not yet in DNS).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Certificates.
+    Cert {
+        #[command(subcommand)]
+        command: CertCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Generate a self-signed certificate and key (PEM files), optionally imported into ACM.
+    SelfSigned {
+        /// Common name (and DNS name) of the certificate; Cortex's load balancer uses localhost.
+        #[arg(long, default_value = "localhost")]
+        cn: String,
+        /// Days of validity.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// Directory to write `<cn>.crt.pem` and `<cn>.key.pem` into.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Import into ACM (in the cluster's region), tagged as owned by cortex-net.
+        #[arg(long)]
+        import: bool,
+    },
 }

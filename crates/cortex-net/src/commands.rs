@@ -1,7 +1,8 @@
 //! One function per command, over a shared session (configuration, AWS, providers).
 
 use crate::aws::{self, AwsOptions};
-use crate::cli::{Cli, Command, OutputFormat};
+use crate::certificates;
+use crate::cli::{CertCommand, Cli, Command, OutputFormat};
 use crate::desired;
 use crate::endpoints::{self, Endpoint};
 use crate::error::CliError;
@@ -23,8 +24,21 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
             ));
         }
     }
+    if let Command::Cert {
+        command:
+            CertCommand::SelfSigned {
+                ref cn,
+                days,
+                ref out,
+                import: false,
+            },
+    } = cli.command
+    {
+        // Writing files needs no configuration and no AWS.
+        return certificates::self_signed(cli.output, cn, days, out, None).await;
+    }
     let config = load_config(cli)?;
-    match cli.command {
+    match &cli.command {
         Command::Validate => validate(cli, &config),
         Command::Discover => {
             let session = Session::connect(cli, config).await?;
@@ -33,13 +47,30 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Plan => {
             let session = Session::connect(cli, config).await?;
+            session.check_certificates().await?;
             let lb = session.load_balancer().await?;
             let steps = session.converge(&lb).await?;
             let plan = merged(&steps);
             output::emit(cli.output, &plan, || println!("{plan}"))
         }
-        Command::Up { yes } => up(cli, Session::connect(cli, config).await?, yes).await,
-        Command::Down { yes } => down(cli, Session::connect(cli, config).await?, yes).await,
+        Command::Up { yes } => up(cli, Session::connect(cli, config).await?, *yes).await,
+        Command::Down { yes } => down(cli, Session::connect(cli, config).await?, *yes).await,
+        Command::Doctor { url } => {
+            crate::doctor::run(cli, Session::connect(cli, config).await?, url.as_deref()).await
+        }
+        Command::Cert {
+            command: CertCommand::SelfSigned { cn, days, out, .. },
+        } => {
+            let session = Session::connect(cli, config).await?;
+            certificates::self_signed(
+                cli.output,
+                cn,
+                *days,
+                out,
+                Some((&session.sdk, &session.owner)),
+            )
+            .await
+        }
         Command::Endpoints => {
             let session = Session::connect(cli, config).await?;
             let lb = session.load_balancer().await?;
@@ -169,20 +200,21 @@ fn discover_text(lb: &LoadBalancer) {
 }
 
 /// The configuration, AWS, and the registered providers, for one command.
-struct Session {
-    config: Config,
-    region: String,
-    owner: Ownership,
+pub(crate) struct Session {
+    pub(crate) config: Config,
+    pub(crate) sdk: aws_config::SdkConfig,
+    pub(crate) region: String,
+    pub(crate) owner: Ownership,
     discovery: Discovery,
     providers: Vec<Box<dyn GatewayProvider>>,
 }
 
 /// One provider's share of a plan.
-struct Step<'a> {
-    provider: &'a dyn GatewayProvider,
-    desired: Option<DesiredGateway>,
-    observed: Observed,
-    plan: Plan,
+pub(crate) struct Step<'a> {
+    pub(crate) provider: &'a dyn GatewayProvider,
+    pub(crate) desired: Option<DesiredGateway>,
+    pub(crate) observed: Observed,
+    pub(crate) plan: Plan,
 }
 
 fn merged(steps: &[Step<'_>]) -> Plan {
@@ -214,7 +246,15 @@ impl Session {
                 crate::progress::reporter(cli.output == OutputFormat::Text),
             ),
             config,
+            sdk,
         })
+    }
+
+    /// Checks the configured certificates in ACM and stops, before any change, when one cannot
+    /// be used.
+    async fn check_certificates(&self) -> Result<(), CliError> {
+        let checked = certificates::check_all(&self.sdk, &self.config, &self.region).await?;
+        certificates::enforce(&checked)
     }
 
     fn selected_kind(&self) -> &'static str {
@@ -224,7 +264,7 @@ impl Session {
         }
     }
 
-    fn selected(&self) -> Result<&dyn GatewayProvider, CliError> {
+    pub(crate) fn selected(&self) -> Result<&dyn GatewayProvider, CliError> {
         let kind = self.selected_kind();
         self.providers
             .iter()
@@ -238,7 +278,7 @@ impl Session {
             })
     }
 
-    async fn load_balancer(&self) -> Result<LoadBalancer, CliError> {
+    pub(crate) async fn load_balancer(&self) -> Result<LoadBalancer, CliError> {
         let cluster = &self.config.cluster.cluster_name;
         let lb = match &self.config.settings.load_balancer {
             Some(name_or_arn) => self.discovery.lookup(cluster, name_or_arn).await?,
@@ -255,7 +295,7 @@ impl Session {
 
     /// The plan that makes AWS match the configuration: the selected kind converges, every
     /// other kind removes what it owns (a switch from `http` to `rest` replaces the gateway).
-    async fn converge(&self, lb: &LoadBalancer) -> Result<Vec<Step<'_>>, CliError> {
+    pub(crate) async fn converge(&self, lb: &LoadBalancer) -> Result<Vec<Step<'_>>, CliError> {
         let selected = self.selected()?;
         let desired = desired::build(&self.config, &self.region, lb)?;
         if !desired.routes.is_empty() {
@@ -313,7 +353,7 @@ impl Session {
     }
 
     /// The selected kind's gateway as it exists now.
-    async fn gateway(&self) -> Result<Option<GatewayInfo>, CliError> {
+    pub(crate) async fn gateway(&self) -> Result<Option<GatewayInfo>, CliError> {
         let provider = self.selected()?;
         let observed = provider.observe(&self.owner).await?;
         Ok(provider.gateway_info(&observed, &self.region))
@@ -347,6 +387,7 @@ struct UpReport {
 }
 
 async fn up(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
+    session.check_certificates().await?;
     let lb = session.load_balancer().await?;
     let steps = session.converge(&lb).await?;
     let plan = merged(&steps);
@@ -371,6 +412,9 @@ async fn up(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
                 "Gateway: {} API {} ({}), invoke URL {}",
                 gw.kind, gw.name, gw.id, gw.invoke_url
             );
+            if let Some(domain) = &gw.domain {
+                output::domain_text(domain);
+            }
         } else {
             println!("No gateway: the configuration publishes no API through API Gateway.");
         }

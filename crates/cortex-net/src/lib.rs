@@ -8,16 +8,18 @@
 //! plan and confirmed (`--yes`, or an answer on a terminal).
 
 mod aws;
+mod certificates;
 mod cli;
 mod commands;
 mod desired;
+mod doctor;
 mod endpoints;
 mod error;
 mod output;
 mod progress;
 mod registry;
 
-pub use cli::{Cli, Command, OutputFormat};
+pub use cli::{CertCommand, Cli, Command, OutputFormat};
 pub use error::{CliError, EXIT_FAILURE, EXIT_INVALID_INPUT};
 
 use std::process::ExitCode;
@@ -65,7 +67,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 fn init_logging(verbose: u8) {
     let filter = match verbose {
         0 => {
-            "warn,aws_config=error,cortex_net=info,gw_http=info,gw_rest=info,vpclink=info,tls_cert=info"
+            "warn,aws_config=error,cortex_net=info,gw_core=info,gw_http=info,gw_rest=info,vpclink=info,tls_cert=info"
         }
         1 => "info,cortex_net=debug,gw_core=debug,gw_http=debug,gw_rest=debug,lb_discovery=debug",
         _ => "debug,aws_smithy_runtime=trace",

@@ -44,5 +44,26 @@ pub fn endpoints_text(endpoints: &[Endpoint]) {
             endpoint.api.as_deref().unwrap_or("(all APIs)"),
             endpoint.url
         );
+        if let Some(note) = &endpoint.note {
+            println!("  {:<width$}  note: {note}", "");
+        }
+    }
+}
+
+/// The custom domain and the DNS record the user must create for it.
+pub fn domain_text(domain: &gw_core::CustomDomain) {
+    let record = &domain.dns_record;
+    println!("Custom domain: {}", domain.url);
+    println!(
+        "  DNS record to create: {} {} {}",
+        record.name,
+        record.kind,
+        record.target.as_deref().unwrap_or("<target not reported>")
+    );
+    if let Some(zone) = &record.hosted_zone_id {
+        println!("  (alias hosted zone {zone})");
+    }
+    if let Some(note) = &record.note {
+        println!("  note: {note}");
     }
 }
