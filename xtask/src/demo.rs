@@ -89,7 +89,7 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 /// A 12-digit account id (first digit non-zero) that differs between runs.
-fn fresh_account_id() -> String {
+pub fn fresh_account_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(

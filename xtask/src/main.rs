@@ -8,8 +8,10 @@
 //! cargo xtask demo
 //! cargo xtask e2e [-- PYTEST_ARGS...]
 //! cargo xtask test
+//! cargo xtask bench
 //! ```
 
+mod bench;
 mod demo;
 mod emulator;
 mod seed;
@@ -38,6 +40,8 @@ commands:
   demo             emulators up, seed, then cortex-net plan / up / endpoints / up / down
   e2e [-- ARGS]    emulators up, build cortex-net, run pytest tests/e2e (ARGS go to pytest)
   test             the project's test command: fmt check, clippy, cargo test, e2e
+  bench            time plan / up / down per gateway kind and scheme on the emulators, and the
+                   REST build strategies (individual calls vs PutRestApi)
 ";
 
 fn main() -> ExitCode {
@@ -111,6 +115,11 @@ fn real_main() -> Result<ExitCode> {
         "test" => {
             no_args(rest, "test")?;
             test::run(&root)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        "bench" => {
+            no_args(rest, "bench")?;
+            bench::run(&root)?;
             Ok(ExitCode::SUCCESS)
         }
         "help" | "-h" | "--help" => {
