@@ -1,12 +1,14 @@
 """All gateway kinds x load-balancer schemes: {http, rest} x {internet-facing, internal}, plus REST
 through a VPC link v2. Each: plan (changes nothing), up, state read back, converged second up,
-down, decoys untouched. HTTP APIs live in moto, REST APIs in LocalStack (an account per test)."""
+down, decoys untouched. HTTP APIs live in moto, REST APIs in LocalStack (an account per test).
+REST through a v2 link talks to LocalStack through the proxy with its integration-target rule
+(LocalStack drops `integrationTarget`; see support/awsproxy.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from conftest import account_env, assert_changes_shape, change_set
+from conftest import LOCALSTACK, account_env, assert_changes_shape, change_set
 from support.gateways import assert_decoys_intact, assert_owned, run_json, v1_links, v2_links
 
 pytestmark = pytest.mark.shared_region
@@ -33,7 +35,8 @@ def links(cluster: str, aws, rest) -> dict[str, list]:
 
 @pytest.mark.parametrize("kind,scheme,vpc_link,link_version", COMBINATIONS,
                          ids=[f"{k}-{s}" + (f"-{v}" if v else "") for k, s, v, _ in COMBINATIONS])
-def test_combination(kind, scheme, vpc_link, link_version, cli, aws, rest, account, seed, workspace):
+def test_combination(kind, scheme, vpc_link, link_version, cli, aws, rest, account, seed, workspace,
+                     aws_proxy):
     seeded = seed(scheme=scheme)
     cluster, lb = seeded["cluster"], seeded["load_balancer"]
     ws = workspace(cluster, seeded["region"], api_load_balancer_scheme=scheme)
@@ -42,6 +45,12 @@ def test_combination(kind, scheme, vpc_link, link_version, cli, aws, rest, accou
         gateway["vpc_link"] = vpc_link
     ws.write_settings({"gateway": gateway})
     env = account_env(account)
+    proxy = None
+    if kind == "rest" and link_version == "v2":
+        # LocalStack drops integrationTarget; the proxy keeps it as AWS does.
+        proxy = aws_proxy(LOCALSTACK, "localstack")
+        proxy.emulate_integration_target_storage()
+        env = account_env(account, AWS_ENDPOINT_URL_API_GATEWAY=proxy.url)
 
     # plan: a full set of creations, nothing changed.
     plan = run_json(cli, ws, "plan", env=env).ok()
@@ -98,6 +107,10 @@ def test_combination(kind, scheme, vpc_link, link_version, cli, aws, rest, accou
             assert i["type"] == "HTTP_PROXY" and i["uri"].startswith(f"http://{lb['dns_name']}/"), i
             if link_id:
                 assert i.get("connectionType") == "VPC_LINK" and i.get("connectionId") == link_id, i
+        if proxy is not None:  # cortex-net sent the load balancer as each integration's target
+            targets = proxy.integration_targets()
+            assert {(ids[0], res[p]["id"], "ANY") for p in ("/", "/{proxy+}")} <= set(targets), targets
+            assert set(targets.values()) == {lb["arn"]}, targets
         assert [s["stageName"] for s in rest.stages(ids[0])] == ["dev"]
 
     # Converged.

@@ -87,6 +87,7 @@ def test_rest_internal_down_order_v2_link(cli, aws, rest, account, seed, workspa
     ws.write_settings({"gateway": {"type": "rest", "vpc_link": "v2"}})
     journal = Journal()  # REST calls (LocalStack) and link calls (moto) in one sequence
     ls = aws_proxy(LOCALSTACK, "localstack", journal=journal)
+    ls.emulate_integration_target_storage()  # LocalStack drops integrationTarget; AWS keeps it
     moto = aws_proxy(ENDPOINT, "moto", journal=journal)
     env = account_env(account, AWS_ENDPOINT_URL_API_GATEWAY=ls.url, AWS_ENDPOINT_URL_APIGATEWAYV2=moto.url)
     run_json(cli, ws, "up", "--yes", env=env).ok()

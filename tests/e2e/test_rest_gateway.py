@@ -3,7 +3,9 @@
 LocalStack proxies `<LocalStack>/_aws/execute-api/<id>/<stage>/<path>` to the integration URI's
 host; the load balancer's DNS name is mapped to 127.0.0.1 in LocalStack's hosts file
 (support/hosts.py) and the seeded listener uses the port of a stand-in backend
-(support/backend.py), so the requests arrive there. Each test uses an account of its own."""
+(support/backend.py), so the requests arrive there. Each test uses an account of its own.
+With a VPC link v2 the CLI talks to LocalStack through the proxy with its integration-target rule
+(LocalStack drops `integrationTarget`; see support/awsproxy.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import json
 
 import pytest
 
-from conftest import account_env, api_spec, assert_changes_shape, invoke
+from conftest import LOCALSTACK, account_env, api_spec, assert_changes_shape, invoke
 from support.gateways import assert_decoys_intact, assert_owned, run_json, v1_links, v2_links
 from support.hosts import map_host
 
@@ -181,11 +183,13 @@ def test_rest_internal_v1_link_up_invoke_down(cli, aws, rest, account, seed, wor
     assert_decoys_intact(aws, seeded)
 
 
-def test_rest_internal_v2_link_up_invoke_down(cli, aws, rest, account, seed, workspace, backend):
+def test_rest_internal_v2_link_up_invoke_down(cli, aws, rest, account, seed, workspace, backend, aws_proxy):
     seeded, ws = rest_cluster(seed, workspace, backend, scheme="internal",
                               settings={"gateway": {"vpc_link": "v2"}})
     cluster, lb = seeded["cluster"], seeded["load_balancer"]
-    env = account_env(account)
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    proxy.emulate_integration_target_storage()  # LocalStack drops integrationTarget; AWS keeps it
+    env = account_env(account, AWS_ENDPOINT_URL_API_GATEWAY=proxy.url)
     run_json(cli, ws, "up", "--yes", env=env).ok()
     links = v2_links(aws, cluster)
     assert len(links) == 1, links
@@ -197,9 +201,14 @@ def test_rest_internal_v2_link_up_invoke_down(cli, aws, rest, account, seed, wor
     assert integ.get("connectionType") == "VPC_LINK", integ
     assert integ.get("connectionId") == links[0]["VpcLinkId"], integ
     assert integ["uri"].startswith(f"http://{lb['dns_name']}:{backend.port}/"), integ
+    targets = proxy.integration_targets()
+    assert (api["id"], res["/{proxy+}"]["id"], "ANY") in targets, targets
+    assert set(targets.values()) == {lb["arn"]}, targets
     assert_requests_arrive(backend, api["id"])
 
     assert run_json(cli, ws, "up", "--yes", env=env).ok().json["changes"] == []
-    run_json(cli, ws, "down", "--yes", env=env).ok()
+    d = run_json(cli, ws, "down", "--yes", env=env).ok()
+    assert ("delete", "api") in {(c["action"], c["kind"]) for c in d.json["changes"]}, d.json
+    assert proxy.integration_targets() == {}, "DeleteRestApi left integration targets behind"
     assert rest.owned_rest_apis(cluster) == [] and v2_links(aws, cluster) == []
     assert_decoys_intact(aws, seeded)

@@ -18,7 +18,24 @@ It records each call in order as an API operation name derived from method and p
   TooManyRequestsException (REST-JSON body and `x-amzn-ErrorType` header, as API Gateway does),
   without reaching the emulator, so the SDK's retries are exercised.
 
-`clear_faults()` removes all rules (the recorded calls stay).
+and emulates, where an emulator falls short of AWS, by rule:
+
+- `emulate_integration_target_storage()`: LocalStack 4.13.1 drops `integrationTarget` (REST API
+  private integration through a VPC link v2: the load balancer's ARN) from `PutIntegration`;
+  AWS stores it and returns it. With this rule the proxy remembers it from PutIntegration
+  request bodies (and `/integrationTarget` patch operations of UpdateIntegration), keyed by
+  (restApiId, resourceId, httpMethod), once the emulator answered 2xx, and adds it to the JSON
+  answers that describe that integration and lack it: PutIntegration, UpdateIntegration,
+  GetIntegration, GetMethod (`methodIntegration`), GetResource / GetResources with
+  `embed=methods` (`resourceMethods.<M>.methodIntegration`). A PutIntegration without it
+  forgets it (a put replaces the integration), as do DeleteIntegration, DeleteMethod,
+  DeleteResource (that resource's methods) and DeleteRestApi. Entries of a deleted resource's
+  descendants linger, but no answer can show them (ids are never reused). Rewritten answers are
+  recorded with `emulated="integration-target"` (not `faulted`: the call did reach the emulator
+  and succeeded); `integration_targets()` shows what is held.
+
+`clear_faults()` removes the fault rules (`vpc_link_*`, `throttle`), not emulation rules; the
+recorded calls stay.
 """
 
 from __future__ import annotations
@@ -119,8 +136,9 @@ class Call:
     method: str
     path: str  # with the query string
     status: int  # what the client got
-    faulted: str | None = None  # which rule changed the answer, if any
+    faulted: str | None = None  # which fault rule changed the answer, if any
     response: bytes = b""
+    emulated: str | None = None  # which emulation rule completed the answer, if any
 
 
 class Journal:
@@ -161,6 +179,9 @@ class AwsProxy:
         self._vpc_link_rule: tuple[str, object] | None = None  # ("pending", n|None) | ("failed", msg)
         self._vpc_link_polls = 0
         self._throttle: dict[str, int] = {}
+        # emulate_integration_target_storage(): (restApiId, resourceId, httpMethod) -> target;
+        # None while the rule is off.
+        self._integration_targets: dict[tuple[str, str, str], str] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
@@ -193,6 +214,18 @@ class AwsProxy:
         """Answer the next `times` calls of `op` with 429 TooManyRequestsException."""
         with self._lock:
             self._throttle[op] = times
+
+    def emulate_integration_target_storage(self) -> None:
+        """Store `integrationTarget` as AWS does, where LocalStack drops it (see the module
+        docstring). Stays on for the proxy's life; `clear_faults()` leaves it on."""
+        with self._lock:
+            if self._integration_targets is None:
+                self._integration_targets = {}
+
+    def integration_targets(self) -> dict[tuple[str, str, str], str]:
+        """What the integration-target rule holds: {(restApiId, resourceId, httpMethod): target}."""
+        with self._lock:
+            return dict(self._integration_targets or {})
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -265,6 +298,109 @@ class AwsProxy:
             return body, None
         return json.dumps(doc).encode(), f"vpc-link-{status.lower()}"
 
+    # -- the integration-target rule (called by the handler) --------------------
+    def _integration_target_active(self) -> bool:
+        with self._lock:
+            return self._integration_targets is not None
+
+    def _note_integration_target(self, op: str, path: str, body: bytes) -> None:
+        """After a 2xx answer from the emulator: learn or forget targets (rule on only)."""
+        segs = _rest_segments(path)
+        with self._lock:
+            store = self._integration_targets
+            if store is None or len(segs) < 2 or segs[0] != "restapis":
+                return
+            api = segs[1]
+            resource = segs[3] if len(segs) > 3 and segs[2] == "resources" else None
+            verb = segs[5].upper() if len(segs) > 5 and segs[4] == "methods" else None
+            key = (api, resource or "", verb or "")
+            if op == "PutIntegration" and resource and verb:
+                target = _json_object(body).get("integrationTarget")
+                if isinstance(target, str) and target:
+                    store[key] = target
+                else:
+                    store.pop(key, None)  # a put replaces the whole integration
+            elif op == "UpdateIntegration" and resource and verb:
+                for patch in _json_object(body).get("patchOperations") or []:
+                    if not isinstance(patch, dict) or patch.get("path") != "/integrationTarget":
+                        continue
+                    if patch.get("op") in ("replace", "add") and patch.get("value"):
+                        store[key] = str(patch["value"])
+                    elif patch.get("op") in ("remove", "replace", "add"):
+                        store.pop(key, None)
+            elif op in ("DeleteIntegration", "DeleteMethod") and resource and verb:
+                store.pop(key, None)
+            elif op == "DeleteResource" and resource:
+                for k in [k for k in store if k[:2] == (api, resource)]:
+                    del store[k]
+            elif op == "DeleteRestApi":
+                for k in [k for k in store if k[0] == api]:
+                    del store[k]
+
+    def _add_integration_target(self, op: str, path: str, body: bytes) -> tuple[bytes, str | None]:
+        """Adds the remembered target to an answer describing integrations that lacks it."""
+        segs = _rest_segments(path)
+        with self._lock:
+            store = dict(self._integration_targets or {})
+        if not store or len(segs) < 2 or segs[0] != "restapis":
+            return body, None
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return body, None
+        if not isinstance(doc, dict):
+            return body, None
+        api = segs[1]
+        changed = False
+
+        def fill(integration: object, resource: str, verb: str) -> None:
+            nonlocal changed
+            target = store.get((api, resource, verb.upper()))
+            if target and isinstance(integration, dict) and not integration.get("integrationTarget"):
+                integration["integrationTarget"] = target
+                changed = True
+
+        def fill_resource(res: object) -> None:
+            if not isinstance(res, dict) or not isinstance(res.get("resourceMethods"), dict):
+                return
+            for verb, method in res["resourceMethods"].items():
+                if isinstance(method, dict):
+                    fill(method.get("methodIntegration"), str(res.get("id") or ""), verb)
+
+        if op in ("PutIntegration", "UpdateIntegration", "GetIntegration") and len(segs) > 5:
+            fill(doc, segs[3], segs[5])
+        elif op == "GetMethod" and len(segs) > 5:
+            fill(doc.get("methodIntegration"), segs[3], segs[5])
+        elif op == "GetResource" and len(segs) > 3:
+            doc.setdefault("id", segs[3])
+            fill_resource(doc)
+        elif op == "GetResources":
+            # `item` is the list's name on the wire (`items` in the SDKs).
+            for res in doc.get("item") or doc.get("items") or []:
+                fill_resource(res)
+        if not changed:
+            return body, None
+        return json.dumps(doc).encode(), "integration-target"
+
+
+def _rest_segments(path: str) -> list[str]:
+    """The unquoted path segments of an apigateway (v1) request, without the query."""
+    return [unquote(s) for s in urlsplit(path).path.split("/") if s]
+
+
+def _json_object(body: bytes) -> dict:
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+_INTEGRATION_TARGET_OPS = {
+    "PutIntegration", "UpdateIntegration", "GetIntegration", "GetMethod", "GetResource",
+    "GetResources", "DeleteIntegration", "DeleteMethod", "DeleteResource", "DeleteRestApi",
+}
+
 
 def _handler_for(proxy: AwsProxy):
     class Handler(BaseHTTPRequestHandler):
@@ -329,11 +465,15 @@ def _handler_for(proxy: AwsProxy):
                 return
             finally:
                 conn.close()
-            faulted = None
+            faulted = emulated = None
             if op in ("GetVpcLink", "GetVpcLinks") and status == 200:
                 data, faulted = proxy._rewrite_vpc_link(data, listing=op == "GetVpcLinks")
+            if (op in _INTEGRATION_TARGET_OPS and 200 <= status < 300
+                    and proxy._integration_target_active()):
+                proxy._note_integration_target(op, self.path, body)
+                data, emulated = proxy._add_integration_target(op, self.path, data)
             self._reply(status, headers, data)
-            proxy.record(Call(proxy.name, op, self.command, self.path, status, faulted, data))
+            proxy.record(Call(proxy.name, op, self.command, self.path, status, faulted, data, emulated))
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
