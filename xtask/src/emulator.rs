@@ -737,7 +737,7 @@ fn spawn(root: &Path, kind: Kind, port: u16) -> Result<Child> {
             .env("DISABLE_EVENTS", "1")
             .env("SKIP_SSL_CERT_DOWNLOAD", "1")
             .env("EAGER_SERVICE_LOADING", "1")
-            .env("SERVICES", "sts,apigateway")
+            .env("SERVICES", "sts,apigateway,route53")
             // No DNS server: as root it would bind port 53 on all interfaces.
             .env("DNS_ADDRESS", "0");
         }

@@ -7,7 +7,7 @@ use crate::commands::Session;
 use crate::desired;
 use crate::error::CliError;
 use crate::output;
-use gw_core::{GatewayInfo, ResourceKind};
+use gw_core::{GatewayInfo, Observed, ResourceKind};
 use lb_discovery::LoadBalancer;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -55,31 +55,37 @@ pub async fn run(cli: &Cli, session: Session, url: Option<&str>) -> Result<(), C
             error.to_string(),
             "set `load_balancer` in cortex-net.yaml, or check the cluster's tags",
         )),
-        Ok(lb) => {
-            checks.push(load_balancer_check(&session, &lb));
-            match session.converge(&lb).await {
-                Err(error) => checks.push(Check::fail(
+        Ok(lb) => match session.converge(&lb).await {
+            Err(error) => {
+                checks.push(load_balancer_check(&session, &lb, None));
+                checks.push(Check::fail(
                     "gateway",
                     error.to_string(),
                     "fix the configuration, then run `cortex-net up`",
-                )),
-                Ok(steps) => {
-                    if let Some(step) = steps.iter().find(|s| s.desired.is_some()) {
-                        if let Some(check) = vpc_link_check(step) {
-                            checks.push(check);
-                        }
-                        gateway = step.provider.gateway_info(&step.observed, &session.region);
-                        if !step.plan.is_empty() {
-                            checks.push(Check::fail(
-                                "in-sync",
-                                format!("`up` would make {}", step.plan.summary()),
-                                "run `cortex-net plan` to see the changes, then `cortex-net up`",
-                            ));
-                        }
+                ))
+            }
+            Ok(steps) => {
+                let selected = steps.iter().find(|s| s.desired.is_some());
+                checks.push(load_balancer_check(
+                    &session,
+                    &lb,
+                    selected.map(|s| &s.observed),
+                ));
+                if let Some(step) = selected {
+                    if let Some(check) = vpc_link_check(step) {
+                        checks.push(check);
+                    }
+                    gateway = step.provider.gateway_info(&step.observed, &session.region);
+                    if !step.plan.is_empty() {
+                        checks.push(Check::fail(
+                            "in-sync",
+                            format!("`up` would make {}", step.plan.summary()),
+                            "run `cortex-net plan` to see the changes, then `cortex-net up`",
+                        ));
                     }
                 }
             }
-        }
+        },
     }
     if let Ok(certificates) =
         certificates::check_all(&session.sdk, &session.config, &session.region).await
@@ -138,13 +144,86 @@ pub async fn run(cli: &Cli, session: Session, url: Option<&str>) -> Result<(), C
     }
 }
 
-/// The load balancer is active and listens on the port integrations target.
-fn load_balancer_check(session: &Session, lb: &LoadBalancer) -> Check {
+/// Where the existing gateway's integrations send requests: ports of `http(s)://host[:port]/...`
+/// URIs, and listener ARNs of private HTTP API integrations.
+fn integration_targets(observed: &Observed) -> (Vec<u16>, Vec<String>) {
+    let mut ports = Vec::new();
+    let mut listeners = Vec::new();
+    for integration in observed.of_kind(ResourceKind::Integration) {
+        let Some(uri) = integration.resource.attribute("uri") else {
+            continue;
+        };
+        if uri.starts_with("arn:") {
+            listeners.push(uri.to_string());
+        } else if let Some((scheme, rest)) = uri.split_once("://") {
+            let authority = rest.split('/').next().unwrap_or_default();
+            let port = match authority.rsplit_once(':') {
+                Some((_, port)) => port.parse().ok(),
+                None if scheme == "https" => Some(443),
+                None => Some(80),
+            };
+            ports.extend(port);
+        }
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    listeners.sort();
+    listeners.dedup();
+    (ports, listeners)
+}
+
+/// The load balancer is active and listens where the gateway's integrations send requests (or,
+/// without a gateway yet, on the port they would target).
+fn load_balancer_check(session: &Session, lb: &LoadBalancer, observed: Option<&Observed>) -> Check {
     if let Some(state) = lb.state.as_deref().filter(|s| *s != "active") {
         return Check::fail(
             "load-balancer",
             format!("{} is {state}", lb.name),
             "wait until it is active, or check the Cortex cluster (`cortex cluster info`)",
+        );
+    }
+    let (ports, listeners) = observed.map(integration_targets).unwrap_or_default();
+    let missing_ports: Vec<u16> = ports
+        .iter()
+        .copied()
+        .filter(|p| !lb.listeners.iter().any(|l| l.port == i32::from(*p)))
+        .collect();
+    let missing_listeners: Vec<&String> = listeners
+        .iter()
+        .filter(|arn| !lb.listeners.iter().any(|l| l.arn.as_ref() == Some(*arn)))
+        .collect();
+    if !missing_ports.is_empty() || !missing_listeners.is_empty() {
+        let mut gaps: Vec<String> = missing_ports
+            .iter()
+            .map(|p| format!("no listener on port {p}"))
+            .collect();
+        gaps.extend(
+            missing_listeners
+                .iter()
+                .map(|arn| format!("no listener {arn}")),
+        );
+        return Check::fail(
+            "load-balancer",
+            format!(
+                "{} has {}, where the gateway's integrations send requests",
+                lb.name,
+                gaps.join(" and ")
+            ),
+            "run `cortex-net up` to point the integrations at the listeners the load balancer \
+             has, or restore the listener in the Cortex cluster",
+        );
+    }
+    if !ports.is_empty() || !listeners.is_empty() {
+        let mut targets: Vec<String> = ports.iter().map(|p| format!("port {p}")).collect();
+        targets.extend(listeners.iter().map(|l| format!("listener {l}")));
+        return Check::pass(
+            "load-balancer",
+            format!(
+                "{} is {} and has the integrations' {}",
+                lb.name,
+                lb.state.as_deref().unwrap_or("up"),
+                targets.join(", ")
+            ),
         );
     }
     match desired::build(&session.config, &session.region, lb) {
@@ -255,9 +334,22 @@ async fn request_check(
         }
         Err(error) => Check::fail(
             "request",
-            format!("GET {target} failed: {error}"),
+            format!("GET {target} failed: {}", error_chain(&error)),
             "check that the gateway exists (`cortex-net status`), that DNS for a custom domain \
              points at it, and the network",
         ),
     })
+}
+
+/// An error with its causes (`error sending request: ... invalid peer certificate: UnknownIssuer`):
+/// the outermost message alone rarely says what went wrong.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -170,18 +170,18 @@ impl fmt::Display for CertProblem {
                 write!(
                     f,
                     "the certificate's status is {status}, not ISSUED ({why}): request or import \
-                     a new certificate in ACM and set ssl_certificate_arn to its ARN"
+                     a new certificate in ACM and configure its ARN instead"
                 )
             }
             CertProblem::Expired { not_after } => write!(
                 f,
                 "the certificate expired on {not_after}: renew it (re-import it, for an imported \
-                 certificate) or request a new one and set ssl_certificate_arn to its ARN"
+                 certificate) or request a new one and configure its ARN instead"
             ),
             CertProblem::WrongRegion { found, needed, why } => write!(
                 f,
                 "the certificate is in {found}, but {why}, so it must be in {needed}: request or \
-                 import a certificate in {needed} and set ssl_certificate_arn to its ARN"
+                 import a certificate in {needed} and configure its ARN instead"
             ),
             CertProblem::DoesNotCover { domain, names } => {
                 let names = if names.is_empty() {

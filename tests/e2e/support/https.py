@@ -351,3 +351,61 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 def write_calls(calls) -> list[str]:
     """The recorded API Gateway calls (awsproxy `Call`s) that change something."""
     return [f"{c.method} {c.path} ({c.op})" for c in calls if c.method in WRITE_METHODS]
+
+
+# ---------------------------------------------------------------------------
+# A local https server with a self-signed certificate (TLS verification must refuse it)
+# ---------------------------------------------------------------------------
+
+class TlsServer:
+    """127.0.0.1:<free port>, https with a self-signed certificate for `localhost`, answering 200
+    to every GET; `hits` counts requests that completed the handshake."""
+
+    def __init__(self, tmp: Path) -> None:
+        import ssl
+        from http.server import SimpleHTTPRequestHandler
+
+        cert, key = make_certificate(["localhost"])
+        (tmp / "tls.crt").write_bytes(cert)
+        (tmp / "tls.key").write_bytes(key)
+        (tmp / "tls.key").chmod(0o600)
+        self.hits = 0
+        server = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def log_message(self, fmt, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                server.hits += 1
+                body = b'{"ok": true}'
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(tmp / "tls.crt"), str(tmp / "tls.key"))
+        self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="tls", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self._server.server_address[1]}/"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound and released)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

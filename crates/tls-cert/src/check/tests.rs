@@ -219,7 +219,10 @@ async fn other_statuses_are_not_issued_with_the_status() {
     );
     let text = report.problems[0].to_string();
     assert!(text.contains("FAILED, not ISSUED"), "{text}");
-    assert!(text.contains("ssl_certificate_arn"), "{text}");
+    // The caller names the setting (ssl_certificate_arn or gateway.certificate_arn); the
+    // problem itself must not guess which one was used.
+    assert!(text.contains("configure its ARN instead"), "{text}");
+    assert!(!text.contains("ssl_certificate_arn"), "{text}");
 }
 
 #[tokio::test]
