@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import LOCALSTACK, account_env, assert_changes_shape, change_set
+from conftest import ENDPOINT, LOCALSTACK, account_env, assert_changes_shape, change_set
+from support.awsproxy import Journal, is_read
 from support.gateways import assert_decoys_intact, assert_owned, run_json, v1_links, v2_links
 
 pytestmark = pytest.mark.shared_region
@@ -113,9 +114,23 @@ def test_combination(kind, scheme, vpc_link, link_version, cli, aws, rest, accou
             assert set(targets.values()) == {lb["arn"]}, targets
         assert [s["stageName"] for s in rest.stages(ids[0])] == ["dev"]
 
-    # Converged.
-    again = run_json(cli, ws, "up", "--yes", env=env).ok()
+    # Converged: no change, and not a single write call to either emulator (every call the
+    # recording proxies saw, elbv2 and ACM included, is a Describe/Get/List).
+    journal = Journal()
+    moto_proxy = aws_proxy(ENDPOINT, "moto", journal)
+    api_proxy = proxy or aws_proxy(LOCALSTACK, "localstack")
+    api_proxy.journal = journal
+    converged_env = dict(env, AWS_ENDPOINT_URL=moto_proxy.url,
+                         AWS_ENDPOINT_URL_API_GATEWAY=api_proxy.url)
+    again = run_json(cli, ws, "up", "--yes", env=converged_env).ok()
     assert again.json["changes"] == [], again.describe()
+    calls = journal.snapshot()
+    ops = [c.op for c in calls]
+    # Both emulators were read through the proxies, RPC calls named by their Action.
+    assert "DescribeLoadBalancers" in ops, ops
+    assert any(op.startswith("Get") for op in ops), ops
+    writes = [c.op for c in calls if not is_read(c.op)]
+    assert writes == [], f"a converged up wrote: {writes} (all calls: {[c.op for c in calls]})"
     assert owned_gateways(kind, cluster, aws, rest) == ids
 
     # down: everything that was made, nothing else.

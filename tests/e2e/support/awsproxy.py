@@ -79,6 +79,25 @@ _NOUNS = {
 }
 
 
+def rpc_operation(method: str, path: str, headers, body: bytes) -> str | None:
+    """The operation of an RPC-style call: the query protocol's `Action=` (elbv2, elb, ec2) or
+    the JSON protocol's `X-Amz-Target` (acm). None for REST-JSON calls (API Gateway)."""
+    target = headers.get("X-Amz-Target") if headers is not None else None
+    if target:
+        return target.rsplit(".", 1)[-1]
+    if method.upper() == "POST" and urlsplit(path).path in ("", "/"):
+        from urllib.parse import parse_qs
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        if action:
+            return action[0]
+    return None
+
+
+def is_read(op: str) -> bool:
+    """Whether an operation only reads (Describe*, Get*, List*)."""
+    return op.startswith(("Describe", "Get", "List"))
+
+
 def operation_name(method: str, path: str) -> str:
     """The API Gateway (v1 or v2) operation a REST-JSON request calls, e.g.
     `operation_name("DELETE", "/v2/apis/abc")` == "DeleteApi". Unknown shapes give "METHOD path"."""
@@ -435,7 +454,8 @@ def _handler_for(proxy: AwsProxy):
 
         def _handle(self) -> None:
             body = self._read_body()
-            op = operation_name(self.command, self.path)
+            op = rpc_operation(self.command, self.path, self.headers, body) or \
+                operation_name(self.command, self.path)
             if proxy._take_throttle(op):
                 err = json.dumps({"message": "Too Many Requests"}).encode()
                 self._reply(429, [("Content-Type", "application/json"),
