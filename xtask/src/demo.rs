@@ -80,6 +80,74 @@ pub fn run(root: &Path) -> Result<()> {
         }
     }
 
+    // Every gateway kind for both load-balancer schemes: `up` prints each invoke URL.
+    for (kind, scheme, link) in [
+        ("rest", "internet-facing", None),
+        ("http", "internal", None),
+        ("rest", "internal", None),
+        ("rest", "internal", Some("v2")),
+    ] {
+        let cluster = format!(
+            "demo-{kind}-{}{}",
+            if scheme == "internal" { "int" } else { "pub" },
+            link.map(|l| format!("-{l}")).unwrap_or_default()
+        );
+        seed::seed(
+            root,
+            &ports,
+            &[
+                "--cluster".into(),
+                cluster.clone(),
+                "--region".into(),
+                REGION.into(),
+                "--scheme".into(),
+                scheme.into(),
+                "--no-decoys".into(),
+            ],
+            &extra_env,
+        )?;
+        let dir = demo_dir.join(&cluster);
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let config = dir.join("cluster.yaml");
+        fs::write(
+            &config,
+            format!(
+                "cluster_name: {cluster}\nregion: {REGION}\napi_load_balancer_scheme: {scheme}\n"
+            ),
+        )
+        .with_context(|| format!("writing {}", config.display()))?;
+        let mut settings = format!("gateway:\n  type: {kind}\n");
+        if let Some(link) = link {
+            settings.push_str(&format!("  vpc_link: {link}\n"));
+        }
+        fs::write(dir.join("cortex-net.yaml"), settings)
+            .with_context(|| format!("writing {}", dir.display()))?;
+        let config_arg = util::rel(root, &config);
+        for (args, what) in [
+            (&["up", "--yes"][..], "create it, print the invoke URL"),
+            (&["down", "--yes"][..], "remove it"),
+        ] {
+            let mut cmd = Command::new(&bin);
+            cmd.arg("-c").arg(&config_arg).args(args).current_dir(root);
+            emulator::apply_env(&mut cmd, root, &ports);
+            for (k, v) in &extra_env {
+                cmd.env(k, v);
+            }
+            util::heading(&format!(
+                "{kind} API, {scheme} load balancer{}: cortex-net {} ({what})",
+                link.map(|l| format!(", VPC link {l}")).unwrap_or_default(),
+                args.join(" ")
+            ));
+            let status = util::status(&mut cmd)?;
+            if !status.success() {
+                bail!(
+                    "demo step `cortex-net {}` for {cluster} failed ({status})",
+                    args.join(" ")
+                );
+            }
+        }
+    }
+
     println!(
         "\nDemo done. The emulators are still running (env: . {}); stop them with \
          `cargo xtask emulator down`.",
