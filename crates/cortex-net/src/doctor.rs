@@ -334,22 +334,9 @@ async fn request_check(
         }
         Err(error) => Check::fail(
             "request",
-            format!("GET {target} failed: {}", error_chain(&error)),
+            format!("GET {target} failed: {}", gw_core::error_chain(&error)),
             "check that the gateway exists (`cortex-net status`), that DNS for a custom domain \
              points at it, and the network",
         ),
     })
-}
-
-/// An error with its causes (`error sending request: ... invalid peer certificate: UnknownIssuer`):
-/// the outermost message alone rarely says what went wrong.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -76,7 +76,9 @@ fn hint_for_code(code: &str) -> Option<&'static str> {
     })
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error followed by its causes, `: `-separated: the outermost message alone rarely says what
+/// went wrong (`error sending request: ... invalid peer certificate: UnknownIssuer`).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -26,7 +26,7 @@ mod plan;
 mod progress;
 mod provider;
 
-pub use aws_error::describe_sdk_error;
+pub use aws_error::{describe_sdk_error, error_chain};
 pub use desired::{
     Backend, BackendKind, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, VpcLinkSpec,
     VpcLinkVersion,

@@ -1,6 +1,5 @@
 //! Applies a plan to apigatewayv2, change by change, in the plan's order.
 
-use crate::observe::link_error;
 use crate::resources::{attr, integration_uri};
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::error::SdkError;
@@ -126,7 +125,7 @@ async fn converge_link(
             &desired.backend.security_groups,
         )
         .await
-        .map_err(link_error)?
+        .map_err(ProviderError::from)?
     } else {
         if change
             .detail
@@ -144,7 +143,7 @@ async fn converge_link(
         let id = required(&change.id, "the VPC link")?;
         vpclink::v2::get(client, id)
             .await
-            .map_err(link_error)?
+            .map_err(ProviderError::from)?
             .ok_or_else(|| {
                 ProviderError::Failed(format!(
                     "VPC link {} ({id}) disappeared while cortex-net was working; run `cortex-net up` again",
@@ -155,7 +154,7 @@ async fn converge_link(
     ids.links.insert(change.name.clone(), link.id.clone());
     vpclink::v2::wait_available(client, &link, &options, progress)
         .await
-        .map_err(link_error)?;
+        .map_err(ProviderError::from)?;
     Ok(())
 }
 
@@ -168,13 +167,18 @@ async fn delete_link(
     change: &Change,
 ) -> Result<(), ProviderError> {
     let id = required(&change.id, "the VPC link")?;
-    let Some(link) = vpclink::v2::get(client, id).await.map_err(link_error)? else {
+    let Some(link) = vpclink::v2::get(client, id)
+        .await
+        .map_err(ProviderError::from)?
+    else {
         return Ok(());
     };
-    vpclink::v2::delete(client, id).await.map_err(link_error)?;
+    vpclink::v2::delete(client, id)
+        .await
+        .map_err(ProviderError::from)?;
     vpclink::v2::wait_deleted(client, &link, options, progress)
         .await
-        .map_err(link_error)
+        .map_err(ProviderError::from)
 }
 
 fn required<'a>(value: &'a Option<String>, what: &str) -> Result<&'a str, ProviderError> {

@@ -37,25 +37,14 @@ pub use resources::{desired_resources, integration_uri, route_keys};
 /// The custom domain as the user must see it: its URL and the DNS record to create.
 fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
     let text = |key| found.resource.attribute(key).map(str::to_string);
-    let record = tls_cert::domain::dns_record(&tls_cert::domain::DomainName {
+    tls_cert::domain::custom_domain(&tls_cert::domain::DomainName {
         name: found.resource.name.clone(),
         api: tls_cert::domain::DomainApi::Http,
         endpoint: tls_cert::check::DomainEndpoint::Regional,
         certificate_arn: text(resources::attr::CERTIFICATE),
         target: text(resources::attr::TARGET_DOMAIN),
         hosted_zone_id: text(resources::attr::HOSTED_ZONE),
-    });
-    gw_core::CustomDomain {
-        name: found.resource.name.clone(),
-        url: format!("https://{}", found.resource.name),
-        dns_record: gw_core::DnsRecord {
-            name: record.name,
-            kind: record.kind,
-            target: record.target,
-            hosted_zone_id: record.hosted_zone_id,
-            note: record.note,
-        },
-    }
+    })
 }
 
 /// The `gateway.type` this provider serves.

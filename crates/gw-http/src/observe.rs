@@ -33,13 +33,6 @@ macro_rules! all_pages {
     }};
 }
 
-pub(crate) fn link_error(error: vpclink::LinkError) -> ProviderError {
-    match error {
-        vpclink::LinkError::Aws { operation, message } => ProviderError::Aws { operation, message },
-        other => ProviderError::Failed(other.to_string()),
-    }
-}
-
 fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
     move |message| ProviderError::Aws { operation, message }
 }
@@ -48,7 +41,7 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
     let mut observed = Observed::default();
     let links = vpclink::v2::find_owned(client, &owner.for_gateway(crate::KIND))
         .await
-        .map_err(link_error)?;
+        .map_err(ProviderError::from)?;
     for link in &links {
         observed.resources.push(ObservedResource {
             resource: Resource::new(ResourceKind::VpcLink, &link.name)

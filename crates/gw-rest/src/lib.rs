@@ -52,25 +52,14 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
         Some("EDGE") => tls_cert::check::DomainEndpoint::Edge,
         _ => tls_cert::check::DomainEndpoint::Regional,
     };
-    let record = tls_cert::domain::dns_record(&tls_cert::domain::DomainName {
+    tls_cert::domain::custom_domain(&tls_cert::domain::DomainName {
         name: found.resource.name.clone(),
         api: tls_cert::domain::DomainApi::Rest,
         endpoint,
         certificate_arn: text(resources::attr::CERTIFICATE),
         target: text(resources::attr::TARGET_DOMAIN),
         hosted_zone_id: text(resources::attr::HOSTED_ZONE),
-    });
-    gw_core::CustomDomain {
-        name: found.resource.name.clone(),
-        url: format!("https://{}", found.resource.name),
-        dns_record: gw_core::DnsRecord {
-            name: record.name,
-            kind: record.kind,
-            target: record.target,
-            hosted_zone_id: record.hosted_zone_id,
-            note: record.note,
-        },
-    }
+    })
 }
 
 /// The `gateway.type` this provider serves.

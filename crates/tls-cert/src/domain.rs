@@ -122,6 +122,23 @@ impl DnsRecord {
     }
 }
 
+/// What a gateway reports about its custom domain: the stable URL (the stage is mapped at the
+/// root) and the DNS record the user must create.
+pub fn custom_domain(domain: &DomainName) -> gw_core::CustomDomain {
+    let record = dns_record(domain);
+    gw_core::CustomDomain {
+        name: domain.name.clone(),
+        url: format!("https://{}", domain.name),
+        dns_record: gw_core::DnsRecord {
+            name: record.name,
+            kind: record.kind,
+            target: record.target,
+            hosted_zone_id: record.hosted_zone_id,
+            note: record.note,
+        },
+    }
+}
+
 /// The DNS record `domain` needs. When AWS left out the target or the hosted zone id, the record
 /// says so in [`DnsRecord::note`] instead of leaving the user with nothing.
 pub fn dns_record(domain: &DomainName) -> DnsRecord {
