@@ -26,7 +26,9 @@ mod plan;
 mod progress;
 mod provider;
 
-pub use aws_error::{describe_sdk_error, error_chain};
+pub use aws_error::{
+    CREDENTIALS_FIX, arn_mismatch, describe_sdk_error, error_chain, iam_action, partition_of,
+};
 pub use desired::{
     Backend, BackendKind, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, VpcLinkSpec,
     VpcLinkVersion,

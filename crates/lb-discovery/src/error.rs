@@ -46,10 +46,12 @@ pub enum DiscoveryError {
 
     /// An explicitly named load balancer does not exist.
     #[error(
-        "No load balancer with the name or ARN `{name_or_arn}` exists in this account and \
+        "No load balancer with the name or ARN `{shown}` exists in this account and \
          region (network, application and classic load balancers were searched). Check the \
          spelling and the region; `load_balancer:` in cortex-net.yaml and `--load-balancer` \
-         take the load balancer's name or ARN, not its DNS name."
+         take the load balancer's name or ARN, not its DNS name.{location}",
+        shown = one_line(name_or_arn),
+        location = arn_location(name_or_arn)
     )]
     NoSuchLoadBalancer {
         /// What was asked for.
@@ -92,34 +94,127 @@ fn list_candidates(candidates: &[Candidate]) -> String {
 
 const CHECK: &str = "check the credentials, the region and --endpoint-url";
 
-fn hint_for_code(code: &str) -> Option<String> {
+/// How to give cortex-net credentials (the same sentence as `gw_core::CREDENTIALS_FIX`).
+const CREDENTIALS_FIX: &str = "Give cortex-net credentials the standard AWS way: a profile with \
+     `--profile NAME` or AWS_PROFILE=NAME (for an SSO profile, run `aws sso login --profile NAME` \
+     first), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with \
+     temporary credentials)";
+
+/// The IAM action of an operation name as this crate spells it (`DescribeTags (classic ELB)`).
+fn iam_action(operation: &str) -> String {
+    let name = operation.split_whitespace().next().unwrap_or(operation);
+    format!("elasticloadbalancing:{name}")
+}
+
+fn hint_for_code(operation: &str, code: &str, message: &str) -> Option<String> {
+    let lower = message.to_ascii_lowercase();
     match code {
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => Some(format!(
-            "The credentials in use are not allowed to describe load balancers (cortex-net \
-             needs elasticloadbalancing:Describe*): {CHECK}."
+            "The credentials in use may not call {operation} (IAM action `{}`; cortex-net needs \
+             elasticloadbalancing:DescribeLoadBalancers, DescribeTags and DescribeListeners). \
+             `cortex-net iam-policy` prints the IAM policy this configuration needs: attach it \
+             to the user or role.",
+            iam_action(operation)
         )),
-        "ExpiredToken"
-        | "ExpiredTokenException"
-        | "RequestExpired"
-        | "InvalidClientTokenId"
+        "InvalidClientTokenId"
         | "UnrecognizedClientException"
         | "InvalidAccessKeyId"
         | "SignatureDoesNotMatch"
         | "AuthFailure"
         | "IncompleteSignature"
         | "MissingAuthenticationToken" => Some(format!(
-            "The credentials are expired or not valid: refresh them (for example `aws sso \
-             login`), then {CHECK}."
+            "AWS does not accept these credentials: the access key is unknown or the secret is \
+             wrong, or they belong to another partition (keys of the standard `aws` partition \
+             are unknown in China `cn-*` and GovCloud `us-gov-*` regions, and the other way \
+             round). Check the region (`region` in cluster.yaml, --region, AWS_REGION) and the \
+             credentials. {CREDENTIALS_FIX}."
+        )),
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => Some(format!(
+            "The credentials have expired (or this computer's clock is more than 5 minutes \
+             off): refresh them, e.g. `aws sso login` for an SSO profile or a new session \
+             token. {CREDENTIALS_FIX}."
         )),
         "Throttling"
         | "ThrottlingException"
         | "RequestLimitExceeded"
         | "TooManyRequestsException" => Some(format!(
-            "AWS is throttling this account's Elastic Load Balancing calls: wait a minute \
-                 and retry (AWS_MAX_ATTEMPTS raises the number of attempts); if it persists, {CHECK}."
+            "AWS kept throttling this account's Elastic Load Balancing calls after the SDK's \
+             retries: wait a minute and retry (AWS_MAX_ATTEMPTS raises the number of attempts); \
+             if it persists, {CHECK}."
         )),
+        "ValidationError" | "InvalidConfigurationRequest" if lower.contains("arn") => Some(
+            "Check that `load_balancer` (cortex-net.yaml or --load-balancer) is an ARN of the \
+             cluster's region and partition, or give the load balancer's name."
+                .to_owned(),
+        ),
         _ => None,
     }
+}
+
+/// Whether a dispatch or construction failure comes from the credential chain.
+fn is_credentials_problem(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("credential")
+}
+
+fn credentials_hint(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("no credentials found") || lower.contains("not enabled") {
+        format!(
+            "no AWS credentials were found (environment, profile, web identity, container and \
+             instance metadata were tried). {CREDENTIALS_FIX}."
+        )
+    } else {
+        let detail = text
+            .split_once("Attempted:")
+            .map_or(text, |(before, _)| before)
+            .trim_end_matches([' ', '.', ':']);
+        format!(
+            "the AWS credentials could not be loaded ({}). {CREDENTIALS_FIX}.",
+            one_line(detail)
+        )
+    }
+}
+
+/// Text from AWS or the SDK on one line, control characters escaped, cut to a readable length.
+fn one_line(text: &str) -> String {
+    const MAX: usize = 400;
+    let mut out = String::new();
+    for (count, word) in text.split_whitespace().enumerate() {
+        if count > 0 {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if c.is_control() {
+                out.push_str(&c.escape_unicode().to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        if out.chars().count() > MAX {
+            out = out.chars().take(MAX).collect();
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
+/// What an explicitly named load balancer's ARN says about where it lives, for
+/// [`DiscoveryError::NoSuchLoadBalancer`].
+fn arn_location(name_or_arn: &str) -> String {
+    let mut parts = name_or_arn.trim().splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(_service), Some(region)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return String::new();
+    };
+    format!(
+        " The ARN names region `{}` of partition `{}`: cortex-net searches only the cluster's \
+         region (`region` in cluster.yaml, --region), so an ARN of another region or partition \
+         is never found there; use the cluster's region or that load balancer's own.",
+        one_line(region),
+        one_line(partition)
+    )
 }
 
 /// An error and its sources, `outer: inner: innermost`, skipping repeated texts.
@@ -143,13 +238,26 @@ where
     E: ProvideErrorMetadata + StdError + 'static,
     R: Debug + 'static,
 {
+    let chain = error_chain(err);
+    if matches!(
+        err,
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
+    ) && is_credentials_problem(&chain)
+    {
+        return DiscoveryError::Aws {
+            operation,
+            message: credentials_hint(&chain),
+        };
+    }
     let mut message = match (err.code(), err.message()) {
-        (Some(code), Some(msg)) => format!("{code}: {msg}"),
+        (Some(code), Some(msg)) => format!("{code}: {}", one_line(msg)),
         (Some(code), None) => code.to_owned(),
-        _ => error_chain(err),
+        _ => one_line(&chain),
     };
     let hint = match err {
-        SdkError::ServiceError(_) => err.code().and_then(hint_for_code),
+        SdkError::ServiceError(_) => err
+            .code()
+            .and_then(|code| hint_for_code(operation, code, err.message().unwrap_or_default())),
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Some(
             "Elastic Load Balancing could not be reached: check the network, the region and \
              --endpoint-url (and the credentials if a proxy or VPC endpoint requires them)."
@@ -204,20 +312,110 @@ mod tests {
             text.starts_with("The AWS call DescribeLoadBalancers failed: AccessDenied: User: x"),
             "{text}"
         );
-        assert!(text.contains("elasticloadbalancing:Describe*"), "{text}");
-        assert!(text.contains("--endpoint-url"), "{text}");
+        assert!(
+            text.contains("IAM action `elasticloadbalancing:DescribeLoadBalancers`"),
+            "{text}"
+        );
+        assert!(text.contains("`cortex-net iam-policy`"), "{text}");
+    }
+
+    #[test]
+    fn classic_operations_name_the_shared_iam_action() {
+        let text = aws_error(
+            "DescribeTags (classic ELB)",
+            &service_error("AccessDenied", "no"),
+        )
+        .to_string();
+        assert!(
+            text.contains("IAM action `elasticloadbalancing:DescribeTags`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_credentials_says_how_to_set_them_not_that_aws_is_unreachable() {
+        // What the default credential chain reports when nothing supplies credentials: the SDK
+        // wraps it as a dispatch failure.
+        let chain = "the credential provider was not enabled: no credentials found in chain. \
+                     Attempted:\n  Environment: the credential provider was not enabled";
+        let err: SdkError<DescribeLoadBalancersError, ()> = SdkError::dispatch_failure(
+            aws_sdk_elasticloadbalancingv2::error::ConnectorError::other(chain.into(), None),
+        );
+        let text = aws_error("DescribeLoadBalancers", &err).to_string();
+        assert!(
+            text.starts_with(
+                "The AWS call DescribeLoadBalancers failed: no AWS credentials were found"
+            ),
+            "{text}"
+        );
+        for needle in [
+            "--profile",
+            "AWS_PROFILE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "aws sso login",
+        ] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
+        assert!(!text.contains("could not be reached"), "{text}");
+        assert!(!text.contains('\n'), "{text}");
+    }
+
+    #[test]
+    fn invalid_credentials_hint_at_partition_and_region() {
+        let text = aws_error(
+            "DescribeLoadBalancers",
+            &service_error(
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+        )
+        .to_string();
+        assert!(text.contains("another partition"), "{text}");
+        assert!(text.contains("--region"), "{text}");
+        assert!(!text.contains(".."), "{text}");
+    }
+
+    #[test]
+    fn an_arn_of_another_region_is_named() {
+        let text = DiscoveryError::NoSuchLoadBalancer {
+            name_or_arn:
+                "arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:loadbalancer/net/a/b"
+                    .into(),
+        }
+        .to_string();
+        assert!(
+            text.contains("region `cn-north-1` of partition `aws-cn`"),
+            "{text}"
+        );
+        let text = DiscoveryError::NoSuchLoadBalancer {
+            name_or_arn: "my-nlb".into(),
+        }
+        .to_string();
+        assert!(!text.contains("partition"), "{text}");
+        let text = aws_error(
+            "DescribeLoadBalancers",
+            &service_error(
+                "ValidationError",
+                "'arn:aws:x' is not a valid load balancer ARN",
+            ),
+        )
+        .to_string();
+        assert!(text.contains("region and partition"), "{text}");
     }
 
     #[test]
     fn expired_and_throttled_get_their_hints() {
         let text = aws_error("DescribeTags", &service_error("ExpiredToken", "expired")).to_string();
-        assert!(text.contains("expired or not valid"), "{text}");
+        assert!(text.contains("have expired"), "{text}");
+        assert!(text.contains("aws sso login"), "{text}");
         let text = aws_error(
             "DescribeTags",
             &service_error("Throttling", "Rate exceeded"),
         )
         .to_string();
         assert!(text.contains("throttling"), "{text}");
+        assert!(text.contains("after the SDK's retries"), "{text}");
     }
 
     #[test]

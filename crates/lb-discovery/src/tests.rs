@@ -251,7 +251,7 @@ async fn aws_errors_name_the_call_and_give_a_hint() {
         message.starts_with("AccessDenied: User: arn:aws:iam::"),
         "{message}"
     );
-    assert!(message.contains("--endpoint-url"), "{message}");
+    assert!(message.contains("cortex-net iam-policy"), "{message}");
 }
 
 // --- lookup -------------------------------------------------------------------------------
