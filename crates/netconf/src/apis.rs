@@ -7,15 +7,13 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::path::Path;
 
-use figment::providers::Format;
 use figment::value::{Dict, Value};
-use serde_saphyr::figment::Yaml;
 
 use crate::diagnostic::Diagnostic;
-use crate::files::check_readable;
 use crate::model::{ApiConfig, ApiGateway, ClusterGateway, GatewayType};
-use crate::read::{Expect, shown, source_fix, string, typed, wrong_type, yaml_message};
+use crate::read::{Expect, shown, string, typed, wrong_type};
 use crate::validate::{self, Problem};
+use crate::yaml;
 
 /// What the API rules need to know about the rest of the configuration.
 pub(crate) struct Context<'a> {
@@ -27,19 +25,13 @@ pub(crate) struct Context<'a> {
 
 /// The APIs, best effort: invalid entries are reported and, where unusable, left out.
 pub(crate) fn read(path: &Path, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) -> Vec<ApiConfig> {
-    if let Some(d) = check_readable(
+    let document = match yaml::read_file(
         path,
-        "pass the path of the Cortex API configuration file (cortex.yaml)",
+        "pass the path of the Cortex API configuration file (`-a cortex.yaml`)",
     ) {
-        diags.push(d);
-        return Vec::new();
-    }
-    let document = match <Yaml as Format>::from_path::<Value>(path) {
         Ok(document) => document,
-        Err(e) => {
-            let message = yaml_message(&e.to_string());
-            let fix = source_fix(&message);
-            diags.push(Diagnostic::error(path, "", message).with_fix(fix));
+        Err(d) => {
+            diags.push(*d);
             return Vec::new();
         }
     };

@@ -6,16 +6,14 @@
 use std::path::Path;
 
 use figment::Figment;
-use figment::providers::Format;
 use figment::value::{Dict, Value};
-use serde_saphyr::figment::Yaml;
 
 use crate::diagnostic::Diagnostic;
-use crate::files::check_readable;
 use crate::layers::Layer;
 use crate::model::{ClusterConfig, ClusterGateway, Scheme};
 use crate::read::{Expect, Layered, source_errors};
 use crate::validate;
+use crate::yaml::{self, FileLayer};
 
 /// The cluster configuration, best effort: fields in error keep their defaults.
 pub(crate) fn read(
@@ -32,16 +30,18 @@ pub(crate) fn read(
     };
 
     let mut fig = Figment::new();
-    let file_ok = match check_readable(
+    let file_ok = match yaml::read_file(
         path,
-        "pass the path of the cluster configuration file given to `cortex cluster up`",
-    ) {
-        Some(d) => {
-            diags.push(d);
+        "pass the path of the cluster configuration file given to `cortex cluster up` (`-c FILE`)",
+    )
+    .and_then(|value| yaml::mapping(path, value))
+    {
+        Err(d) => {
+            diags.push(*d);
             false
         }
-        None => {
-            fig = fig.merge(Yaml::file_exact(path));
+        Ok(dict) => {
+            fig = fig.merge(FileLayer::new(path, dict));
             true
         }
     };

@@ -3,7 +3,21 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+
+use crate::text::{LABEL_CHARS, TEXT_CHARS, cut, shown};
+
+/// Longest file path shown.
+const PATH_CHARS: usize = 300;
+
+/// A file path or source label as shown: lossy UTF-8, escaped, cut.
+pub(crate) fn shown_path(path: &Path) -> String {
+    cut(&path.to_string_lossy(), PATH_CHARS)
+}
+
+fn serialize_path<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&shown_path(path))
+}
 
 /// How bad a [`Diagnostic`] is. Errors stop loading; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -27,9 +41,14 @@ impl fmt::Display for Severity {
 /// `file` is the file the value came from, or a label such as
 /// `environment variable CORTEX_NET_GATEWAY__TYPE` or `command-line option --stage`
 /// when it came from elsewhere.
+///
+/// Everything in it is safe to print: the constructors escape control characters (a value
+/// cannot forge an output line or send terminal escapes) and cut long text; the value is cut
+/// to [`crate::SHOWN_CHARS`] characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
+    #[serde(serialize_with = "serialize_path")]
     pub file: PathBuf,
     /// Key path, e.g. `api_load_balancer_scheme`, `[1].networking.endpoint`, `gateway.type`;
     /// empty when the problem concerns the whole file.
@@ -68,28 +87,28 @@ impl Diagnostic {
         Diagnostic {
             severity,
             file: file.as_ref().to_path_buf(),
-            field: field.into(),
+            field: cut(&field.into(), LABEL_CHARS),
             value: None,
-            message: message.into(),
+            message: cut(&message.into(), TEXT_CHARS),
             fix: String::new(),
         }
     }
 
     /// Sets the offending value.
     pub fn with_value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+        self.value = Some(shown(&value.into()));
         self
     }
 
     /// Sets the offending value if there is one.
     pub fn with_value_opt(mut self, value: Option<String>) -> Self {
-        self.value = value;
+        self.value = value.map(|v| shown(&v));
         self
     }
 
     /// Sets how to fix it.
     pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
-        self.fix = fix.into();
+        self.fix = cut(&fix.into(), TEXT_CHARS);
         self
     }
 
@@ -102,7 +121,7 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// ``<file>: <field>: <message> (got `<value>`); fix: <fix>``, leaving out empty parts.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self.file.display().to_string();
+        let file = shown_path(&self.file);
         if !file.is_empty() {
             write!(f, "{file}: ")?;
         }
@@ -169,6 +188,23 @@ mod tests {
         assert_eq!(d.to_string(), "cortex.yaml: no APIs listed");
         let d = Diagnostic::error("x.yaml", "a", "bad").with_fix("do it");
         assert_eq!(d.to_string(), "x.yaml: a: bad; fix: do it");
+    }
+
+    #[test]
+    fn everything_shown_is_escaped_and_cut() {
+        let d = Diagnostic::error("a\nb.yaml", "k\x1b[1m", "bad \r value")
+            .with_value(format!("x\ny{}", "z".repeat(1000)))
+            .with_fix("use `\u{202e}`");
+        let text = d.to_string();
+        assert!(!text.chars().any(char::is_control), "{text}");
+        assert!(
+            text.contains("a\\nb.yaml: k\\x1b[1m: bad \\r value"),
+            "{text}"
+        );
+        assert!(text.contains("…(1003 bytes)"), "{text}");
+        assert!(text.contains("\\u{202e}"), "{text}");
+        let json = serde_json::to_string(&d).unwrap_or_default();
+        assert!(json.contains(r#""file":"a\\nb.yaml""#), "{json}");
     }
 
     #[test]

@@ -15,6 +15,45 @@ pub const ENV_PREFIX: &str = "CORTEX_NET_";
 /// Separator of nesting levels in environment variable names.
 pub const ENV_SPLIT: &str = "__";
 
+/// `CORTEX_NET_*` variables that are not settings and are left alone: the log filter, and
+/// the variables of cortex-net's own tooling (xtask, the end-to-end suite), which pass their
+/// environment on to the binary they test.
+pub const NON_SETTING_VARS: &[&str] = &[
+    "CORTEX_NET_LOG",
+    "CORTEX_NET_BIN",
+    "CORTEX_NET_REPO",
+    "CORTEX_NET_PYTHON",
+    "CORTEX_NET_MOTO_URL",
+    "CORTEX_NET_MOTO_PORT",
+    "CORTEX_NET_LOCALSTACK_URL",
+    "CORTEX_NET_LOCALSTACK_PORT",
+    "CORTEX_NET_HOSTS_FILE",
+];
+
+/// Name prefixes reserved for cortex-net's tooling (`CORTEX_NET_E2E_DIR`,
+/// `CORTEX_NET_FUZZ_SECONDS`, ...): never settings, left alone.
+pub const NON_SETTING_PREFIXES: &[&str] = &[
+    "CORTEX_NET_E2E_",
+    "CORTEX_NET_FUZZ_",
+    "CORTEX_NET_CHAOS_",
+    "CORTEX_NET_TEST_",
+];
+
+/// True for a variable named with our prefix (in any case).
+pub(crate) fn has_prefix(name: &str) -> bool {
+    name.trim()
+        .get(..ENV_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(ENV_PREFIX))
+}
+
+/// True for the `CORTEX_NET_*` variables that are not settings ([`NON_SETTING_VARS`],
+/// [`NON_SETTING_PREFIXES`]).
+pub fn is_non_setting(name: &str) -> bool {
+    let upper = name.trim().to_ascii_uppercase();
+    NON_SETTING_VARS.contains(&upper.as_str())
+        || NON_SETTING_PREFIXES.iter().any(|p| upper.starts_with(p))
+}
+
 /// One value at one key path, with a label naming where it came from.
 #[derive(Debug, Clone)]
 pub(crate) struct Layer {
@@ -74,7 +113,7 @@ where
 }
 
 /// The dotted key a variable sets, or `None` if it is not one of ours or is malformed.
-fn env_key(name: &str) -> Option<String> {
+pub(crate) fn env_key(name: &str) -> Option<String> {
     let name = name.trim();
     let prefix = name.get(..ENV_PREFIX.len())?;
     if !prefix.eq_ignore_ascii_case(ENV_PREFIX) {
@@ -89,7 +128,7 @@ fn env_key(name: &str) -> Option<String> {
     Some(key)
 }
 
-fn env_label(name: &str) -> String {
+pub(crate) fn env_label(name: &str) -> String {
     format!("environment variable {}", name.trim())
 }
 

@@ -27,19 +27,22 @@ mod model;
 mod read;
 mod settings;
 mod suggest;
+mod text;
 mod validate;
+mod yaml;
 
 #[cfg(test)]
 mod tests;
 
 pub use diagnostic::{ConfigError, Diagnostic, Severity};
-pub use files::{SETTINGS_FILE_NAME, settings_file};
-pub use layers::{ENV_PREFIX, ENV_SPLIT};
+pub use files::{MAX_FILE_BYTES, SETTINGS_FILE_NAME, read_text, settings_file};
+pub use layers::{ENV_PREFIX, ENV_SPLIT, NON_SETTING_PREFIXES, NON_SETTING_VARS, is_non_setting};
 pub use model::{
     API_KINDS, ApiConfig, ApiGateway, ClusterConfig, ClusterGateway, Config, Cors,
     DEFAULT_VPC_LINK_TIMEOUT_SECONDS, EndpointType, GatewaySettings, GatewayType, LoadOptions,
     Overrides, ParseEnumError, Scheme, Settings, SourceFiles, VpcLinkVersion,
 };
+pub use text::{SHOWN_CHARS, escape, shown};
 
 /// A loaded configuration and the warnings found on the way.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -67,6 +70,7 @@ where
     I: IntoIterator<Item = (String, String)>,
 {
     let mut diagnostics = Vec::new();
+    let env = settings::setting_vars(env.into_iter().collect(), &mut diagnostics);
 
     let cluster = cluster::read(
         &opts.cluster_file,
@@ -92,16 +96,18 @@ where
         apis::read(path, &ctx, &mut diagnostics)
     });
 
-    // A custom domain needs a certificate, from either file.
+    // A custom domain needs a certificate, from either file. Blamed on whatever set the
+    // domain: the settings file, a variable or an option.
     if let Some(domain) = &settings.gateway.domain
         && settings.gateway.certificate_arn.is_none()
         && cluster.ssl_certificate_arn.is_none()
     {
+        let fallback = settings_path
+            .clone()
+            .unwrap_or_else(|| opts.cluster_file.clone());
         diagnostics.push(
             Diagnostic::error(
-                settings_path
-                    .clone()
-                    .unwrap_or_else(|| opts.cluster_file.clone()),
+                layers::origin_of(fig.find_metadata("gateway.domain"), &fallback),
                 "gateway.domain",
                 "a custom domain needs an ACM certificate, and none is configured",
             )

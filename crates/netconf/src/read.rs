@@ -87,7 +87,7 @@ fn number_text(value: &Value) -> Option<String> {
 }
 
 /// "a list", "a number", … for "expected X, found Y".
-fn kind_of_value(value: &Value) -> &'static str {
+pub(crate) fn kind_of_value(value: &Value) -> &'static str {
     match value {
         Value::String(..) | Value::Char(..) => "a string",
         Value::Bool(..) => "a boolean",

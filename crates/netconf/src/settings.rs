@@ -6,17 +6,17 @@
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
-use figment::providers::Format;
 use figment::value::{Dict, Value};
-use serde_saphyr::figment::Yaml;
 
 use crate::diagnostic::Diagnostic;
-use crate::files::check_readable;
-use crate::layers::{Layer, env_name_for, is_env_origin};
+use crate::layers::{
+    ENV_PREFIX, Layer, env_key, env_label, env_name_for, has_prefix, is_env_origin, is_non_setting,
+};
 use crate::model::{Cors, EndpointType, GatewayType, Overrides, Settings, VpcLinkVersion};
 use crate::read::{Expect, Layered, source_errors, wrong_type};
-use crate::suggest::closest;
+use crate::suggest::{closest, distance};
 use crate::validate;
+use crate::yaml::{self, FileLayer};
 
 const TOP_KEYS: &[&str] = &["gateway", "load_balancer"];
 const GATEWAY_KEYS: &[&str] = &[
@@ -66,12 +66,14 @@ pub(crate) fn figment(
 ) -> Figment {
     let mut fig = Figment::new();
     if let Some(path) = file {
-        match check_readable(
+        match yaml::read_file(
             path,
-            "check the path, or leave it out to use `cortex-net.yaml` beside cluster.yaml",
-        ) {
-            Some(d) => diags.push(d),
-            None => fig = fig.merge(Yaml::file_exact(path)),
+            "check the path, or leave `--settings` out to use `cortex-net.yaml` beside cluster.yaml",
+        )
+        .and_then(|value| yaml::mapping(path, value))
+        {
+            Err(d) => diags.push(*d),
+            Ok(dict) => fig = fig.merge(FileLayer::new(path, dict)),
         }
     }
     for layer in env {
@@ -264,34 +266,133 @@ fn check_keys(doc: &Layered<'_>, root: &Dict, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The known key an unknown one was probably meant to be.
-fn suggestion(parent: &str, key: &str, siblings: &[&str]) -> Option<String> {
-    let under = |k: &str| {
-        if parent.is_empty() {
-            k.to_string()
-        } else {
-            format!("{parent}.{k}")
-        }
-    };
-    if let Some(sibling) = closest(key, siblings) {
-        return Some(under(sibling));
+/// `key` under `parent`, dotted.
+fn under(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
     }
-    // Right name at the wrong level (`stage` at the top), or a flattened path
-    // (`gateway_type`, as from `CORTEX_NET_GATEWAY_TYPE` with one underscore).
-    let flat = under(key).replace('.', "_");
+}
+
+/// The known key an unknown one was probably meant to be. Only close spellings count, and
+/// closeness is measured on the key itself (not on a long shared prefix), so that what is
+/// suggested is what the user most likely meant, and is always a real setting.
+fn suggestion(parent: &str, key: &str, siblings: &[&str]) -> Option<String> {
+    if let Some(sibling) = closest(key, siblings) {
+        return Some(under(parent, sibling));
+    }
+    let here = under(parent, key);
+    // Right name at the wrong level (`stage` at the top, `load_balancer` under `gateway`).
+    if let Some(p) = ALL_PATHS
+        .iter()
+        .find(|p| p.rsplit('.').next() == Some(key) && **p != here)
+    {
+        return Some(p.to_string());
+    }
+    // A flattened path (`gateway_type`, `gateway_vpc_lnk`).
+    let flat = here.replace('.', "_").to_ascii_lowercase();
+    let limit = (key.chars().count() / 3).clamp(1, 2);
     ALL_PATHS
         .iter()
-        .find(|p| p.rsplit('.').next() == Some(key) || p.replace('.', "_") == flat)
-        .map(|p| p.to_string())
-        .or_else(|| {
-            let flattened: Vec<String> = ALL_PATHS.iter().map(|p| p.replace('.', "_")).collect();
-            let refs: Vec<&str> = flattened.iter().map(String::as_str).collect();
-            let hit = closest(&flat, &refs)?;
-            ALL_PATHS
-                .iter()
-                .find(|p| p.replace('.', "_") == hit)
-                .map(|p| p.to_string())
+        .map(|p| (distance(&flat, &p.replace('.', "_")), p))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, p)| p.to_string())
+}
+
+/// The setting variables, for suggestions and messages (not `CORTEX_NET_GATEWAY` alone).
+fn env_names() -> Vec<(String, &'static str)> {
+    ALL_PATHS
+        .iter()
+        .filter(|p| **p != "gateway")
+        .map(|p| (env_name_for(p), *p))
+        .collect()
+}
+
+/// The setting variable an unknown one was probably meant to be.
+fn env_suggestion(name: &str) -> Option<String> {
+    let upper = name.trim().to_ascii_uppercase();
+    let rest = upper.get(ENV_PREFIX.len()..).unwrap_or_default();
+    let names = env_names();
+    // The same last word at another level (`CORTEX_NET_STAGE`).
+    let leaf = rest
+        .rsplit("__")
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let close = names
+        .iter()
+        .map(|(n, _)| {
+            (
+                distance(rest, n.get(ENV_PREFIX.len()..).unwrap_or_default()),
+                n,
+            )
         })
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n.clone());
+    close.or_else(|| {
+        names
+            .iter()
+            .find(|(_, p)| p.rsplit('.').next() == Some(leaf.as_str()))
+            .map(|(n, _)| n.clone())
+    })
+}
+
+/// The `CORTEX_NET_*` variables that name a setting; every other one (but the tooling's, see
+/// [`crate::layers::NON_SETTING_VARS`]) is an error naming the variable, with the variable it
+/// was probably meant to be.
+pub(crate) fn setting_vars(
+    vars: Vec<(String, String)>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(String, String)> {
+    let mut kept = Vec::new();
+    let mut vars = vars;
+    vars.sort();
+    for (name, value) in vars {
+        if !has_prefix(&name) || is_non_setting(&name) {
+            continue;
+        }
+        let key = env_key(&name);
+        if let Some(key) = &key
+            && (ALL_PATHS.contains(&key.as_str()) || key.starts_with("gateway.cors."))
+        {
+            kept.push((name, value));
+            continue;
+        }
+        let origin = env_label(&name);
+        let field = key.unwrap_or_default();
+        let all = env_names()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let diagnostic = match env_suggestion(&name) {
+            Some(suggested) => Diagnostic::error(
+                &origin,
+                field,
+                format!("not a cortex-net setting; did you mean {suggested}?"),
+            )
+            .with_value(value)
+            .with_fix(format!(
+                "rename the variable to {suggested} (nested keys are joined with `__`, two underscores)"
+            )),
+            None => Diagnostic::error(&origin, field, "not a cortex-net setting")
+                .with_value(value)
+                .with_fix(format!("unset the variable; the settings are {all}")),
+        };
+        diags.push(diagnostic);
+    }
+    kept
+}
+
+/// How to write the dotted path `p` in YAML: `gateway:` → `type:`.
+fn yaml_path(p: &str) -> String {
+    p.split('.')
+        .map(|k| format!("`{k}:`"))
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 fn unknown_key(
@@ -301,11 +402,7 @@ fn unknown_key(
     siblings: &[&str],
     diags: &mut Vec<Diagnostic>,
 ) {
-    let path = if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    };
+    let path = under(parent, key);
     let origin = doc.origin_of_key(&path);
     let from_env = is_env_origin(&origin);
     let suggested = suggestion(parent, key, siblings);
@@ -314,27 +411,29 @@ fn unknown_key(
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(", ");
+    let shown_key = crate::text::shown(key);
     let diagnostic = match (&suggested, from_env) {
-        // A top-level variable may belong to the command line's own flags (clap reads
-        // CORTEX_NET_* too): without a likely meaning it is none of our business.
-        (None, true) if parent.is_empty() => return,
-        (Some(s), true) if parent.is_empty() => Diagnostic::warning(
-            &origin,
-            &path,
-            format!("unknown setting, ignored; did you mean `{s}`?"),
-        )
-        .with_fix(format!("rename the variable to {}", env_name_for(s))),
         (Some(s), true) => Diagnostic::error(
             &origin,
             &path,
             format!("unknown setting; did you mean `{s}`?"),
         )
-        .with_fix(format!("rename the variable to {}", env_name_for(s))),
+        .with_fix(format!(
+            "use the key `{}` instead",
+            s.rsplit('.').next().unwrap_or(s)
+        )),
         (None, true) => Diagnostic::error(&origin, &path, "unknown setting")
-            .with_fix(format!("unset it; settings here: {known}")),
+            .with_fix(format!("remove it; settings here: {known}")),
         (Some(s), false) => {
+            let fix = match s.rsplit_once('.') {
+                Some((p, leaf)) if p == parent => {
+                    format!("rename `{shown_key}` under `{parent}:` to `{leaf}`")
+                }
+                None if parent.is_empty() => format!("rename `{shown_key}` to `{s}`"),
+                _ => format!("remove `{path}` and write it as {} instead", yaml_path(s)),
+            };
             Diagnostic::error(&origin, &path, format!("unknown key; did you mean `{s}`?"))
-                .with_fix(format!("rename `{path}` to `{s}`"))
+                .with_fix(fix)
         }
         (None, false) => Diagnostic::error(&origin, &path, "unknown key")
             .with_fix(format!("remove it; valid keys here: {known}")),
@@ -377,5 +476,60 @@ mod tests {
             Some("gateway.cors.allow_origins")
         );
         assert_eq!(suggestion("", "cluster", TOP_KEYS), None);
+        // A long shared prefix does not make a far word close.
+        assert_eq!(suggestion("gateway", "timeout", GATEWAY_KEYS), None);
+        assert_eq!(suggestion("gateway.cors", "origins", CORS_KEYS), None);
+    }
+
+    #[test]
+    fn every_suggestion_is_a_real_setting() {
+        for (parent, siblings) in [
+            ("", TOP_KEYS),
+            ("gateway", GATEWAY_KEYS),
+            ("gateway.cors", CORS_KEYS),
+        ] {
+            for word in [
+                "tpye",
+                "stag",
+                "cros",
+                "domian",
+                "x",
+                "gateway_type",
+                "load_balancer",
+                "allow_origin",
+                "vpclink",
+                "Stage",
+            ] {
+                if let Some(s) = suggestion(parent, word, siblings) {
+                    assert!(ALL_PATHS.contains(&s.as_str()), "{parent}.{word} -> {s}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn env_suggestions() {
+        assert_eq!(
+            env_suggestion("CORTEX_NET_GATEWAY_TYPE").as_deref(),
+            Some("CORTEX_NET_GATEWAY__TYPE")
+        );
+        assert_eq!(
+            env_suggestion("CORTEX_NET_GATEWAY__TPYE").as_deref(),
+            Some("CORTEX_NET_GATEWAY__TYPE")
+        );
+        assert_eq!(
+            env_suggestion("cortex_net_loadbalancer").as_deref(),
+            Some("CORTEX_NET_LOAD_BALANCER")
+        );
+        assert_eq!(
+            env_suggestion("CORTEX_NET_STAGE").as_deref(),
+            Some("CORTEX_NET_GATEWAY__STAGE")
+        );
+        assert_eq!(
+            env_suggestion("CORTEX_NET_GATEWAY_CORS__ALLOW_ORIGINS").as_deref(),
+            Some("CORTEX_NET_GATEWAY__CORS__ALLOW_ORIGINS")
+        );
+        assert_eq!(env_suggestion("CORTEX_NET_GATEWAY__TIMEOUT"), None);
+        assert_eq!(env_suggestion("CORTEX_NET_CLUSTER"), None);
     }
 }

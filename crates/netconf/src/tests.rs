@@ -315,7 +315,9 @@ fn duplicate_yaml_keys_are_reported_without_parser_jargon() {
     let files = Files::new();
     let diags = errs(&files.cluster("cluster_name: a\ncluster_name: b\n"));
     assert!(
-        diags[0].message.starts_with("duplicate mapping key"),
+        diags[0]
+            .message
+            .contains("the key `cluster_name` appears twice"),
         "{}",
         diags[0].message
     );
@@ -474,7 +476,56 @@ fn unknown_settings_key_gets_a_suggestion() {
     assert_eq!(d.file, settings);
     assert_eq!(d.field, "gateway.tpye");
     assert_eq!(d.message, "unknown key; did you mean `gateway.type`?");
-    assert_eq!(d.fix, "rename `gateway.tpye` to `gateway.type`");
+    assert_eq!(d.fix, "rename `tpye` under `gateway:` to `type`");
+}
+
+/// Applies the fix a did-you-mean gives (the suggested path) and loads again: the key is
+/// then known, so the fix is itself valid.
+#[test]
+fn suggested_keys_are_valid_when_applied() {
+    let cases = [
+        ("gateway:\n  tpye: rest\n", "gateway:\n  type: rest\n"),
+        ("gateway:\n  stge: dev\n", "gateway:\n  stage: dev\n"),
+        ("stage: dev\n", "gateway:\n  stage: dev\n"),
+        ("gateway_type: rest\n", "gateway:\n  type: rest\n"),
+        (
+            "gateway:\n  load_balancer: my-lb\n",
+            "load_balancer: my-lb\n",
+        ),
+        ("loadbalancer: my-lb\n", "load_balancer: my-lb\n"),
+        (
+            "gateway:\n  cors:\n    allow_origin: ['*']\n",
+            "gateway:\n  cors:\n    allow_origins: ['*']\n",
+        ),
+    ];
+    for (typo, fixed) in cases {
+        let files = Files::new();
+        files.write(SETTINGS_FILE_NAME, typo);
+        let diags = errs(&files.cluster(CLUSTER));
+        assert_eq!(diags.len(), 1, "{typo}: {diags:#?}");
+        let suggested = diags[0]
+            .message
+            .split('`')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            diags[0]
+                .fix
+                .contains(suggested.rsplit('.').next().unwrap_or_default()),
+            "{}",
+            diags[0]
+        );
+        // The fixed file holds exactly the suggested path.
+        let value: figment::value::Value =
+            serde_saphyr::from_str(fixed).unwrap_or_else(|_| panic!("{fixed}"));
+        assert!(
+            value.find_ref(&suggested).is_some(),
+            "{typo}: {suggested} not in {fixed}"
+        );
+        files.write(SETTINGS_FILE_NAME, fixed);
+        ok(&files.cluster(CLUSTER));
+    }
 }
 
 #[test]
@@ -804,29 +855,57 @@ fn override_errors_name_the_option() {
 fn unknown_env_settings() {
     let files = Files::new();
     let opts = files.cluster(CLUSTER);
-    // Under `gateway` it is ours: an error, blamed on the variable, with the right name.
+    let fix = "rename the variable to CORTEX_NET_GATEWAY__TYPE (nested keys are joined with `__`, two underscores)";
+    // A typo under `gateway`: an error, blamed on the variable, with the right name.
     let diags = errs_env(&opts, &[("CORTEX_NET_GATEWAY__TPYE", "rest")]);
     let d = at(&diags, "gateway.tpye");
     assert_eq!(
         d.file,
         PathBuf::from("environment variable CORTEX_NET_GATEWAY__TPYE")
     );
-    assert_eq!(d.fix, "rename the variable to CORTEX_NET_GATEWAY__TYPE");
-    // At the top level a variable may belong to the CLI's own flags: ignored, unless it
-    // looks like a setting written with one underscore, which is a warning.
-    let loaded = ok_env(
+    assert_eq!(d.fix, fix);
+    // One underscore instead of two, and a variable that is no setting at all: errors too,
+    // never a silent fall-back to the default gateway.
+    let diags = errs_env(
         &opts,
         &[
             ("CORTEX_NET_CLUSTER", "x.yaml"),
             ("CORTEX_NET_GATEWAY_TYPE", "rest"),
+            ("CORTEX_NET_GATEWAY__", "rest"),
         ],
     );
-    assert_eq!(loaded.config.settings.gateway.r#type, GatewayType::Http);
-    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
-    assert_eq!(loaded.warnings[0].field, "gateway_type");
+    assert_eq!(diags.len(), 3, "{diags:#?}");
+    let d = at(&diags, "gateway_type");
+    assert_eq!(d.fix, fix);
+    assert_eq!(d.value.as_deref(), Some("rest"));
+    assert!(
+        at(&diags, "cluster")
+            .fix
+            .starts_with("unset the variable; the settings are CORTEX_NET_")
+    );
+    // The suggested variable, applied, is a setting.
+    let loaded = ok_env(&opts, &[("CORTEX_NET_GATEWAY__TYPE", "rest")]);
+    assert_eq!(loaded.config.settings.gateway.r#type, GatewayType::Rest);
+    // The tooling's variables are not settings and are left alone.
+    let loaded = ok_env(
+        &opts,
+        &[
+            ("CORTEX_NET_LOG", "debug"),
+            ("CORTEX_NET_BIN", "/x"),
+            ("CORTEX_NET_E2E_DIR", "/y"),
+        ],
+    );
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn a_domain_from_the_environment_is_blamed_on_the_variable() {
+    let files = Files::new();
+    let opts = files.cluster(CLUSTER);
+    let diags = errs_env(&opts, &[("CORTEX_NET_GATEWAY__DOMAIN", "api.example.com")]);
     assert_eq!(
-        loaded.warnings[0].fix,
-        "rename the variable to CORTEX_NET_GATEWAY__TYPE"
+        at(&diags, "gateway.domain").file,
+        PathBuf::from("environment variable CORTEX_NET_GATEWAY__DOMAIN")
     );
 }
 

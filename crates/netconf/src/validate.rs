@@ -151,18 +151,41 @@ pub(crate) fn api_kind(kind: &str) -> Rule {
     Err(Problem::new("is not a Cortex API kind", fix))
 }
 
+/// A valid endpoint close to `raw` (lower-cased, other characters dropped, `/` in front,
+/// repeated `/` collapsed), when there is one and `raw` is short enough to echo.
+pub(crate) fn endpoint_like(raw: &str) -> Option<String> {
+    if !crate::text::plain(raw) {
+        return None;
+    }
+    let mut out = String::from("/");
+    for c in raw.to_ascii_lowercase().chars() {
+        if is_lower_alnum(c) || matches!(c, '-' | '_' | '.') || (c == '/' && !out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    endpoint(&out).ok()
+}
+
+/// The fix for an invalid endpoint: a valid one close to it, or the rule.
+fn endpoint_fix(raw: &str, rule: &str) -> String {
+    match endpoint_like(raw) {
+        Some(good) => format!("use `{good}`"),
+        None => format!("{rule}, e.g. `/<api name>` such as `/iris`"),
+    }
+}
+
 /// Cortex's endpoint rules; returns the normalised endpoint (trailing slash trimmed).
 pub(crate) fn endpoint(endpoint: &str) -> Result<String, Problem> {
     if !endpoint.starts_with('/') {
         return Err(Problem::new(
             "must start with `/`",
-            format!("use `/{endpoint}`"),
+            endpoint_fix(endpoint, "start the path with `/`"),
         ));
     }
     if endpoint.contains("//") {
         return Err(Problem::new(
             "must not contain adjacent slashes `//`",
-            "remove the repeated `/`",
+            endpoint_fix(endpoint, "remove the repeated `/`"),
         ));
     }
     if let Some(bad) = endpoint
@@ -170,8 +193,14 @@ pub(crate) fn endpoint(endpoint: &str) -> Result<String, Problem> {
         .find(|&c| !(is_lower_alnum(c) || matches!(c, '/' | '-' | '_' | '.')))
     {
         return Err(Problem::new(
-            format!("contains `{bad}`; only lower-case letters, digits and `/ - _ .` are allowed"),
-            "use only lower-case letters, digits and `/ - _ .`",
+            format!(
+                "contains `{}`; only lower-case letters, digits and `/ - _ .` are allowed",
+                crate::text::escape(&bad.to_string())
+            ),
+            endpoint_fix(
+                endpoint,
+                "use only lower-case letters, digits and `/ - _ .`",
+            ),
         ));
     }
     let trimmed = endpoint.trim_end_matches('/');
@@ -297,10 +326,13 @@ pub(crate) fn domain(domain: &str) -> Rule {
         ));
     }
     if domain != domain.to_ascii_lowercase() {
-        return Err(Problem::new(
-            "must be lower case",
-            format!("use `{}`", domain.to_ascii_lowercase()),
-        ));
+        let lower = domain.to_ascii_lowercase();
+        let fix = if crate::text::plain(&lower) && self::domain(&lower).is_ok() {
+            format!("use `{lower}`")
+        } else {
+            fix.to_string()
+        };
+        return Err(Problem::new("must be lower case", fix));
     }
     let labels: Vec<&str> = domain.split('.').collect();
     if labels.len() < 2 {
@@ -520,6 +552,20 @@ mod tests {
         assert_eq!(endpoint("/v1/iris/"), Ok("/v1/iris".to_string()));
         assert_eq!(endpoint("/a-b_c.d/e"), Ok("/a-b_c.d/e".to_string()));
         assert_eq!(endpoint("iris").unwrap_err().fix, "use `/iris`");
+        // Every echoed fix is itself a valid endpoint; an empty endpoint gets no `/`.
+        for bad in [
+            "", "iris", "/a//b", "/Iris", "/a b", "Upper", "/", "\n", "/é", "//",
+        ] {
+            if let Err(p) = endpoint(bad)
+                && let Some(fixed) = p
+                    .fix
+                    .strip_prefix("use `")
+                    .and_then(|f| f.strip_suffix('`'))
+            {
+                assert!(endpoint(fixed).is_ok(), "{bad:?} -> {fixed:?}");
+            }
+        }
+        assert!(!endpoint("").unwrap_err().fix.contains("use `/`"));
         assert!(endpoint("/a//b").unwrap_err().message.contains("//"));
         assert!(endpoint("/Iris").unwrap_err().message.contains("`I`"));
         assert!(endpoint("/a b").is_err());
