@@ -88,6 +88,15 @@ pub enum Command {
         #[command(subcommand)]
         command: CertCommand,
     },
+    /// Print the IAM policy (JSON) the configured features need, offline.
+    IamPolicy {
+        /// Scope account-specific ARNs to this 12-digit account id (default: any, `*`).
+        #[arg(long)]
+        account_id: Option<String>,
+        /// Also allow `cert self-signed --import` (ACM import and tagging).
+        #[arg(long)]
+        cert_import: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

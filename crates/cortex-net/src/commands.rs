@@ -82,6 +82,15 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
             output::emit(cli.output, &list, || output::endpoints_text(&list))
         }
         Command::Status => status(cli, Session::connect(cli, config).await?).await,
+        Command::IamPolicy {
+            account_id,
+            cert_import,
+        } => crate::iam_policy::run(
+            cli.output,
+            &config.config,
+            account_id.as_deref(),
+            *cert_import,
+        ),
     }
 }
 

@@ -15,6 +15,7 @@ mod desired;
 mod doctor;
 mod endpoints;
 mod error;
+mod iam_policy;
 mod output;
 mod progress;
 mod registry;

@@ -430,9 +430,9 @@ pub fn arn_mismatch(
         None => region.to_string(),
     };
     Some(format!(
-        "{what} `{}` is a {service} resource of region {arn_region}, but cortex-net works in \
-         {allowed}. Use one of that region, or set `region` in cluster.yaml (or --region) to \
-         the cluster's region",
+        "{what} `{}` is in region {arn_region}, but the cluster's region is {allowed}: {service} \
+         looks it up only there. Use an ARN of that region, or correct `region` in cluster.yaml \
+         (or --region)",
         quoted(arn)
     ))
 }
