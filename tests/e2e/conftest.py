@@ -7,6 +7,15 @@ Environment (set by `cargo xtask e2e`; defaults for running by hand):
   CORTEX_NET_LOCALSTACK_URL  LocalStack (REST APIs)  (default: $AWS_ENDPOINT_URL_API_GATEWAY,
                      else http://127.0.0.1:4566); the CLI gets it as AWS_ENDPOINT_URL_API_GATEWAY
   CORTEX_NET_HOSTS_FILE  the hosts file LocalStack sees as /etc/hosts (support/hosts.py)
+  CORTEX_NET_FAULT_RATE, CORTEX_NET_FAULT_SEED, CORTEX_NET_FAULT_AFTER_SHARE
+                     fault mode of the session proxies (default: off; see README)
+
+The CLI never talks to the emulators directly: every test's CLI goes through a session proxy
+(support/awsproxy.py) in front of moto (`MOTO_PROXY`, the CLI's AWS_ENDPOINT_URL) and one in
+front of LocalStack (`LOCALSTACK_PROXY`, the CLI's AWS_ENDPOINT_URL_API_GATEWAY), which enforce
+AWS rules the emulators lack (duplicate route keys and stage names, deleting what is still
+referenced, ...), or through a test's own proxy (`aws_proxy`), which enforces them too.
+`ENDPOINT` and `LOCALSTACK` stay the emulators themselves (boto3 read-back, seeding).
 
 Isolation: moto keeps separate state per region, so every test that touches AWS
 takes its own region from `region` (never shared within a run), unless it is marked
@@ -32,13 +41,18 @@ import boto3
 import pytest
 import yaml
 
+from support import awsproxy
 from support.awsproxy import AwsProxy, Journal
 from support.backend import Backend, start_backend
 
 HERE = Path(__file__).resolve().parent
 REPO = Path(os.environ.get("CORTEX_NET_REPO") or HERE.parents[1]).resolve()
 BIN = Path(os.environ.get("CORTEX_NET_BIN") or REPO / "target" / "debug" / "cortex-net")
-ENDPOINT = os.environ.get("AWS_ENDPOINT_URL") or "http://127.0.0.1:5000"
+# The emulators. AWS_ENDPOINT_URL(_API_GATEWAY) are then pointed at the session proxies below;
+# processes started from here (pytest-xdist workers) find the emulators in
+# CORTEX_NET_E2E_MOTO_URL and CORTEX_NET_LOCALSTACK_URL.
+ENDPOINT = (os.environ.get("CORTEX_NET_E2E_MOTO_URL") or os.environ.get("AWS_ENDPOINT_URL")
+            or "http://127.0.0.1:5000").rstrip("/")
 SEED_SCRIPT = REPO / "localstack" / "seed.py"
 LOCALSTACK = (os.environ.get("CORTEX_NET_LOCALSTACK_URL") or os.environ.get("AWS_ENDPOINT_URL_API_GATEWAY")
               or "http://127.0.0.1:4566").rstrip("/")
@@ -54,9 +68,43 @@ _ENV_DEFAULTS = {
 }
 for _k, _v in _ENV_DEFAULTS.items():
     os.environ.setdefault(_k, _v)
-os.environ["AWS_ENDPOINT_URL"] = ENDPOINT
+
+
+def _fault_mode_from_env() -> tuple[float, int, float] | None:
+    """(rate, seed, after share) from CORTEX_NET_FAULT_RATE / _SEED / _AFTER_SHARE, None when off."""
+    raw = (os.environ.get("CORTEX_NET_FAULT_RATE") or "").strip()
+    if not raw:
+        return None
+    try:
+        rate = float(raw)
+        seed = int(os.environ.get("CORTEX_NET_FAULT_SEED") or "0")
+        after = float(os.environ.get("CORTEX_NET_FAULT_AFTER_SHARE") or "0.5")
+    except ValueError as e:
+        raise pytest.UsageError(f"CORTEX_NET_FAULT_RATE/_SEED/_AFTER_SHARE: {e}") from e
+    if not (0.0 <= rate <= 1.0 and 0.0 <= after <= 1.0):
+        raise pytest.UsageError(f"CORTEX_NET_FAULT_RATE={raw} and _AFTER_SHARE must be within 0..1")
+    return (rate, seed, after) if rate > 0 else None
+
+
+# The session proxies: every CLI run goes through them (or through a test's own proxy), so AWS's
+# rules hold for the whole suite. Started once per process (pytest imports this module once).
+SESSION_PROXIES: dict[str, AwsProxy] = {
+    "moto": AwsProxy(ENDPOINT, name="moto", v1_upstream=LOCALSTACK),
+    "localstack": AwsProxy(LOCALSTACK, name="localstack"),
+}
+MOTO_PROXY = SESSION_PROXIES["moto"].url
+LOCALSTACK_PROXY = SESSION_PROXIES["localstack"].url
+FAULT_MODE = _fault_mode_from_env()
+if FAULT_MODE is not None:
+    for _i, _p in enumerate(SESSION_PROXIES.values()):
+        _p.faults(FAULT_MODE[0], FAULT_MODE[1] + _i, after_share=FAULT_MODE[2])
+os.environ["AWS_ENDPOINT_URL"] = MOTO_PROXY
 # REST APIs (apigateway) live in LocalStack, everything else in moto.
-os.environ.setdefault("AWS_ENDPOINT_URL_API_GATEWAY", LOCALSTACK)
+os.environ["AWS_ENDPOINT_URL_API_GATEWAY"] = LOCALSTACK_PROXY
+os.environ["CORTEX_NET_E2E_MOTO_URL"] = ENDPOINT
+os.environ["CORTEX_NET_LOCALSTACK_URL"] = LOCALSTACK
+os.environ["CORTEX_NET_E2E_MOTO_PROXY_URL"] = MOTO_PROXY
+os.environ["CORTEX_NET_E2E_LOCALSTACK_PROXY_URL"] = LOCALSTACK_PROXY
 for _k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(_k, None)
 # A region from the environment must lose against cluster.yaml / --region. When none is set,
@@ -541,14 +589,44 @@ def backend():
     b.stop()
 
 
+@pytest.fixture(scope="session")
+def session_proxies() -> dict[str, AwsProxy]:
+    """{"moto": AwsProxy, "localstack": AwsProxy}: the proxies every CLI run goes through unless
+    a test gives it its own (their records, `fault_counts()`)."""
+    return SESSION_PROXIES
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failing test's report lists the calls AWS rules refused while it ran (a product bug, or
+    a test relying on an emulator's leniency, shows there first)."""
+    if call.when == "setup":
+        item.stash[_REFUSALS_AT] = awsproxy.refusal_count()
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.when == "call" and _REFUSALS_AT in item.stash:
+        refused = awsproxy.refusals(item.stash[_REFUSALS_AT])
+        if refused:
+            lines = [f"{c.proxy}: {c.op} {c.method} {c.path} (region {c.region}) -> {c.status} "
+                     f"{c.faulted}: {c.response.decode('utf-8', 'replace')}" for c in refused]
+            report.sections.append(("AWS rules refused (support/awsproxy.py)", "\n".join(lines)))
+
+
+_REFUSALS_AT = pytest.StashKey[int]()
+
+
 @pytest.fixture
 def aws_proxy():
-    """Factory: aws_proxy(upstream_url, name="aws", journal=None) -> AwsProxy, stopped after the
-    test. Proxies given one Journal record into one sequence."""
+    """Factory: aws_proxy(upstream_url, name="aws", journal=None, **AwsProxy options) -> AwsProxy,
+    stopped after the test. Proxies given one Journal record into one sequence. AWS rules are on
+    (`aws_rules=False` to forward what AWS would refuse); a proxy in front of moto also counts
+    LocalStack's REST integrations as users of a VPC link v2, as the session proxy does."""
     proxies: list[AwsProxy] = []
 
-    def _make(upstream: str, name: str = "aws", journal: Journal | None = None) -> AwsProxy:
-        p = AwsProxy(upstream, name=name, journal=journal)
+    def _make(upstream: str, name: str = "aws", journal: Journal | None = None, **options: Any) -> AwsProxy:
+        if upstream.rstrip("/") == ENDPOINT.rstrip("/"):
+            options.setdefault("v1_upstream", LOCALSTACK)
+        p = AwsProxy(upstream, name=name, journal=journal, **options)
         proxies.append(p)
         return p
 

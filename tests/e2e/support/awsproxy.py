@@ -34,19 +34,59 @@ and emulates, where an emulator falls short of AWS, by rule:
   recorded with `emulated="integration-target"` (not `faulted`: the call did reach the emulator
   and succeeded); `integration_targets()` shows what is held.
 
-`clear_faults()` removes the fault rules (`vpc_link_*`, `throttle`), not emulation rules; the
-recorded calls stay.
+AWS rules (on by default, `AwsProxy(..., aws_rules=False)` to forward what AWS would refuse):
+AWS refuses calls the emulators accept. Before forwarding such a call the proxy reads the
+emulator's current state (a GET with the client's own Authorization header: moto takes the
+region from it, LocalStack the account; neither checks signatures) and answers like AWS, without
+forwarding, when AWS would refuse; check and forward are serialised by a lock per API (per VPC
+link for link deletions and integrations naming a link), process-wide:
+
+- apigatewayv2: `CreateRoute`/`UpdateRoute` with a route key the API already has, `CreateStage`
+  with an existing name: 409 ConflictException; `DeleteIntegration` while a route targets
+  `integrations/{id}`, `DeleteVpcLink` while an integration of any API of the region (and, with
+  `v1_upstream`, of any REST API of that endpoint) has it as `connectionId`: 400
+  BadRequestException.
+- apigateway (REST; LocalStack 4.13.1 already refuses a duplicate stage name and deleting a
+  deployment a stage points at): `CreateResource` with a `pathPart` its parent already has: 409
+  ConflictException; `DeleteVpcLink` (v1) while an integration uses it: 400 BadRequestException;
+  `CreateVpcLink` (v1) with tags: LocalStack drops them, AWS keeps them, so after a 2xx answer the
+  proxy sends `TagResource` upstream itself and adds the tags to the answer.
+
+Refused calls are recorded with `faulted="aws-rule:<rule>"` (and collected process-wide:
+`refusals()`); the completed CreateVpcLink answer with `emulated="aws-rule:vpc-link-tags"`.
+
+Fault mode, `faults(rate, seed, kinds=, after_share=, ops=)`: seeded, reproducible 429/500/503/
+connection resets, before or after the effect (see the method); `fault_counts()`.
+`after_write(n, callback)`: a crash point after the n-th successful write.
+
+`clear_faults()` removes the fault rules (`vpc_link_*`, `throttle`, fault mode, `after_write`),
+not emulation or AWS rules; the recorded calls stay.
+
+Standalone: `python awsproxy.py --upstream http://127.0.0.1:5000 [--name moto] [--fault-rate R
+--seed S --after-share A] [--record FILE.jsonl]` prints `URL http://127.0.0.1:PORT` first and
+runs until SIGTERM (see `main`).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import http.client
 import json
-import re
+import random
+import signal
+import socket
+import sys
 import threading
-from dataclasses import dataclass
+import time
+import uuid
+from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from typing import Callable, Iterable
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+# The kinds of fault `AwsProxy.faults()` draws from.
+FAULT_KINDS = ("429", "500", "503", "reset")
 
 # ---------------------------------------------------------------------------
 # Operation names
@@ -158,6 +198,8 @@ class Call:
     faulted: str | None = None  # which fault rule changed the answer, if any
     response: bytes = b""
     emulated: str | None = None  # which emulation rule completed the answer, if any
+    service: str | None = None  # the SigV4 signing name: apigateway, elasticloadbalancing, ec2, ...
+    region: str | None = None  # the SigV4 region
 
 
 class Journal:
@@ -186,7 +228,15 @@ _HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te
 
 
 class AwsProxy:
-    def __init__(self, upstream: str, name: str = "aws", journal: Journal | None = None) -> None:
+    """See the module docstring. `aws_rules`: enforce AWS's conflict and reference rules that the
+    emulators lack (on by default). `v1_upstream`: an apigateway (REST, v1) endpoint whose
+    integrations also count as users of a VPC link v2 on DeleteVpcLink (v2), as in AWS, where a
+    REST API's private integration can use a v2 link (default none; unreachable: not checked).
+    `on_record`: called with each recorded `Call` (the standalone mode writes JSON lines)."""
+
+    def __init__(self, upstream: str, name: str = "aws", journal: Journal | None = None, *,
+                 aws_rules: bool = True, v1_upstream: str | None = None,
+                 on_record: Callable[[Call], None] | None = None, port: int = 0) -> None:
         parts = urlsplit(upstream)
         assert parts.scheme == "http" and parts.hostname, f"upstream must be http://host:port: {upstream}"
         self.upstream_host = parts.hostname
@@ -194,18 +244,30 @@ class AwsProxy:
         self.name = name
         self.calls: list[Call] = []
         self.journal = journal
+        self.aws_rules = aws_rules
+        self.v1_upstream = None
+        if v1_upstream:
+            v1 = urlsplit(v1_upstream)
+            assert v1.scheme == "http" and v1.hostname, f"v1_upstream must be http://host:port: {v1_upstream}"
+            self.v1_upstream = (v1.hostname, v1.port or 80)
+        self.on_record = on_record
         self._lock = threading.Lock()
+        # faults(): the seeded fault mode (None: off), its counters; after_write(): (n, callback).
+        self._fault_mode: _FaultMode | None = None
+        self._fault_counts: dict[str, int] = {}
+        self._after_write: tuple[int, Callable[[], object]] | None = None
+        self._writes = 0
         self._vpc_link_rule: tuple[str, object] | None = None  # ("pending", n|None) | ("failed", msg)
         self._vpc_link_polls = 0
         self._throttle: dict[str, int] = {}
         # emulate_integration_target_storage(): (restApiId, resourceId, httpMethod) -> target;
         # None while the rule is off.
         self._integration_targets: dict[tuple[str, str, str], str] | None = None
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"awsproxy:{name}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name=f"awsproxy:{name}", daemon=True)
         self._thread.start()
 
     @property
@@ -247,9 +309,55 @@ class AwsProxy:
             return dict(self._integration_targets or {})
 
     def clear_faults(self) -> None:
+        """Removes the fault rules: `vpc_link_*`, `throttle`, the fault mode of `faults()` (its
+        counters stay readable) and `after_write`. Emulation and AWS rules stay on."""
         with self._lock:
             self._vpc_link_rule = None
             self._throttle.clear()
+            self._fault_mode = None
+            self._after_write = None
+
+    def faults(self, rate: float, seed: int, *, kinds: Iterable[str] = FAULT_KINDS,
+               after_share: float = 0.5, ops: Callable[[str], bool] | None = None) -> None:
+        """Fault mode: each eligible call is faulted with probability `rate`, decided by
+        `random.Random(seed)` in the order calls arrive (three draws per eligible call, so a
+        sequential client sees the same faults on every run with the same seed). The kind is
+        drawn uniformly from `kinds` ("429", "500", "503", "reset"); a 429 is always answered
+        before the effect (not forwarded), the others before it with probability
+        `1 - after_share`, else after it (forwarded: the emulator does the work, the client gets
+        the error or the reset instead of the answer). Eligible: API Gateway (v1, v2) and ELB
+        (elbv2, classic) operations, or with `ops`, every named operation for which `ops(op)` is
+        true (never the emulators' admin paths). Faulted calls are recorded with
+        `faulted="fault:<kind>:<before|after>"`. Calling it again restarts the sequence and the
+        counters; `clear_faults()` turns it off."""
+        kinds = tuple(kinds)
+        unknown = [k for k in kinds if k not in FAULT_KINDS]
+        assert kinds and not unknown, f"fault kinds must be among {FAULT_KINDS}: {unknown or kinds}"
+        assert 0.0 <= rate <= 1.0 and 0.0 <= after_share <= 1.0, (rate, after_share)
+        with self._lock:
+            self._fault_mode = _FaultMode(rate, random.Random(seed), kinds, after_share, ops)
+            self._fault_counts = {}
+
+    def fault_counts(self) -> dict[str, int]:
+        """Counters of the fault mode since `faults()`: "eligible" (calls that drew), "faulted",
+        and one per "<kind>:<before|after>" that happened."""
+        with self._lock:
+            return dict(self._fault_counts)
+
+    def after_write(self, n: int, callback: Callable[[], object]) -> None:
+        """Calls `callback()` once, after the n-th successful write (any named operation but
+        Get*/Describe*/List*, answered 2xx by the emulator) counted from now, once it has been
+        forwarded and before its answer is sent to the client (e.g. to SIGKILL the CLI there:
+        a crash after the n-th write). Writes are counted per proxy (`writes()`)."""
+        assert n >= 1, n
+        with self._lock:
+            self._writes = 0
+            self._after_write = (n, callback)
+
+    def writes(self) -> int:
+        """Successful writes forwarded since the last `after_write()` (or since the start)."""
+        with self._lock:
+            return self._writes
 
     # -- the record -----------------------------------------------------------
     def ops(self, include_faulted: bool = True) -> list[str]:
@@ -272,6 +380,43 @@ class AwsProxy:
             self.calls.append(call)
         if self.journal is not None:
             self.journal.append(call)
+        if self.on_record is not None:
+            self.on_record(call)
+
+    # -- fault mode and write counting (called by the handler) -------------------
+    def _draw_fault(self, req: "_Request") -> tuple[str, str] | None:
+        """(kind, "before"|"after") when fault mode faults this call, else None."""
+        with self._lock:
+            mode = self._fault_mode
+            if mode is None or not req.known or req.admin:
+                return None
+            if mode.ops is not None:
+                if not mode.ops(req.op):
+                    return None
+            elif req.service not in ("apigateway", "elasticloadbalancing"):
+                return None
+            hit, pick, when = mode.rng.random(), mode.rng.randrange(len(mode.kinds)), mode.rng.random()
+            counts = self._fault_counts
+            counts["eligible"] = counts.get("eligible", 0) + 1
+            if hit >= mode.rate:
+                return None
+            kind = mode.kinds[pick]
+            timing = "before" if kind == "429" or when >= mode.after_share else "after"
+            counts["faulted"] = counts.get("faulted", 0) + 1
+            counts[f"{kind}:{timing}"] = counts.get(f"{kind}:{timing}", 0) + 1
+            return kind, timing
+
+    def _count_write(self, req: "_Request", status: int) -> Callable[[], object] | None:
+        """Counts a forwarded write the emulator accepted; the after_write callback when due."""
+        if not req.known or req.admin or is_read(req.op) or not 200 <= status < 300:
+            return None
+        with self._lock:
+            self._writes += 1
+            rule = self._after_write
+            if rule is not None and self._writes == rule[0]:
+                self._after_write = None
+                return rule[1]
+            return None
 
     # -- fault decisions (called by the handler) -------------------------------
     def _take_throttle(self, op: str) -> bool:
@@ -402,6 +547,346 @@ class AwsProxy:
         return json.dumps(doc).encode(), "integration-target"
 
 
+# ---------------------------------------------------------------------------
+# Requests, error answers, fault mode
+# ---------------------------------------------------------------------------
+
+# Paths of the emulators themselves (state resets, health, invoking REST APIs): never faulted,
+# never counted as writes, no rules.
+_ADMIN_PREFIXES = ("/moto-api", "/_localstack", "/_aws", "/_pods", "/health")
+
+
+@dataclass
+class _FaultMode:
+    rate: float
+    rng: random.Random
+    kinds: tuple[str, ...]
+    after_share: float
+    ops: Callable[[str], bool] | None
+
+
+class _Request:
+    """One client request as the proxy sees it: operation, SigV4 scope, body."""
+
+    def __init__(self, method: str, path: str, headers, body: bytes) -> None:
+        self.method = method.upper()
+        self.path = path
+        self.headers = headers
+        self.body = body
+        rpc = rpc_operation(self.method, path, headers, body)
+        self.op = rpc or operation_name(self.method, path)
+        self.protocol = ("json" if headers.get("X-Amz-Target") else "query") if rpc else "rest-json"
+        self.admin = urlsplit(path).path.startswith(_ADMIN_PREFIXES)
+        self.known = " " not in self.op
+        self.access_key, self.region, self.service = _credential_scope(headers.get("Authorization"))
+        if self.service is None and self.protocol == "rest-json" and self.known:
+            self.service = "apigateway"
+        if self.service == "ec2" and self.protocol == "query":
+            self.protocol = "ec2"
+        self.segs = _rest_segments(path)
+
+    def json_body(self) -> dict:
+        return _json_object(self.body)
+
+
+def _credential_scope(authorization: str | None) -> tuple[str | None, str | None, str | None]:
+    """(access key, region, service) from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/
+    region/service/aws4_request, ...`; Nones when absent."""
+    if not authorization or "Credential=" not in authorization:
+        return None, None, None
+    cred = authorization.split("Credential=", 1)[1].split(",", 1)[0].strip()
+    parts = cred.split("/")
+    if len(parts) < 5:
+        return None, None, None
+    return parts[0], parts[2], parts[3]
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def rest_json_error(status: int, error_type: str, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An API Gateway (REST-JSON) error: status, `x-amzn-ErrorType`, body {"message": ...}."""
+    return status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type),
+                    ("x-amzn-RequestId", _request_id())], json.dumps({"message": message}).encode()
+
+
+def _fault_answer(req: _Request, kind: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The error AWS answers for a throttled (429) or failed (500, 503) call, in the protocol of
+    the service called."""
+    rid = _request_id()
+    if req.protocol in ("query", "ec2"):
+        if req.protocol == "ec2":  # EC2: <Response><Errors>..., throttling is a 503
+            status, code, message = {"429": (503, "RequestLimitExceeded", "Request limit exceeded."),
+                                     "500": (500, "InternalError", "An internal error has occurred"),
+                                     "503": (503, "Unavailable", "The server is overloaded")}[kind]
+            body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code>"
+                    f"<Message>{message}</Message></Error></Errors><RequestID>{rid}</RequestID></Response>")
+        else:  # elbv2, elb, sts: <ErrorResponse>, throttling is a 400 "Throttling"
+            status, etype, code, message = {
+                "429": (400, "Sender", "Throttling", "Rate exceeded"),
+                "500": (500, "Receiver", "InternalFailure", "The request processing has failed because of an unknown error"),
+                "503": (503, "Receiver", "ServiceUnavailable", "Service is unavailable"),
+            }[kind]
+            body = (f"<ErrorResponse><Error><Type>{etype}</Type><Code>{code}</Code><Message>{message}</Message>"
+                    f"</Error><RequestId>{rid}</RequestId></ErrorResponse>")
+        return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)], body.encode()
+    if req.protocol == "json":  # acm and other X-Amz-Target services
+        status, code, message = {"429": (400, "ThrottlingException", "Rate exceeded"),
+                                 "500": (500, "InternalFailure", "Internal failure"),
+                                 "503": (503, "ServiceUnavailable", "Service unavailable")}[kind]
+        return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", rid)], \
+            json.dumps({"__type": code, "message": message}).encode()
+    status, code, message = {"429": (429, "TooManyRequestsException", "Too Many Requests"),
+                             "500": (500, "InternalFailure", "Internal server error"),
+                             "503": (503, "ServiceUnavailableException", "Service Unavailable")}[kind]
+    return rest_json_error(status, code, message)
+
+
+# ---------------------------------------------------------------------------
+# AWS rules the emulators lack
+# ---------------------------------------------------------------------------
+
+# Check-then-forward is serialised per key (an API, a VPC link) across every proxy of this
+# process, so two concurrent calls cannot both pass a check.
+_KEY_LOCKS: dict[tuple, threading.Lock] = {}
+_KEY_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _locked(keys: Iterable[tuple]):
+    ordered = sorted(set(keys))
+    with _KEY_LOCKS_GUARD:
+        locks = [_KEY_LOCKS.setdefault(k, threading.Lock()) for k in ordered]
+    for lock in locks:
+        lock.acquire()
+    try:
+        yield
+    finally:
+        for lock in reversed(locks):
+            lock.release()
+
+
+# Every call an AWS rule refused, by any proxy of this process, in order (conftest shows a failing
+# test the refusals made during it).
+_REFUSALS: list[Call] = []
+_REFUSALS_LOCK = threading.Lock()
+
+
+def refusals(since: int = 0) -> list[Call]:
+    """The calls AWS rules refused in this process (all proxies), from index `since` on."""
+    with _REFUSALS_LOCK:
+        return _REFUSALS[since:]
+
+
+def refusal_count() -> int:
+    with _REFUSALS_LOCK:
+        return len(_REFUSALS)
+
+
+class Refusal(Exception):
+    """An AWS rule refuses the call: answered without forwarding it."""
+
+    def __init__(self, rule: str, status: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.rule, self.status, self.error_type, self.message = rule, status, error_type, message
+
+
+class _Upstream:
+    """Reads of an emulator on behalf of a rule, signed like the client's call (the same
+    Authorization header: moto takes the region from it, LocalStack the account; neither checks
+    signatures)."""
+
+    def __init__(self, host: str, port: int, req: _Request, timeout: float = 30) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.headers = [(k, v) for k, v in req.headers.items()
+                        if k.lower() in ("authorization", "x-amz-date", "x-amz-security-token", "host")]
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            for k, v in self.headers:
+                conn.putheader(k, v)
+            conn.putheader("Accept", "application/json")
+            if body is not None:
+                conn.putheader("Content-Type", "application/json")
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def get(self, path: str) -> dict | None:
+        """The JSON object at `path`, None when the emulator does not answer 2xx."""
+        status, data = self.request("GET", path)
+        return _json_object(data) if 200 <= status < 300 else None
+
+    def items(self, path: str, *, v1: bool) -> list[dict]:
+        """Every item of a paginated list (v2: `items`/`nextToken`; v1: `item`/`position`)."""
+        out: list[dict] = []
+        token = None
+        sep = "&" if "?" in path else "?"
+        for _ in range(1000):
+            page_path = path
+            if v1:
+                page_path += f"{sep}limit=500" + (f"&position={quote(token, safe='')}" if token else "")
+            elif token:
+                page_path += f"{sep}nextToken={quote(token, safe='')}"
+            doc = self.get(page_path)
+            if doc is None:
+                return out
+            items = doc.get("item") or doc.get("items") or doc.get("Items") or []
+            out += [i for i in items if isinstance(i, dict)]
+            token = doc.get("position") if v1 else (doc.get("nextToken") or doc.get("NextToken"))
+            if not token or not items:
+                return out
+        return out
+
+
+def _rule_keys(req: _Request) -> list[tuple]:
+    """The locks a call takes while its rule is checked and it is forwarded (empty: no rule)."""
+    s, m, region, acct = req.segs, req.method, req.region or "", req.access_key or ""
+    keys: list[tuple] = []
+    if s[:1] == ["v2"]:
+        s = s[1:]
+        if len(s) >= 2 and s[0] == "apis" and len(s) >= 3 and s[2] in ("routes", "stages", "integrations"):
+            if (m == "POST" and len(s) == 3) or (m in ("PATCH", "DELETE") and len(s) == 4):
+                keys.append(("v2-api", region, s[1]))
+            if s[2] == "integrations" and m in ("POST", "PATCH"):
+                conn = req.json_body().get("connectionId")
+                if isinstance(conn, str) and conn:
+                    keys.append(("vpclink", region, conn))
+        elif len(s) == 2 and s[0] == "vpclinks" and m == "DELETE":
+            keys.append(("vpclink", region, s[1]))
+        return keys
+    if len(s) >= 4 and s[0] == "restapis" and s[2] == "resources" and m == "POST" and len(s) == 4:
+        keys.append(("v1-api", acct, region, s[1]))  # CreateResource
+    elif len(s) == 7 and s[0] == "restapis" and s[6] == "integration" and m in ("PUT", "PATCH"):
+        body = req.json_body()
+        conn = body.get("connectionId")
+        if not conn:
+            for patch in body.get("patchOperations") or []:
+                if isinstance(patch, dict) and patch.get("path") == "/connectionId":
+                    conn = patch.get("value")
+        if isinstance(conn, str) and conn:
+            keys.append(("vpclink", region, conn))
+    elif len(s) == 2 and s[0] == "vpclinks" and m == "DELETE":
+        keys.append(("vpclink", region, s[1]))
+    return keys
+
+
+def check_aws_rules(req: _Request, up: _Upstream, v1_up: _Upstream | None = None) -> None:
+    """Raises `Refusal` when AWS would refuse this call and the emulator would not. Reads the
+    emulator's current state; the caller holds `_rule_keys(req)`."""
+    s, m = req.segs, req.method
+    if s[:1] == ["v2"]:
+        s = s[1:]
+        if len(s) >= 3 and s[0] == "apis":
+            api = s[1]
+            if s[2] == "routes" and ((m == "POST" and len(s) == 3) or (m == "PATCH" and len(s) == 4)):
+                key = req.json_body().get("routeKey")
+                if not isinstance(key, str):
+                    return
+                clash = [r for r in up.items(f"/v2/apis/{quote(api)}/routes", v1=False)
+                         if r.get("routeKey") == key and (len(s) == 3 or r.get("routeId") != s[3])]
+                if clash:
+                    raise Refusal("route-key-conflict", 409, "ConflictException",
+                                  f"Unable to create route {key}: a route with this route key already "
+                                  f"exists in API {api} ({clash[0].get('routeId')})")
+            elif s[2] == "stages" and m == "POST" and len(s) == 3:
+                name = req.json_body().get("stageName")
+                if not isinstance(name, str):
+                    return
+                if any(st.get("stageName") == name for st in up.items(f"/v2/apis/{quote(api)}/stages", v1=False)):
+                    raise Refusal("stage-conflict", 409, "ConflictException",
+                                  f"Stage {name} already exists")
+            elif s[2] == "integrations" and m == "DELETE" and len(s) == 4:
+                integ = s[3]
+                users = [r.get("routeId") for r in up.items(f"/v2/apis/{quote(api)}/routes", v1=False)
+                         if r.get("target") == f"integrations/{integ}"]
+                if users:
+                    raise Refusal("integration-in-use", 400, "BadRequestException",
+                                  f"Cannot delete integration {integ}, because it is referenced in "
+                                  f"route(s) {', '.join(map(str, users))}")
+        elif len(s) == 2 and s[0] == "vpclinks" and m == "DELETE":
+            link = s[1]
+            users = [f"{a.get('apiId')}/integrations/{i.get('integrationId')}"
+                     for a in up.items("/v2/apis", v1=False) if a.get("apiId")
+                     for i in up.items(f"/v2/apis/{quote(a['apiId'])}/integrations", v1=False)
+                     if i.get("connectionId") == link]
+            if not users and v1_up is not None:
+                try:
+                    users = _v1_link_users(v1_up, link)
+                except OSError:
+                    users = []  # no REST endpoint reachable: nothing known to use the link
+            if users:
+                raise Refusal("vpc-link-in-use", 400, "BadRequestException",
+                              f"Cannot delete vpc link {link}, because it is referenced in "
+                              f"integration(s) {', '.join(users)}")
+        return
+    if len(s) == 4 and s[0] == "restapis" and s[2] == "resources" and m == "POST":
+        api, parent = s[1], s[3]
+        part = req.json_body().get("pathPart")
+        if not isinstance(part, str):
+            return
+        if any(r.get("parentId") == parent and r.get("pathPart") == part
+               for r in up.items(f"/restapis/{quote(api)}/resources", v1=True)):
+            raise Refusal("resource-conflict", 409, "ConflictException",
+                          f"Another resource with the same parent already has this name: {part}")
+    elif len(s) == 2 and s[0] == "vpclinks" and m == "DELETE":
+        link = s[1]
+        users = _v1_link_users(up, link)
+        if users:
+            raise Refusal("vpc-link-in-use", 400, "BadRequestException",
+                          f"Cannot delete vpc link {link}, because it is referenced in "
+                          f"[{', '.join(users)}] in format [Method:Resource]")
+
+
+def _v1_link_users(up: _Upstream, link: str) -> list[str]:
+    """The REST API methods ("METHOD:apiId/resourceId") whose integration has `connectionId` link."""
+    users = []
+    for api in up.items("/restapis", v1=True):
+        api_id = api.get("id")
+        if not api_id:
+            continue
+        for res in up.items(f"/restapis/{quote(api_id)}/resources?embed=methods", v1=True):
+            for verb, method in (res.get("resourceMethods") or {}).items():
+                integ = (method or {}).get("methodIntegration") if isinstance(method, dict) else None
+                if isinstance(integ, dict) and integ.get("type") in ("MOCK", "AWS", "AWS_PROXY"):
+                    continue
+                if not (isinstance(integ, dict) and "connectionId" in integ):
+                    # LocalStack's embed omits connectionId: ask for the integration itself.
+                    integ = up.get(f"/restapis/{quote(api_id)}/resources/{quote(str(res.get('id')))}"
+                                   f"/methods/{quote(verb)}/integration")
+                if isinstance(integ, dict) and integ.get("connectionId") == link:
+                    users.append(f"{verb}:{api_id}/{res.get('id')}")
+    return users
+
+
+def complete_create_vpc_link_v1(req: _Request, up: _Upstream, data: bytes) -> tuple[bytes, str | None]:
+    """After a 2xx CreateVpcLink (v1): AWS keeps the tags given at create, LocalStack drops them.
+    Tags the link upstream (TagResource) and adds the tags to the answer, as AWS returns them."""
+    tags = req.json_body().get("tags")
+    doc = _json_object(data)
+    link = doc.get("id")
+    if not isinstance(tags, dict) or not tags or not isinstance(link, str):
+        return data, None
+    arn = f"arn:aws:apigateway:{req.region or 'us-east-1'}::/vpclinks/{link}"
+    status, _ = up.request("PUT", f"/tags/{quote(arn, safe='')}", json.dumps({"tags": tags}).encode())
+    if not 200 <= status < 300:
+        return data, None
+    if doc.get("tags") == tags:
+        return data, None
+    doc["tags"] = {**(doc.get("tags") or {}), **tags}
+    return json.dumps(doc).encode(), "aws-rule:vpc-link-tags"
+
+
+def _is_create_vpc_link_v1(req: _Request) -> bool:
+    return req.method == "POST" and req.segs == ["vpclinks"]
+
+
 def _rest_segments(path: str) -> list[str]:
     """The unquoted path segments of an apigateway (v1) request, without the query."""
     return [unquote(s) for s in urlsplit(path).path.split("/") if s]
@@ -424,6 +909,7 @@ _INTEGRATION_TARGET_OPS = {
 def _handler_for(proxy: AwsProxy):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed ACK
 
         def log_message(self, fmt, *args):
             pass
@@ -448,21 +934,36 @@ def _handler_for(proxy: AwsProxy):
                 if k.lower() not in _HOP:
                     self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            try:
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client is gone (e.g. killed)
+                self.close_connection = True
 
-        def _handle(self) -> None:
-            body = self._read_body()
-            op = rpc_operation(self.command, self.path, self.headers, body) or \
-                operation_name(self.command, self.path)
-            if proxy._take_throttle(op):
-                err = json.dumps({"message": "Too Many Requests"}).encode()
-                self._reply(429, [("Content-Type", "application/json"),
-                                  ("x-amzn-ErrorType", "TooManyRequestsException"),
-                                  ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000429")], err)
-                proxy.record(Call(proxy.name, op, self.command, self.path, 429, "throttle", err))
-                return
+        def _reset(self) -> None:
+            """Closes the client connection without any answer; nothing is written after."""
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+        def _send(self, req: _Request, status: int, headers: list[tuple[str, str]], data: bytes,
+                  faulted: str | None = None, emulated: str | None = None) -> None:
+            # Recorded before the answer goes out: a client that has its answer finds its call.
+            proxy.record(Call(proxy.name, req.op, req.method, req.path, status, faulted, data, emulated,
+                              req.service, req.region))
+            if status:
+                self._reply(status, headers, data)
+
+        def _fault(self, req: _Request, kind: str, timing: str) -> None:
+            label = f"fault:{kind}:{timing}"
+            if kind == "reset":
+                self._send(req, 0, [], b"", label)
+                self._reset()
+            else:
+                self._send(req, *_fault_answer(req, kind), label)
+
+        def _forward(self, req: _Request) -> tuple[int, list[tuple[str, str]], bytes]:
             conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=120)
             try:
                 conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
@@ -472,29 +973,134 @@ def _handler_for(proxy: AwsProxy):
                     if k.lower() == "content-length":
                         continue
                     conn.putheader(k, v)
-                if body or self.command in ("POST", "PUT", "PATCH"):
-                    conn.putheader("Content-Length", str(len(body)))
-                conn.endheaders(body if body else None)
+                if req.body or self.command in ("POST", "PUT", "PATCH"):
+                    conn.putheader("Content-Length", str(len(req.body)))
+                conn.endheaders(req.body if req.body else None)
                 resp = conn.getresponse()
-                data = resp.read()
-                status, headers = resp.status, resp.getheaders()
-            except OSError as e:
-                msg = f"awsproxy: upstream {proxy.upstream_host}:{proxy.upstream_port} failed: {e}".encode()
-                self._reply(502, [("Content-Type", "text/plain")], msg)
-                proxy.record(Call(proxy.name, op, self.command, self.path, 502, "upstream-error", msg))
-                return
+                return resp.status, resp.getheaders(), resp.read()
             finally:
                 conn.close()
-            faulted = emulated = None
+
+        def _handle(self) -> None:
+            req = _Request(self.command, self.path, self.headers, self._read_body())
+            op = req.op
+            if proxy._take_throttle(op):
+                err = json.dumps({"message": "Too Many Requests"}).encode()
+                self._send(req, 429, [("Content-Type", "application/json"),
+                                      ("x-amzn-ErrorType", "TooManyRequestsException"),
+                                      ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000429")],
+                           err, "throttle")
+                return
+            fault = proxy._draw_fault(req)
+            if fault is not None and fault[1] == "before":
+                self._fault(req, *fault)
+                return
+            emulated = None
+            rules = proxy.aws_rules and not req.admin and req.known
+            up = _Upstream(proxy.upstream_host, proxy.upstream_port, req)
+            try:
+                with _locked(_rule_keys(req) if rules else ()):
+                    if rules:
+                        v1_up = None
+                        if proxy.v1_upstream is not None:
+                            v1_up = _Upstream(*proxy.v1_upstream, req, timeout=10)
+                        try:
+                            check_aws_rules(req, up, v1_up)
+                        except Refusal as refusal:
+                            if fault is not None:  # after the "effect" (a refusal): the fault wins
+                                self._fault(req, *fault)
+                                return
+                            status, headers, data = rest_json_error(refusal.status, refusal.error_type,
+                                                                    refusal.message)
+                            call = Call(proxy.name, req.op, req.method, req.path, status,
+                                        f"aws-rule:{refusal.rule}", data, None, req.service, req.region)
+                            with _REFUSALS_LOCK:
+                                _REFUSALS.append(call)
+                            proxy.record(call)
+                            self._reply(status, headers, data)
+                            return
+                    status, headers, data = self._forward(req)
+                    if rules and _is_create_vpc_link_v1(req) and 200 <= status < 300:
+                        data, emulated = complete_create_vpc_link_v1(req, up, data)
+            except OSError as e:
+                msg = f"awsproxy: upstream {proxy.upstream_host}:{proxy.upstream_port} failed: {e}".encode()
+                self._send(req, 502, [("Content-Type", "text/plain")], msg, "upstream-error")
+                return
+            callback = proxy._count_write(req, status)
+            if callback is not None:
+                callback()
+            faulted = None
             if op in ("GetVpcLink", "GetVpcLinks") and status == 200:
                 data, faulted = proxy._rewrite_vpc_link(data, listing=op == "GetVpcLinks")
             if (op in _INTEGRATION_TARGET_OPS and 200 <= status < 300
                     and proxy._integration_target_active()):
-                proxy._note_integration_target(op, self.path, body)
+                proxy._note_integration_target(op, self.path, req.body)
                 data, emulated = proxy._add_integration_target(op, self.path, data)
-            self._reply(status, headers, data)
-            proxy.record(Call(proxy.name, op, self.command, self.path, status, faulted, data, emulated))
+            if fault is not None:  # after the effect: the client gets the error instead
+                self._fault(req, *fault)
+                return
+            self._send(req, status, headers, data, faulted, emulated)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
     return Handler
+
+
+# ---------------------------------------------------------------------------
+# Standalone mode (the chaos driver of `cargo xtask chaos` runs one per emulator)
+# ---------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="awsproxy.py",
+        description="A recording, fault-injecting proxy in front of an AWS emulator, enforcing AWS "
+                    "rules the emulators lack. Prints `URL http://127.0.0.1:PORT` first, then runs "
+                    "until SIGTERM or SIGINT.")
+    ap.add_argument("--upstream", required=True, help="the emulator, http://host:port")
+    ap.add_argument("--name", default="aws", help="the proxy's name in records (default aws)")
+    ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    ap.add_argument("--fault-rate", type=float, default=0.0, help="share of calls faulted (default 0: off)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the fault sequence (default 0)")
+    ap.add_argument("--after-share", type=float, default=0.5,
+                    help="share of 500/503/reset faults that come after the effect (default 0.5)")
+    ap.add_argument("--kinds", default=",".join(FAULT_KINDS),
+                    help=f"comma-separated fault kinds (default {','.join(FAULT_KINDS)})")
+    ap.add_argument("--record", metavar="FILE.jsonl", help="append each call as one JSON line")
+    ap.add_argument("--v1-upstream", help="REST API endpoint whose integrations also use v2 links")
+    ap.add_argument("--no-aws-rules", action="store_true", help="forward what AWS would refuse")
+    args = ap.parse_args(argv)
+
+    out = open(args.record, "a", encoding="utf-8") if args.record else None
+    out_lock = threading.Lock()
+
+    def write(call: Call) -> None:
+        if out is None:
+            return
+        row = asdict(call)
+        row.pop("response", None)
+        row["time"] = round(time.time(), 3)
+        with out_lock:
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+
+    proxy = AwsProxy(args.upstream, name=args.name, aws_rules=not args.no_aws_rules,
+                     v1_upstream=args.v1_upstream, on_record=write, port=args.port)
+    if args.fault_rate > 0:
+        proxy.faults(args.fault_rate, args.seed, after_share=args.after_share,
+                     kinds=[k.strip() for k in args.kinds.split(",") if k.strip()])
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(f"URL {proxy.url}", flush=True)
+    while not stop.wait(0.5):
+        pass
+    proxy.stop()
+    print(f"awsproxy {args.name}: {len(proxy.calls)} calls, faults {json.dumps(proxy.fault_counts())}",
+          file=sys.stderr, flush=True)
+    if out is not None:
+        out.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

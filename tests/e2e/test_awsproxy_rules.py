@@ -1,0 +1,436 @@
+"""The proxy's AWS rules, fault mode, `after_write` and standalone mode (support/awsproxy.py),
+driven with boto3 only (no CLI).
+
+The rules are on for the whole suite (the session proxies and every `aws_proxy`), so no test
+passes on an emulator's leniency. Each rule refuses what AWS refuses and lets through what AWS
+allows; LocalStack's own refusals (duplicate REST stage, deleting a deployment a stage uses) are
+checked to stay native, so that the day LocalStack changes, this file says so. Writes go through
+a proxy, read-back goes to the emulator directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError
+
+from conftest import ENDPOINT, LOCALSTACK, MOTO_PROXY, LOCALSTACK_PROXY, Rest
+
+pytestmark = pytest.mark.shared_region
+
+NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+PROXY_SCRIPT = Path(__file__).resolve().parent / "support" / "awsproxy.py"
+
+
+def v2_client(url: str, region: str, access_key: str | None = None):
+    kw = {"aws_access_key_id": access_key, "aws_secret_access_key": "test"} if access_key else {}
+    return boto3.client("apigatewayv2", endpoint_url=url, region_name=region, config=NO_RETRY, **kw)
+
+
+def v1_client(url: str, region: str, account: str):
+    return boto3.client("apigateway", endpoint_url=url, region_name=region, config=NO_RETRY,
+                        aws_access_key_id=account, aws_secret_access_key="test")
+
+
+def error_of(call) -> tuple[int, str, str]:
+    """(HTTP status, error code, message) of a call that must fail with an AWS error."""
+    with pytest.raises(ClientError) as info:
+        call()
+    err = info.value.response
+    return err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"], err["Error"].get("Message", "")
+
+
+def rule_marks(proxy) -> list[tuple[str, int, str | None]]:
+    return [(c.op, c.status, c.faulted) for c in proxy.snapshot() if c.faulted]
+
+
+def http_api(client) -> str:
+    return client.create_api(Name=f"rules-{uuid.uuid4().hex[:6]}", ProtocolType="HTTP")["ApiId"]
+
+
+def http_integration(client, api_id: str, link_id: str | None = None) -> str:
+    kw = dict(ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY",
+              PayloadFormatVersion="1.0")
+    if link_id:
+        kw.update(IntegrationUri="arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/x/1/2",
+                  ConnectionType="VPC_LINK", ConnectionId=link_id)
+    else:
+        kw["IntegrationUri"] = "http://backend.example/"
+    return client.create_integration(**kw)["IntegrationId"]
+
+
+# ---------------------------------------------------------------------------
+# apigatewayv2 rules (moto)
+# ---------------------------------------------------------------------------
+
+def test_duplicate_route_key_is_a_conflict(region, aws, aws_proxy):
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    api, other = http_api(c), http_api(c)
+    first = c.create_route(ApiId=api, RouteKey="ANY /iris")["RouteId"]
+    status, code, message = error_of(lambda: c.create_route(ApiId=api, RouteKey="ANY /iris"))
+    assert (status, code) == (409, "ConflictException") and "ANY /iris" in message, message
+    # What AWS allows: another key in the API, the same key in another API.
+    second = c.create_route(ApiId=api, RouteKey="ANY /iris/{proxy+}")["RouteId"]
+    c.create_route(ApiId=other, RouteKey="ANY /iris")
+    # UpdateRoute to a key another route has is a conflict; keeping its own key is not.
+    assert error_of(lambda: c.update_route(ApiId=api, RouteId=second, RouteKey="ANY /iris"))[:2] == \
+        (409, "ConflictException")
+    c.update_route(ApiId=api, RouteId=first, RouteKey="ANY /iris")
+    assert sorted(r["RouteKey"] for r in aws.routes(api)) == ["ANY /iris", "ANY /iris/{proxy+}"]
+    assert rule_marks(proxy) == [("CreateRoute", 409, "aws-rule:route-key-conflict"),
+                                 ("UpdateRoute", 409, "aws-rule:route-key-conflict")]
+
+
+def test_duplicate_stage_name_is_a_conflict(region, aws, aws_proxy):
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    api, other = http_api(c), http_api(c)
+    c.create_stage(ApiId=api, StageName="$default", AutoDeploy=True)
+    status, code, _ = error_of(lambda: c.create_stage(ApiId=api, StageName="$default"))
+    assert (status, code) == (409, "ConflictException")
+    c.create_stage(ApiId=api, StageName="prod")
+    c.create_stage(ApiId=other, StageName="$default")
+    assert sorted(s["StageName"] for s in aws.stages(api)) == ["$default", "prod"]
+    assert aws.apigw.get_stage(ApiId=api, StageName="$default")["AutoDeploy"] is True, \
+        "the refused create must not have replaced the stage"
+    assert rule_marks(proxy) == [("CreateStage", 409, "aws-rule:stage-conflict")]
+
+
+def test_integration_targeted_by_a_route_cannot_be_deleted(region, aws, aws_proxy):
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    api = http_api(c)
+    used, unused = http_integration(c, api), http_integration(c, api)
+    route = c.create_route(ApiId=api, RouteKey="ANY /{proxy+}", Target=f"integrations/{used}")["RouteId"]
+    status, code, message = error_of(lambda: c.delete_integration(ApiId=api, IntegrationId=used))
+    assert (status, code) == (400, "BadRequestException") and used in message, message
+    c.delete_integration(ApiId=api, IntegrationId=unused)
+    # In AWS's order: the route first, then its integration.
+    c.delete_route(ApiId=api, RouteId=route)
+    c.delete_integration(ApiId=api, IntegrationId=used)
+    assert aws.integrations(api) == []
+    assert rule_marks(proxy) == [("DeleteIntegration", 400, "aws-rule:integration-in-use")]
+
+
+def test_vpc_link_used_by_an_integration_cannot_be_deleted(region, aws, aws_proxy):
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    link = c.create_vpc_link(Name="rules", SubnetIds=["subnet-1"])["VpcLinkId"]
+    spare = c.create_vpc_link(Name="rules-spare", SubnetIds=["subnet-1"])["VpcLinkId"]
+    api_a, api_b = http_api(c), http_api(c)
+    http_integration(c, api_a)
+    integ = http_integration(c, api_b, link)  # any API of the region counts
+    status, code, message = error_of(lambda: c.delete_vpc_link(VpcLinkId=link))
+    assert (status, code) == (400, "BadRequestException"), message
+    assert message.startswith(f"Cannot delete vpc link {link}, because it is referenced in"), message
+    assert integ in message, message
+    c.delete_vpc_link(VpcLinkId=spare)
+    c.delete_integration(ApiId=api_b, IntegrationId=integ)
+    c.delete_vpc_link(VpcLinkId=link)
+    remaining = {ln["VpcLinkId"] for ln in aws.apigw.get_vpc_links()["Items"]}
+    assert not {link, spare} & remaining
+    assert rule_marks(proxy) == [("DeleteVpcLink", 400, "aws-rule:vpc-link-in-use")]
+
+
+def test_vpc_link_v2_used_by_a_rest_integration_cannot_be_deleted(region, account, aws_proxy):
+    """A REST API's private integration (LocalStack) can use a v2 link (moto): AWS refuses to
+    delete the link then too."""
+    moto = aws_proxy(ENDPOINT, "moto")
+    v2 = v2_client(moto.url, region, account)
+    rest = Rest(region, account).client
+    link = v2.create_vpc_link(Name="rules-rest", SubnetIds=["subnet-1"])["VpcLinkId"]
+    api = rest.create_rest_api(name=f"rules-{uuid.uuid4().hex[:6]}")["id"]
+    root = rest.get_resources(restApiId=api)["items"][0]["id"]
+    rest.put_method(restApiId=api, resourceId=root, httpMethod="ANY", authorizationType="NONE")
+    rest.put_integration(restApiId=api, resourceId=root, httpMethod="ANY", type="HTTP_PROXY",
+                         integrationHttpMethod="ANY", uri="http://lb.example/", connectionType="VPC_LINK",
+                         connectionId=link)
+    status, code, message = error_of(lambda: v2.delete_vpc_link(VpcLinkId=link))
+    assert (status, code) == (400, "BadRequestException") and api in message, message
+    rest.delete_integration(restApiId=api, resourceId=root, httpMethod="ANY")
+    v2.delete_vpc_link(VpcLinkId=link)
+
+
+def test_concurrent_duplicate_creates_let_exactly_one_through(region, aws, aws_proxy):
+    proxy = aws_proxy(ENDPOINT, "moto")
+    api = http_api(v2_client(proxy.url, region))
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def create() -> None:
+        c = v2_client(proxy.url, region)
+        barrier.wait()
+        try:
+            c.create_route(ApiId=api, RouteKey="ANY /race")
+            results.append("ok")
+        except ClientError as e:
+            results.append(e.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == ["ConflictException"] * 3 + ["ok"], results
+    assert [r["RouteKey"] for r in aws.routes(api)] == ["ANY /race"]
+
+
+def test_rules_can_be_turned_off(region, aws, aws_proxy):
+    proxy = aws_proxy(ENDPOINT, "moto", aws_rules=False)
+    c = v2_client(proxy.url, region)
+    api = http_api(c)
+    c.create_route(ApiId=api, RouteKey="ANY /twice")
+    c.create_route(ApiId=api, RouteKey="ANY /twice")  # moto's leniency, visible again
+    assert [r["RouteKey"] for r in aws.routes(api)] == ["ANY /twice", "ANY /twice"]
+    assert rule_marks(proxy) == []
+
+
+# ---------------------------------------------------------------------------
+# apigateway (REST, v1) rules (LocalStack)
+# ---------------------------------------------------------------------------
+
+def rest_api_with_root_method(client) -> tuple[str, str]:
+    api = client.create_rest_api(name=f"rules-{uuid.uuid4().hex[:6]}")["id"]
+    root = client.get_resources(restApiId=api)["items"][0]["id"]
+    client.put_method(restApiId=api, resourceId=root, httpMethod="ANY", authorizationType="NONE")
+    return api, root
+
+
+def test_rest_native_refusals_stay_native(region, account, aws_proxy):
+    """LocalStack 4.13.1 refuses a second stage of one name and deleting a deployment a stage
+    uses, as AWS does: the proxy has no rule for them (the answers are LocalStack's own). If this
+    fails on `faulted is None`, someone added a rule; if on the status, LocalStack stopped
+    refusing: add the rule to awsproxy.py."""
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    api, root = rest_api_with_root_method(c)
+    c.put_integration(restApiId=api, resourceId=root, httpMethod="ANY", type="MOCK")
+    dep = c.create_deployment(restApiId=api)["id"]
+    c.create_stage(restApiId=api, stageName="dev", deploymentId=dep)
+    assert error_of(lambda: c.create_stage(restApiId=api, stageName="dev", deploymentId=dep))[:2] == \
+        (409, "ConflictException")
+    status, code, message = error_of(lambda: c.delete_deployment(restApiId=api, deploymentId=dep))
+    assert (status, code) == (400, "BadRequestException") and "Active stages" in message, message
+    c.create_stage(restApiId=api, stageName="prod", deploymentId=dep)
+    assert rule_marks(proxy) == []
+    c.delete_stage(restApiId=api, stageName="dev")
+    c.delete_stage(restApiId=api, stageName="prod")
+    c.delete_deployment(restApiId=api, deploymentId=dep)
+
+
+def test_rest_duplicate_resource_is_a_conflict(region, account, rest, aws_proxy):
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    api, root = rest_api_with_root_method(c)
+    v1 = c.create_resource(restApiId=api, parentId=root, pathPart="v1")["id"]
+    status, code, message = error_of(lambda: c.create_resource(restApiId=api, parentId=root, pathPart="v1"))
+    assert (status, code) == (409, "ConflictException") and "v1" in message, message
+    c.create_resource(restApiId=api, parentId=v1, pathPart="v1")  # another parent: allowed
+    assert sorted(rest.resources(api)) == ["/", "/v1", "/v1/v1"]
+    assert rule_marks(proxy) == [("CreateResource", 409, "aws-rule:resource-conflict")]
+
+
+def test_rest_vpc_link_keeps_create_tags_and_cannot_be_deleted_while_used(region, account, rest, aws_proxy):
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    tags = {"managed-by": "cortex-net", "cortex.dev/cluster-name": "rules"}
+    target = f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/net/rules/{uuid.uuid4().hex[:16]}"
+    # LocalStack alone drops the tags given at create (when it keeps them, remove the rule).
+    bare = rest.client.create_vpc_link(name="direct", targetArns=[target], tags=tags)
+    assert rest.vpc_link_tags(bare["id"]) == {}, "LocalStack keeps CreateVpcLink tags now: drop the rule"
+    rest.client.delete_vpc_link(vpcLinkId=bare["id"])
+
+    link = c.create_vpc_link(name="rules", targetArns=[target], tags=tags)
+    assert link["tags"] == tags
+    assert rest.vpc_link_tags(link["id"]) == tags
+    assert [(x.op, x.emulated) for x in proxy.snapshot() if x.emulated] == \
+        [("CreateVpcLink", "aws-rule:vpc-link-tags")]
+
+    api, root = rest_api_with_root_method(c)
+    c.put_integration(restApiId=api, resourceId=root, httpMethod="ANY", type="HTTP_PROXY",
+                      integrationHttpMethod="ANY", uri="http://lb.example/", connectionType="VPC_LINK",
+                      connectionId=link["id"])
+    status, code, message = error_of(lambda: c.delete_vpc_link(vpcLinkId=link["id"]))
+    assert (status, code) == (400, "BadRequestException"), message
+    assert message.startswith(f"Cannot delete vpc link {link['id']}, because it is referenced in"), message
+    assert api in message, message
+    c.delete_integration(restApiId=api, resourceId=root, httpMethod="ANY")
+    c.delete_vpc_link(vpcLinkId=link["id"])
+    assert link["id"] not in {x["id"] for x in rest.vpc_links()}
+    assert rule_marks(proxy) == [("DeleteVpcLink", 400, "aws-rule:vpc-link-in-use")]
+
+
+def test_session_proxies_carry_the_cli_and_enforce_the_rules(region, aws):
+    """The CLI of every test goes through the session proxies (conftest), rules on."""
+    assert os.environ["AWS_ENDPOINT_URL"] == MOTO_PROXY
+    assert os.environ["AWS_ENDPOINT_URL_API_GATEWAY"] == LOCALSTACK_PROXY
+    assert MOTO_PROXY != ENDPOINT and LOCALSTACK_PROXY != LOCALSTACK
+    c = v2_client(MOTO_PROXY, region)
+    api = http_api(c)
+    c.create_route(ApiId=api, RouteKey="ANY /session")
+    assert error_of(lambda: c.create_route(ApiId=api, RouteKey="ANY /session"))[1] == "ConflictException"
+
+
+# ---------------------------------------------------------------------------
+# Fault mode
+# ---------------------------------------------------------------------------
+
+def outcome(call) -> str:
+    try:
+        call()
+        return "ok"
+    except ClientError as e:
+        return f"{e.response['ResponseMetadata']['HTTPStatusCode']}:{e.response['Error']['Code']}"
+    except HTTPClientError as e:
+        return f"connection:{type(e).__name__}"
+
+
+def test_fault_mode_is_seeded_and_reproducible(region, aws, aws_proxy):
+    api = http_api(aws.apigw)
+
+    def run(seed: int) -> tuple[list[str], list[str | None], dict]:
+        proxy = aws_proxy(ENDPOINT, "moto")
+        proxy.faults(0.5, seed)
+        c = v2_client(proxy.url, region)
+        seen = [outcome(lambda: c.get_api(ApiId=api)) for _ in range(24)]
+        return seen, [x.faulted for x in proxy.snapshot()], proxy.fault_counts()
+
+    first, marks, counts = run(7)
+    assert run(7) == (first, marks, counts)
+    assert run(8)[1] != marks, "another seed, the same 24 decisions: the seed is not used"
+    assert counts["eligible"] == 24 and 0 < counts["faulted"] < 24, counts
+    assert counts["faulted"] == sum(1 for m in marks if m), (counts, marks)
+    assert sum(v for k, v in counts.items() if ":" in k) == counts["faulted"], counts
+    kinds = {m.split(":")[1] for m in marks if m}
+    assert kinds <= {"429", "500", "503", "reset"} and len(kinds) >= 3, marks
+    assert all(m is None or m.startswith("fault:") for m in marks), marks
+    assert "fault:429:after" not in marks, "a 429 always comes before the effect"
+    for result, mark in zip(first, marks):
+        if mark is None:
+            assert result == "ok"
+        elif mark.startswith("fault:reset"):
+            assert result.startswith("connection:"), (result, mark)
+        else:
+            assert result.startswith(mark.split(":")[1] + ":"), (result, mark)
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "reset"])
+def test_fault_after_the_effect_did_the_work(region, aws, aws_proxy, kind):
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    name = f"after-{kind}-{uuid.uuid4().hex[:6]}"
+    proxy.faults(1.0, 1, kinds=(kind,), after_share=1.0)
+    result = outcome(lambda: c.create_api(Name=name, ProtocolType="HTTP"))
+    assert result.startswith("connection:" if kind == "reset" else f"{kind}:"), result
+    assert [a["Name"] for a in aws.apis()].count(name) == 1, "the emulator did not do the work"
+    assert proxy.snapshot()[-1].faulted == f"fault:{kind}:after"
+    # Before the effect: the same error, nothing done.
+    name = f"before-{kind}-{uuid.uuid4().hex[:6]}"
+    proxy.faults(1.0, 1, kinds=(kind,), after_share=0.0)
+    assert outcome(lambda: c.create_api(Name=name, ProtocolType="HTTP")) == result
+    assert name not in {a["Name"] for a in aws.apis()}
+    assert proxy.snapshot()[-1].faulted == f"fault:{kind}:before"
+    assert proxy.fault_counts() == {"eligible": 1, "faulted": 1, f"{kind}:before": 1}
+
+
+def test_throttling_in_each_protocol(region, aws, aws_proxy):
+    """429 for API Gateway (REST-JSON TooManyRequestsException), `Throttling` in the query
+    protocol's XML for elbv2 and classic ELB; never forwarded. EC2 is not faulted by default."""
+    proxy = aws_proxy(ENDPOINT, "moto")
+    proxy.faults(1.0, 3, kinds=("429",))
+    kw = dict(endpoint_url=proxy.url, region_name=region, config=NO_RETRY)
+    name = f"throttled-{uuid.uuid4().hex[:6]}"
+    assert error_of(lambda: v2_client(proxy.url, region).create_api(Name=name, ProtocolType="HTTP"))[:2] == \
+        (429, "TooManyRequestsException")
+    assert name not in {a["Name"] for a in aws.apis()}
+    status, code, message = error_of(lambda: boto3.client("elbv2", **kw).describe_load_balancers())
+    assert (status, code, message) == (400, "Throttling", "Rate exceeded")
+    assert error_of(lambda: boto3.client("elb", **kw).describe_load_balancers())[:2] == (400, "Throttling")
+    boto3.client("ec2", **kw).describe_vpcs()
+    assert [c.faulted for c in proxy.snapshot()] == ["fault:429:before"] * 3 + [None]
+    # `ops` chooses the operations: here only EC2's.
+    proxy.faults(1.0, 3, kinds=("429",), ops=lambda op: op == "DescribeVpcs")
+    assert error_of(lambda: boto3.client("ec2", **kw).describe_vpcs())[1] == "RequestLimitExceeded"
+    boto3.client("elbv2", **kw).describe_load_balancers()
+    proxy.clear_faults()
+    boto3.client("ec2", **kw).describe_vpcs()
+    assert proxy.fault_counts() == {"eligible": 1, "faulted": 1, "429:before": 1}
+
+
+def test_reset_closes_the_connection_without_an_answer(region, aws, aws_proxy):
+    proxy = aws_proxy(ENDPOINT, "moto")
+    proxy.faults(1.0, 5, kinds=("reset",), after_share=0.0)
+    c = v2_client(proxy.url, region)
+    with pytest.raises(HTTPClientError):
+        c.get_apis()
+    call = proxy.snapshot()[-1]
+    assert (call.op, call.status, call.faulted, call.response) == ("GetApis", 0, "fault:reset:before", b"")
+    proxy.clear_faults()
+    c.get_apis()  # the proxy itself is fine
+
+
+# ---------------------------------------------------------------------------
+# after_write
+# ---------------------------------------------------------------------------
+
+def test_after_write_fires_after_the_nth_write_before_its_answer(region, aws, aws_proxy):
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    prefix = f"aw-{uuid.uuid4().hex[:6]}"
+    answers: list[str] = []
+    fired: list[tuple[int, int]] = []
+
+    def callback() -> None:  # (answers the client had, APIs the emulator has)
+        fired.append((len(answers), sum(a["Name"].startswith(prefix) for a in aws.apis())))
+
+    proxy.after_write(3, callback)
+    api = c.create_api(Name=f"{prefix}-1", ProtocolType="HTTP")["ApiId"]  # write 1
+    answers.append(api)
+    c.get_apis()  # reads do not count
+    c.create_route(ApiId=api, RouteKey="ANY /a")  # write 2
+    answers.append("route")
+    assert error_of(lambda: c.create_route(ApiId=api, RouteKey="ANY /a"))[1] == "ConflictException"
+    assert fired == [], "a refused write is no write"
+    answers.append(c.create_api(Name=f"{prefix}-2", ProtocolType="HTTP")["ApiId"])  # write 3
+    c.create_api(Name=f"{prefix}-3", ProtocolType="HTTP")  # write 4: fires no more
+    # At the callback: the 3rd write done upstream (two APIs), its answer not yet sent (2 answers).
+    assert fired == [(2, 2)], fired
+    assert proxy.writes() == 4
+
+
+# ---------------------------------------------------------------------------
+# Standalone mode
+# ---------------------------------------------------------------------------
+
+def test_standalone_proxy_records_and_faults(region, aws, tmp_path):
+    record = tmp_path / "calls.jsonl"
+    p = subprocess.Popen([sys.executable, str(PROXY_SCRIPT), "--upstream", ENDPOINT, "--name", "moto",
+                          "--fault-rate", "1", "--seed", "7", "--kinds", "429", "--record", str(record)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = p.stdout.readline().strip()
+        assert first.startswith("URL http://127.0.0.1:"), first
+        url = first.split(" ", 1)[1]
+        c = v2_client(url, region)
+        assert error_of(lambda: c.get_apis())[:2] == (429, "TooManyRequestsException")
+        boto3.client("ec2", endpoint_url=url, region_name=region, config=NO_RETRY).describe_vpcs()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=10)
+    assert p.returncode == 0, err
+    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(r["op"], r["status"], r["faulted"], r["service"], r["region"]) for r in rows] == [
+        ("GetApis", 429, "fault:429:before", "apigateway", region),
+        ("DescribeVpcs", 200, None, "ec2", region),
+    ], rows
+    assert all(r["proxy"] == "moto" and "response" not in r for r in rows), rows
