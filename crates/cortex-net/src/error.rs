@@ -11,6 +11,8 @@ pub const EXIT_INVALID_INPUT: u8 = 2;
 pub struct CliError {
     code: u8,
     message: String,
+    /// A fresh observation of AWS may get past it (`gw_core::ProviderError::Unsettled`).
+    unsettled: bool,
 }
 
 impl CliError {
@@ -18,6 +20,7 @@ impl CliError {
         Self {
             code: EXIT_INVALID_INPUT,
             message: message.into(),
+            unsettled: false,
         }
     }
 
@@ -25,7 +28,13 @@ impl CliError {
         Self {
             code: EXIT_FAILURE,
             message: message.into(),
+            unsettled: false,
         }
+    }
+
+    /// Whether observing AWS again may get past this failure (a lost answer, another run).
+    pub fn is_unsettled(&self) -> bool {
+        self.unsettled
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -45,6 +54,10 @@ impl From<gw_core::ProviderError> for CliError {
     fn from(error: gw_core::ProviderError) -> Self {
         match error {
             gw_core::ProviderError::Unsupported(_) => CliError::invalid(error.to_string()),
+            gw_core::ProviderError::Unsettled { .. } => CliError {
+                unsettled: true,
+                ..CliError::failed(error.to_string())
+            },
             _ => CliError::failed(error.to_string()),
         }
     }

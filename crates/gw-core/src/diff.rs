@@ -1,76 +1,86 @@
 //! The one place that decides what changes: a pure comparison of desired and observed resources.
 
-use crate::{Action, Change, Observed, Plan, Resource};
+use crate::{Action, Change, Observed, ObservedResource, Plan, Resource, ResourceKind};
 use std::collections::HashSet;
 
 /// Computes the changes that turn `observed` into `desired`.
 ///
 /// - A desired resource without an observed one of the same kind and name is created.
+/// - Identity is scoped to the parent: a desired top-level resource (API, VPC link, domain
+///   name) matches the most senior observed one of its kind and name
+///   ([`ObservedResource::seniority`]: the oldest, then the lowest id), and a desired child
+///   (route, stage, method, mapping ...) matches only a child of a matched parent. So duplicates,
+///   however they arose, resolve the same way in every run, and a stage of API A never stands
+///   for a stage of API B.
 /// - One whose attributes differ is updated; only attributes the desired side names are
 ///   compared, so read-only attributes AWS adds do not cause churn.
-/// - Every observed resource not desired is deleted, including duplicates of a desired one
-///   (the first match is kept). Observed resources are owned by construction, so nothing here
-///   can plan the deletion of something cortex-net did not create.
+/// - Every observed resource not matched is deleted, duplicates included. The children of an
+///   API that is deleted go with it (AWS deletes them), so they are not listed. Observed
+///   resources are owned by construction, so nothing here can plan the deletion of something
+///   cortex-net did not create.
 ///
 /// Creations and updates keep the desired order (parents first); deletions follow
 /// [`crate::ResourceKind::deletion_rank`].
 pub fn diff(desired: &[Resource], observed: &Observed) -> Plan {
     let mut changes = Vec::new();
     let mut matched: HashSet<usize> = HashSet::new();
+    // Ids of the matched top-level resources: children are only matched inside them.
+    let mut kept_parents: HashSet<&str> = HashSet::new();
 
     for want in desired {
-        let found = observed.resources.iter().enumerate().find(|(index, have)| {
-            !matched.contains(index)
-                && have.resource.kind == want.kind
-                && have.resource.name == want.name
-        });
-        match found {
+        match best_match(want, observed, &matched, &kept_parents) {
             None => changes.push(Change {
                 action: Action::Create,
                 kind: want.kind,
                 name: want.name.clone(),
                 id: None,
+                parent: None,
                 detail: None,
             }),
             Some((index, have)) => {
                 matched.insert(index);
-                let differences: Vec<String> = want
-                    .attributes
-                    .iter()
-                    .filter(|(key, value)| have.resource.attributes.get(*key) != Some(value))
-                    .map(|(key, value)| {
-                        let old = have
-                            .resource
-                            .attributes
-                            .get(key)
-                            .map(String::as_str)
-                            .unwrap_or("(none)");
-                        format!("{key}: {old} -> {value}")
-                    })
-                    .collect();
-                if !differences.is_empty() {
+                if have.parent_id.is_none() {
+                    kept_parents.insert(have.id.as_str());
+                }
+                if let Some(detail) = differences(want, &have.resource) {
                     changes.push(Change {
                         action: Action::Update,
                         kind: want.kind,
                         name: want.name.clone(),
                         id: Some(have.id.clone()),
-                        detail: Some(differences.join(", ")),
+                        parent: have.parent_id.clone(),
+                        detail: Some(detail),
                     });
                 }
             }
         }
     }
 
+    let unmatched = |index: &usize| !matched.contains(index);
+    let deleted_apis: HashSet<&str> = observed
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(index, have)| unmatched(index) && have.resource.kind == ResourceKind::Api)
+        .map(|(_, have)| have.id.as_str())
+        .collect();
     let mut deletions: Vec<Change> = observed
         .resources
         .iter()
         .enumerate()
-        .filter(|(index, _)| !matched.contains(index))
+        .filter(|(index, have)| {
+            unmatched(index)
+                && !have
+                    .parent_id
+                    .as_deref()
+                    .is_some_and(|parent| deleted_apis.contains(parent))
+        })
         .map(|(_, have)| Change {
             action: Action::Delete,
             kind: have.resource.kind,
             name: have.resource.name.clone(),
             id: Some(have.id.clone()),
+            parent: have.parent_id.clone(),
             detail: None,
         })
         .collect();
@@ -78,6 +88,44 @@ pub fn diff(desired: &[Resource], observed: &Observed) -> Plan {
     deletions.sort_by_key(|change| change.kind.deletion_rank());
     changes.extend(deletions);
     Plan { changes }
+}
+
+/// The observed resource `want` stands for: same kind and name, not matched yet, top-level or
+/// inside a kept parent; the most senior of several.
+fn best_match<'a>(
+    want: &Resource,
+    observed: &'a Observed,
+    matched: &HashSet<usize>,
+    kept_parents: &HashSet<&str>,
+) -> Option<(usize, &'a ObservedResource)> {
+    observed
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(index, have)| {
+            !matched.contains(index)
+                && have.resource.kind == want.kind
+                && have.resource.name == want.name
+                && have
+                    .parent_id
+                    .as_deref()
+                    .is_none_or(|parent| kept_parents.contains(parent))
+        })
+        .min_by(|(_, a), (_, b)| a.seniority().cmp(&b.seniority()))
+}
+
+/// `key: old -> new` for every attribute the desired side names that differs.
+fn differences(want: &Resource, have: &Resource) -> Option<String> {
+    let differences: Vec<String> = want
+        .attributes
+        .iter()
+        .filter(|(key, value)| have.attributes.get(*key) != Some(value))
+        .map(|(key, value)| {
+            let old = have.attribute(key).unwrap_or("(none)");
+            format!("{key}: {old} -> {value}")
+        })
+        .collect();
+    (!differences.is_empty()).then(|| differences.join(", "))
 }
 
 #[cfg(test)]
@@ -94,7 +142,18 @@ mod tests {
             resource,
             id: id.to_string(),
             parent_id: None,
+            created_millis: None,
         }
+    }
+
+    fn aged(mut resource: ObservedResource, created_millis: i64) -> ObservedResource {
+        resource.created_millis = Some(created_millis);
+        resource
+    }
+
+    fn within(mut resource: ObservedResource, parent: &str) -> ObservedResource {
+        resource.parent_id = Some(parent.to_string());
+        resource
     }
 
     fn actions(plan: &Plan) -> Vec<(Action, ResourceKind, &str)> {
@@ -179,8 +238,8 @@ mod tests {
         let desired = vec![Resource::new(ResourceKind::Api, "cortex-a")];
         let observed = Observed {
             resources: vec![
-                have(ResourceKind::Api, "cortex-a", "keep", &[]),
-                have(ResourceKind::Api, "cortex-a", "dup", &[]),
+                aged(have(ResourceKind::Api, "cortex-a", "keep", &[]), 1),
+                aged(have(ResourceKind::Api, "cortex-a", "dup", &[]), 2),
                 have(ResourceKind::Integration, "ANY /old", "i1", &[]),
                 have(ResourceKind::Stage, "$default", "s1", &[]),
                 have(ResourceKind::Route, "ANY /old", "r1", &[]),
@@ -196,6 +255,114 @@ mod tests {
             .collect();
         assert_eq!(ids, vec!["m1", "r1", "i1", "s1", "dup", "v1"]);
         assert!(plan.changes.iter().all(|c| c.action == Action::Delete));
+    }
+
+    #[test]
+    fn duplicates_keep_the_oldest_then_the_lowest_id_and_their_children() {
+        let desired = vec![
+            Resource::new(ResourceKind::Api, "cortex-a"),
+            Resource::new(ResourceKind::Stage, "$default").with("auto_deploy", "true"),
+        ];
+        let api = |id, created| aged(have(ResourceKind::Api, "cortex-a", id, &[]), created);
+        let stage = |parent| {
+            within(
+                have(
+                    ResourceKind::Stage,
+                    "$default",
+                    "$default",
+                    &[("auto_deploy", "true")],
+                ),
+                parent,
+            )
+        };
+        // Listed newest first, as a concurrent run might see them.
+        let observed = Observed {
+            resources: vec![
+                api("b-new", 20),
+                stage("b-new"),
+                api("a-old", 10),
+                stage("a-old"),
+                api("c-same-age", 10),
+            ],
+        };
+        let plan = diff(&desired, &observed);
+        // The oldest API (ties: lowest id) is kept with its stage; the others go whole, their
+        // children with them.
+        let deleted: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| (c.action, c.kind, c.id.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            deleted,
+            vec![
+                (Action::Delete, ResourceKind::Api, "b-new"),
+                (Action::Delete, ResourceKind::Api, "c-same-age"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_child_of_another_api_never_stands_for_ours() {
+        let desired = vec![
+            Resource::new(ResourceKind::Api, "cortex-a"),
+            Resource::new(ResourceKind::Stage, "dev"),
+        ];
+        let observed = Observed {
+            resources: vec![
+                aged(have(ResourceKind::Api, "cortex-a", "old", &[]), 1),
+                aged(have(ResourceKind::Api, "cortex-a", "young", &[]), 2),
+                within(have(ResourceKind::Stage, "dev", "dev", &[]), "young"),
+            ],
+        };
+        let plan = diff(&desired, &observed);
+        let create = &plan.changes[0];
+        assert_eq!(
+            (create.action, create.kind, create.parent.as_deref()),
+            (Action::Create, ResourceKind::Stage, None)
+        );
+        let delete = &plan.changes[1];
+        assert_eq!(
+            (delete.action, delete.kind, delete.id.as_deref()),
+            (Action::Delete, ResourceKind::Api, Some("young"))
+        );
+        assert_eq!(plan.len(), 2, "{plan}");
+    }
+
+    #[test]
+    fn deletions_and_updates_carry_the_parent_id() {
+        let desired = vec![
+            Resource::new(ResourceKind::Api, "cortex-a"),
+            Resource::new(ResourceKind::Stage, "dev").with("auto_deploy", "true"),
+        ];
+        let observed = Observed {
+            resources: vec![
+                have(ResourceKind::Api, "cortex-a", "api1", &[]),
+                within(
+                    have(
+                        ResourceKind::Stage,
+                        "dev",
+                        "dev",
+                        &[("auto_deploy", "false")],
+                    ),
+                    "api1",
+                ),
+                within(have(ResourceKind::Stage, "old", "old", &[]), "api1"),
+            ],
+        };
+        let plan = diff(&desired, &observed);
+        let parents: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| (c.action, c.parent.as_deref()))
+            .collect();
+        assert_eq!(
+            parents,
+            vec![
+                (Action::Update, Some("api1")),
+                (Action::Delete, Some("api1"))
+            ]
+        );
     }
 
     #[test]

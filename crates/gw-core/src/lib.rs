@@ -25,6 +25,7 @@ mod ownership;
 mod plan;
 mod progress;
 mod provider;
+mod retry;
 
 pub use aws_error::{
     CREDENTIALS_FIX, arn_mismatch, describe_sdk_error, error_chain, iam_action, partition_of,
@@ -41,3 +42,4 @@ pub use provider::{
     CustomDomain, DnsRecord, GatewayInfo, GatewayProvider, Observed, ObservedResource,
     ProviderError, Resource,
 };
+pub use retry::{CreateOnce, is_unsettled};

@@ -78,6 +78,10 @@ pub struct Change {
     /// AWS id of the existing resource, for updates and deletions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The id of the resource it lives in (a route's API, a mapping's domain name), for
+    /// updates and deletions: ids such as stage names are only unique within their parent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
     /// What differs, for updates (`uri: old -> new`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

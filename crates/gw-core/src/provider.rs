@@ -41,6 +41,19 @@ pub struct ObservedResource {
     pub resource: Resource,
     pub id: String,
     pub parent_id: Option<String>,
+    /// When AWS made it (milliseconds since the epoch), where AWS says. Settles duplicates: see
+    /// [`ObservedResource::seniority`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_millis: Option<i64>,
+}
+
+impl ObservedResource {
+    /// The order in which one of several same-named resources is kept: the oldest first, then
+    /// the lowest id; an unknown age counts as the youngest. Every run, whoever made the
+    /// duplicates, computes the same order from the same AWS answers.
+    pub fn seniority(&self) -> (i64, &str) {
+        (self.created_millis.unwrap_or(i64::MAX), self.id.as_str())
+    }
 }
 
 /// Everything a provider found that this cluster owns.
@@ -56,8 +69,52 @@ impl Observed {
             .filter(move |r| r.resource.kind == kind)
     }
 
+    /// The resource of this kind and name that every run keeps when there are several: the
+    /// most senior ([`ObservedResource::seniority`]). Meant for top-level resources (APIs, VPC
+    /// links, domain names); children are looked up within their parent with [`Self::child`].
     pub fn find(&self, kind: ResourceKind, name: &str) -> Option<&ObservedResource> {
-        self.of_kind(kind).find(|r| r.resource.name == name)
+        self.of_kind(kind)
+            .filter(|r| r.resource.name == name)
+            .min_by(|a, b| a.seniority().cmp(&b.seniority()))
+    }
+
+    /// The kept resource of a kind whatever its name (the gateway's one API).
+    pub fn primary(&self, kind: ResourceKind) -> Option<&ObservedResource> {
+        self.of_kind(kind)
+            .min_by(|a, b| a.seniority().cmp(&b.seniority()))
+    }
+
+    /// Whether `resource` is the one of its kind and name that is kept.
+    pub fn is_kept(&self, resource: &ObservedResource) -> bool {
+        self.find(resource.resource.kind, &resource.resource.name)
+            .is_some_and(|kept| kept.id == resource.id)
+    }
+
+    /// The kept resource of each name of a kind.
+    pub fn kept(&self, kind: ResourceKind) -> impl Iterator<Item = &ObservedResource> {
+        self.of_kind(kind).filter(move |r| self.is_kept(r))
+    }
+
+    /// The children of one kind living in `parent_id` (an API's stages, routes, ...).
+    pub fn children<'a>(
+        &'a self,
+        parent_id: &'a str,
+        kind: ResourceKind,
+    ) -> impl Iterator<Item = &'a ObservedResource> {
+        self.of_kind(kind)
+            .filter(move |r| r.parent_id.as_deref() == Some(parent_id))
+    }
+
+    /// The child of `parent_id` with this kind and name.
+    pub fn child<'a>(
+        &'a self,
+        parent_id: &'a str,
+        kind: ResourceKind,
+        name: &str,
+    ) -> Option<&'a ObservedResource> {
+        self.children(parent_id, kind)
+            .filter(|r| r.resource.name == name)
+            .min_by(|a, b| a.seniority().cmp(&b.seniority()))
     }
 
     pub fn find_id(&self, kind: ResourceKind, id: &str) -> Option<&ObservedResource> {
@@ -116,6 +173,14 @@ pub enum ProviderError {
         operation: &'static str,
         message: String,
     },
+    /// An AWS call failed in a way that a fresh observation may settle: its outcome is unknown
+    /// (a lost answer, a 5xx), or another run changed the same resources (a conflict, a
+    /// resource gone). The caller observes again and plans what is still missing.
+    #[error("{operation} did not complete: {message}")]
+    Unsettled {
+        operation: &'static str,
+        message: String,
+    },
     /// An operation failed in a way the message explains (a VPC link that FAILED, a wait that
     /// timed out), with what to do next.
     #[error("{0}")]
@@ -123,6 +188,33 @@ pub enum ProviderError {
     /// AWS answered something we cannot work with (a missing id, an unexpected shape).
     #[error("unexpected answer from AWS: {0}")]
     Unexpected(String),
+}
+
+impl ProviderError {
+    /// An SDK failure of `operation`: [`ProviderError::Unsettled`] when observing again may
+    /// settle it ([`crate::is_unsettled`]), else [`ProviderError::Aws`].
+    pub fn sdk<E>(
+        operation: &'static str,
+        error: &aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    ) -> Self
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let message = crate::describe_sdk_error(error);
+        if crate::is_unsettled(error) {
+            ProviderError::Unsettled { operation, message }
+        } else {
+            ProviderError::Aws { operation, message }
+        }
+    }
+
+    /// Whether observing again and re-planning may get past this failure.
+    pub fn is_unsettled(&self) -> bool {
+        matches!(self, ProviderError::Unsettled { .. })
+    }
 }
 
 /// A gateway kind. The binary holds providers as `Box<dyn GatewayProvider>`, one per

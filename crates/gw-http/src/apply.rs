@@ -9,15 +9,11 @@ use aws_sdk_apigatewayv2::types::{
 };
 use gw_core::{
     Action, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
-    ResourceKind, describe_sdk_error,
+    ResourceKind,
 };
 use std::collections::HashMap;
 use std::time::Duration;
 use vpclink::WaitOptions;
-
-fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
-    move |message| ProviderError::Aws { operation, message }
-}
 
 /// Ids known while applying: observed ones, then those of resources created along the way.
 struct Ids {
@@ -34,18 +30,21 @@ pub(crate) async fn apply(
     observed: &Observed,
     plan: &Plan,
 ) -> Result<(), ProviderError> {
+    // The kept API and links (duplicates resolve the way the diff resolved them), and only the
+    // integrations inside that API.
+    let api = desired.and_then(|d| observed.find(ResourceKind::Api, &d.name));
     let mut ids = Ids {
-        api: desired.and_then(|d| {
-            observed
-                .find(ResourceKind::Api, &d.name)
-                .map(|a| a.id.clone())
-        }),
-        integrations: observed
-            .of_kind(ResourceKind::Integration)
-            .map(|i| (i.resource.name.clone(), i.id.clone()))
-            .collect(),
+        api: api.map(|a| a.id.clone()),
+        integrations: api
+            .map(|a| {
+                observed
+                    .children(&a.id, ResourceKind::Integration)
+                    .map(|i| (i.resource.name.clone(), i.id.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         links: observed
-            .of_kind(ResourceKind::VpcLink)
+            .kept(ResourceKind::VpcLink)
             .map(|l| (l.resource.name.clone(), l.id.clone()))
             .collect(),
     };
@@ -60,13 +59,7 @@ pub(crate) async fn apply(
                     .await?
             }
             Action::Delete if change.kind == ResourceKind::ApiMapping => {
-                let domain = observed
-                    .find_id(
-                        ResourceKind::ApiMapping,
-                        required(&change.id, "the mapping")?,
-                    )
-                    .and_then(|m| m.parent_id.clone())
-                    .unwrap_or_else(|| change.name.clone());
+                let domain = change.parent.clone().unwrap_or_else(|| change.name.clone());
                 tls_cert::domain::v2::delete_mapping(
                     client,
                     &domain,
@@ -74,7 +67,7 @@ pub(crate) async fn apply(
                 )
                 .await?
             }
-            Action::Delete => delete(client, observed, change).await?,
+            Action::Delete => delete(client, change).await?,
             Action::Create | Action::Update if change.kind == ResourceKind::VpcLink => {
                 let desired = desired.ok_or_else(|| missing_desired(change))?;
                 converge_link(client, progress, owner, desired, change, &mut ids).await?
@@ -87,6 +80,11 @@ pub(crate) async fn apply(
         tracing::info!("{change}");
     }
     Ok(())
+}
+
+/// Creates are sent once: an unknown outcome is settled by observing again (gw_core::CreateOnce).
+fn create_once() -> aws_sdk_apigatewayv2::config::Builder {
+    aws_sdk_apigatewayv2::Config::builder().retry_classifier(gw_core::CreateOnce)
 }
 
 fn missing_desired(change: &Change) -> ProviderError {
@@ -208,7 +206,7 @@ async fn upsert(
                             .cors_configuration(cors)
                             .send()
                             .await
-                            .map_err(|e| aws("UpdateApi")(describe_sdk_error(&e)))?;
+                            .map_err(|e| ProviderError::sdk("UpdateApi", &e))?;
                     }
                     None => {
                         client
@@ -216,7 +214,7 @@ async fn upsert(
                             .api_id(api_id)
                             .send()
                             .await
-                            .map_err(|e| aws("DeleteCorsConfiguration")(describe_sdk_error(&e)))?;
+                            .map_err(|e| ProviderError::sdk("DeleteCorsConfiguration", &e))?;
                     }
                 }
             } else {
@@ -230,9 +228,11 @@ async fn upsert(
                     ))
                     .set_cors_configuration(cors)
                     .set_tags(Some(owner.tags().into_iter().collect()))
+                    .customize()
+                    .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| aws("CreateApi")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("CreateApi", &e))?;
                 ids.api = Some(
                     created
                         .api_id()
@@ -277,7 +277,7 @@ async fn upsert(
                     .set_request_parameters(target.parameters)
                     .send()
                     .await
-                    .map_err(|e| aws("UpdateIntegration")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("UpdateIntegration", &e))?;
             } else {
                 let created = client
                     .create_integration()
@@ -289,9 +289,14 @@ async fn upsert(
                     .set_connection_id(target.link_id)
                     .set_request_parameters(target.parameters)
                     .payload_format_version("1.0")
+                    // Names it, so that one whose answer was lost is found before a route
+                    // targets it (see `observe`).
+                    .description(&change.name)
+                    .customize()
+                    .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| aws("CreateIntegration")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("CreateIntegration", &e))?;
                 let id = created.integration_id().ok_or_else(|| {
                     ProviderError::Unexpected("CreateIntegration returned no id".into())
                 })?;
@@ -313,16 +318,18 @@ async fn upsert(
                     .target(target)
                     .send()
                     .await
-                    .map_err(|e| aws("UpdateRoute")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("UpdateRoute", &e))?;
             } else {
                 client
                     .create_route()
                     .api_id(api_id)
                     .route_key(&change.name)
                     .target(target)
+                    .customize()
+                    .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| aws("CreateRoute")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("CreateRoute", &e))?;
             }
         }
         ResourceKind::Stage => {
@@ -335,7 +342,7 @@ async fn upsert(
                     .auto_deploy(true)
                     .send()
                     .await
-                    .map_err(|e| aws("UpdateStage")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("UpdateStage", &e))?;
             } else {
                 client
                     .create_stage()
@@ -343,9 +350,11 @@ async fn upsert(
                     .stage_name(&change.name)
                     .auto_deploy(true)
                     .set_tags(Some(owner.tags().into_iter().collect()))
+                    .customize()
+                    .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| aws("CreateStage")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("CreateStage", &e))?;
             }
         }
         ResourceKind::DomainName => {
@@ -367,7 +376,7 @@ async fn upsert(
                     )
                     .send()
                     .await
-                    .map_err(|e| aws("UpdateDomainName")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("UpdateDomainName", &e))?;
             } else {
                 tls_cert::domain::v2::create(
                     client,
@@ -409,18 +418,11 @@ struct Target {
     parameters: Option<HashMap<String, String>>,
 }
 
-async fn delete(
-    client: &Client,
-    observed: &Observed,
-    change: &Change,
-) -> Result<(), ProviderError> {
+/// Deletes a route, integration, stage or API. The parent comes with the change, never from a
+/// look-up by id: a stage's id is its name, the same in every API.
+async fn delete(client: &Client, change: &Change) -> Result<(), ProviderError> {
     let id = required(&change.id, "the resource to delete")?;
-    let parent = || {
-        observed
-            .find_id(change.kind, id)
-            .and_then(|r| r.parent_id.clone())
-            .ok_or_else(|| ProviderError::Unexpected(format!("no API known for {change}")))
-    };
+    let parent = || required(&change.parent, "the API of the resource to delete");
     let result = match change.kind {
         ResourceKind::Route => client
             .delete_route()
@@ -429,7 +431,7 @@ async fn delete(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| ("DeleteRoute", describe_sdk_error(&e), is_not_found(&e))),
+            .map_err(|e| (is_not_found(&e), ProviderError::sdk("DeleteRoute", &e))),
         ResourceKind::Integration => client
             .delete_integration()
             .api_id(parent()?)
@@ -439,9 +441,8 @@ async fn delete(
             .map(|_| ())
             .map_err(|e| {
                 (
-                    "DeleteIntegration",
-                    describe_sdk_error(&e),
                     is_not_found(&e),
+                    ProviderError::sdk("DeleteIntegration", &e),
                 )
             }),
         ResourceKind::Stage => client
@@ -451,14 +452,14 @@ async fn delete(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| ("DeleteStage", describe_sdk_error(&e), is_not_found(&e))),
+            .map_err(|e| (is_not_found(&e), ProviderError::sdk("DeleteStage", &e))),
         ResourceKind::Api => client
             .delete_api()
             .api_id(id)
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| ("DeleteApi", describe_sdk_error(&e), is_not_found(&e))),
+            .map_err(|e| (is_not_found(&e), ProviderError::sdk("DeleteApi", &e))),
         other => {
             return Err(ProviderError::Unexpected(format!(
                 "the HTTP API provider does not manage {other} resources"
@@ -466,10 +467,9 @@ async fn delete(
         }
     };
     match result {
-        Ok(()) => Ok(()),
         // Already gone (a concurrent or interrupted run): the goal is reached.
-        Err((_, _, true)) => Ok(()),
-        Err((operation, message, false)) => Err(ProviderError::Aws { operation, message }),
+        Ok(()) | Err((true, _)) => Ok(()),
+        Err((false, error)) => Err(error),
     }
 }
 

@@ -120,9 +120,10 @@ impl GatewayProvider for HttpApiProvider {
     }
 
     fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo> {
-        let api = observed.of_kind(ResourceKind::Api).next()?;
+        // The API every run keeps, and a stage of that API (never of a duplicate).
+        let api = observed.primary(ResourceKind::Api)?;
         let stage = observed
-            .of_kind(ResourceKind::Stage)
+            .children(&api.id, ResourceKind::Stage)
             .next()
             .map(|s| s.resource.name.clone())
             .unwrap_or_else(|| "$default".to_string());
@@ -143,8 +144,7 @@ impl GatewayProvider for HttpApiProvider {
             stage,
             invoke_url,
             domain: observed
-                .of_kind(ResourceKind::DomainName)
-                .next()
+                .primary(ResourceKind::DomainName)
                 .map(custom_domain),
         })
     }

@@ -3,10 +3,7 @@
 use crate::resources::{attr, cors_text, joined, via_link};
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::types::ConnectionType;
-use gw_core::{
-    Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind,
-    describe_sdk_error,
-};
+use gw_core::{Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind};
 use std::collections::{BTreeMap, HashMap};
 
 /// Observed-only attribute: the API's own base URL, as AWS reports it.
@@ -23,7 +20,7 @@ macro_rules! all_pages {
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| aws($operation)(describe_sdk_error(&e)))?;
+                .map_err(|e| ProviderError::sdk($operation, &e))?;
             items.extend(page.items().iter().cloned());
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
@@ -33,8 +30,24 @@ macro_rules! all_pages {
     }};
 }
 
-fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
-    move |message| ProviderError::Aws { operation, message }
+/// How integrations name the link they use: the kept link by its name, a duplicate by name and
+/// id, so that an integration on a duplicate differs from the desired one and is moved onto the
+/// kept link before the duplicate is deleted.
+fn link_names(links: &[vpclink::Link], observed: &Observed) -> HashMap<String, String> {
+    links
+        .iter()
+        .map(|link| {
+            let kept = observed
+                .find(ResourceKind::VpcLink, &link.name)
+                .is_some_and(|k| k.id == link.id);
+            let name = if kept {
+                link.name.clone()
+            } else {
+                format!("{} ({})", link.name, link.id)
+            };
+            (link.id.clone(), name)
+        })
+        .collect()
 }
 
 pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observed, ProviderError> {
@@ -51,12 +64,10 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
                 .with(attr::STATUS, link.status.to_string()),
             id: link.id.clone(),
             parent_id: None,
+            created_millis: link.created_millis,
         });
     }
-    let link_names: HashMap<String, String> = links
-        .iter()
-        .map(|l| (l.id.clone(), l.name.clone()))
-        .collect();
+    let link_names = link_names(&links, &observed);
     let domains = tls_cert::domain::v2::find_owned(client, &owner.for_gateway(crate::KIND))
         .await
         .map_err(ProviderError::from)?;
@@ -81,6 +92,7 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
             resource,
             id: api_id.to_string(),
             parent_id: None,
+            created_millis: api.created_date().and_then(|d| d.to_millis().ok()),
         });
         observe_children(client, api_id, &link_names, &mut observed).await?;
         api_ids.push(api_id.to_string());
@@ -100,6 +112,7 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
             resource,
             id: domain.name.clone(),
             parent_id: None,
+            created_millis: None,
         });
         // Mappings of our domain to our APIs; the domain's parent of a mapping is what deletes it.
         for api_id in &api_ids {
@@ -112,6 +125,7 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
                         .with(attr::STAGE, &mapping.stage),
                     id: mapping.id,
                     parent_id: Some(domain.name.clone()),
+                    created_millis: None,
                 });
             }
         }
@@ -139,7 +153,7 @@ async fn owned_apis(
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| aws("GetApis")(describe_sdk_error(&e)))?;
+            .map_err(|e| ProviderError::sdk("GetApis", &e))?;
         for api in page.items() {
             let Some(id) = api.api_id() else { continue };
             let tags: HashMap<String, String> = match api.tags() {
@@ -149,7 +163,7 @@ async fn owned_apis(
                     .resource_arn(format!("arn:aws:apigateway:{region}::/apis/{id}"))
                     .send()
                     .await
-                    .map_err(|e| aws("GetTags")(describe_sdk_error(&e)))?
+                    .map_err(|e| ProviderError::sdk("GetTags", &e))?
                     .tags()
                     .cloned()
                     .unwrap_or_default(),
@@ -190,10 +204,7 @@ async fn observe_children(
         let Some(id) = integration.integration_id() else {
             continue;
         };
-        let name = integration_names
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| format!("unrouted integration {id}"));
+        let name = integration_name(id, integration.description(), &integration_names);
         let connection = match (integration.connection_type(), integration.connection_id()) {
             (Some(ConnectionType::VpcLink), Some(link)) => {
                 via_link(link_names.get(link).map(String::as_str).unwrap_or(link))
@@ -225,6 +236,7 @@ async fn observe_children(
             resource,
             id: id.to_string(),
             parent_id: Some(api_id.to_string()),
+            created_millis: None,
         });
     }
     for route in &routes {
@@ -244,6 +256,7 @@ async fn observe_children(
             resource: Resource::new(ResourceKind::Route, key).with(attr::TARGET, target),
             id: id.to_string(),
             parent_id: Some(api_id.to_string()),
+            created_millis: None,
         });
     }
     for stage in &stages {
@@ -258,9 +271,30 @@ async fn observe_children(
             // Stages are addressed by name within their API.
             id: name.to_string(),
             parent_id: Some(api_id.to_string()),
+            created_millis: None,
         });
     }
     Ok(())
+}
+
+/// An integration is named after the first route (by key) that targets it. One that no route
+/// targets goes by the route it was made for (its description), unless a routed one already has
+/// that name: then it is a leftover, named by its id, and the diff deletes it. So a create whose
+/// answer was lost is found and routed, not made twice.
+fn integration_name(
+    id: &str,
+    description: Option<&str>,
+    routed: &BTreeMap<String, String>,
+) -> String {
+    if let Some(route) = routed.get(id) {
+        return route.clone();
+    }
+    match description {
+        Some(made_for) if !made_for.is_empty() && !routed.values().any(|r| r == made_for) => {
+            made_for.to_string()
+        }
+        _ => format!("unrouted integration {id}"),
+    }
 }
 
 /// `integrations/abc123` -> `abc123`.

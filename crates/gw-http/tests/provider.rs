@@ -286,6 +286,7 @@ async fn deleting_what_is_already_gone_succeeds_and_a_malformed_plan_is_an_error
             resource: gw_core::Resource::new(ResourceKind::Route, "ANY /x"),
             id: "gone".into(),
             parent_id: Some("api".into()),
+            created_millis: None,
         }],
     };
     let plan = diff(&[], &observed);

@@ -20,15 +20,11 @@ use aws_sdk_apigateway::types::{
 };
 use gw_core::{
     Action, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
-    ResourceKind, VpcLinkVersion, describe_sdk_error,
+    ResourceKind, VpcLinkVersion,
 };
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 use vpclink::{Link, Status, WaitOptions};
-
-fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
-    move |message| ProviderError::Aws { operation, message }
-}
 
 /// How long to keep retrying a throttled `DeleteRestApi` (AWS allows one per 30 s per account).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,10 +71,9 @@ struct Ids {
 impl Ids {
     fn from_observed(desired: Option<&DesiredGateway>, observed: &Observed) -> Self {
         let mut ids = Ids::default();
-        for link in observed.of_kind(ResourceKind::VpcLink) {
+        for link in observed.kept(ResourceKind::VpcLink) {
             ids.links
-                .entry(link.resource.name.clone())
-                .or_insert_with(|| link.id.clone());
+                .insert(link.resource.name.clone(), link.id.clone());
         }
         let Some(api) = desired.and_then(|d| observed.find(ResourceKind::Api, &d.name)) else {
             return ids;
@@ -105,6 +100,11 @@ impl Ids {
             .map(|d| d.id.clone());
         ids
     }
+}
+
+/// Creates are sent once: an unknown outcome is settled by observing again (gw_core::CreateOnce).
+fn create_once() -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::Config::builder().retry_classifier(gw_core::CreateOnce)
 }
 
 fn required<'a>(value: &'a Option<String>, what: &str) -> Result<&'a str, ProviderError> {
@@ -227,7 +227,7 @@ async fn upsert(
                     )
                     .send()
                     .await
-                    .map_err(|e| aws("UpdateRestApi")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("UpdateRestApi", &e))?;
             } else {
                 let created = client
                     .create_rest_api()
@@ -242,9 +242,11 @@ async fn upsert(
                             .build(),
                     )
                     .set_tags(Some(owner.tags().into_iter().collect()))
+                    .customize()
+                    .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| aws("CreateRestApi")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("CreateRestApi", &e))?;
                 let id = created.id().ok_or_else(|| {
                     ProviderError::Unexpected("CreateRestApi returned no id".into())
                 })?;
@@ -265,9 +267,11 @@ async fn upsert(
                 .rest_api_id(&api_id)
                 .parent_id(parent_id)
                 .path_part(part)
+                .customize()
+                .config_override(create_once())
                 .send()
                 .await
-                .map_err(|e| aws("CreateResource")(describe_sdk_error(&e)))?;
+                .map_err(|e| ProviderError::sdk("CreateResource", &e))?;
             let id = created
                 .id()
                 .ok_or_else(|| ProviderError::Unexpected("CreateResource returned no id".into()))?;
@@ -290,7 +294,7 @@ async fn upsert(
                 {
                     Ok(_) => {}
                     Err(e) if is_not_found(&e) => {}
-                    Err(e) => return Err(aws("DeleteMethod")(describe_sdk_error(&e))),
+                    Err(e) => return Err(ProviderError::sdk("DeleteMethod", &e)),
                 }
             }
             put_method(ctx, desired, &api_id, &resource, verb, path).await?;
@@ -317,9 +321,11 @@ async fn upsert(
                 .create_deployment()
                 .rest_api_id(&api_id)
                 .description(deployment_description(&fingerprint, link_id))
+                .customize()
+                .config_override(create_once())
                 .send()
                 .await
-                .map_err(|e| aws("CreateDeployment")(describe_sdk_error(&e)))?;
+                .map_err(|e| ProviderError::sdk("CreateDeployment", &e))?;
             let id = created
                 .id()
                 .ok_or_else(|| ProviderError::Unexpected("CreateDeployment returned no id".into()))?
@@ -342,9 +348,11 @@ async fn upsert(
                     .stage_name(&change.name)
                     .deployment_id(&deployment)
                     .set_tags(Some(owner.tags().into_iter().collect()))
+                    .customize()
+                    .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| aws("CreateStage")(describe_sdk_error(&e)))?;
+                    .map_err(|e| ProviderError::sdk("CreateStage", &e))?;
                 ids.stages.insert(change.name.clone());
             }
         }
@@ -420,7 +428,7 @@ async fn resource_id(
         .limit(500)
         .send()
         .await
-        .map_err(|e| aws("GetResources")(describe_sdk_error(&e)))?;
+        .map_err(|e| ProviderError::sdk("GetResources", &e))?;
     let root = page
         .items()
         .iter()
@@ -455,7 +463,7 @@ async fn put_method(
     request
         .send()
         .await
-        .map_err(|e| aws("PutMethod")(describe_sdk_error(&e)))?;
+        .map_err(|e| ProviderError::sdk("PutMethod", &e))?;
     if verb == "OPTIONS"
         && let Some(cors) = &desired.cors
     {
@@ -472,7 +480,7 @@ async fn put_method(
             .set_response_parameters(Some(declared))
             .send()
             .await
-            .map_err(|e| aws("PutMethodResponse")(describe_sdk_error(&e)))?;
+            .map_err(|e| ProviderError::sdk("PutMethodResponse", &e))?;
     }
     Ok(())
 }
@@ -502,7 +510,7 @@ async fn put_integration(
             .request_templates("application/json", MOCK_TEMPLATE)
             .send()
             .await
-            .map_err(|e| aws("PutIntegration")(describe_sdk_error(&e)))?;
+            .map_err(|e| ProviderError::sdk("PutIntegration", &e))?;
         let values: HashMap<String, String> = cors_header_values(cors)
             .into_iter()
             .map(|(header, value)| (response_header(&header), value))
@@ -516,7 +524,7 @@ async fn put_integration(
             .set_response_parameters(Some(values))
             .send()
             .await
-            .map_err(|e| aws("PutIntegrationResponse")(describe_sdk_error(&e)))?;
+            .map_err(|e| ProviderError::sdk("PutIntegrationResponse", &e))?;
         return Ok(());
     }
     let published = published_paths(desired);
@@ -552,7 +560,7 @@ async fn put_integration(
     request
         .send()
         .await
-        .map_err(|e| aws("PutIntegration")(describe_sdk_error(&e)))?;
+        .map_err(|e| ProviderError::sdk("PutIntegration", &e))?;
     Ok(())
 }
 
@@ -575,7 +583,7 @@ async fn point_stage(
         )
         .send()
         .await
-        .map_err(|e| aws("UpdateStage")(describe_sdk_error(&e)))?;
+        .map_err(|e| ProviderError::sdk("UpdateStage", &e))?;
     Ok(())
 }
 
@@ -702,7 +710,7 @@ async fn converge_link(
         VpcLinkVersion::V2 => vpclink::v2::get(ctx.v2, id).await?,
     };
     let Some(link) = current else {
-        return Err(ProviderError::Aws {
+        return Err(ProviderError::Unsettled {
             operation: "GetVpcLink",
             message: format!(
                 "VPC link {} ({id}) disappeared while cortex-net was working. Re-run \
@@ -723,10 +731,12 @@ async fn delete(
 ) -> Result<(), ProviderError> {
     let client = ctx.client;
     let id = required(&change.id, "the resource to delete")?;
+    // The parent comes with the change, never from a look-up by id: a stage's id is its name,
+    // the same in every API.
     let parent = || {
-        observed
-            .find_id(change.kind, id)
-            .and_then(|r| r.parent_id.clone())
+        change
+            .parent
+            .clone()
             .ok_or_else(|| ProviderError::Unexpected(format!("no API known for {change}")))
     };
     let method_key = || {
@@ -808,26 +818,27 @@ async fn delete(
         Err(Failure {
             not_found: true, ..
         }) => Ok(()),
-        Err(Failure {
-            operation, message, ..
-        }) => Err(ProviderError::Aws { operation, message }),
+        Err(Failure { error, .. }) => Err(error),
     }
 }
 
 struct Failure {
-    operation: &'static str,
-    message: String,
+    error: ProviderError,
     not_found: bool,
 }
 
-fn error<E, R>(operation: &'static str, e: &aws_sdk_apigateway::error::SdkError<E, R>) -> Failure
+fn error<E>(
+    operation: &'static str,
+    e: &aws_sdk_apigateway::error::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     Failure {
-        operation,
-        message: describe_sdk_error(e),
+        error: ProviderError::sdk(operation, e),
         not_found: is_not_found(e),
     }
 }
@@ -853,7 +864,7 @@ async fn delete_api(ctx: &Context<'_>, name: &str, id: &str) -> Result<(), Provi
                     if throttled {
                         ctx.progress.finished(&what, "still throttled", elapsed);
                     }
-                    return Err(aws("DeleteRestApi")(describe_sdk_error(&e)));
+                    return Err(ProviderError::sdk("DeleteRestApi", &e));
                 }
                 ctx.progress.waiting(
                     &what,
@@ -892,6 +903,7 @@ async fn delete_link(
         status_message: None,
         targets: Vec::new(),
         security_groups: Vec::new(),
+        created_millis: None,
     };
     let options = wait_options(desired);
     match version {

@@ -175,10 +175,11 @@ impl GatewayProvider for RestApiProvider {
     }
 
     fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo> {
-        let api = observed.of_kind(ResourceKind::Api).next()?;
+        // The API every run keeps, and a stage of that API (never of a duplicate).
+        let api = observed.primary(ResourceKind::Api)?;
         let stage = observed
-            .of_kind(ResourceKind::Stage)
-            .find(|s| s.parent_id.as_deref() == Some(api.id.as_str()))
+            .children(&api.id, ResourceKind::Stage)
+            .next()
             .map(|s| s.resource.name.clone())
             .unwrap_or_else(|| DEFAULT_STAGE.to_string());
         Some(GatewayInfo {
@@ -188,8 +189,7 @@ impl GatewayProvider for RestApiProvider {
             invoke_url: invoke_url(&api.id, region, &stage),
             stage,
             domain: observed
-                .of_kind(ResourceKind::DomainName)
-                .next()
+                .primary(ResourceKind::DomainName)
                 .map(custom_domain),
         })
     }

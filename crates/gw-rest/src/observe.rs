@@ -7,11 +7,8 @@ use crate::resources::{
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::types::{Integration, Method, RestApi};
-use gw_core::{
-    Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind,
-    describe_sdk_error,
-};
-use std::collections::{BTreeMap, HashMap};
+use gw_core::{Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use vpclink::{Link, Status, Version};
 
 /// Observed-only attribute of the API: the id of its root resource `/`.
@@ -21,10 +18,6 @@ pub(crate) const DEPLOYMENT_ID_ATTRIBUTE: &str = "deployment_id";
 /// Observed-only attribute of a VPC link: the status as AWS spells it (`INACTIVE` is reported
 /// as `status: AVAILABLE`, since it is as usable as it gets).
 pub(crate) const AWS_STATUS_ATTRIBUTE: &str = "aws_status";
-
-fn aws(operation: &'static str) -> impl FnOnce(String) -> ProviderError {
-    move |message| ProviderError::Aws { operation, message }
-}
 
 pub(crate) fn is_not_found<E, R>(error: &SdkError<E, R>) -> bool
 where
@@ -71,7 +64,7 @@ pub(crate) async fn observe(
             .rest_api_id(&id)
             .send()
             .await
-            .map_err(|e| aws("GetStages")(describe_sdk_error(&e)))?
+            .map_err(|e| ProviderError::sdk("GetStages", &e))?
             .item()
             .to_vec();
         let mut deployments = BTreeMap::new();
@@ -88,7 +81,7 @@ pub(crate) async fn observe(
             {
                 Ok(out) => out.description().map(str::to_string),
                 Err(e) if is_not_found(&e) => None,
-                Err(e) => return Err(aws("GetDeployment")(describe_sdk_error(&e))),
+                Err(e) => return Err(ProviderError::sdk("GetDeployment", &e)),
             };
             deployments.insert(deployment_id.to_string(), description);
         }
@@ -111,10 +104,7 @@ pub(crate) async fn observe(
     for link in &links {
         observed.resources.push(link_resource(link));
     }
-    let link_names: HashMap<&str, &str> = links
-        .iter()
-        .map(|l| (l.id.as_str(), l.name.as_str()))
-        .collect();
+    let link_names = LinkNames::new(&links, &observed);
     for found in &apis {
         push_api(found, &link_names, &mut observed);
     }
@@ -143,6 +133,7 @@ pub(crate) async fn observe(
             resource,
             id: domain.name.clone(),
             parent_id: None,
+            created_millis: None,
         });
         for found in &apis {
             if let Some(mapping) =
@@ -153,11 +144,43 @@ pub(crate) async fn observe(
                         .with(attr::STAGE, &mapping.stage),
                     id: mapping.id,
                     parent_id: Some(domain.name.clone()),
+                    created_millis: None,
                 });
             }
         }
     }
     Ok(observed)
+}
+
+/// How integrations and deployments name the VPC link they use: the kept link by its name, a
+/// duplicate by name and id, so that an integration on a duplicate differs from the desired one
+/// and is moved onto the kept link (and redeployed) before the duplicate is deleted.
+struct LinkNames {
+    /// Link id -> the name integrations show.
+    names: HashMap<String, String>,
+    /// Ids of the links every run keeps.
+    kept: HashSet<String>,
+}
+
+impl LinkNames {
+    fn new(links: &[Link], observed: &Observed) -> Self {
+        let kept: HashSet<String> = observed
+            .kept(ResourceKind::VpcLink)
+            .map(|l| l.id.clone())
+            .collect();
+        let names = links
+            .iter()
+            .map(|link| {
+                let name = if kept.contains(&link.id) {
+                    link.name.clone()
+                } else {
+                    format!("{} ({})", link.name, link.id)
+                };
+                (link.id.clone(), name)
+            })
+            .collect();
+        Self { names, kept }
+    }
 }
 
 pub(crate) fn link_resource(link: &Link) -> ObservedResource {
@@ -180,6 +203,7 @@ pub(crate) fn link_resource(link: &Link) -> ObservedResource {
         resource,
         id: link.id.clone(),
         parent_id: None,
+        created_millis: link.created_millis,
     }
 }
 
@@ -201,7 +225,7 @@ async fn owned_apis(client: &Client, owner: &Ownership) -> Result<Vec<RestApi>, 
             .set_position(position.clone())
             .send()
             .await
-            .map_err(|e| aws("GetRestApis")(describe_sdk_error(&e)))?;
+            .map_err(|e| ProviderError::sdk("GetRestApis", &e))?;
         for api in page.items() {
             let Some(id) = api.id() else { continue };
             let tags: HashMap<String, String> = match api.tags().filter(|t| !t.is_empty()) {
@@ -215,7 +239,7 @@ async fn owned_apis(client: &Client, owner: &Ownership) -> Result<Vec<RestApi>, 
                     Ok(out) => out.tags().cloned().unwrap_or_default(),
                     // Deleted since the listing: not ours to worry about.
                     Err(e) if is_not_found(&e) => HashMap::new(),
-                    Err(e) => return Err(aws("GetTags")(describe_sdk_error(&e))),
+                    Err(e) => return Err(ProviderError::sdk("GetTags", &e)),
                 },
             };
             if owner.owns(&tags) {
@@ -249,7 +273,7 @@ async fn api_resources(
             .set_position(position.clone())
             .send()
             .await
-            .map_err(|e| aws("GetResources")(describe_sdk_error(&e)))?;
+            .map_err(|e| ProviderError::sdk("GetResources", &e))?;
         items.extend(page.items().iter().cloned());
         match page.position() {
             Some(next) if !next.is_empty() && position.as_deref() != Some(next) => {
@@ -289,7 +313,7 @@ async fn missing_connection_ids(
                 .http_method(verb)
                 .send()
                 .await
-                .map_err(|e| aws("GetIntegration")(describe_sdk_error(&e)))?;
+                .map_err(|e| ProviderError::sdk("GetIntegration", &e))?;
             if let Some(link) = full.connection_id() {
                 found.insert(method_id(resource_id, verb), link.to_string());
             }
@@ -298,12 +322,13 @@ async fn missing_connection_ids(
     Ok(found)
 }
 
-fn push_api(found: &FoundApi, link_names: &HashMap<&str, &str>, observed: &mut Observed) {
+fn push_api(found: &FoundApi, link_names: &LinkNames, observed: &mut Observed) {
     let api_id = &found.id;
     let child = |resource: Resource, id: String| ObservedResource {
         resource,
         id,
         parent_id: Some(api_id.clone()),
+        created_millis: None,
     };
     let endpoint_types: Vec<&str> = found
         .api
@@ -324,6 +349,7 @@ fn push_api(found: &FoundApi, link_names: &HashMap<&str, &str>, observed: &mut O
         resource: api,
         id: api_id.clone(),
         parent_id: None,
+        created_millis: found.api.created_date().and_then(|d| d.to_millis().ok()),
     });
 
     // Deepest first: deleting children before their parents spares NotFound answers.
@@ -420,11 +446,11 @@ fn push_api(found: &FoundApi, link_names: &HashMap<&str, &str>, observed: &mut O
 /// What a deployment serves, as a fingerprint comparable with the desired one: its own, unless
 /// the VPC link its integrations went through is gone (then it must be redeployed whatever the
 /// fingerprint), or it was not made by cortex-net.
-fn deployed_fingerprint(description: Option<&str>, link_names: &HashMap<&str, &str>) -> String {
+fn deployed_fingerprint(description: Option<&str>, link_names: &LinkNames) -> String {
     match description.and_then(parse_deployment_description) {
         None => "(not deployed by cortex-net)".to_string(),
-        Some((fingerprint, Some(link))) if !link_names.contains_key(link.as_str()) => {
-            format!("{fingerprint} (through VPC link {link}, which is gone)")
+        Some((fingerprint, Some(link))) if !link_names.kept.contains(&link) => {
+            format!("{fingerprint} (through VPC link {link}, which is gone or a duplicate)")
         }
         Some((fingerprint, _)) => fingerprint,
     }
@@ -463,7 +489,7 @@ fn integration_resource(
     name: &str,
     integration: &Integration,
     connection_id: Option<&str>,
-    link_names: &HashMap<&str, &str>,
+    link_names: &LinkNames,
 ) -> Resource {
     let connection = match integration.connection_type().map(|c| c.as_str()) {
         Some("VPC_LINK") => {
@@ -471,7 +497,7 @@ fn integration_resource(
                 .connection_id()
                 .or(connection_id)
                 .unwrap_or_default();
-            match link_names.get(id) {
+            match link_names.names.get(id) {
                 Some(link) => format!("VPC_LINK {link}"),
                 None => format!("VPC_LINK {id} (not a VPC link of this cluster)"),
             }

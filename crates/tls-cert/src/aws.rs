@@ -18,13 +18,19 @@ pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -
     has_code(error, "NotFoundException")
 }
 
-pub(crate) fn aws_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> CertError
+/// An SDK failure: [`CertError::Unsettled`] when observing again may settle it (a lost answer,
+/// a conflict with another run), else [`CertError::Aws`].
+pub(crate) fn aws_error<E>(
+    operation: &'static str,
+    error: &SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> CertError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    CertError::Aws {
-        operation,
-        message: describe_sdk_error(error),
+    let message = describe_sdk_error(error);
+    if gw_core::is_unsettled(error) {
+        CertError::Unsettled { operation, message }
+    } else {
+        CertError::Aws { operation, message }
     }
 }

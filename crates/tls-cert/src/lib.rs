@@ -48,6 +48,13 @@ pub enum CertError {
         operation: &'static str,
         message: String,
     },
+    /// An AWS call whose outcome a fresh observation may settle (see
+    /// [`gw_core::ProviderError::Unsettled`]).
+    #[error("{operation} did not complete: {message}")]
+    Unsettled {
+        operation: &'static str,
+        message: String,
+    },
     /// A request this crate refuses before calling anything (an empty common name, 0 days, a
     /// domain name that is not ours...). The message says what to change.
     #[error("{0}")]
@@ -75,6 +82,9 @@ impl From<CertError> for gw_core::ProviderError {
         match error {
             CertError::Aws { operation, message } => {
                 gw_core::ProviderError::Aws { operation, message }
+            }
+            CertError::Unsettled { operation, message } => {
+                gw_core::ProviderError::Unsettled { operation, message }
             }
             other => gw_core::ProviderError::Failed(other.to_string()),
         }

@@ -14,21 +14,35 @@ pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -
         .is_some_and(|code| code == "NotFoundException")
 }
 
-pub(crate) fn aws_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> LinkError
+type HttpResponse = aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+/// An SDK failure: [`LinkError::Unsettled`] when observing again may settle it (a lost answer,
+/// a conflict with another run), else [`LinkError::Aws`].
+pub(crate) fn aws_error<E>(operation: &'static str, error: &SdkError<E, HttpResponse>) -> LinkError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    LinkError::Aws {
-        operation,
-        message: describe_sdk_error(error),
+    with_message(operation, error, describe_sdk_error(error))
+}
+
+fn with_message<E>(
+    operation: &'static str,
+    error: &SdkError<E, HttpResponse>,
+    message: String,
+) -> LinkError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if gw_core::is_unsettled(error) {
+        LinkError::Unsettled { operation, message }
+    } else {
+        LinkError::Aws { operation, message }
     }
 }
 
-pub(crate) fn delete_error<E, R>(error: &SdkError<E, R>) -> LinkError
+pub(crate) fn delete_error<E>(error: &SdkError<E, HttpResponse>) -> LinkError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let mut message = describe_sdk_error(error);
     if error
@@ -39,8 +53,5 @@ where
         message.push_str(". ");
         message.push_str(IN_USE_HINT);
     }
-    LinkError::Aws {
-        operation: "DeleteVpcLink",
-        message,
-    }
+    with_message("DeleteVpcLink", error, message)
 }

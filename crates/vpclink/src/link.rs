@@ -19,6 +19,10 @@ pub struct Link {
     pub targets: Vec<String>,
     /// v2: the security group ids, sorted; v1: empty.
     pub security_groups: Vec<String>,
+    /// v2: when AWS made it (milliseconds since the epoch); v1 links carry no date. Settles
+    /// duplicates (`gw_core::ObservedResource::seniority`).
+    #[serde(skip)]
+    pub created_millis: Option<i64>,
 }
 
 impl Link {
@@ -128,6 +132,13 @@ pub enum LinkError {
         operation: &'static str,
         message: String,
     },
+    /// An AWS call whose outcome a fresh observation may settle (see
+    /// [`gw_core::ProviderError::Unsettled`]).
+    #[error("{operation} did not complete: {message}")]
+    Unsettled {
+        operation: &'static str,
+        message: String,
+    },
     /// AWS answered something we cannot work with (a link without an id).
     #[error("unexpected answer from AWS: {0}")]
     Unexpected(String),
@@ -138,6 +149,9 @@ impl From<LinkError> for gw_core::ProviderError {
         match error {
             LinkError::Aws { operation, message } => {
                 gw_core::ProviderError::Aws { operation, message }
+            }
+            LinkError::Unsettled { operation, message } => {
+                gw_core::ProviderError::Unsettled { operation, message }
             }
             LinkError::Unexpected(message) => gw_core::ProviderError::Unexpected(message),
             other @ (LinkError::Failed { .. }

@@ -78,6 +78,11 @@ pub async fn create(
         ))
         .target_arns(nlb_arn)
         .set_tags(Some(tags.clone()))
+        // Sent once: a lost answer is settled by finding the link by its tags.
+        .customize()
+        .config_override(
+            aws_sdk_apigateway::Config::builder().retry_classifier(gw_core::CreateOnce),
+        )
         .send()
         .await
         .map_err(|e| aws_error("CreateVpcLink", &e))?;
@@ -235,6 +240,7 @@ fn to_link(
         status_message: status_message.filter(|m| !m.is_empty()).map(str::to_string),
         targets,
         security_groups: Vec::new(),
+        created_millis: None,
     })
 }
 

@@ -25,7 +25,7 @@ pub async fn find_owned(client: &Client, owner: &Ownership) -> Result<Vec<Link>,
             if !item.tags().is_some_and(|tags| owner.owns(tags)) {
                 continue;
             }
-            found.push(to_link(
+            let mut link = to_link(
                 "GetVpcLinks",
                 item.vpc_link_id(),
                 item.name(),
@@ -33,7 +33,9 @@ pub async fn find_owned(client: &Client, owner: &Ownership) -> Result<Vec<Link>,
                 item.security_group_ids(),
                 item.vpc_link_status(),
                 item.vpc_link_status_message(),
-            )?);
+            )?;
+            link.created_millis = item.created_date().and_then(|d| d.to_millis().ok());
+            found.push(link);
         }
         match page.next_token() {
             Some(next) if !next.is_empty() && next_token.as_deref() != Some(next) => {
@@ -60,6 +62,11 @@ pub async fn create(
         .set_subnet_ids(Some(subnets.to_vec()))
         .set_security_group_ids(Some(security_groups.to_vec()))
         .set_tags(Some(tags))
+        // Sent once: a lost answer is settled by finding the link by its tags.
+        .customize()
+        .config_override(
+            aws_sdk_apigatewayv2::Config::builder().retry_classifier(gw_core::CreateOnce),
+        )
         .send()
         .await
         .map_err(|e| aws_error("CreateVpcLink", &e))?;
@@ -153,6 +160,7 @@ fn to_link(
         status_message: status_message.filter(|m| !m.is_empty()).map(str::to_string),
         targets,
         security_groups,
+        created_millis: None,
     })
 }
 

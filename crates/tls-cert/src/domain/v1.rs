@@ -103,6 +103,8 @@ pub async fn create(
             ),
     };
     let out = request
+        .customize()
+        .config_override(create_once())
         .send()
         .await
         .map_err(|e| aws_error("CreateDomainName", &e))?;
@@ -250,6 +252,8 @@ pub async fn create_mapping(
         .domain_name(domain)
         .rest_api_id(api_id)
         .stage(stage)
+        .customize()
+        .config_override(create_once())
         .send()
         .await
         .map_err(|e| aws_error("CreateBasePathMapping", &e))?;
@@ -382,3 +386,8 @@ fn to_mapping(base_path: Option<&str>, api_id: Option<&str>, stage: Option<&str>
 
 #[cfg(test)]
 mod tests;
+
+/// Creates are sent once: an unknown outcome is settled by observing again (gw_core::CreateOnce).
+fn create_once() -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::Config::builder().retry_classifier(gw_core::CreateOnce)
+}

@@ -62,6 +62,8 @@ pub async fn create(
                 .build(),
         )
         .set_tags(Some(tags))
+        .customize()
+        .config_override(create_once())
         .send()
         .await
         .map_err(|e| aws_error("CreateDomainName", &e))?;
@@ -163,6 +165,8 @@ pub async fn create_mapping(
         .domain_name(domain)
         .api_id(api_id)
         .stage(stage)
+        .customize()
+        .config_override(create_once())
         .send()
         .await
         .map_err(|e| aws_error("CreateApiMapping", &e))?;
@@ -241,3 +245,8 @@ fn to_mapping(
 
 #[cfg(test)]
 mod tests;
+
+/// Creates are sent once: an unknown outcome is settled by observing again (gw_core::CreateOnce).
+fn create_once() -> aws_sdk_apigatewayv2::config::Builder {
+    aws_sdk_apigatewayv2::Config::builder().retry_classifier(gw_core::CreateOnce)
+}

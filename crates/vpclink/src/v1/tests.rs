@@ -301,7 +301,7 @@ async fn delete_errors_say_what_to_do() {
         LinkError::Aws { operation, message } => {
             assert_eq!(*operation, "DeleteVpcLink");
             assert!(message.starts_with("AccessDeniedException"), "{message}");
-            assert!(message.contains("IAM permissions"), "{message}");
+            assert!(message.contains("iam-policy"), "{message}");
         }
         other => panic!("expected Aws, got {other:?}"),
     }

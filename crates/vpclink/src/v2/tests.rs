@@ -102,6 +102,7 @@ async fn find_owned_keeps_only_links_with_both_tags_for_this_cluster() {
             status_message: None,
             targets: strings(&["subnet-a", "subnet-b"]),
             security_groups: strings(&["sg-1", "sg-2"]),
+            created_millis: None,
         }]
     );
     assert_eq!(first_page.num_calls(), 1);
@@ -279,5 +280,5 @@ async fn delete_not_found_is_done_and_access_denied_explains() {
         text.contains("AccessDeniedException: not authorized"),
         "{text}"
     );
-    assert!(text.contains("lack a permission"), "{text}");
+    assert!(text.contains("iam-policy"), "{text}");
 }
