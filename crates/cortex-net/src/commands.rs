@@ -121,8 +121,10 @@ fn load_config(cli: &Cli) -> Result<Loaded, CliError> {
             ..Overrides::default()
         },
     };
+    // Flags and AWS settings are checked with the files, before any AWS call: all at once.
+    let mut problems = aws::check_cli(cli);
     match netconf::load(&options) {
-        Ok(loaded) => {
+        Ok(loaded) if problems.is_empty() => {
             if !matches!(cli.command, Command::Validate) || cli.output == OutputFormat::Text {
                 for warning in &loaded.warnings {
                     eprintln!("warning: {warning}");
@@ -133,7 +135,19 @@ fn load_config(cli: &Cli) -> Result<Loaded, CliError> {
                 warnings: loaded.warnings,
             })
         }
-        Err(error) => {
+        loaded => {
+            // A file given as an empty flag is reported once, by its flag.
+            problems.extend(
+                match loaded {
+                    Ok(loaded) => loaded.warnings,
+                    Err(error) => error.diagnostics,
+                }
+                .into_iter()
+                .filter(|d| !d.file.as_os_str().is_empty()),
+            );
+            let error = netconf::ConfigError {
+                diagnostics: problems,
+            };
             let (errors, warnings): (Vec<&Diagnostic>, Vec<&Diagnostic>) = error
                 .diagnostics
                 .iter()

@@ -23,11 +23,6 @@ pub const NON_SETTING_VARS: &[&str] = &[
     "CORTEX_NET_BIN",
     "CORTEX_NET_REPO",
     "CORTEX_NET_PYTHON",
-    "CORTEX_NET_MOTO_URL",
-    "CORTEX_NET_MOTO_PORT",
-    "CORTEX_NET_LOCALSTACK_URL",
-    "CORTEX_NET_LOCALSTACK_PORT",
-    "CORTEX_NET_HOSTS_FILE",
 ];
 
 /// Name prefixes reserved for cortex-net's tooling (`CORTEX_NET_E2E_DIR`,
@@ -36,7 +31,11 @@ pub const NON_SETTING_PREFIXES: &[&str] = &[
     "CORTEX_NET_E2E_",
     "CORTEX_NET_FUZZ_",
     "CORTEX_NET_CHAOS_",
+    "CORTEX_NET_FAULT_",
     "CORTEX_NET_TEST_",
+    "CORTEX_NET_MOTO_",
+    "CORTEX_NET_LOCALSTACK_",
+    "CORTEX_NET_HOSTS_",
 ];
 
 /// True for a variable named with our prefix (in any case).

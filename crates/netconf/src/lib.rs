@@ -44,6 +44,11 @@ pub use model::{
 };
 pub use text::{SHOWN_CHARS, escape, shown};
 
+/// True for the shape of an AWS region code (`us-east-1`, `us-gov-west-1`, ...).
+pub fn is_region(region: &str) -> bool {
+    validate::is_region(region)
+}
+
 /// A loaded configuration and the warnings found on the way.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Loaded {
