@@ -434,3 +434,16 @@ def test_standalone_proxy_records_and_faults(region, aws, tmp_path):
         ("DescribeVpcs", 200, None, "ec2", region),
     ], rows
     assert all(r["proxy"] == "moto" and "response" not in r for r in rows), rows
+
+
+def test_chained_proxies_do_not_wait_on_each_other(region, aws, aws_proxy):
+    """A proxy whose upstream is another proxy (a test's proxy in front of a session proxy):
+    each checks under its own lock, so the forwarded call never waits for its sender's lock."""
+    inner = aws_proxy(ENDPOINT, "inner")
+    outer = aws_proxy(inner.url, "outer")
+    c = boto3.client("apigatewayv2", endpoint_url=outer.url, region_name=region,
+                     config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=10))
+    api = http_api(c)
+    c.create_route(ApiId=api, RouteKey="ANY /chain")
+    assert error_of(lambda: c.create_route(ApiId=api, RouteKey="ANY /chain"))[1] == "ConflictException"
+    assert [r["RouteKey"] for r in aws.routes(api)] == ["ANY /chain"]

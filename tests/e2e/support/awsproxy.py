@@ -647,8 +647,9 @@ def _fault_answer(req: _Request, kind: str) -> tuple[int, list[tuple[str, str]],
 # AWS rules the emulators lack
 # ---------------------------------------------------------------------------
 
-# Check-then-forward is serialised per key (an API, a VPC link) across every proxy of this
-# process, so two concurrent calls cannot both pass a check.
+# Check-then-forward is serialised per key (upstream, and an API or a VPC link) across every
+# proxy of this process in front of that upstream, so two concurrent calls cannot both pass a
+# check.
 _KEY_LOCKS: dict[tuple, threading.Lock] = {}
 _KEY_LOCKS_GUARD = threading.Lock()
 
@@ -999,7 +1000,10 @@ def _handler_for(proxy: AwsProxy):
             rules = proxy.aws_rules and not req.admin and req.known
             up = _Upstream(proxy.upstream_host, proxy.upstream_port, req)
             try:
-                with _locked(_rule_keys(req) if rules else ()):
+                # Keys name the upstream too: a proxy in front of another proxy must not wait
+                # for the lock its own forwarded call will need downstream.
+                upstream = (proxy.upstream_host, proxy.upstream_port)
+                with _locked([(upstream, *k) for k in _rule_keys(req)] if rules else ()):
                     if rules:
                         v1_up = None
                         if proxy.v1_upstream is not None:
