@@ -18,6 +18,7 @@ mod error;
 mod iam_policy;
 mod output;
 mod progress;
+mod redact;
 mod registry;
 
 pub use cli::{CertCommand, Cli, Command, OutputFormat};
@@ -78,7 +79,7 @@ fn init_logging(verbose: u8) {
             tracing_subscriber::EnvFilter::try_from_env("CORTEX_NET_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(redact::stderr)
         .with_target(verbose > 0)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()

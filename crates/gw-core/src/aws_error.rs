@@ -85,6 +85,25 @@ where
     }
 }
 
+/// Whether `error` is an AWS quota of the account and region (`LimitExceededException`,
+/// `ServiceQuotaExceededException`, a `TooManyRequestsException` whose message speaks of a quota
+/// or a maximum number...), as opposed to throttling: re-running or observing again cannot help.
+pub fn is_quota_exceeded<E, R>(error: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    match error {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            classify(
+                err.code().unwrap_or_default(),
+                err.message().unwrap_or_default(),
+            ) == Some(Failure::Quota)
+        }
+        _ => false,
+    }
+}
+
 /// The kinds of failure that get advice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Failure {
@@ -620,6 +639,27 @@ mod tests {
             );
             assert!(text.contains("Service Quotas"), "{text}");
         }
+    }
+
+    #[test]
+    fn quotas_are_told_from_throttling_for_callers() {
+        let err = |code: &str, message: &str| {
+            let meta = ErrorMetadata::builder().code(code).message(message).build();
+            SdkError::<_, ()>::service_error(
+                aws_sdk_apigatewayv2::operation::create_api::CreateApiError(meta),
+                (),
+            )
+        };
+        assert!(is_quota_exceeded(&err(
+            "TooManyRequestsException",
+            "You have exceeded the quota for APIs"
+        )));
+        assert!(is_quota_exceeded(&err("LimitExceededException", "")));
+        assert!(!is_quota_exceeded(&err(
+            "TooManyRequestsException",
+            "Too Many Requests"
+        )));
+        assert!(!is_quota_exceeded(&err("AccessDeniedException", "quota")));
     }
 
     #[test]

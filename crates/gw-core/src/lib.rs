@@ -28,7 +28,8 @@ mod provider;
 mod retry;
 
 pub use aws_error::{
-    CREDENTIALS_FIX, arn_mismatch, describe_sdk_error, error_chain, iam_action, partition_of,
+    CREDENTIALS_FIX, arn_mismatch, describe_sdk_error, error_chain, iam_action, is_quota_exceeded,
+    partition_of,
 };
 pub use desired::{
     Backend, BackendKind, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, VpcLinkSpec,
