@@ -9,11 +9,13 @@
 //! cargo xtask e2e [-- PYTEST_ARGS...]
 //! cargo xtask test
 //! cargo xtask bench
+//! cargo xtask fuzz [--seconds N]
 //! ```
 
 mod bench;
 mod demo;
 mod emulator;
+mod fuzz;
 mod seed;
 mod test;
 mod util;
@@ -42,6 +44,9 @@ commands:
   test             the project's test command: fmt check, clippy, cargo test, e2e
   bench            time plan / up / down per gateway kind and scheme on the emulators, and the
                    REST build strategies (individual calls vs PutRestApi)
+  fuzz [--seconds N]
+                   property-based fuzzing of the configuration loader for N seconds (default
+                   60): prints the cases run and the crashes; exit 1 on any crash
 ";
 
 fn main() -> ExitCode {
@@ -121,6 +126,10 @@ fn real_main() -> Result<ExitCode> {
             no_args(rest, "bench")?;
             bench::run(&root)?;
             Ok(ExitCode::SUCCESS)
+        }
+        "fuzz" => {
+            let seconds = fuzz::parse(rest)?;
+            Ok(exit_code(fuzz::run(&root, seconds)?))
         }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

@@ -134,6 +134,9 @@ pub fn endpoint_url_problem(url: &str) -> Option<&'static str> {
     if url.is_empty() {
         return Some("is empty");
     }
+    if url.len() > 2048 {
+        return Some("is too long for a URL (more than 2048 characters)");
+    }
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Some("contains spaces or control characters");
     }
@@ -188,6 +191,9 @@ pub fn endpoint_url_problem(url: &str) -> Option<&'static str> {
             || host.contains(".."))
     {
         return Some("has an invalid host name");
+    }
+    if host.len() > 253 || host.split('.').any(|label| label.len() > 63) {
+        return Some("has a host name longer than DNS allows (labels of at most 63 characters)");
     }
     if let Some(port) = port
         && !port.parse::<u16>().is_ok_and(|p| p > 0)

@@ -170,10 +170,13 @@ fn read_one(
     // name
     let name = match set(api.get("name")) {
         None => {
-            diags.push(
-                Diagnostic::error(path, field("name"), "required key is missing")
-                    .with_fix("add `name: <api name>` to this entry"),
-            );
+            diags.push(crate::read::missing_key(
+                path,
+                &at,
+                "name",
+                api,
+                "add `name: <api name>` to this entry",
+            ));
             None
         }
         Some(v) => match string(&v, &field("name"), path) {
@@ -193,14 +196,16 @@ fn read_one(
     // kind
     let kind = match set(api.get("kind")) {
         None => {
-            diags.push(
-                Diagnostic::error(path, field("kind"), "required key is missing").with_fix(
-                    format!(
-                        "add `kind:` with one of {}",
-                        crate::model::one_of(crate::model::API_KINDS)
-                    ),
+            diags.push(crate::read::missing_key(
+                path,
+                &at,
+                "kind",
+                api,
+                &format!(
+                    "add `kind:` with one of {}",
+                    crate::model::one_of(crate::model::API_KINDS)
                 ),
-            );
+            ));
             String::new()
         }
         Some(v) => match string(&v, &field("kind"), path) {

@@ -62,10 +62,16 @@ pub(crate) fn read(
             name.check("cluster_name", validate::cluster_name(&name.value), diags);
             cluster.cluster_name = name.value;
         }
-        None if file_ok && doc.raw("cluster_name").is_none() => diags.push(
-            Diagnostic::error(path, "cluster_name", "required key is missing")
-                .with_fix("add `cluster_name: <name>`, the name of the Cortex cluster"),
-        ),
+        None if file_ok && doc.raw("cluster_name").is_none() => {
+            let root = fig.extract::<Dict>().unwrap_or_default();
+            diags.push(crate::read::missing_key(
+                path,
+                "",
+                "cluster_name",
+                &root,
+                "add `cluster_name: <name>`, the name of the Cortex cluster",
+            ));
+        }
         None => {}
     }
     if let Some(region) = doc.get_string("region", diags) {

@@ -217,6 +217,34 @@ pub(crate) fn source_fix(message: &str) -> &'static str {
     }
 }
 
+/// "required key is missing" for `key` under `parent`, with a did-you-mean when the mapping
+/// holds a key spelt close to it (`cluster_nmae`): renaming that key is the fix.
+pub(crate) fn missing_key(
+    path: &Path,
+    parent: &str,
+    key: &str,
+    mapping: &figment::value::Dict,
+    fix: &str,
+) -> Diagnostic {
+    let field = join_path(parent, &[key]);
+    let close = mapping
+        .keys()
+        .filter(|k| crate::text::plain(k))
+        .map(|k| (crate::suggest::distance(&k.to_ascii_lowercase(), key), k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.clone());
+    match close {
+        Some(typo) => Diagnostic::error(
+            path,
+            field,
+            format!("required key is missing; `{typo}` is there: a typo?"),
+        )
+        .with_fix(format!("rename `{typo}` to `{key}`")),
+        None => Diagnostic::error(path, field, "required key is missing").with_fix(fix),
+    }
+}
+
 /// Deserialises one value, or explains why not.
 pub(crate) fn typed<T: DeserializeOwned>(
     value: &Value,

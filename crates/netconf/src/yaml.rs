@@ -161,7 +161,7 @@ fn syntax_fix(at: &str) -> String {
 fn budget(breach: &BudgetBreach, at: &str) -> (String, String) {
     let message = match breach {
         BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => format!(
-            "the file is too complex (more than {MAX_NODES} nodes: keys, values and list items){at}"
+            "the file is too complex (more than {MAX_NODES} nodes: keys, values and list items, counting what aliases expand to){at}"
         ),
         BudgetBreach::Aliases { .. } | BudgetBreach::Anchors { .. } => {
             format!("the file is too complex (more than {MAX_ALIASES} YAML aliases or anchors){at}")
@@ -188,6 +188,14 @@ fn budget(breach: &BudgetBreach, at: &str) -> (String, String) {
 
 /// A parser message, when it is plain English; a generic sentence otherwise.
 fn parser(msg: &str, at: &str) -> (String, String) {
+    if msg.contains("recursion limit") {
+        return (
+            format!(
+                "the file is nested too deeply (more than {MAX_DEPTH} levels of mappings and lists){at}"
+            ),
+            COMPLEX_FIX.into(),
+        );
+    }
     let plain = msg.len() < 120
         && msg
             .chars()
