@@ -33,11 +33,15 @@ impl Write for Redacting {
 fn secrets() -> &'static [String] {
     static SECRETS: OnceLock<Vec<String>> = OnceLock::new();
     SECRETS.get_or_init(|| {
-        ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]
-            .iter()
-            .filter_map(|var| std::env::var(var).ok())
-            .filter(|value| value.len() >= 8)
-            .collect()
+        [
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+        ]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .filter(|value| value.len() >= 8)
+        .collect()
     })
 }
 
@@ -122,8 +126,14 @@ mod tests {
                     secret_access_key: \"** redacted **\", expires_after: \"never\" } }";
         let clean = redact(line, &[]);
         assert!(!clean.contains("testing"), "{clean}");
-        assert!(clean.contains("access_key_id: \"** redacted **\""), "{clean}");
-        assert!(clean.contains("secret_access_key: \"** redacted **\""), "{clean}");
+        assert!(
+            clean.contains("access_key_id: \"** redacted **\""),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("secret_access_key: \"** redacted **\""),
+            "{clean}"
+        );
     }
 
     #[test]
