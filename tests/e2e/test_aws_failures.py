@@ -250,12 +250,7 @@ def test_aws_failures_throttled_beyond_retries(cli, workspace, region, fake_aws)
 
 @pytest.mark.parametrize("code,message", [
     ("LimitExceededException", "Maximum number of APIs reached for this account in this region"),
-    pytest.param(
-        "TooManyRequestsException", "You have exceeded the quota for APIs in this account",
-        marks=pytest.mark.xfail(reason=(
-            "gw_core::is_unsettled takes every TooManyRequestsException for throttling, so `up` "
-            "observes again for 6 rounds and ends with 'not converged' instead of the quota; "
-            "excluding gw_core::is_quota_exceeded there fixes it"), strict=False)),
+    ("TooManyRequestsException", "You have exceeded the quota for APIs in this account"),
     ("ServiceQuotaExceededException", "Service quota exceeded"),
 ])
 def test_aws_failures_quota_exceeded(cli, seed, workspace, aws, fake_aws, code, message):
