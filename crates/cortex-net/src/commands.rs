@@ -8,6 +8,7 @@ use crate::endpoints::{self, Endpoint};
 use crate::error::CliError;
 use crate::output;
 use crate::registry;
+use crate::settle::Goal;
 use gw_core::{DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan};
 use lb_discovery::{Discovery, LoadBalancer};
 use netconf::{Config, Diagnostic, GatewayType, LoadOptions, Overrides, Severity};
@@ -240,7 +241,7 @@ pub(crate) struct Step<'a> {
     pub(crate) plan: Plan,
 }
 
-fn merged(steps: &[Step<'_>]) -> Plan {
+pub(crate) fn merged(steps: &[Step<'_>]) -> Plan {
     let mut plan = Plan::default();
     for step in steps {
         plan.extend(step.plan.clone());
@@ -345,7 +346,7 @@ impl Session {
     }
 
     /// The plan that removes everything cortex-net made for this cluster, of every kind.
-    async fn removal(&self) -> Result<Vec<Step<'_>>, CliError> {
+    pub(crate) async fn removal(&self) -> Result<Vec<Step<'_>>, CliError> {
         let mut steps = Vec::new();
         for provider in &self.providers {
             let provider = provider.as_ref();
@@ -361,7 +362,7 @@ impl Session {
         Ok(steps)
     }
 
-    async fn apply(&self, steps: &[Step<'_>]) -> Result<(), CliError> {
+    pub(crate) async fn apply(&self, steps: &[Step<'_>]) -> Result<(), CliError> {
         for step in steps.iter().filter(|s| !s.plan.is_empty()) {
             step.provider
                 .apply(
@@ -412,7 +413,8 @@ struct UpReport {
 async fn up(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
     session.check_certificates().await?;
     let lb = session.load_balancer().await?;
-    let steps = session.converge(&lb).await?;
+    let goal = Goal::Configured(&lb);
+    let steps = session.plan_towards(goal).await?;
     let plan = merged(&steps);
     let text = cli.output == OutputFormat::Text;
     if text {
@@ -420,12 +422,18 @@ async fn up(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
     }
     if !plan.is_empty() {
         confirm(yes, &format!("Apply these changes ({})?", plan.summary()))?;
-        session.apply(&steps).await?;
     }
-    let gateway = session.gateway().await?;
+    // Only a converged gateway is reported: the gateway comes from the last observation, which
+    // planned nothing.
+    let settled = session.settle(goal, steps).await?;
+    let gateway = settled
+        .steps
+        .iter()
+        .find(|step| step.desired.is_some())
+        .and_then(|step| step.provider.gateway_info(&step.observed, &session.region));
     let endpoints = endpoints::list(&session.config, &lb, gateway.as_ref());
     let report = UpReport {
-        changes: plan.changes,
+        changes: settled.applied,
         gateway,
         endpoints,
     };
@@ -447,7 +455,7 @@ async fn up(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
 }
 
 async fn down(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
-    let steps = session.removal().await?;
+    let steps = session.plan_towards(Goal::Removed).await?;
     let plan = merged(&steps);
     if cli.output == OutputFormat::Text {
         if plan.is_empty() {
@@ -464,11 +472,14 @@ async fn down(cli: &Cli, session: Session, yes: bool) -> Result<(), CliError> {
             yes,
             &format!("Remove these resources ({})?", plan.summary()),
         )?;
-        session.apply(&steps).await?;
     }
-    output::emit(cli.output, &plan, || {
-        if !plan.is_empty() {
-            println!("Removed {} resource(s).", plan.len());
+    // Done only when a fresh observation finds nothing of ours left.
+    let removed = Plan {
+        changes: session.settle(Goal::Removed, steps).await?.applied,
+    };
+    output::emit(cli.output, &removed, || {
+        if !removed.is_empty() {
+            println!("Removed {} resource(s).", removed.len());
         }
     })
 }

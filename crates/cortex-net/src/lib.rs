@@ -20,6 +20,7 @@ mod output;
 mod progress;
 mod redact;
 mod registry;
+mod settle;
 
 pub use cli::{CertCommand, Cli, Command, OutputFormat};
 pub use error::{CliError, EXIT_FAILURE, EXIT_INVALID_INPUT};

@@ -53,6 +53,7 @@ impl Session {
         mut steps: Vec<Step<'s>>,
     ) -> Result<Settled<'s>, CliError> {
         let mut applied = Vec::new();
+        let mut last_failure: Option<CliError> = None;
         for round in 1..=ROUNDS {
             let plan = merged(&steps);
             if plan.is_empty() {
@@ -68,6 +69,7 @@ impl Session {
                 Ok(()) => applied.extend(plan.changes),
                 Err(error) if error.is_unsettled() => {
                     tracing::warn!("{error}; observing AWS again");
+                    last_failure = Some(error);
                     pause(round).await;
                 }
                 Err(error) => return Err(error),
@@ -91,10 +93,13 @@ impl Session {
             Goal::Configured(_) => "up",
             Goal::Removed => "down",
         };
+        let cause = last_failure
+            .map(|error| format!("The last failure: {error}\n"))
+            .unwrap_or_default();
         Err(CliError::failed(format!(
             "AWS has not converged after {ROUNDS} rounds: another run may be changing this \
-             cluster at the same time. Still planned:\n{plan}\nWait for the other run to \
-             finish, then run `cortex-net {command}` again"
+             cluster at the same time. Still planned:\n{plan}\n{cause}Wait for the other run \
+             to finish, then run `cortex-net {command}` again"
         )))
     }
 }

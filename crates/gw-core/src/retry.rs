@@ -81,8 +81,10 @@ where
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or_default();
             let message = service.err().message().unwrap_or_default();
+            // AWS words some quota refusals as throttling: a quota is not settled by waiting.
+            let quota = message.contains("quota") || message.contains("limit");
             service.raw().status().is_server_error()
-                || UNSETTLED_CODES.contains(&code)
+                || (UNSETTLED_CODES.contains(&code) && !quota)
                 || (code == "BadRequestException"
                     && STILL_REFERENCED.iter().any(|m| message.contains(m)))
         }
@@ -155,6 +157,11 @@ mod tests {
             429,
             "LimitExceededException",
             "quota"
+        )));
+        assert!(!is_unsettled(&service(
+            429,
+            "TooManyRequestsException",
+            "You have exceeded the quota for APIs in this account"
         )));
     }
 
