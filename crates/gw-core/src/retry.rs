@@ -82,9 +82,8 @@ where
             let code = service.err().code().unwrap_or_default();
             let message = service.err().message().unwrap_or_default();
             // AWS words some quota refusals as throttling: a quota is not settled by waiting.
-            let quota = message.contains("quota") || message.contains("limit");
             service.raw().status().is_server_error()
-                || (UNSETTLED_CODES.contains(&code) && !quota)
+                || (UNSETTLED_CODES.contains(&code) && !crate::is_quota_exceeded(error))
                 || (code == "BadRequestException"
                     && STILL_REFERENCED.iter().any(|m| message.contains(m)))
         }
