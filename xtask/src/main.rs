@@ -10,9 +10,11 @@
 //! cargo xtask test
 //! cargo xtask bench
 //! cargo xtask fuzz [--seconds N]
+//! cargo xtask chaos [--runs N] [--rate R] [--seed S] [--paths P,...] [--parallel]
 //! ```
 
 mod bench;
+mod chaos;
 mod demo;
 mod emulator;
 mod fuzz;
@@ -47,6 +49,10 @@ commands:
   fuzz [--seconds N]
                    property-based fuzzing of the configuration loader for N seconds (default
                    60): prints the cases run and the crashes; exit 1 on any crash
+  chaos [--runs N] [--rate R] [--seed S] [--paths P,...] [--retries N] [--parallel]
+                   N cycles per path of up through fault proxies (user retries <= 3), plan,
+                   down; prints converged runs, duplicates, orphans, decoys touched, faults
+                   (`cargo xtask chaos --help` for every option)
 ";
 
 fn main() -> ExitCode {
@@ -131,6 +137,7 @@ fn real_main() -> Result<ExitCode> {
             let seconds = fuzz::parse(rest)?;
             Ok(exit_code(fuzz::run(&root, seconds)?))
         }
+        "chaos" => Ok(exit_code(chaos::run(&root, rest)?)),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
