@@ -14,8 +14,8 @@ All runs go through one proxy per emulator, with AWS's conflict rules (a second 
 same key or a second stage with the same name is a ConflictException; deleting a VPC link or an
 integration still referenced is a BadRequestException).
 
-Repetitions per case: CORTEX_NET_CONCURRENCY_REPS (default 1 for CI; the note's numbers come from
-10, e.g. `CORTEX_NET_CONCURRENCY_REPS=10 cargo xtask e2e -- -k concurrency`).
+Repetitions per case: CORTEX_NET_E2E_CONCURRENCY_REPS (default 1 for CI; the note's numbers come from
+10, e.g. `CORTEX_NET_E2E_CONCURRENCY_REPS=10 cargo xtask e2e -- -k concurrency`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from chaos import (PATH_BY_ID, PATHS, RUN_AGAIN, converged, decoys_snapshot, dec
 
 pytestmark = pytest.mark.shared_region
 
-REPS = int(os.environ.get("CORTEX_NET_CONCURRENCY_REPS", "1"))
+REPS = int(os.environ.get("CORTEX_NET_E2E_CONCURRENCY_REPS", "1"))
 
 
 def acceptable(r) -> bool:

@@ -14,9 +14,9 @@ internal with a VPC link v1), the writes a clean `up` and a clean `down` make ar
 and the decoys (another cluster's and an untagged load balancer, a foreign HTTP API and, on REST
 paths, a foreign REST API, all named like ours) are untouched at the end.
 
-CI time: each k costs four or five CLI runs, so k is capped by CORTEX_NET_CRASH_MAX_K (default
-5: every write of the HTTP paths, the first five of the REST paths); `cargo xtask chaos` and
-CORTEX_NET_CRASH_MAX_K=100 run them all.
+CI time: each k costs four or five CLI runs, so k is capped by CORTEX_NET_E2E_CRASH_MAX_K (default
+5: every write of the HTTP paths, the first five of the REST paths); CORTEX_NET_E2E_CRASH_MAX_K=100
+runs them all (the CLI leaves CORTEX_NET_E2E_* variables alone: netconf reserves the prefix).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from support.awsproxy import is_read
 
 pytestmark = pytest.mark.shared_region
 
-MAX_K = int(os.environ.get("CORTEX_NET_CRASH_MAX_K", "5"))
+MAX_K = int(os.environ.get("CORTEX_NET_E2E_CRASH_MAX_K", "5"))
 
 
 def writes(proxy) -> list[str]:
@@ -132,5 +132,5 @@ def test_crash_after_each_write_of_up_and_down(path_id, region, account, tmp_pat
     if touched:
         failures.append(f"decoys touched: {touched}")
     summary = (f"{path.id}: up writes {up_writes}, down writes {down_writes}, crashed after k = 1..{max(ks)} "
-               f"(CORTEX_NET_CRASH_MAX_K={MAX_K})")
+               f"(CORTEX_NET_E2E_CRASH_MAX_K={MAX_K})")
     assert not failures, summary + "\n" + "\n\n".join(failures)
