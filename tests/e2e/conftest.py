@@ -604,15 +604,41 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         item.stash[_REFUSALS_AT] = awsproxy.refusal_count()
     outcome = yield
     report = outcome.get_result()
-    if report.failed and call.when == "call" and _REFUSALS_AT in item.stash:
-        refused = awsproxy.refusals(item.stash[_REFUSALS_AT])
-        if refused:
-            lines = [f"{c.proxy}: {c.op} {c.method} {c.path} (region {c.region}) -> {c.status} "
-                     f"{c.faulted}: {c.response.decode('utf-8', 'replace')}" for c in refused]
-            report.sections.append(("AWS rules refused (support/awsproxy.py)", "\n".join(lines)))
+    if _REFUSALS_AT not in item.stash:
+        return
+    refused = awsproxy.refusals(item.stash[_REFUSALS_AT])
+    if report.failed and call.when == "call" and refused:
+        report.sections.append(("AWS rules refused (support/awsproxy.py)", _describe_refusals(refused)))
+    if call.when == "teardown" and refused and not item.nodeid.split("::")[0].endswith("test_awsproxy_rules.py"):
+        _REFUSALS_BY_TEST[item.nodeid] = refused
 
 
 _REFUSALS_AT = pytest.StashKey[int]()
+_REFUSALS_BY_TEST: dict[str, list] = {}
+
+
+def _describe_refusals(calls: list) -> str:
+    return "\n".join(f"{c.proxy}: {c.op} {c.method} {c.path} (region {c.region}) -> {c.status} "
+                     f"{c.faulted}: {c.response.decode('utf-8', 'replace')}" for c in calls)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Which tests (other than the rules' own) met a refusal by an AWS rule: the CLI sent
+    something AWS refuses, whether or not it coped. With CORTEX_NET_FAULT_RATE: the session
+    proxies' fault counts."""
+    if FAULT_MODE is not None:
+        terminalreporter.section("fault mode of the session proxies (CORTEX_NET_FAULT_*)")
+        rate, seed, after = FAULT_MODE
+        terminalreporter.write_line(f"rate {rate}, seed {seed}, after share {after}")
+        for name, proxy in SESSION_PROXIES.items():
+            terminalreporter.write_line(f"{name}: {json.dumps(proxy.fault_counts(), sort_keys=True)}")
+    if not _REFUSALS_BY_TEST:
+        return
+    terminalreporter.section("AWS rules refused CLI calls (support/awsproxy.py)")
+    for nodeid, calls in _REFUSALS_BY_TEST.items():
+        terminalreporter.write_line(f"{nodeid}:")
+        for line in _describe_refusals(calls).splitlines():
+            terminalreporter.write_line(f"    {line}")
 
 
 @pytest.fixture
