@@ -46,7 +46,11 @@ from support.awsproxy import AwsProxy  # noqa: E402
 
 REPO = Path(os.environ.get("CORTEX_NET_REPO") or HERE.parents[1]).resolve()
 BIN = Path(os.environ.get("CORTEX_NET_BIN") or REPO / "target" / "debug" / "cortex-net")
-ENDPOINT = (os.environ.get("AWS_ENDPOINT_URL") or "http://127.0.0.1:5000").rstrip("/")
+# The emulators themselves (conftest.py points AWS_ENDPOINT_URL* at its session proxies and keeps
+# the emulators in CORTEX_NET_E2E_MOTO_URL / CORTEX_NET_LOCALSTACK_URL): these runs bring their
+# own proxies, and their fault-free `plan` and read-back must not meet the suite's fault mode.
+ENDPOINT = (os.environ.get("CORTEX_NET_E2E_MOTO_URL") or os.environ.get("AWS_ENDPOINT_URL")
+            or "http://127.0.0.1:5000").rstrip("/")
 LOCALSTACK = (os.environ.get("CORTEX_NET_LOCALSTACK_URL") or os.environ.get("AWS_ENDPOINT_URL_API_GATEWAY")
               or "http://127.0.0.1:4566").rstrip("/")
 SEED_SCRIPT = REPO / "localstack" / "seed.py"
@@ -119,7 +123,7 @@ def base_env() -> dict[str, str]:
                  "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_REGION": "us-gov-west-1"}.items():
         env.setdefault(k, v)
     env["AWS_ENDPOINT_URL"] = ENDPOINT
-    env.setdefault("AWS_ENDPOINT_URL_API_GATEWAY", LOCALSTACK)
+    env["AWS_ENDPOINT_URL_API_GATEWAY"] = LOCALSTACK
     for k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
         env.pop(k, None)
     return env
