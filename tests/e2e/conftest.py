@@ -446,7 +446,66 @@ def _wants_json(args: tuple) -> bool:
         "--output=json" in args or "-ojson" in args
 
 
-def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None) -> CliResult:
+# Global options that take a value (cortex_net::cli::Cli), to find the subcommand in argv.
+_VALUE_OPTIONS = {"-c", "--cluster-config", "-a", "--api-config", "--settings", "--region", "--profile",
+                  "--endpoint-url", "--load-balancer", "--gateway-type", "-o", "--output"}
+
+
+def subcommand(args: tuple) -> tuple[int, str] | None:
+    """(index, name) of the subcommand in a cortex-net argv, or None."""
+    skip = False
+    for i, a in enumerate(args):
+        if skip:
+            skip = False
+        elif a in _VALUE_OPTIONS:
+            skip = True
+        elif not a.startswith("-"):
+            return i, a
+    return None
+
+
+def _exec(args: tuple, cwd, env: dict) -> CliResult:
+    p = subprocess.run([str(BIN), *args], cwd=str(cwd) if cwd else None, env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=CLI_TIMEOUT)
+    parsed = None
+    if _wants_json(args) and p.stdout.strip():
+        try:
+            parsed = json.loads(p.stdout)
+        except json.JSONDecodeError:
+            parsed = None
+    return CliResult(p.returncode, p.stdout, p.stderr, parsed, args)
+
+
+def assert_converged_after_up(args: tuple, cwd, env: dict) -> None:
+    """Invariant C1 (ARCHITECTURE.md), checked after every `up` of the suite that exits 0: a
+    fresh, fault-free `plan` with the same configuration is empty. It runs against the session
+    proxies (a test's own proxy may still be injecting faults), with the test's credentials."""
+    index, _ = subcommand(args)
+
+    def without_output_and_yes(part: tuple) -> list[str]:
+        kept, skip = [], False
+        for a in part:
+            if skip:
+                skip = False
+            elif a in ("-o", "--output"):
+                skip = True
+            elif a != "--yes" and not a.startswith("--output=") and not (a.startswith("-o") and a != "-o"):
+                kept.append(a)
+        return kept
+
+    plan_args = ["-o", "json", *without_output_and_yes(args[:index]), "plan",
+                 *without_output_and_yes(args[index + 1:])]
+    plan_env = {k: v for k, v in env.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    plan_env.update({k: v for k, v in os.environ.items() if k.startswith("AWS_ENDPOINT_URL")})
+    plan = _exec(tuple(plan_args), cwd, plan_env)
+    assert plan.code == 0 and plan.json is not None and plan.json.get("changes") == [], (
+        "`up` exited 0 but AWS has not converged: a fresh plan is not empty\n" + plan.describe())
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None,
+            check_converged: bool = True) -> CliResult:
+    """Runs the CLI. After an `up` that exits 0, asserts that a fresh `plan` is empty
+    (`check_converged=False` for the rare test that changes AWS behind the CLI's back first)."""
     if not BIN.exists():
         pytest.fail(f"cortex-net binary not found at {BIN} (set CORTEX_NET_BIN or build it: "
                     f"cargo build -p cortex-net)")
@@ -457,15 +516,12 @@ def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None) 
                 full_env.pop(k, None)
             else:
                 full_env[k] = v
-    p = subprocess.run([str(BIN), *map(str, args)], cwd=str(cwd) if cwd else None, env=full_env,
-                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=CLI_TIMEOUT)
-    parsed = None
-    if _wants_json(tuple(map(str, args))) and p.stdout.strip():
-        try:
-            parsed = json.loads(p.stdout)
-        except json.JSONDecodeError:
-            parsed = None
-    return CliResult(p.returncode, p.stdout, p.stderr, parsed, tuple(map(str, args)))
+    args = tuple(map(str, args))
+    result = _exec(args, cwd, full_env)
+    command = subcommand(args)
+    if check_converged and result.code == 0 and command is not None and command[1] == "up":
+        assert_converged_after_up(args, cwd, full_env)
+    return result
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@
 //! or left a duplicate, an orphan or a touched decoy.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -123,19 +122,8 @@ fn build_and_drive(
     ports: &emulator::Ports,
     args: &[String],
 ) -> Result<i32> {
-    util::heading("cargo build -p cortex-net");
-    let bin = util::build_cli(root)?;
-    let bin = bin
-        .canonicalize()
-        .with_context(|| format!("resolving {}", bin.display()))?;
-    let emu_dir = util::emulators_dir(root);
-    let mut cmd = Command::new(emulator::venv_python(root, Kind::Moto));
-    cmd.arg(driver)
-        .args(args)
-        .current_dir(root)
-        .env("PYTHONPYCACHEPREFIX", emu_dir.join("pycache"));
-    emulator::apply_env(&mut cmd, root, ports);
-    cmd.env("CORTEX_NET_BIN", &bin).env("CORTEX_NET_REPO", root);
+    let mut cmd = crate::test::python_with_cli(root, ports)?;
+    cmd.arg(driver).args(args);
     util::heading(&util::describe(&cmd));
     let status = util::status(&mut cmd)?;
     Ok(status.code().unwrap_or(1))

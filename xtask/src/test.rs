@@ -107,29 +107,38 @@ fn build_and_run_pytest(
     ports: &emulator::Ports,
     pytest_args: &[String],
 ) -> Result<i32> {
-    util::heading("cargo build -p cortex-net");
-    let bin = util::build_cli(root)?;
-    let bin = bin
-        .canonicalize()
-        .with_context(|| format!("resolving {}", bin.display()))?;
-
-    let emu_dir = util::emulators_dir(root);
-    let mut cmd = Command::new(emulator::venv_python(root, Kind::Moto));
+    let mut cmd = python_with_cli(root, ports)?;
     cmd.args(["-m", "pytest"])
         .arg(suite)
         .arg("-q")
         .arg("-o")
         .arg(format!(
             "cache_dir={}",
-            emu_dir.join("pytest-cache").display()
+            util::emulators_dir(root).join("pytest-cache").display()
         ))
-        .args(pytest_args)
-        .current_dir(root)
-        .env("CORTEX_NET_BIN", &bin)
-        .env("CORTEX_NET_REPO", root)
-        .env("PYTHONPYCACHEPREFIX", emu_dir.join("pycache"));
-    emulator::apply_env(&mut cmd, root, ports);
+        .args(pytest_args);
     util::heading(&util::describe(&cmd));
     let status = util::status(&mut cmd)?;
     Ok(status.code().unwrap_or(1))
+}
+
+/// Builds the CLI, then a command running the moto venv's Python in the repository with the
+/// emulator environment and `CORTEX_NET_BIN` / `CORTEX_NET_REPO` set (for pytest and the chaos
+/// driver).
+pub fn python_with_cli(root: &Path, ports: &emulator::Ports) -> Result<Command> {
+    util::heading("cargo build -p cortex-net");
+    let bin = util::build_cli(root)?;
+    let bin = bin
+        .canonicalize()
+        .with_context(|| format!("resolving {}", bin.display()))?;
+    let mut cmd = Command::new(emulator::venv_python(root, Kind::Moto));
+    cmd.current_dir(root)
+        .env("CORTEX_NET_BIN", &bin)
+        .env("CORTEX_NET_REPO", root)
+        .env(
+            "PYTHONPYCACHEPREFIX",
+            util::emulators_dir(root).join("pycache"),
+        );
+    emulator::apply_env(&mut cmd, root, ports);
+    Ok(cmd)
 }
