@@ -92,6 +92,9 @@ SESSION_PROXIES: dict[str, AwsProxy] = {
     "moto": AwsProxy(ENDPOINT, name="moto", v1_upstream=LOCALSTACK),
     "localstack": AwsProxy(LOCALSTACK, name="localstack"),
 }
+# LocalStack drops `integrationTarget`; AWS keeps it. Tests that put one do so through their own
+# proxy; the session proxy answers with what any proxy learnt (the fault-free `plan` after `up`).
+SESSION_PROXIES["localstack"].emulate_integration_target_storage(shared=True)
 MOTO_PROXY = SESSION_PROXIES["moto"].url
 LOCALSTACK_PROXY = SESSION_PROXIES["localstack"].url
 FAULT_MODE = _fault_mode_from_env()

@@ -296,16 +296,21 @@ class AwsProxy:
         with self._lock:
             self._throttle[op] = times
 
-    def emulate_integration_target_storage(self) -> None:
+    def emulate_integration_target_storage(self, shared: bool = False) -> None:
         """Store `integrationTarget` as AWS does, where LocalStack drops it (see the module
-        docstring). Stays on for the proxy's life; `clear_faults()` leaves it on."""
+        docstring). Stays on for the proxy's life; `clear_faults()` leaves it on. Every proxy
+        with the rule on also writes what it learns into one store of the process; `shared=True`
+        makes that store this proxy's own, so that it answers with targets that were put through
+        any proxy (the session proxy, for the suite's fault-free `plan` after a test's `up`)."""
         with self._lock:
-            if self._integration_targets is None:
+            if shared:
+                self._integration_targets = _SHARED_INTEGRATION_TARGETS
+            elif self._integration_targets is None:
                 self._integration_targets = {}
 
     def integration_targets(self) -> dict[tuple[str, str, str], str]:
         """What the integration-target rule holds: {(restApiId, resourceId, httpMethod): target}."""
-        with self._lock:
+        with _SHARED_LOCK, self._lock:
             return dict(self._integration_targets or {})
 
     def clear_faults(self) -> None:
@@ -468,11 +473,19 @@ class AwsProxy:
             return self._integration_targets is not None
 
     def _note_integration_target(self, op: str, path: str, body: bytes) -> None:
-        """After a 2xx answer from the emulator: learn or forget targets (rule on only)."""
-        segs = _rest_segments(path)
+        """After a 2xx answer from the emulator: learn or forget targets (rule on only), in this
+        proxy's store and in the process's shared one."""
         with self._lock:
             store = self._integration_targets
-            if store is None or len(segs) < 2 or segs[0] != "restapis":
+        if store is None:
+            return
+        for target_store in {id(store): store, id(_SHARED_INTEGRATION_TARGETS): _SHARED_INTEGRATION_TARGETS}.values():
+            self._note_integration_target_in(target_store, op, path, body)
+
+    def _note_integration_target_in(self, store: dict, op: str, path: str, body: bytes) -> None:
+        segs = _rest_segments(path)
+        with _SHARED_LOCK, self._lock:
+            if len(segs) < 2 or segs[0] != "restapis":
                 return
             api = segs[1]
             resource = segs[3] if len(segs) > 3 and segs[2] == "resources" else None
@@ -504,7 +517,7 @@ class AwsProxy:
     def _add_integration_target(self, op: str, path: str, body: bytes) -> tuple[bytes, str | None]:
         """Adds the remembered target to an answer describing integrations that lacks it."""
         segs = _rest_segments(path)
-        with self._lock:
+        with _SHARED_LOCK, self._lock:
             store = dict(self._integration_targets or {})
         if not store or len(segs) < 2 or segs[0] != "restapis":
             return body, None
@@ -886,6 +899,11 @@ def complete_create_vpc_link_v1(req: _Request, up: _Upstream, data: bytes) -> tu
 
 def _is_create_vpc_link_v1(req: _Request) -> bool:
     return req.method == "POST" and req.segs == ["vpclinks"]
+
+
+# What every proxy with the integration-target rule learnt, for proxies that share it.
+_SHARED_INTEGRATION_TARGETS: dict[tuple[str, str, str], str] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def _rest_segments(path: str) -> list[str]:
