@@ -42,7 +42,8 @@ import pytest
 import yaml
 
 from support import awsproxy
-from support.awsproxy import AwsProxy, Journal
+from support.awsproxy import AwsProxy, Journal, listening
+from support.iam import allowed, required
 from support.backend import Backend, start_backend
 
 HERE = Path(__file__).resolve().parent
@@ -479,25 +480,27 @@ def _exec(args: tuple, cwd, env: dict) -> CliResult:
     return CliResult(p.returncode, p.stdout, p.stderr, parsed, args)
 
 
+def _without_output(part: tuple) -> list[str]:
+    """argv without its output flags (`-o X`, `--output X`, `--output=X`, `-oX`)."""
+    kept, skip = [], False
+    for a in part:
+        if skip:
+            skip = False
+        elif a in ("-o", "--output"):
+            skip = True
+        elif not a.startswith("--output=") and not (a.startswith("-o") and a != "-o"):
+            kept.append(a)
+    return kept
+
+
 def assert_converged_after_up(args: tuple, cwd, env: dict) -> None:
     """Invariant C1 (ARCHITECTURE.md), checked after every `up` of the suite that exits 0: a
     fresh, fault-free `plan` with the same configuration is empty. It runs against the session
     proxies (a test's own proxy may still be injecting faults), with the test's credentials."""
     index, _ = subcommand(args)
 
-    def without_output_and_yes(part: tuple) -> list[str]:
-        kept, skip = [], False
-        for a in part:
-            if skip:
-                skip = False
-            elif a in ("-o", "--output"):
-                skip = True
-            elif a != "--yes" and not a.startswith("--output=") and not (a.startswith("-o") and a != "-o"):
-                kept.append(a)
-        return kept
-
-    plan_args = ["-o", "json", *without_output_and_yes(args[:index]), "plan",
-                 *without_output_and_yes(args[index + 1:])]
+    plan_args = ["-o", "json", *_without_output(args[:index]), "plan",
+                 *[a for a in _without_output(args[index + 1:]) if a != "--yes"]]
     plan_env = {k: v for k, v in env.items() if not k.startswith("AWS_ENDPOINT_URL")}
     plan_env.update({k: v for k, v in os.environ.items() if k.startswith("AWS_ENDPOINT_URL")})
     plan = _exec(tuple(plan_args), cwd, plan_env)
@@ -520,11 +523,44 @@ def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None,
             else:
                 full_env[k] = v
     args = tuple(map(str, args))
-    result = _exec(args, cwd, full_env)
     command = subcommand(args)
+    with listening() as calls:
+        result = _exec(args, cwd, full_env)
+    if calls and command is not None and command[1] in POLICY_CHECKED:
+        assert_allowed_by_iam_policy(args, command[0], cwd, full_env, calls)
     if check_converged and result.code == 0 and command is not None and command[1] == "up":
         assert_converged_after_up(args, cwd, full_env)
     return result
+
+
+# The commands whose AWS calls must all be allowed by `iam-policy` for the same configuration.
+POLICY_CHECKED = {"discover", "plan", "up", "down", "status", "endpoints", "doctor"}
+
+
+def assert_allowed_by_iam_policy(args: tuple, index: int, cwd, env: dict, calls: list) -> None:
+    """Least privilege, for the whole suite: every call a CLI run made (as recorded by any proxy of
+    this process) is allowed by the policy `iam-policy` prints, offline, for the same files,
+    flags and environment."""
+    rest, skip = [], False
+    for a in args[index + 1:]:
+        if skip:
+            skip = False
+        elif a == "--url":  # doctor's own option
+            skip = True
+        elif a != "--yes":
+            rest.append(a)
+    policy_args = ["-o", "json", *_without_output(args[:index]), "iam-policy", *_without_output(tuple(rest))]
+    printed = _exec(tuple(policy_args), cwd, env)
+    assert printed.code == 0 and isinstance(printed.json, dict), \
+        "`iam-policy` failed for a configuration that made AWS calls\n" + printed.describe()
+    missing = []
+    for call in {id(c): c for c in calls}.values():
+        region = call.region or ""
+        action, resource = required(call, region)
+        if not allowed(printed.json, action, resource, region):
+            missing.append(f"{call.op}: {action} on {resource} ({call.method} {call.path})")
+    assert not missing, ("calls that the policy `iam-policy` prints for this configuration does not "
+                         "allow:\n  " + "\n  ".join(sorted(set(missing))) + "\n" + printed.describe())
 
 
 @pytest.fixture

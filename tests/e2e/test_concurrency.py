@@ -49,6 +49,20 @@ def _one_gateway_failures(c, path, label: str) -> list[str]:
     return out
 
 
+def _reported_the_survivor(c, results, label: str) -> list[str]:
+    """A run that exited 0 printed the gateway that survived, never one that was deleted."""
+    survivors = {a.id for a in read_state(c).apis}
+    out = []
+    for i, r in enumerate(results):
+        if r.code != 0:
+            continue
+        gateway = (r.json or {}).get("gateway") or {}
+        if gateway.get("id") not in survivors:
+            out.append(f"{label}: run {i} exited 0 printing gateway {gateway.get('id')!r}, "
+                       f"but the surviving API is {sorted(survivors)}")
+    return out
+
+
 def _down_clean(c, env, label: str) -> list[str]:
     d = run_cli(c, "down", "--yes", env=env)
     left = read_state(c)
@@ -77,6 +91,7 @@ def test_simultaneous_ups_make_one_gateway(path_id, runs, region, account, tmp_p
                 failures.append(f"{label}: run {i} exited {r.code} without saying `{RUN_AGAIN}`\n{r.describe()}")
         codes = [r.code for r in results]
         failures += _one_gateway_failures(c, path, f"{label} (exits {codes})")
+        failures += _reported_the_survivor(c, results, label)
         failures += _down_clean(c, env, label)
         touched = decoys_touched(before, decoys_snapshot(c))
         if touched:

@@ -57,7 +57,8 @@ def rest_gateway(cli, seed, workspace, rest, region, account, backend):
     def _make(scheme="internet-facing", **cluster_extra):
         seeded = seed(port=backend.port, scheme=scheme)
         map_host(seeded["load_balancer"]["dns_name"])
-        ws = workspace(seeded["cluster"], region, **cluster_extra)
+        # cluster.yaml says what the load balancer is, as Cortex writes it (iam-policy reads it).
+        ws = workspace(seeded["cluster"], region, api_load_balancer_scheme=scheme, **cluster_extra)
         ws.write_settings({"gateway": {"type": "rest"}})
         env = account_env(account)
 

@@ -387,6 +387,10 @@ class AwsProxy:
             self.journal.append(call)
         if self.on_record is not None:
             self.on_record(call)
+        with _LISTENERS_LOCK:
+            listeners = list(_LISTENERS)
+        for listener in listeners:
+            listener(call)
 
     # -- fault mode and write counting (called by the handler) -------------------
     def _draw_fault(self, req: "_Request") -> tuple[str, str] | None:
@@ -899,6 +903,26 @@ def complete_create_vpc_link_v1(req: _Request, up: _Upstream, data: bytes) -> tu
 
 def _is_create_vpc_link_v1(req: _Request) -> bool:
     return req.method == "POST" and req.segs == ["vpclinks"]
+
+
+# Functions every proxy of the process hands each recorded call to (`listening`).
+_LISTENERS: list[Callable[[Call], object]] = []
+_LISTENERS_LOCK = threading.Lock()
+
+
+class listening:
+    """`with listening() as calls:` collects every call any proxy of this process records
+    meanwhile (conftest uses it to check each CLI run's calls against its IAM policy)."""
+
+    def __enter__(self) -> list[Call]:
+        self.calls: list[Call] = []
+        with _LISTENERS_LOCK:
+            _LISTENERS.append(self.calls.append)
+        return self.calls
+
+    def __exit__(self, *exc) -> None:
+        with _LISTENERS_LOCK:
+            _LISTENERS.remove(self.calls.append)
 
 
 # What every proxy with the integration-target rule learnt, for proxies that share it.
