@@ -12,7 +12,7 @@
 
 use crate::commands::{Session, Step, merged};
 use crate::error::CliError;
-use gw_core::Change;
+use gw_core::{Change, Plan};
 use lb_discovery::LoadBalancer;
 use std::time::Duration;
 
@@ -50,57 +50,93 @@ impl Session {
     pub(crate) async fn settle<'s>(
         &'s self,
         goal: Goal<'_>,
-        mut steps: Vec<Step<'s>>,
+        steps: Vec<Step<'s>>,
     ) -> Result<Settled<'s>, CliError> {
-        let mut applied = Vec::new();
-        let mut last_failure: Option<CliError> = None;
-        for round in 1..=ROUNDS {
-            let plan = merged(&steps);
-            if plan.is_empty() {
-                return Ok(Settled { steps, applied });
-            }
-            if round > 1 {
-                tracing::warn!(
-                    "AWS is not converged yet (round {round} of {ROUNDS}: a lost answer, or \
-                     another run changing this cluster); applying:\n{plan}"
-                );
-            }
-            match self.apply(&steps).await {
-                Ok(()) => applied.extend(plan.changes),
-                Err(error) if error.is_unsettled() => {
-                    tracing::warn!("{error}; observing AWS again");
-                    last_failure = Some(error);
-                    pause(round).await;
-                }
-                Err(error) => return Err(error),
-            }
-            steps = loop {
-                match self.plan_towards(goal).await {
-                    Ok(steps) => break steps,
-                    Err(error) if error.is_unsettled() => {
-                        tracing::warn!("{error}; observing AWS again");
-                        pause(round).await;
-                    }
-                    Err(error) => return Err(error),
-                }
-            };
-        }
-        let plan = merged(&steps);
-        if plan.is_empty() {
-            return Ok(Settled { steps, applied });
-        }
         let command = match goal {
             Goal::Configured(_) => "up",
             Goal::Removed => "down",
         };
-        let cause = last_failure
-            .map(|error| format!("The last failure: {error}\n"))
-            .unwrap_or_default();
-        Err(CliError::failed(format!(
-            "AWS has not converged after {ROUNDS} rounds: another run may be changing this \
-             cluster at the same time. Still planned:\n{plan}\n{cause}Wait for the other run \
-             to finish, then run `cortex-net {command}` again"
-        )))
+        let (steps, applied) = settle_with(
+            command,
+            steps,
+            |steps| merged(steps),
+            async |steps| self.apply(steps).await,
+            async || self.plan_towards(goal).await,
+            pause,
+        )
+        .await?;
+        Ok(Settled { steps, applied })
+    }
+}
+
+/// The rounds themselves, over any way of planning and applying (the providers in the binary,
+/// scripted answers in the tests): apply what `plan_of(steps)` shows, observe again with
+/// `plan_again`, until a plan is empty or [`ROUNDS`] are spent. Unsettled failures (of applying
+/// or of observing) are followed by `pause(round)` and a fresh observation; others end it.
+pub(crate) async fn settle_with<S>(
+    command: &str,
+    mut steps: S,
+    plan_of: impl Fn(&S) -> Plan,
+    apply: impl AsyncFn(&S) -> Result<(), CliError>,
+    plan_again: impl AsyncFn() -> Result<S, CliError>,
+    pause: impl AsyncFn(u32),
+) -> Result<(S, Vec<Change>), CliError> {
+    let mut applied = Vec::new();
+    let mut last_failure: Option<CliError> = None;
+    for round in 1..=ROUNDS {
+        let plan = plan_of(&steps);
+        if plan.is_empty() {
+            return Ok((steps, applied));
+        }
+        if round > 1 {
+            tracing::warn!(
+                "AWS is not converged yet (round {round} of {ROUNDS}: a lost answer, or another \
+                 run changing this cluster); applying:\n{plan}"
+            );
+        }
+        match apply(&steps).await {
+            Ok(()) => applied.extend(plan.changes),
+            Err(error) if error.is_unsettled() => {
+                tracing::warn!("{error}; observing AWS again");
+                last_failure = Some(error);
+                pause(round).await;
+            }
+            Err(error) => return Err(error),
+        }
+        steps = observe_again(&plan_again, &pause, round).await?;
+    }
+    let plan = plan_of(&steps);
+    if plan.is_empty() {
+        return Ok((steps, applied));
+    }
+    let cause = last_failure
+        .map(|error| format!("The last failure: {error}\n"))
+        .unwrap_or_default();
+    Err(CliError::failed(format!(
+        "AWS has not converged after {ROUNDS} rounds: another run may be changing this cluster \
+         at the same time. Still planned:\n{plan}\n{cause}Wait for the other run to finish, \
+         then run `cortex-net {command}` again"
+    )))
+}
+
+/// A fresh plan; an unsettled failure to observe (AWS throttling the reads beyond the SDK's
+/// retries, a resource vanishing mid-read) is tried again, at most [`ROUNDS`] times.
+async fn observe_again<S>(
+    plan_again: &impl AsyncFn() -> Result<S, CliError>,
+    pause: &impl AsyncFn(u32),
+    round: u32,
+) -> Result<S, CliError> {
+    let mut attempts = 1;
+    loop {
+        match plan_again().await {
+            Ok(steps) => return Ok(steps),
+            Err(error) if error.is_unsettled() && attempts < ROUNDS => {
+                tracing::warn!("{error}; observing AWS again");
+                attempts += 1;
+                pause(round).await;
+            }
+            Err(error) => return Err(error),
+        }
     }
 }
 
@@ -118,4 +154,154 @@ fn random_fraction() -> f64 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u32(std::process::id());
     (hasher.finish() % 1_000_000) as f64 / 1_000_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gw_core::{Action, ProviderError, ResourceKind};
+    use std::cell::{Cell, RefCell};
+    use std::collections::VecDeque;
+
+    fn plan(names: &[&str]) -> Plan {
+        Plan {
+            changes: names
+                .iter()
+                .map(|name| Change {
+                    action: Action::Create,
+                    kind: ResourceKind::Route,
+                    name: name.to_string(),
+                    id: None,
+                    parent: None,
+                    detail: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn unsettled() -> CliError {
+        ProviderError::Unsettled {
+            operation: "CreateRoute",
+            message: "ConflictException: exists".into(),
+        }
+        .into()
+    }
+
+    /// What AWS plans after each observation, and what each apply answers.
+    struct Script {
+        observations: RefCell<VecDeque<Result<Plan, CliError>>>,
+        applies: RefCell<VecDeque<Result<(), CliError>>>,
+        applied: Cell<usize>,
+        pauses: Cell<usize>,
+    }
+
+    impl Script {
+        fn new(
+            observations: Vec<Result<Plan, CliError>>,
+            applies: Vec<Result<(), CliError>>,
+        ) -> Self {
+            Self {
+                observations: RefCell::new(observations.into()),
+                applies: RefCell::new(applies.into()),
+                applied: Cell::new(0),
+                pauses: Cell::new(0),
+            }
+        }
+
+        async fn run(&self, first: Plan) -> Result<(Plan, Vec<Change>), CliError> {
+            settle_with(
+                "up",
+                first,
+                Plan::clone,
+                async |_| {
+                    self.applied.set(self.applied.get() + 1);
+                    self.applies.borrow_mut().pop_front().unwrap_or(Ok(()))
+                },
+                async || {
+                    self.observations
+                        .borrow_mut()
+                        .pop_front()
+                        .unwrap_or_else(|| Ok(Plan::default()))
+                },
+                async |_| self.pauses.set(self.pauses.get() + 1),
+            )
+            .await
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_plan_applies_nothing() {
+        let script = Script::new(vec![], vec![]);
+        let (last, applied) = script.run(Plan::default()).await.expect("converged");
+        assert!(last.is_empty() && applied.is_empty());
+        assert_eq!(script.applied.get(), 0);
+    }
+
+    #[tokio::test]
+    async fn what_a_fresh_observation_still_plans_is_applied_in_another_round() {
+        // The first apply lost an answer: the next observation still plans one route.
+        let script = Script::new(vec![Ok(plan(&["ANY /b"])), Ok(Plan::default())], vec![]);
+        let (last, applied) = script
+            .run(plan(&["ANY /a", "ANY /b"]))
+            .await
+            .expect("converged");
+        assert!(last.is_empty());
+        let names: Vec<_> = applied.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["ANY /a", "ANY /b", "ANY /b"]);
+        assert_eq!(script.applied.get(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_unsettled_failure_is_followed_by_a_pause_and_a_fresh_observation() {
+        let script = Script::new(
+            vec![Err(unsettled()), Ok(Plan::default())],
+            vec![Err(unsettled())],
+        );
+        let (last, applied) = script.run(plan(&["ANY /a"])).await.expect("converged");
+        assert!(last.is_empty());
+        assert!(
+            applied.is_empty(),
+            "the failed apply is not reported as applied"
+        );
+        assert_eq!(
+            script.pauses.get(),
+            2,
+            "after the apply and after the observation"
+        );
+    }
+
+    #[tokio::test]
+    async fn any_other_failure_ends_the_run_at_once() {
+        let script = Script::new(vec![], vec![Err(CliError::failed("AccessDenied"))]);
+        let error = script.run(plan(&["ANY /a"])).await.expect_err("permanent");
+        assert_eq!(error.to_string(), "AccessDenied");
+        assert_eq!((script.applied.get(), script.pauses.get()), (1, 0));
+    }
+
+    #[tokio::test]
+    async fn a_plan_that_never_empties_ends_with_what_is_left_and_the_last_failure() {
+        let forever = (0..ROUNDS).map(|_| Ok(plan(&["ANY /a"]))).collect();
+        let applies = (0..ROUNDS).map(|_| Err(unsettled())).collect();
+        let script = Script::new(forever, applies);
+        let error = script
+            .run(plan(&["ANY /a"]))
+            .await
+            .expect_err("not converged");
+        let text = error.to_string();
+        assert!(text.contains(&format!("after {ROUNDS} rounds")), "{text}");
+        assert!(text.contains("+ route ANY /a"), "{text}");
+        assert!(text.contains("ConflictException"), "{text}");
+        assert!(text.contains("run `cortex-net up` again"), "{text}");
+        assert_eq!(error.exit_code(), crate::EXIT_FAILURE);
+        assert_eq!(script.applied.get(), ROUNDS as usize);
+    }
+
+    #[tokio::test]
+    async fn observing_that_keeps_failing_is_bounded() {
+        let failing = (0..ROUNDS + 1).map(|_| Err(unsettled())).collect();
+        let script = Script::new(failing, vec![]);
+        let error = script.run(plan(&["ANY /a"])).await.expect_err("gives up");
+        assert!(error.is_unsettled(), "{error}");
+        assert_eq!(script.pauses.get(), (ROUNDS - 1) as usize);
+    }
 }
