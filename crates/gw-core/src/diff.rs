@@ -303,6 +303,30 @@ mod tests {
     }
 
     #[test]
+    fn references_to_a_duplicate_name_its_id_so_its_users_move() {
+        let observed = Observed {
+            resources: vec![
+                aged(have(ResourceKind::VpcLink, "cortex-a", "new", &[]), 20),
+                aged(have(ResourceKind::VpcLink, "cortex-a", "old", &[]), 10),
+            ],
+        };
+        assert_eq!(
+            observed.reference(ResourceKind::VpcLink, "old").as_deref(),
+            Some("cortex-a")
+        );
+        assert_eq!(
+            observed.reference(ResourceKind::VpcLink, "new").as_deref(),
+            Some("cortex-a (new)")
+        );
+        assert_eq!(observed.reference(ResourceKind::VpcLink, "gone"), None);
+        let kept: Vec<_> = observed
+            .kept(ResourceKind::VpcLink)
+            .map(|l| l.id.as_str())
+            .collect();
+        assert_eq!(kept, ["old"]);
+    }
+
+    #[test]
     fn a_child_of_another_api_never_stands_for_ours() {
         let desired = vec![
             Resource::new(ResourceKind::Api, "cortex-a"),

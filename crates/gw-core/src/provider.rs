@@ -90,6 +90,18 @@ impl Observed {
             .is_some_and(|kept| kept.id == resource.id)
     }
 
+    /// How a reference to the resource with this id is shown (an integration's VPC link): its
+    /// name when it is the kept one, `name (id)` when it is a duplicate, so that what uses a
+    /// duplicate differs from the desired state and is moved onto the kept one.
+    pub fn reference(&self, kind: ResourceKind, id: &str) -> Option<String> {
+        let found = self.find_id(kind, id)?;
+        Some(if self.is_kept(found) {
+            found.resource.name.clone()
+        } else {
+            format!("{} ({id})", found.resource.name)
+        })
+    }
+
     /// The kept resource of each name of a kind.
     pub fn kept(&self, kind: ResourceKind) -> impl Iterator<Item = &ObservedResource> {
         self.of_kind(kind).filter(move |r| self.is_kept(r))

@@ -30,26 +30,6 @@ macro_rules! all_pages {
     }};
 }
 
-/// How integrations name the link they use: the kept link by its name, a duplicate by name and
-/// id, so that an integration on a duplicate differs from the desired one and is moved onto the
-/// kept link before the duplicate is deleted.
-fn link_names(links: &[vpclink::Link], observed: &Observed) -> HashMap<String, String> {
-    links
-        .iter()
-        .map(|link| {
-            let kept = observed
-                .find(ResourceKind::VpcLink, &link.name)
-                .is_some_and(|k| k.id == link.id);
-            let name = if kept {
-                link.name.clone()
-            } else {
-                format!("{} ({})", link.name, link.id)
-            };
-            (link.id.clone(), name)
-        })
-        .collect()
-}
-
 pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observed, ProviderError> {
     let mut observed = Observed::default();
     let links = vpclink::v2::find_owned(client, &owner.for_gateway(crate::KIND))
@@ -67,7 +47,16 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
             created_millis: link.created_millis,
         });
     }
-    let link_names = link_names(&links, &observed);
+    // How integrations name their link: a duplicate by name and id (Observed::reference).
+    let link_names: HashMap<String, String> = links
+        .iter()
+        .filter_map(|l| {
+            Some((
+                l.id.clone(),
+                observed.reference(ResourceKind::VpcLink, &l.id)?,
+            ))
+        })
+        .collect();
     let domains = tls_cert::domain::v2::find_owned(client, &owner.for_gateway(crate::KIND))
         .await
         .map_err(ProviderError::from)?;

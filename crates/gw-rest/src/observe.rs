@@ -164,19 +164,17 @@ struct LinkNames {
 
 impl LinkNames {
     fn new(links: &[Link], observed: &Observed) -> Self {
-        let kept: HashSet<String> = observed
+        let kept = observed
             .kept(ResourceKind::VpcLink)
             .map(|l| l.id.clone())
             .collect();
         let names = links
             .iter()
-            .map(|link| {
-                let name = if kept.contains(&link.id) {
-                    link.name.clone()
-                } else {
-                    format!("{} ({})", link.name, link.id)
-                };
-                (link.id.clone(), name)
+            .filter_map(|l| {
+                Some((
+                    l.id.clone(),
+                    observed.reference(ResourceKind::VpcLink, &l.id)?,
+                ))
             })
             .collect();
         Self { names, kept }
