@@ -71,7 +71,7 @@ impl Observed {
 
     /// The resource of this kind and name that every run keeps when there are several: the
     /// most senior ([`ObservedResource::seniority`]). Meant for top-level resources (APIs, VPC
-    /// links, domain names); children are looked up within their parent with [`Self::child`].
+    /// links, domain names); children are looked up within their parent with [`Self::children`].
     pub fn find(&self, kind: ResourceKind, name: &str) -> Option<&ObservedResource> {
         self.of_kind(kind)
             .filter(|r| r.resource.name == name)
@@ -115,18 +115,6 @@ impl Observed {
     ) -> impl Iterator<Item = &'a ObservedResource> {
         self.of_kind(kind)
             .filter(move |r| r.parent_id.as_deref() == Some(parent_id))
-    }
-
-    /// The child of `parent_id` with this kind and name.
-    pub fn child<'a>(
-        &'a self,
-        parent_id: &'a str,
-        kind: ResourceKind,
-        name: &str,
-    ) -> Option<&'a ObservedResource> {
-        self.children(parent_id, kind)
-            .filter(|r| r.resource.name == name)
-            .min_by(|a, b| a.seniority().cmp(&b.seniority()))
     }
 
     pub fn find_id(&self, kind: ResourceKind, id: &str) -> Option<&ObservedResource> {

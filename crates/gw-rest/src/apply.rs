@@ -83,11 +83,7 @@ impl Ids {
             .resource
             .attribute(ROOT_ID_ATTRIBUTE)
             .map(str::to_string);
-        let ours = |kind| {
-            observed
-                .of_kind(kind)
-                .filter(|r| r.parent_id.as_deref() == Some(api.id.as_str()))
-        };
+        let ours = |kind| observed.children(&api.id, kind);
         for resource in ours(ResourceKind::Resource) {
             ids.resources
                 .insert(resource.resource.name.clone(), resource.id.clone());
