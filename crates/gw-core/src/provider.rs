@@ -102,6 +102,13 @@ impl Observed {
         })
     }
 
+    /// [`Self::reference`] for every resource of a kind: id -> how references show it.
+    pub fn references(&self, kind: ResourceKind) -> std::collections::HashMap<String, String> {
+        self.of_kind(kind)
+            .filter_map(|r| Some((r.id.clone(), self.reference(kind, &r.id)?)))
+            .collect()
+    }
+
     /// The kept resource of each name of a kind.
     pub fn kept(&self, kind: ResourceKind) -> impl Iterator<Item = &ObservedResource> {
         self.of_kind(kind).filter(move |r| self.is_kept(r))

@@ -48,15 +48,7 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
         });
     }
     // How integrations name their link: a duplicate by name and id (Observed::reference).
-    let link_names: HashMap<String, String> = links
-        .iter()
-        .filter_map(|l| {
-            Some((
-                l.id.clone(),
-                observed.reference(ResourceKind::VpcLink, &l.id)?,
-            ))
-        })
-        .collect();
+    let link_names = observed.references(ResourceKind::VpcLink);
     let domains = tls_cert::domain::v2::find_owned(client, &owner.for_gateway(crate::KIND))
         .await
         .map_err(ProviderError::from)?;

@@ -104,7 +104,7 @@ pub(crate) async fn observe(
     for link in &links {
         observed.resources.push(link_resource(link));
     }
-    let link_names = LinkNames::new(&links, &observed);
+    let link_names = LinkNames::new(&observed);
     for found in &apis {
         push_api(found, &link_names, &mut observed);
     }
@@ -163,20 +163,12 @@ struct LinkNames {
 }
 
 impl LinkNames {
-    fn new(links: &[Link], observed: &Observed) -> Self {
+    fn new(observed: &Observed) -> Self {
         let kept = observed
             .kept(ResourceKind::VpcLink)
             .map(|l| l.id.clone())
             .collect();
-        let names = links
-            .iter()
-            .filter_map(|l| {
-                Some((
-                    l.id.clone(),
-                    observed.reference(ResourceKind::VpcLink, &l.id)?,
-                ))
-            })
-            .collect();
+        let names = observed.references(ResourceKind::VpcLink);
         Self { names, kept }
     }
 }
