@@ -6,7 +6,7 @@ use crate::error::CliError;
 use crate::output;
 use aws_config::{Region, SdkConfig};
 use gw_core::Ownership;
-use netconf::{Config, EndpointType, GatewayType};
+use netconf::{Config, EndpointType, GatewayKind};
 use serde::Serialize;
 use std::path::Path;
 use std::time::SystemTime;
@@ -27,7 +27,7 @@ fn domain_endpoint(config: &Config) -> DomainEndpoint {
         config.settings.gateway.r#type,
         config.settings.gateway.endpoint_type,
     ) {
-        (GatewayType::Rest, EndpointType::Edge) => DomainEndpoint::Edge,
+        (GatewayKind::Rest, EndpointType::Edge) => DomainEndpoint::Edge,
         _ => DomainEndpoint::Regional,
     }
 }

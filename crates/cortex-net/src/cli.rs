@@ -34,8 +34,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub load_balancer: Option<String>,
     /// Gateway kind; overrides `gateway.type`.
-    #[arg(long, global = true, value_parser = ["http", "rest"])]
-    pub gateway_type: Option<String>,
+    #[arg(long, global = true, value_parser = gateway_kind_parser())]
+    pub gateway_type: Option<gw_core::GatewayKind>,
     /// Output format.
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -116,4 +116,11 @@ pub enum CertCommand {
         #[arg(long)]
         import: bool,
     },
+}
+
+/// `--gateway-type`: parsed straight into the kind, its spellings listed in `--help`.
+fn gateway_kind_parser() -> impl clap::builder::TypedValueParser<Value = gw_core::GatewayKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(gw_core::GatewayKind::SPELLINGS)
+        .try_map(|spelling| spelling.parse::<gw_core::GatewayKind>())
 }

@@ -11,7 +11,7 @@ use crate::registry;
 use crate::settle::Goal;
 use gw_core::{DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan};
 use lb_discovery::{Discovery, LoadBalancer};
-use netconf::{Config, Diagnostic, GatewayType, LoadOptions, Overrides, Severity};
+use netconf::{Config, Diagnostic, LoadOptions, Overrides, Severity};
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -106,18 +106,13 @@ struct Validation<'a> {
 /// Loads the configuration; invalid configuration ends the command with exit code 2, after
 /// every problem has been printed (as JSON for `validate -o json`).
 fn load_config(cli: &Cli) -> Result<Loaded, CliError> {
-    let gateway_type = match cli.gateway_type.as_deref() {
-        Some("rest") => Some(GatewayType::Rest),
-        Some(_) => Some(GatewayType::Http),
-        None => None,
-    };
     let options = LoadOptions {
         cluster_file: cli.cluster_config.clone(),
         apis_file: cli.api_config.clone(),
         settings_file: cli.settings.clone(),
         overrides: Overrides {
             region: cli.region.clone(),
-            gateway_type,
+            gateway_type: cli.gateway_type,
             load_balancer: cli.load_balancer.clone(),
             ..Overrides::default()
         },
@@ -281,15 +276,8 @@ impl Session {
         certificates::enforce(&checked)
     }
 
-    fn selected_kind(&self) -> &'static str {
-        match self.config.settings.gateway.r#type {
-            GatewayType::Http => "http",
-            GatewayType::Rest => "rest",
-        }
-    }
-
     pub(crate) fn selected(&self) -> Result<&dyn GatewayProvider, CliError> {
-        let kind = self.selected_kind();
+        let kind = self.config.settings.gateway.r#type;
         self.providers
             .iter()
             .find(|p| p.kind() == kind)

@@ -2,11 +2,11 @@
 
 use crate::error::CliError;
 use gw_core::{
-    Backend, BackendKind, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, VpcLinkSpec,
+    Backend, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, Scheme, VpcLinkSpec,
     VpcLinkVersion,
 };
-use lb_discovery::{LbKind, LoadBalancer};
-use netconf::{ApiGateway, ClusterGateway, Config, GatewayType};
+use lb_discovery::LoadBalancer;
+use netconf::{ApiGateway, ClusterGateway, Config};
 
 /// The port integrations target: Cortex's API load balancer serves HTTP on 80; we use 80 when
 /// it listens there, else the first listener's port.
@@ -51,18 +51,11 @@ pub fn gateway_name(cluster: &str) -> String {
 /// The VPC link an internal load balancer needs: the requested version when it can work with
 /// this gateway kind and load balancer, else the default (v1 for REST to an NLB, v2 for HTTP).
 fn vpc_link(config: &Config, lb: &LoadBalancer) -> Result<Option<VpcLinkSpec>, CliError> {
-    if lb.scheme != "internal" {
+    if lb.scheme != Scheme::Internal {
         return Ok(None);
     }
-    let gateway = match config.settings.gateway.r#type {
-        GatewayType::Http => vpclink::Gateway::Http,
-        GatewayType::Rest => vpclink::Gateway::Rest,
-    };
-    let target = match lb.kind {
-        LbKind::Application => vpclink::Target::Application,
-        LbKind::Classic => vpclink::Target::Classic,
-        LbKind::Network | LbKind::Gateway => vpclink::Target::Network,
-    };
+    let gateway = config.settings.gateway.r#type;
+    let target = lb.kind;
     let requested = config.settings.gateway.vpc_link.map(|v| match v {
         netconf::VpcLinkVersion::V1 => VpcLinkVersion::V1,
         netconf::VpcLinkVersion::V2 => VpcLinkVersion::V2,
@@ -94,12 +87,8 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<Desired
             name: lb.name.clone(),
             arn: lb.arn.clone(),
             dns_name: lb.dns_name.clone(),
-            scheme: lb.scheme.clone(),
-            kind: match lb.kind {
-                LbKind::Application => BackendKind::Application,
-                LbKind::Classic => BackendKind::Classic,
-                LbKind::Network | LbKind::Gateway => BackendKind::Network,
-            },
+            scheme: lb.scheme,
+            kind: lb.kind,
             port,
             listener_arn,
             subnets: lb.subnets.clone(),

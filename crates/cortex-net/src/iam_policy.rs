@@ -23,7 +23,7 @@ use crate::cli::OutputFormat;
 use crate::desired;
 use crate::error::CliError;
 use crate::output;
-use netconf::{Config, EndpointType, GatewayType, Scheme, VpcLinkVersion};
+use netconf::{Config, EndpointType, GatewayKind, Scheme, VpcLinkVersion};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -61,7 +61,7 @@ pub struct Needs {
     pub region: String,
     /// 12 digits, or `*`.
     pub account: String,
-    pub gateway: GatewayType,
+    pub gateway: GatewayKind,
     /// Whether any API is published (else `up` only removes what exists).
     pub builds: bool,
     /// The VPC link an internal load balancer needs.
@@ -90,8 +90,8 @@ impl Needs {
         let internal = config.cluster.api_load_balancer_scheme == Scheme::Internal;
         let vpc_link = (internal && builds).then(|| {
             config.settings.gateway.vpc_link.unwrap_or(match gateway {
-                GatewayType::Http => VpcLinkVersion::V2,
-                GatewayType::Rest => {
+                GatewayKind::Http => VpcLinkVersion::V2,
+                GatewayKind::Rest => {
                     notes.push(
                         "REST API to an internal load balancer: a VPC link v1, assuming a \
                              network load balancer (Cortex's API load balancer); an application \
@@ -130,7 +130,7 @@ impl Needs {
             vpc_link,
             domain,
             edge: domain
-                && gateway == GatewayType::Rest
+                && gateway == GatewayKind::Rest
                 && config.settings.gateway.endpoint_type == EndpointType::Edge,
             certificates,
             cert_import,
@@ -207,12 +207,12 @@ impl Needs {
         ));
         if self.builds {
             statement.push(match self.gateway {
-                GatewayType::Http => allow(
+                GatewayKind::Http => allow(
                     "BuildTheHttpApi",
                     &["apigateway:POST", "apigateway:PATCH"],
                     self.apigateway(&["/apis", "/apis/*"]),
                 ),
-                GatewayType::Rest => allow(
+                GatewayKind::Rest => allow(
                     "BuildTheRestApi",
                     &["apigateway:POST", "apigateway:PUT", "apigateway:PATCH"],
                     self.apigateway(&["/restapis", "/restapis/*"]),
@@ -365,7 +365,7 @@ fn account(account_id: Option<&str>) -> Result<Option<&str>, CliError> {
 /// region (a certificate of an edge domain belongs in us-east-1).
 fn arn_warnings(config: &Config, region: &str) -> Vec<String> {
     let gateway = &config.settings.gateway;
-    let edge = gateway.r#type == GatewayType::Rest && gateway.endpoint_type == EndpointType::Edge;
+    let edge = gateway.r#type == GatewayKind::Rest && gateway.endpoint_type == EndpointType::Edge;
     let mut found = Vec::new();
     if let Some(arn) = &config.cluster.ssl_certificate_arn {
         found.extend(gw_core::arn_mismatch(
@@ -419,7 +419,7 @@ pub fn run(
 mod tests {
     use super::*;
 
-    fn needs(gateway: GatewayType) -> Needs {
+    fn needs(gateway: GatewayKind) -> Needs {
         Needs {
             region: "eu-west-1".into(),
             account: "*".into(),
@@ -461,7 +461,7 @@ mod tests {
 
     #[test]
     fn http_internet_facing_builds_http_apis_only() {
-        let policy = needs(GatewayType::Http).policy();
+        let policy = needs(GatewayKind::Http).policy();
         assert_eq!(policy.version, "2012-10-17");
         let arn = "arn:aws:apigateway:eu-west-1::";
         assert!(allows(&policy, "apigateway:POST", &format!("{arn}/apis")));
@@ -503,7 +503,7 @@ mod tests {
 
     #[test]
     fn rest_internal_gets_a_v1_link_and_its_endpoint_service() {
-        let mut n = needs(GatewayType::Rest);
+        let mut n = needs(GatewayKind::Rest);
         n.vpc_link = Some(VpcLinkVersion::V1);
         let policy = n.policy();
         let arn = "arn:aws:apigateway:eu-west-1::";
@@ -536,7 +536,7 @@ mod tests {
 
     #[test]
     fn v2_links_need_the_service_linked_role_in_the_account() {
-        let mut n = needs(GatewayType::Http);
+        let mut n = needs(GatewayKind::Http);
         n.vpc_link = Some(VpcLinkVersion::V2);
         n.account = "123456789012".into();
         let policy = n.policy();
@@ -550,7 +550,7 @@ mod tests {
 
     #[test]
     fn domains_certificates_and_partitions() {
-        let mut n = needs(GatewayType::Rest);
+        let mut n = needs(GatewayKind::Rest);
         n.region = "cn-north-1".into();
         n.domain = true;
         n.edge = true;
@@ -579,7 +579,7 @@ mod tests {
 
     #[test]
     fn nothing_published_means_read_and_remove_only() {
-        let mut n = needs(GatewayType::Http);
+        let mut n = needs(GatewayKind::Http);
         n.builds = false;
         let policy = n.policy();
         let all = actions(&policy);
@@ -595,7 +595,7 @@ mod tests {
         assert!(err.to_string().contains("12 digits"), "{err}");
     }
 
-    /// `gw_core::describe_sdk_error` names the IAM action of a real SDK error type.
+    /// `aws_calls::aws_error` names the IAM action of a real SDK error type.
     #[test]
     fn access_denied_of_a_real_operation_names_its_iam_action() {
         use aws_sdk_apigatewayv2::error::SdkError;
@@ -607,7 +607,7 @@ mod tests {
             .build();
         let err: SdkError<CreateApiError, ()> =
             SdkError::service_error(CreateApiError::generic(meta), ());
-        let text = gw_core::describe_sdk_error(&err);
+        let text = aws_calls::aws_error("CreateApi", &err).to_string();
         assert!(
             text.contains("may not call CreateApi (IAM action `apigateway:POST`)"),
             "{text}"

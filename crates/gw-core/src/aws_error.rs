@@ -1,13 +1,13 @@
-//! AWS SDK errors, turned into sentences a user can act on.
+//! AWS failures as data, turned into sentences a user can act on only when shown.
 //!
-//! [`describe_sdk_error`] names the service's code and message and adds what to do for the
-//! failures users actually meet: no credentials, credentials AWS does not accept (often those of
-//! another partition), a permission the credentials lack (with the IAM action and a pointer to
-//! `cortex-net iam-policy`), throttling that outlasted the retries, a quota, an ARN of another
-//! region or partition, and an endpoint that cannot be reached.
-
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+//! [`AwsError`] keeps what AWS said (operation, code, message, how the call failed) so that
+//! callers decide on it (`is_not_found`, `is_unsettled`, `is_quota_exceeded`) instead of on
+//! text. Its `Display` is the sentence with the fix, for the failures users actually meet: no
+//! credentials, credentials AWS does not accept (often those of another partition), a permission
+//! the credentials lack (with the IAM action and a pointer to `cortex-net iam-policy`),
+//! throttling that outlasted the retries, a quota, an ARN of another region or partition, and an
+//! endpoint that cannot be reached. The `aws-calls` crate builds it from SDK errors; this crate
+//! stays free of AWS types.
 
 /// How to give cortex-net credentials, appended to every credentials problem.
 pub const CREDENTIALS_FIX: &str = "Give cortex-net credentials the standard AWS way: a profile \
@@ -18,50 +18,168 @@ pub const CREDENTIALS_FIX: &str = "Give cortex-net credentials the standard AWS 
 /// The longest AWS message quoted in full; longer ones are cut.
 const MAX_QUOTED: usize = 400;
 
-/// Describes an SDK error: the service's code and message, plus what to do for the failures
-/// users actually meet (credentials, permissions, throttling, quotas, region or partition
-/// mismatches, an unreachable endpoint).
-pub fn describe_sdk_error<E, R>(error: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let operation = Operation::of::<E>();
-    match error {
-        SdkError::ServiceError(service) => {
-            let err = service.err();
-            let code = err.code().unwrap_or("UnknownError");
-            let message = quoted(err.message().unwrap_or("(no message)"));
-            let head = format!("{code}: {message}");
-            match classify(code, &message) {
-                Some(kind) => {
-                    let advice = kind.advice(operation.as_ref(), &message);
-                    format!("{}. {advice}", head.trim_end_matches(['.', ' ']))
-                }
-                None => head,
+/// A failed AWS call, as AWS (or the SDK) reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    /// The operation as AWS names it: `CreateApi`.
+    pub operation: String,
+    /// The SDK's service name (`apigatewayv2`, `elasticloadbalancingv2`, `acm`), empty when
+    /// unknown: with the operation, it names the IAM action.
+    pub service: String,
+    /// AWS's error code, for answers from the service.
+    pub code: Option<String>,
+    /// AWS's message, or the SDK's error chain when no answer came.
+    pub message: String,
+    pub cause: Cause,
+    /// What the caller knows about this failure that AWS's words do not say (a VPC link still
+    /// in use: which integrations to move), appended to the description.
+    pub hint: Option<String>,
+}
+
+/// How a call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// AWS answered with an error, with this HTTP status.
+    Service { status: u16 },
+    /// No answer in time.
+    Timeout,
+    /// The request was not delivered, or the connection broke before the answer.
+    Connection { timed_out: bool, io: bool },
+    /// The request could not be built (no region, no credentials).
+    Construction,
+    /// The answer could not be read.
+    Unreadable,
+}
+
+/// Codes after which AWS's state is worth observing again rather than giving up: another run
+/// got there first (conflict, not found), or AWS is throttling.
+const UNSETTLED_CODES: &[&str] = &[
+    "ConflictException",
+    "NotFoundException",
+    "TooManyRequestsException",
+    "Throttling",
+    "ThrottlingException",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+];
+
+/// AWS's words when it refuses a change because of what other resources still reference: a
+/// run that observes again sees the reference gone (or moves it first).
+const STILL_REFERENCED: &[&str] = &["referenced", "in use", "Active stages", "being deleted"];
+
+impl AwsError {
+    /// An answer from the service (for tests and fakes; `aws-calls` builds the real ones).
+    pub fn service(service: &str, operation: &str, status: u16, code: &str, message: &str) -> Self {
+        AwsError {
+            operation: operation.to_string(),
+            service: service.to_string(),
+            code: Some(code.to_string()),
+            message: message.to_string(),
+            cause: Cause::Service { status },
+            hint: None,
+        }
+    }
+
+    /// The same error, with what the caller knows about it appended to its description.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Whether AWS answered with this error code.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+
+    /// Whether AWS said the resource does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.has_code("NotFoundException") || self.has_code("ResourceNotFoundException")
+    }
+
+    /// Whether AWS refused because of a conflicting change or state.
+    pub fn is_conflict(&self) -> bool {
+        self.has_code("ConflictException")
+    }
+
+    /// Whether this is an AWS quota of the account and region (`LimitExceededException`,
+    /// `ServiceQuotaExceededException`, a `TooManyRequestsException` whose message speaks of a
+    /// quota or a maximum number...), as opposed to throttling: re-running cannot help.
+    pub fn is_quota_exceeded(&self) -> bool {
+        matches!(self.cause, Cause::Service { .. })
+            && classify(self.code.as_deref().unwrap_or_default(), &self.message)
+                == Some(Failure::Quota)
+    }
+
+    /// Whether this failure leaves AWS in a state that a fresh observation may settle: an
+    /// unknown outcome (timeout, dropped connection, unreadable answer, 5xx), a conflict with
+    /// what another run did, throttling that outlasted the retries. Access denied, validation
+    /// errors, quotas and the like are not: observing again changes nothing.
+    pub fn is_unsettled(&self) -> bool {
+        match self.cause {
+            Cause::Timeout | Cause::Connection { .. } | Cause::Unreadable => true,
+            Cause::Construction => false,
+            Cause::Service { status } => {
+                let code = self.code.as_deref().unwrap_or_default();
+                // AWS words some quota refusals as throttling: a quota is not settled by waiting.
+                status >= 500
+                    || (UNSETTLED_CODES.contains(&code) && !self.is_quota_exceeded())
+                    || (code == "BadRequestException"
+                        && STILL_REFERENCED.iter().any(|m| self.message.contains(m)))
             }
         }
-        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
-            let text = error_chain(error);
-            if is_credentials_problem(&text) {
-                credentials_problem(&text)
-            } else if matches!(error, SdkError::ConstructionFailure(_)) {
-                if text.to_ascii_lowercase().contains("region") {
-                    format!(
-                        "{}. Set `region` in cluster.yaml, --region, or AWS_REGION",
-                        quoted(&text)
-                    )
+    }
+
+    /// The IAM action that allows the operation.
+    pub fn iam_action(&self) -> Option<String> {
+        iam_action(&self.service, &self.operation)
+    }
+
+    /// What happened and what to do: AWS's code and message, plus the fix for the failures
+    /// users actually meet, and the caller's hint.
+    pub fn describe(&self) -> String {
+        let text = self.describe_cause();
+        match &self.hint {
+            Some(hint) => format!("{}. {hint}", text.trim_end_matches(['.', ' '])),
+            None => text,
+        }
+    }
+
+    fn describe_cause(&self) -> String {
+        match self.cause {
+            Cause::Service { .. } => {
+                let code = self.code.as_deref().unwrap_or("UnknownError");
+                let message = quoted(if self.message.is_empty() {
+                    "(no message)"
                 } else {
-                    quoted(&text)
+                    &self.message
+                });
+                let head = format!("{code}: {message}");
+                match classify(code, &message) {
+                    Some(kind) => {
+                        let advice = kind.advice(self, &message);
+                        format!("{}. {advice}", head.trim_end_matches(['.', ' ']))
+                    }
+                    None => head,
                 }
-            } else {
-                let failure = match error {
-                    SdkError::DispatchFailure(failure) => Some(failure),
-                    _ => None,
-                };
-                let cause = if failure.is_some_and(|f| f.is_timeout()) {
+            }
+            Cause::Construction | Cause::Connection { .. }
+                if is_credentials_problem(&self.message) =>
+            {
+                credentials_problem(&self.message)
+            }
+            Cause::Construction if self.message.to_ascii_lowercase().contains("region") => {
+                format!(
+                    "{}. Set `region` in cluster.yaml, --region, or AWS_REGION",
+                    quoted(&self.message)
+                )
+            }
+            Cause::Construction => quoted(&self.message),
+            Cause::Connection { timed_out, io } => {
+                let cause = if timed_out {
                     "the connection timed out"
-                } else if failure.is_some_and(|f| f.is_io()) {
+                } else if io {
                     "the connection failed"
                 } else {
                     "the request could not be sent"
@@ -69,40 +187,34 @@ where
                 format!(
                     "{cause} ({}). Check the network, the region, and any endpoint override \
                      (--endpoint-url, AWS_ENDPOINT_URL*)",
-                    quoted(&text)
+                    quoted(&self.message)
                 )
             }
+            Cause::Timeout => "AWS did not answer in time. Check the network and re-run: \
+                 cortex-net continues where it stopped"
+                .to_string(),
+            Cause::Unreadable => format!(
+                "AWS's answer could not be read ({}). Re-run; if it persists, check any \
+                 endpoint override (--endpoint-url, AWS_ENDPOINT_URL*)",
+                quoted(&self.message)
+            ),
         }
-        SdkError::TimeoutError(_) => "AWS did not answer in time. Check the network and re-run: \
-             cortex-net continues where it stopped"
-            .to_string(),
-        SdkError::ResponseError(_) => format!(
-            "AWS's answer could not be read ({}). Re-run; if it persists, check any endpoint \
-             override (--endpoint-url, AWS_ENDPOINT_URL*)",
-            quoted(&error_chain(error))
-        ),
-        _ => quoted(&error_chain(error)),
     }
 }
 
-/// Whether `error` is an AWS quota of the account and region (`LimitExceededException`,
-/// `ServiceQuotaExceededException`, a `TooManyRequestsException` whose message speaks of a quota
-/// or a maximum number...), as opposed to throttling: re-running or observing again cannot help.
-pub fn is_quota_exceeded<E, R>(error: &SdkError<E, R>) -> bool
-where
-    E: ProvideErrorMetadata,
-{
-    match error {
-        SdkError::ServiceError(service) => {
-            let err = service.err();
-            classify(
-                err.code().unwrap_or_default(),
-                err.message().unwrap_or_default(),
-            ) == Some(Failure::Quota)
-        }
-        _ => false,
+/// `CreateApi failed: <what and the fix>`; `did not complete` when observing again may settle it.
+impl std::fmt::Display for AwsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.is_unsettled() {
+            "did not complete"
+        } else {
+            "failed"
+        };
+        write!(f, "{} {verb}: {}", self.operation, self.describe())
     }
 }
+
+impl std::error::Error for AwsError {}
 
 /// The kinds of failure that get advice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,16 +304,17 @@ fn classify(code: &str, message: &str) -> Option<Failure> {
 }
 
 impl Failure {
-    fn advice(self, operation: Option<&Operation>, message: &str) -> String {
+    fn advice(self, error: &AwsError, message: &str) -> String {
         match self {
             Failure::AccessDenied => {
                 let action = denied_action(message)
                     .map(str::to_owned)
-                    .or_else(|| operation.and_then(Operation::iam_action));
+                    .or_else(|| error.iam_action());
+                let operation = (!error.operation.is_empty()).then_some(&error.operation);
                 let call = match (operation, action) {
-                    (Some(op), Some(action)) => format!("{} (IAM action `{action}`)", op.name),
+                    (Some(op), Some(action)) => format!("{op} (IAM action `{action}`)"),
                     (None, Some(action)) => format!("the IAM action `{action}`"),
-                    (Some(op), None) => op.name.clone(),
+                    (Some(op), None) => op.clone(),
                     (None, None) => "this call".to_string(),
                 };
                 format!(
@@ -257,53 +370,6 @@ fn denied_action(message: &str) -> Option<&str> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*')
     };
     (valid(service) && valid(name)).then_some(action)
-}
-
-/// The AWS operation an SDK error type belongs to, read from its Rust path
-/// (`aws_sdk_apigatewayv2::operation::create_api::CreateApiError`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Operation {
-    /// The SDK crate's service name: `apigatewayv2`, `elasticloadbalancingv2`, `acm`...
-    service: String,
-    /// The operation, as AWS names it: `CreateApi`.
-    name: String,
-}
-
-impl Operation {
-    fn of<E>() -> Option<Operation> {
-        Self::from_type_name(std::any::type_name::<E>())
-    }
-
-    fn from_type_name(type_name: &str) -> Option<Operation> {
-        // The SDK crate may sit below other path segments (a re-export, a test's fake).
-        let mut segments = type_name
-            .split("::")
-            .skip_while(|segment| !segment.starts_with("aws_sdk_"));
-        let service = segments.next()?.strip_prefix("aws_sdk_")?;
-        if segments.next()? != "operation" {
-            return None;
-        }
-        let snake = segments.next()?;
-        let name: String = snake
-            .split('_')
-            .filter(|w| !w.is_empty())
-            .map(|w| {
-                let mut chars = w.chars();
-                chars.next().map_or_else(String::new, |first| {
-                    first.to_ascii_uppercase().to_string() + chars.as_str()
-                })
-            })
-            .collect();
-        (!name.is_empty()).then(|| Operation {
-            service: service.to_string(),
-            name,
-        })
-    }
-
-    /// The IAM action that allows this operation.
-    fn iam_action(&self) -> Option<String> {
-        iam_action(&self.service, &self.name)
-    }
 }
 
 /// The IAM action that allows `operation` of the SDK service `service` (`apigatewayv2`,
@@ -415,6 +481,13 @@ pub fn partition_of(region: &str) -> &'static str {
     }
 }
 
+/// The ARN API Gateway tags a resource by, in the region's partition:
+/// `arn:<partition>:apigateway:<region>::<path>`, `path` as `/apis/<id>`, `/vpclinks/<id>`,
+/// `/domainnames/<name>`, `/restapis/<id>/stages/<name>`.
+pub fn apigateway_arn(region: &str, path: &str) -> String {
+    format!("arn:{}:apigateway:{region}::{path}", partition_of(region))
+}
+
 /// Why an ARN from the configuration (`what`, e.g. "`gateway.certificate_arn` in
 /// cortex-net.yaml") cannot be used in `region`: another partition, or another region unless
 /// `other_region_ok` names the one region it may be in instead (an edge domain's certificate:
@@ -472,64 +545,20 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_smithy_types::error::ErrorMetadata;
-
-    /// A faked operation error with the path the SDK gives its error types.
-    mod aws_sdk_apigatewayv2 {
-        pub mod operation {
-            pub mod create_api {
-                use aws_smithy_types::error::ErrorMetadata;
-                use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-
-                #[derive(Debug)]
-                pub struct CreateApiError(pub ErrorMetadata);
-
-                impl std::fmt::Display for CreateApiError {
-                    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        write!(f, "CreateApiError")
-                    }
-                }
-
-                impl std::error::Error for CreateApiError {}
-
-                impl ProvideErrorMetadata for CreateApiError {
-                    fn meta(&self) -> &ErrorMetadata {
-                        &self.0
-                    }
-                }
-            }
-        }
-    }
 
     fn service(code: &str, message: &str) -> String {
-        let meta = ErrorMetadata::builder().code(code).message(message).build();
-        let err = aws_sdk_apigatewayv2::operation::create_api::CreateApiError(meta);
-        describe_sdk_error(&SdkError::<_, ()>::service_error(err, ()))
+        AwsError::service("apigatewayv2", "CreateApi", 400, code, message).describe()
     }
 
-    #[test]
-    fn operation_from_sdk_type_paths() {
-        let op = Operation::from_type_name(
-            "aws_sdk_apigatewayv2::operation::create_api::CreateApiError",
-        )
-        .unwrap();
-        assert_eq!(op.name, "CreateApi");
-        assert_eq!(op.iam_action().as_deref(), Some("apigateway:POST"));
-        let op = Operation::from_type_name(
-            "aws_sdk_elasticloadbalancingv2::operation::describe_load_balancers::DescribeLoadBalancersError",
-        )
-        .unwrap();
-        assert_eq!(
-            op.iam_action().as_deref(),
-            Some("elasticloadbalancing:DescribeLoadBalancers")
-        );
-        let op = Operation::from_type_name(
-            "aws_sdk_acm::operation::describe_certificate::DescribeCertificateError",
-        )
-        .unwrap();
-        assert_eq!(op.iam_action().as_deref(), Some("acm:DescribeCertificate"));
-        assert_eq!(Operation::from_type_name("gw_core::Thing"), None);
-        assert_eq!(Operation::from_type_name("aws_sdk_acm::Error"), None);
+    fn failure(cause: Cause, message: &str) -> AwsError {
+        AwsError {
+            operation: "CreateApi".into(),
+            service: "apigatewayv2".into(),
+            code: None,
+            message: message.into(),
+            cause,
+            hint: None,
+        }
     }
 
     #[test]
@@ -644,22 +673,18 @@ mod tests {
     #[test]
     fn quotas_are_told_from_throttling_for_callers() {
         let err = |code: &str, message: &str| {
-            let meta = ErrorMetadata::builder().code(code).message(message).build();
-            SdkError::<_, ()>::service_error(
-                aws_sdk_apigatewayv2::operation::create_api::CreateApiError(meta),
-                (),
-            )
+            AwsError::service("apigatewayv2", "CreateApi", 429, code, message)
         };
-        assert!(is_quota_exceeded(&err(
-            "TooManyRequestsException",
-            "You have exceeded the quota for APIs"
-        )));
-        assert!(is_quota_exceeded(&err("LimitExceededException", "")));
-        assert!(!is_quota_exceeded(&err(
-            "TooManyRequestsException",
-            "Too Many Requests"
-        )));
-        assert!(!is_quota_exceeded(&err("AccessDeniedException", "quota")));
+        assert!(
+            err(
+                "TooManyRequestsException",
+                "You have exceeded the quota for APIs"
+            )
+            .is_quota_exceeded()
+        );
+        assert!(err("LimitExceededException", "").is_quota_exceeded());
+        assert!(!err("TooManyRequestsException", "Too Many Requests").is_quota_exceeded());
+        assert!(!err("AccessDeniedException", "quota").is_quota_exceeded());
     }
 
     #[test]
@@ -691,9 +716,7 @@ mod tests {
                      credentials found in chain. Attempted:\n  Environment: the credential \
                      provider was not enabled: environment variable not set\n  Profile: the \
                      credential provider was not enabled";
-        let err: SdkError<aws_sdk_apigatewayv2::operation::create_api::CreateApiError, ()> =
-            SdkError::construction_failure(chain);
-        let text = describe_sdk_error(&err);
+        let text = failure(Cause::Construction, chain).describe();
         assert!(text.starts_with("no AWS credentials were found"), "{text}");
         for needle in [
             "--profile",
@@ -705,11 +728,11 @@ mod tests {
             assert!(text.contains(needle), "{needle}: {text}");
         }
         assert!(!text.contains("could not be reached"), "{text}");
-        let err: SdkError<aws_sdk_apigatewayv2::operation::create_api::CreateApiError, ()> =
-            SdkError::construction_failure(
-                "failed to load credentials: profile `x` was not defined",
-            );
-        let text = describe_sdk_error(&err);
+        let text = failure(
+            Cause::Construction,
+            "failed to load credentials: profile `x` was not defined",
+        )
+        .describe();
         assert!(text.contains("could not be loaded ("), "{text}");
         assert!(text.contains("profile `x` was not defined)"), "{text}");
         assert!(text.contains("AWS_PROFILE"), "{text}");
@@ -733,5 +756,60 @@ mod tests {
         assert!(text.contains("`aws` partition"), "{text}");
         assert!(text.contains("`aws-cn`"), "{text}");
         assert_eq!(arn_mismatch("lb", "my-nlb", "us-east-1", None), None);
+        assert_eq!(
+            apigateway_arn("cn-north-1", "/apis/a1"),
+            "arn:aws-cn:apigateway:cn-north-1::/apis/a1"
+        );
+    }
+
+    #[test]
+    fn unknown_outcomes_and_races_are_unsettled() {
+        let svc = |status, code: &str, message: &str| {
+            AwsError::service("apigatewayv2", "CreateApi", status, code, message)
+        };
+        assert!(svc(500, "InternalFailure", "boom").is_unsettled());
+        assert!(svc(503, "Whatever", "").is_unsettled());
+        assert!(svc(409, "ConflictException", "exists").is_unsettled());
+        assert!(svc(404, "NotFoundException", "gone").is_unsettled());
+        assert!(svc(429, "TooManyRequestsException", "slow down").is_unsettled());
+        assert!(
+            svc(
+                400,
+                "BadRequestException",
+                "Cannot delete vpc link abc, because it is referenced in integrations"
+            )
+            .is_unsettled()
+        );
+        let reset = failure(
+            Cause::Connection {
+                timed_out: false,
+                io: true,
+            },
+            "reset by peer",
+        );
+        assert!(reset.is_unsettled());
+        assert!(
+            reset
+                .to_string()
+                .starts_with("CreateApi did not complete: the connection failed")
+        );
+        assert!(!svc(403, "AccessDeniedException", "no").is_unsettled());
+        assert!(!svc(400, "BadRequestException", "Invalid route key").is_unsettled());
+        assert!(!svc(429, "LimitExceededException", "quota").is_unsettled());
+        assert!(
+            !svc(
+                429,
+                "TooManyRequestsException",
+                "You have exceeded the quota for APIs in this account"
+            )
+            .is_unsettled()
+        );
+        let denied = svc(403, "AccessDeniedException", "no");
+        assert!(
+            denied
+                .to_string()
+                .starts_with("CreateApi failed: AccessDeniedException: no.")
+        );
+        assert!(svc(404, "NotFoundException", "x").is_not_found());
     }
 }

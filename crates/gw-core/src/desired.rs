@@ -1,5 +1,6 @@
 //! What the configuration asks for, in gateway terms, before any AWS API shapes it.
 
+use crate::{EndpointType, LoadBalancerKind, Scheme};
 use serde::Serialize;
 
 /// The gateway a cluster should have. Built by the binary from the configuration and the
@@ -31,24 +32,6 @@ pub struct DesiredGateway {
 pub struct DomainSpec {
     pub name: String,
     pub certificate_arn: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EndpointType {
-    #[default]
-    Regional,
-    Edge,
-}
-
-impl EndpointType {
-    /// As the apigateway API spells it.
-    pub fn as_aws(self) -> &'static str {
-        match self {
-            EndpointType::Regional => "REGIONAL",
-            EndpointType::Edge => "EDGE",
-        }
-    }
 }
 
 /// A VPC link generation: v1 (`apigateway`, REST to an NLB) or v2 (`apigatewayv2`).
@@ -85,9 +68,8 @@ pub struct Backend {
     pub name: String,
     pub arn: Option<String>,
     pub dns_name: String,
-    /// `internet-facing` or `internal`, as AWS spells it.
-    pub scheme: String,
-    pub kind: BackendKind,
+    pub scheme: Scheme,
+    pub kind: LoadBalancerKind,
     /// The port integrations target (Cortex's API load balancer listens on 80, and 443 with a
     /// certificate).
     pub port: u16,
@@ -98,7 +80,7 @@ pub struct Backend {
 
 impl Backend {
     pub fn is_internal(&self) -> bool {
-        self.scheme == "internal"
+        self.scheme == Scheme::Internal
     }
 
     /// The base URL integrations forward to, without a trailing slash.
@@ -111,14 +93,6 @@ impl Backend {
             format!("http://{}:{}", self.dns_name, self.port)
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    Network,
-    Application,
-    Classic,
 }
 
 /// One published path. `path: None` is the catch-all (`/{proxy+}`) used when no API configs are

@@ -13,14 +13,14 @@ use std::collections::HashSet;
 ///   however they arose, resolve the same way in every run, and a stage of API A never stands
 ///   for a stage of API B.
 /// - One whose attributes differ is updated; only attributes the desired side names are
-///   compared, so read-only attributes AWS adds do not cause churn.
+///   compared, so read-only attributes AWS adds do not cause churn. When one of the differing
+///   attributes cannot change in place ([`ResourceKind::fixed_attributes`]), it is replaced.
 /// - Every observed resource not matched is deleted, duplicates included. The children of an
 ///   API that is deleted go with it (AWS deletes them), so they are not listed. Observed
 ///   resources are owned by construction, so nothing here can plan the deletion of something
 ///   cortex-net did not create.
 ///
-/// Creations and updates keep the desired order (parents first); deletions follow
-/// [`crate::ResourceKind::deletion_rank`].
+/// The plan's order is the order of execution: see [`Plan`].
 pub fn diff(desired: &[Resource], observed: &Observed) -> Plan {
     let mut changes = Vec::new();
     let mut matched: HashSet<usize> = HashSet::new();
@@ -42,9 +42,13 @@ pub fn diff(desired: &[Resource], observed: &Observed) -> Plan {
                 if have.parent_id.is_none() {
                     kept_parents.insert(have.id.as_str());
                 }
-                if let Some(detail) = differences(want, &have.resource) {
+                if let Some((detail, fixed)) = differences(want, &have.resource) {
                     changes.push(Change {
-                        action: Action::Update,
+                        action: if fixed {
+                            Action::Replace
+                        } else {
+                            Action::Update
+                        },
                         kind: want.kind,
                         name: want.name.clone(),
                         id: Some(have.id.clone()),
@@ -86,8 +90,24 @@ pub fn diff(desired: &[Resource], observed: &Observed) -> Plan {
         .collect();
     // Stable: resources of one rank keep the order they were observed in.
     deletions.sort_by_key(|change| change.kind.deletion_rank());
-    changes.extend(deletions);
-    Plan { changes }
+    Plan {
+        changes: in_execution_order(changes, deletions),
+    }
+}
+
+/// The content first, then its trimming, then the rollout, then the other deletions.
+fn in_execution_order(upserts: Vec<Change>, deletions: Vec<Change>) -> Vec<Change> {
+    let (rollout, content): (Vec<Change>, Vec<Change>) =
+        upserts.into_iter().partition(|c| c.kind.is_rollout());
+    let (trims, rest): (Vec<Change>, Vec<Change>) = deletions
+        .into_iter()
+        .partition(|c| c.kind.is_trimmed_before_rollout());
+    content
+        .into_iter()
+        .chain(trims)
+        .chain(rollout)
+        .chain(rest)
+        .collect()
 }
 
 /// The observed resource `want` stands for: same kind and name, not matched yet, top-level or
@@ -114,18 +134,27 @@ fn best_match<'a>(
         .min_by(|(_, a), (_, b)| a.seniority().cmp(&b.seniority()))
 }
 
-/// `key: old -> new` for every attribute the desired side names that differs.
-fn differences(want: &Resource, have: &Resource) -> Option<String> {
-    let differences: Vec<String> = want
+/// `key: old -> new` for every attribute the desired side names that differs, and whether one
+/// of them cannot change in place.
+fn differences(want: &Resource, have: &Resource) -> Option<(String, bool)> {
+    let differing: Vec<&String> = want
         .attributes
         .iter()
         .filter(|(key, value)| have.attributes.get(*key) != Some(value))
-        .map(|(key, value)| {
+        .map(|(key, _)| key)
+        .collect();
+    let fixed = differing
+        .iter()
+        .any(|key| want.kind.fixed_attributes().contains(&key.as_str()));
+    let text: Vec<String> = differing
+        .iter()
+        .map(|key| {
             let old = have.attribute(key).unwrap_or("(none)");
-            format!("{key}: {old} -> {value}")
+            let new = want.attribute(key).unwrap_or("(none)");
+            format!("{key}: {old} -> {new}")
         })
         .collect();
-    (!differences.is_empty()).then(|| differences.join(", "))
+    (!text.is_empty()).then(|| (text.join(", "), fixed))
 }
 
 #[cfg(test)]
@@ -428,6 +457,78 @@ mod tests {
         assert_eq!(
             Plan::default().to_string(),
             "No changes: AWS already matches the configuration."
+        );
+    }
+
+    #[test]
+    fn a_fixed_attribute_that_differs_is_a_replacement() {
+        let want = [Resource::new(ResourceKind::VpcLink, "cortex-a")
+            .with(crate::attr::SUBNETS, "s-1,s-2")
+            .with(crate::attr::STATUS, "AVAILABLE")];
+        let found = Observed {
+            resources: vec![have(
+                ResourceKind::VpcLink,
+                "cortex-a",
+                "l1",
+                &[("subnets", "s-1"), ("status", "AVAILABLE")],
+            )],
+        };
+        let plan = diff(&want, &found);
+        assert_eq!(plan.changes[0].action, Action::Replace);
+        assert_eq!(
+            plan.changes[0].detail.as_deref(),
+            Some("subnets: s-1 -> s-1,s-2")
+        );
+        assert!(
+            plan.summary().ends_with(", 1 to replace"),
+            "{}",
+            plan.summary()
+        );
+        let found = Observed {
+            resources: vec![have(
+                ResourceKind::VpcLink,
+                "cortex-a",
+                "l1",
+                &[("subnets", "s-1,s-2"), ("status", "PENDING")],
+            )],
+        };
+        assert_eq!(diff(&want, &found).changes[0].action, Action::Update);
+    }
+
+    #[test]
+    fn the_plan_is_in_execution_order_content_trims_rollout_then_the_rest() {
+        let want = [
+            Resource::new(ResourceKind::Api, "cortex-a"),
+            Resource::new(ResourceKind::Stage, "dev"),
+            Resource::new(ResourceKind::Deployment, "current").with("fingerprint", "2"),
+            Resource::new(ResourceKind::Method, "ANY /new"),
+        ];
+        let found = Observed {
+            resources: vec![
+                have(ResourceKind::Api, "cortex-a", "api1", &[]),
+                within(have(ResourceKind::Stage, "old", "old", &[]), "api1"),
+                within(have(ResourceKind::Method, "ANY /gone", "m1", &[]), "api1"),
+                within(
+                    have(
+                        ResourceKind::Deployment,
+                        "current",
+                        "d1",
+                        &[("fingerprint", "1")],
+                    ),
+                    "api1",
+                ),
+            ],
+        };
+        let plan = diff(&want, &found);
+        assert_eq!(
+            actions(&plan),
+            vec![
+                (Action::Create, ResourceKind::Method, "ANY /new"),
+                (Action::Delete, ResourceKind::Method, "ANY /gone"),
+                (Action::Create, ResourceKind::Stage, "dev"),
+                (Action::Update, ResourceKind::Deployment, "current"),
+                (Action::Delete, ResourceKind::Stage, "old"),
+            ]
         );
     }
 }

@@ -11,31 +11,36 @@
 //!   resources, apply a plan).
 //! - [`Ownership`]: the tags that mark what cortex-net made for a cluster.
 //!
-//! It also owns [`describe_sdk_error`], so that every crate turns AWS failures into the same
-//! actionable sentences.
+//! - [`GatewayKind`] and the rest of the shared vocabulary ([`Scheme`], [`LoadBalancerKind`],
+//!   [`EndpointType`]): one type per concept for every crate.
+//! - [`AwsError`]: a failed AWS call as data, whose `Display` is the sentence with the fix, so
+//!   that every crate reports AWS failures the same way (`aws-calls` builds it from SDK errors).
 //!
-//! This crate must never talk to AWS itself, and must never let a change through that deletes a
+//! This crate must never talk to AWS itself (nor depend on the SDK), and must never let a change through that deletes a
 //! resource lacking our ownership tags: [`diff`] only ever plans deletions of observed resources,
 //! and providers only observe what [`Ownership::owns`] accepts.
 
+pub mod attr;
 mod aws_error;
 mod desired;
 mod diff;
+mod kind;
 mod ownership;
 mod plan;
 mod progress;
 mod provider;
-mod retry;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use aws_error::{
-    CREDENTIALS_FIX, arn_mismatch, describe_sdk_error, error_chain, iam_action, is_quota_exceeded,
+    AwsError, CREDENTIALS_FIX, Cause, apigateway_arn, arn_mismatch, error_chain, iam_action,
     partition_of,
 };
 pub use desired::{
-    Backend, BackendKind, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, VpcLinkSpec,
-    VpcLinkVersion,
+    Backend, Cors, DesiredGateway, DomainSpec, RouteSpec, VpcLinkSpec, VpcLinkVersion,
 };
 pub use diff::diff;
+pub use kind::{EndpointType, GatewayKind, LoadBalancerKind, ParseEnumError, Scheme, one_of};
 pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};
 pub use plan::{Action, Change, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
@@ -43,4 +48,3 @@ pub use provider::{
     CustomDomain, DnsRecord, GatewayInfo, GatewayProvider, Observed, ObservedResource,
     ProviderError, Resource,
 };
-pub use retry::{CreateOnce, is_unsettled};

@@ -1,5 +1,6 @@
 //! Ownership tags: the only state cortex-net keeps lives on the AWS resources themselves.
 
+use crate::GatewayKind;
 use std::collections::BTreeMap;
 
 /// Tag naming the Cortex cluster a resource serves (the same key Cortex puts on its own resources).
@@ -17,7 +18,7 @@ pub const GATEWAY_TAG: &str = "cortex-net/gateway";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ownership {
     cluster: String,
-    gateway: Option<String>,
+    gateway: Option<GatewayKind>,
 }
 
 impl Ownership {
@@ -30,10 +31,10 @@ impl Ownership {
 
     /// The same owner, narrowed to resources of one gateway kind (`http`, `rest`): its tags add
     /// [`GATEWAY_TAG`], and it owns only resources carrying that tag with that value.
-    pub fn for_gateway(&self, kind: &str) -> Self {
+    pub fn for_gateway(&self, kind: GatewayKind) -> Self {
         Self {
             cluster: self.cluster.clone(),
-            gateway: Some(kind.to_string()),
+            gateway: Some(kind),
         }
     }
 
@@ -48,7 +49,7 @@ impl Ownership {
             (MANAGED_BY_TAG.to_string(), MANAGED_BY_VALUE.to_string()),
         ]);
         if let Some(kind) = &self.gateway {
-            tags.insert(GATEWAY_TAG.to_string(), kind.clone());
+            tags.insert(GATEWAY_TAG.to_string(), kind.as_str().to_string());
         }
         tags
     }
@@ -70,7 +71,7 @@ impl Ownership {
             if key == MANAGED_BY_TAG && value == MANAGED_BY_VALUE {
                 managed = true;
             }
-            if key == GATEWAY_TAG && self.gateway.as_ref() == Some(value) {
+            if key == GATEWAY_TAG && self.gateway.is_some_and(|kind| kind.as_str() == value) {
                 gateway = true;
             }
         }
@@ -114,8 +115,8 @@ mod tests {
     #[test]
     fn a_narrowed_owner_needs_its_gateway_tag() {
         let owner = Ownership::new("prod");
-        let http = owner.for_gateway("http");
-        let rest = owner.for_gateway("rest");
+        let http = owner.for_gateway(GatewayKind::Http);
+        let rest = owner.for_gateway(GatewayKind::Rest);
         assert_eq!(
             http.tags().get(GATEWAY_TAG).map(String::as_str),
             Some("http")
@@ -132,7 +133,7 @@ mod tests {
         );
         assert!(
             !Ownership::new("prod-2")
-                .for_gateway("http")
+                .for_gateway(GatewayKind::Http)
                 .owns(&http.tags())
         );
     }

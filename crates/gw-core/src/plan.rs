@@ -8,6 +8,9 @@ use std::fmt;
 pub enum Action {
     Create,
     Update,
+    /// An attribute AWS cannot change in place differs ([`ResourceKind::fixed_attributes`]):
+    /// the provider deletes and creates it, or refuses with the way out.
+    Replace,
     Delete,
 }
 
@@ -46,6 +49,45 @@ impl ResourceKind {
         }
     }
 
+    /// The attributes AWS cannot change in place: a difference in one makes the diff plan a
+    /// [`Action::Replace`] instead of an update.
+    pub fn fixed_attributes(self) -> &'static [&'static str] {
+        use crate::attr;
+        match self {
+            ResourceKind::VpcLink => &[
+                attr::VERSION,
+                attr::SUBNETS,
+                attr::SECURITY_GROUPS,
+                attr::TARGETS,
+            ],
+            ResourceKind::Api => &[attr::PROTOCOL],
+            ResourceKind::ApiMapping => &[attr::STAGE],
+            ResourceKind::DomainName
+            | ResourceKind::Integration
+            | ResourceKind::Route
+            | ResourceKind::Resource
+            | ResourceKind::Method
+            | ResourceKind::Stage
+            | ResourceKind::Deployment => &[],
+        }
+    }
+
+    /// Whether changes to this kind roll the API out (the deployment, the stage, the custom
+    /// domain's mapping): they run after the API's content has been created and trimmed, so
+    /// that a new deployment snapshots the API without what was just removed.
+    pub fn is_rollout(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::Deployment | ResourceKind::Stage | ResourceKind::ApiMapping
+        )
+    }
+
+    /// Whether a deletion of this kind trims the API's content (or unmaps it), and so runs
+    /// before the rollout: mappings, routes, methods, resources, integrations.
+    pub fn is_trimmed_before_rollout(self) -> bool {
+        self.deletion_rank() <= ResourceKind::Integration.deletion_rank()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::VpcLink => "vpc-link",
@@ -82,7 +124,7 @@ pub struct Change {
     /// updates and deletions: ids such as stage names are only unique within their parent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// What differs, for updates (`uri: old -> new`).
+    /// What differs, for updates and replacements (`uri: old -> new`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -92,6 +134,7 @@ impl fmt::Display for Change {
         let sign = match self.action {
             Action::Create => "+",
             Action::Update => "~",
+            Action::Replace => "-/+",
             Action::Delete => "-",
         };
         write!(f, "{sign} {} {}", self.kind, self.name)?;
@@ -105,8 +148,12 @@ impl fmt::Display for Change {
     }
 }
 
-/// An ordered list of changes: creations and updates first (parents before children), then
-/// deletions in [`ResourceKind::deletion_rank`] order.
+/// An ordered list of changes, in the order they are applied (what is printed is what runs):
+/// 1. creations, updates and replacements of the API's content, parents before children;
+/// 2. deletions of mappings and of the API's content ([`ResourceKind::is_trimmed_before_rollout`]),
+///    in [`ResourceKind::deletion_rank`] order;
+/// 3. the rollout ([`ResourceKind::is_rollout`]): deployment, stage, mapping;
+/// 4. the other deletions (stages, deployments, the API, the VPC link, the domain name).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Plan {
     pub changes: Vec<Change>,
@@ -130,10 +177,14 @@ impl Plan {
         self.changes.extend(other.changes);
     }
 
-    /// "2 to create, 1 to update, 0 to delete".
+    /// "2 to create, 1 to update, 0 to delete" (and ", 1 to replace" when there is one).
     pub fn summary(&self) -> String {
+        let replace = match self.count(Action::Replace) {
+            0 => String::new(),
+            n => format!(", {n} to replace"),
+        };
         format!(
-            "{} to create, {} to update, {} to delete",
+            "{} to create, {} to update, {} to delete{replace}",
             self.count(Action::Create),
             self.count(Action::Update),
             self.count(Action::Delete)

@@ -1,6 +1,6 @@
 //! The trait a gateway kind implements, and the resource view it shares with [`crate::diff`].
 
-use crate::{DesiredGateway, Ownership, Plan, ResourceKind};
+use crate::{AwsError, DesiredGateway, GatewayKind, Ownership, Plan, ResourceKind};
 use async_trait::async_trait;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -136,8 +136,7 @@ impl Observed {
 /// The gateway a provider manages, once it exists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GatewayInfo {
-    /// `gateway.type`: `http`, `rest`.
-    pub kind: String,
+    pub kind: GatewayKind,
     pub id: String,
     pub name: String,
     pub stage: String,
@@ -174,15 +173,13 @@ pub enum ProviderError {
     /// The desired gateway cannot be built by this provider (yet).
     #[error("{0}")]
     Unsupported(String),
-    /// An AWS call failed. `message` says what to do about it.
-    #[error("{operation} failed: {message}")]
-    Aws {
-        operation: &'static str,
-        message: String,
-    },
-    /// An AWS call failed in a way that a fresh observation may settle: its outcome is unknown
-    /// (a lost answer, a 5xx), or another run changed the same resources (a conflict, a
-    /// resource gone). The caller observes again and plans what is still missing.
+    /// An AWS call failed; its `Display` says what to do about it, and
+    /// [`AwsError::is_unsettled`] whether observing again may get past it.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    /// Something other than one AWS call leaves AWS in a state that a fresh observation may
+    /// settle (a VPC link another run is deleting). The caller observes again and plans what
+    /// is still missing.
     #[error("{operation} did not complete: {message}")]
     Unsettled {
         operation: &'static str,
@@ -198,29 +195,13 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
-    /// An SDK failure of `operation`: [`ProviderError::Unsettled`] when observing again may
-    /// settle it ([`crate::is_unsettled`]), else [`ProviderError::Aws`].
-    pub fn sdk<E>(
-        operation: &'static str,
-        error: &aws_smithy_runtime_api::client::result::SdkError<
-            E,
-            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-        >,
-    ) -> Self
-    where
-        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        let message = crate::describe_sdk_error(error);
-        if crate::is_unsettled(error) {
-            ProviderError::Unsettled { operation, message }
-        } else {
-            ProviderError::Aws { operation, message }
-        }
-    }
-
     /// Whether observing again and re-planning may get past this failure.
     pub fn is_unsettled(&self) -> bool {
-        matches!(self, ProviderError::Unsettled { .. })
+        match self {
+            ProviderError::Aws(error) => error.is_unsettled(),
+            ProviderError::Unsettled { .. } => true,
+            _ => false,
+        }
     }
 }
 
@@ -232,8 +213,8 @@ impl ProviderError {
 /// [`GatewayProvider::observe`] and [`GatewayProvider::apply`] talk to AWS.
 #[async_trait]
 pub trait GatewayProvider: Send + Sync {
-    /// The `gateway.type` value this provider serves.
-    fn kind(&self) -> &'static str;
+    /// The gateway kind this provider serves.
+    fn kind(&self) -> GatewayKind;
 
     /// Refuses, with a message saying what to do instead, a gateway this provider cannot build.
     fn check_supported(&self, desired: &DesiredGateway) -> Result<(), ProviderError>;

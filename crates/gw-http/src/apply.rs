@@ -1,6 +1,7 @@
 //! Applies a plan to apigatewayv2, change by change, in the plan's order.
 
 use crate::resources::{attr, integration_uri};
+use aws_calls::AwsResultExt;
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::error::SdkError;
 use aws_sdk_apigatewayv2::types::{
@@ -68,11 +69,13 @@ pub(crate) async fn apply(
                 .await?
             }
             Action::Delete => delete(client, change).await?,
-            Action::Create | Action::Update if change.kind == ResourceKind::VpcLink => {
+            Action::Create | Action::Update | Action::Replace
+                if change.kind == ResourceKind::VpcLink =>
+            {
                 let desired = desired.ok_or_else(|| missing_desired(change))?;
                 converge_link(client, progress, owner, desired, change, &mut ids).await?
             }
-            Action::Create | Action::Update => {
+            Action::Create | Action::Update | Action::Replace => {
                 let desired = desired.ok_or_else(|| missing_desired(change))?;
                 upsert(client, owner, desired, change, &mut ids).await?;
             }
@@ -82,9 +85,9 @@ pub(crate) async fn apply(
     Ok(())
 }
 
-/// Creates are sent once: an unknown outcome is settled by observing again (gw_core::CreateOnce).
+/// Creates are sent once: an unknown outcome is settled by observing again (aws_calls::CreateOnce).
 fn create_once() -> aws_sdk_apigatewayv2::config::Builder {
-    aws_sdk_apigatewayv2::Config::builder().retry_classifier(gw_core::CreateOnce)
+    aws_sdk_apigatewayv2::Config::builder().retry_classifier(aws_calls::CreateOnce)
 }
 
 fn missing_desired(change: &Change) -> ProviderError {
@@ -192,7 +195,7 @@ async fn upsert(
     change: &Change,
     ids: &mut Ids,
 ) -> Result<(), ProviderError> {
-    let update = change.action == Action::Update;
+    let update = change.action != Action::Create;
     match change.kind {
         ResourceKind::Api => {
             let cors = desired.cors.as_ref().map(to_aws_cors);
@@ -206,7 +209,7 @@ async fn upsert(
                             .cors_configuration(cors)
                             .send()
                             .await
-                            .map_err(|e| ProviderError::sdk("UpdateApi", &e))?;
+                            .aws("UpdateApi")?;
                     }
                     None => {
                         client
@@ -214,7 +217,7 @@ async fn upsert(
                             .api_id(api_id)
                             .send()
                             .await
-                            .map_err(|e| ProviderError::sdk("DeleteCorsConfiguration", &e))?;
+                            .aws("DeleteCorsConfiguration")?;
                     }
                 }
             } else {
@@ -232,7 +235,7 @@ async fn upsert(
                     .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("CreateApi", &e))?;
+                    .aws("CreateApi")?;
                 ids.api = Some(
                     created
                         .api_id()
@@ -277,7 +280,7 @@ async fn upsert(
                     .set_request_parameters(target.parameters)
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("UpdateIntegration", &e))?;
+                    .aws("UpdateIntegration")?;
             } else {
                 let created = client
                     .create_integration()
@@ -296,7 +299,7 @@ async fn upsert(
                     .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("CreateIntegration", &e))?;
+                    .aws("CreateIntegration")?;
                 let id = created.integration_id().ok_or_else(|| {
                     ProviderError::Unexpected("CreateIntegration returned no id".into())
                 })?;
@@ -318,7 +321,7 @@ async fn upsert(
                     .target(target)
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("UpdateRoute", &e))?;
+                    .aws("UpdateRoute")?;
             } else {
                 client
                     .create_route()
@@ -329,7 +332,7 @@ async fn upsert(
                     .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("CreateRoute", &e))?;
+                    .aws("CreateRoute")?;
             }
         }
         ResourceKind::Stage => {
@@ -342,7 +345,7 @@ async fn upsert(
                     .auto_deploy(true)
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("UpdateStage", &e))?;
+                    .aws("UpdateStage")?;
             } else {
                 client
                     .create_stage()
@@ -354,7 +357,7 @@ async fn upsert(
                     .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("CreateStage", &e))?;
+                    .aws("CreateStage")?;
             }
         }
         ResourceKind::DomainName => {
@@ -376,7 +379,7 @@ async fn upsert(
                     )
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("UpdateDomainName", &e))?;
+                    .aws("UpdateDomainName")?;
             } else {
                 tls_cert::domain::v2::create(
                     client,
@@ -431,7 +434,12 @@ async fn delete(client: &Client, change: &Change) -> Result<(), ProviderError> {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| (is_not_found(&e), ProviderError::sdk("DeleteRoute", &e))),
+            .map_err(|e| {
+                (
+                    is_not_found(&e),
+                    ProviderError::from(aws_calls::aws_error("DeleteRoute", &e)),
+                )
+            }),
         ResourceKind::Integration => client
             .delete_integration()
             .api_id(parent()?)
@@ -442,7 +450,7 @@ async fn delete(client: &Client, change: &Change) -> Result<(), ProviderError> {
             .map_err(|e| {
                 (
                     is_not_found(&e),
-                    ProviderError::sdk("DeleteIntegration", &e),
+                    ProviderError::from(aws_calls::aws_error("DeleteIntegration", &e)),
                 )
             }),
         ResourceKind::Stage => client
@@ -452,14 +460,24 @@ async fn delete(client: &Client, change: &Change) -> Result<(), ProviderError> {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| (is_not_found(&e), ProviderError::sdk("DeleteStage", &e))),
+            .map_err(|e| {
+                (
+                    is_not_found(&e),
+                    ProviderError::from(aws_calls::aws_error("DeleteStage", &e)),
+                )
+            }),
         ResourceKind::Api => client
             .delete_api()
             .api_id(id)
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| (is_not_found(&e), ProviderError::sdk("DeleteApi", &e))),
+            .map_err(|e| {
+                (
+                    is_not_found(&e),
+                    ProviderError::from(aws_calls::aws_error("DeleteApi", &e)),
+                )
+            }),
         other => {
             return Err(ProviderError::Unexpected(format!(
                 "the HTTP API provider does not manage {other} resources"

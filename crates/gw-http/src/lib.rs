@@ -48,7 +48,7 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
 }
 
 /// The `gateway.type` this provider serves.
-pub const KIND: &str = "http";
+pub const KIND: gw_core::GatewayKind = gw_core::GatewayKind::Http;
 
 /// HTTP API provider over an apigatewayv2 client.
 pub struct HttpApiProvider {
@@ -65,7 +65,7 @@ impl HttpApiProvider {
 
 #[async_trait]
 impl GatewayProvider for HttpApiProvider {
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> gw_core::GatewayKind {
         KIND
     }
 
@@ -138,7 +138,7 @@ impl GatewayProvider for HttpApiProvider {
             format!("{base}/{stage}")
         };
         Some(GatewayInfo {
-            kind: KIND.to_string(),
+            kind: KIND,
             id: api.id.clone(),
             name: api.resource.name.clone(),
             stage,

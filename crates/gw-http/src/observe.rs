@@ -1,6 +1,7 @@
 //! Reads what a cluster owns in apigatewayv2: its tagged HTTP APIs and everything inside them.
 
 use crate::resources::{attr, cors_text, joined, via_link};
+use aws_calls::AwsResultExt;
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::types::ConnectionType;
 use gw_core::{Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind};
@@ -20,7 +21,7 @@ macro_rules! all_pages {
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| ProviderError::sdk($operation, &e))?;
+                .aws($operation)?;
             items.extend(page.items().iter().cloned());
             match page.next_token() {
                 Some(next) => token = Some(next.to_string()),
@@ -134,7 +135,7 @@ async fn owned_apis(
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| ProviderError::sdk("GetApis", &e))?;
+            .aws("GetApis")?;
         for api in page.items() {
             let Some(id) = api.api_id() else { continue };
             let tags: HashMap<String, String> = match api.tags() {
@@ -144,7 +145,7 @@ async fn owned_apis(
                     .resource_arn(format!("arn:aws:apigateway:{region}::/apis/{id}"))
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("GetTags", &e))?
+                    .aws("GetTags")?
                     .tags()
                     .cloned()
                     .unwrap_or_default(),

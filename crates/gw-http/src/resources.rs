@@ -137,7 +137,7 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gw_core::{Backend, BackendKind};
+    use gw_core::{Backend, LoadBalancerKind};
 
     pub(crate) fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
         DesiredGateway {
@@ -151,8 +151,8 @@ mod tests {
                     "arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/net/api-lb/1".into(),
                 ),
                 dns_name: "api-lb-1.elb.us-west-2.amazonaws.com".into(),
-                scheme: "internet-facing".into(),
-                kind: BackendKind::Network,
+                scheme: gw_core::Scheme::InternetFacing,
+                kind: LoadBalancerKind::Network,
                 port: 80,
                 listener_arn: None,
                 subnets: vec![],
@@ -204,7 +204,7 @@ mod tests {
             api: Some("iris".into()),
             path: Some("/iris".into()),
         }]);
-        want.backend.scheme = "internal".into();
+        want.backend.scheme = gw_core::Scheme::Internal;
         want.backend.listener_arn = Some("arn:listener/80".into());
         want.backend.subnets = vec!["subnet-b".into(), "subnet-a".into()];
         want.backend.security_groups = vec!["sg-1".into()];

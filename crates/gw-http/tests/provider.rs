@@ -15,7 +15,7 @@ use aws_sdk_apigatewayv2::types::error::NotFoundException;
 use aws_sdk_apigatewayv2::types::{Api, Integration, ProtocolType, Route, Stage};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use gw_core::{
-    Action, Backend, BackendKind, DesiredGateway, GatewayProvider, LogProgress, Ownership,
+    Action, Backend, DesiredGateway, GatewayProvider, LoadBalancerKind, LogProgress, Ownership,
     ResourceKind, RouteSpec, diff,
 };
 use gw_http::HttpApiProvider;
@@ -47,8 +47,8 @@ fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
             name: "lb".into(),
             arn: None,
             dns_name: "lb-1.elb.us-east-1.amazonaws.com".into(),
-            scheme: "internet-facing".into(),
-            kind: BackendKind::Network,
+            scheme: gw_core::Scheme::InternetFacing,
+            kind: LoadBalancerKind::Network,
             port: 80,
             listener_arn: None,
             subnets: vec![],

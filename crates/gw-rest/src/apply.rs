@@ -12,6 +12,7 @@ use crate::resources::{
     cors_header_values, deployment_description, desired_fingerprint, published_paths,
     response_header, sorted_list, split_method_name, split_path,
 };
+use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::error::ProvideErrorMetadata;
 use aws_sdk_apigateway::types::{
@@ -98,9 +99,9 @@ impl Ids {
     }
 }
 
-/// Creates are sent once: an unknown outcome is settled by observing again (gw_core::CreateOnce).
+/// Creates are sent once: an unknown outcome is settled by observing again (aws_calls::CreateOnce).
 fn create_once() -> aws_sdk_apigateway::config::Builder {
-    aws_sdk_apigateway::Config::builder().retry_classifier(gw_core::CreateOnce)
+    aws_sdk_apigateway::Config::builder().retry_classifier(aws_calls::CreateOnce)
 }
 
 fn required<'a>(value: &'a Option<String>, what: &str) -> Result<&'a str, ProviderError> {
@@ -168,7 +169,7 @@ pub(crate) async fn apply(
                 .await?
             }
             Action::Delete => delete(ctx, desired, observed, change, &mut ids).await?,
-            Action::Create | Action::Update => {
+            Action::Create | Action::Update | Action::Replace => {
                 let desired = desired.ok_or_else(|| {
                     ProviderError::Unexpected(format!(
                         "a plan without a desired gateway asks to {:?} {}",
@@ -192,7 +193,7 @@ async fn upsert(
     ids: &mut Ids,
 ) -> Result<(), ProviderError> {
     let client = ctx.client;
-    let update = change.action == Action::Update;
+    let update = change.action != Action::Create;
     match change.kind {
         ResourceKind::VpcLink => {
             let link = if update {
@@ -223,7 +224,7 @@ async fn upsert(
                     )
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("UpdateRestApi", &e))?;
+                    .aws("UpdateRestApi")?;
             } else {
                 let created = client
                     .create_rest_api()
@@ -242,7 +243,7 @@ async fn upsert(
                     .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("CreateRestApi", &e))?;
+                    .aws("CreateRestApi")?;
                 let id = created.id().ok_or_else(|| {
                     ProviderError::Unexpected("CreateRestApi returned no id".into())
                 })?;
@@ -267,7 +268,7 @@ async fn upsert(
                 .config_override(create_once())
                 .send()
                 .await
-                .map_err(|e| ProviderError::sdk("CreateResource", &e))?;
+                .aws("CreateResource")?;
             let id = created
                 .id()
                 .ok_or_else(|| ProviderError::Unexpected("CreateResource returned no id".into()))?;
@@ -290,7 +291,12 @@ async fn upsert(
                 {
                     Ok(_) => {}
                     Err(e) if is_not_found(&e) => {}
-                    Err(e) => return Err(ProviderError::sdk("DeleteMethod", &e)),
+                    Err(e) => {
+                        return Err(ProviderError::from(aws_calls::aws_error(
+                            "DeleteMethod",
+                            &e,
+                        )));
+                    }
                 }
             }
             put_method(ctx, desired, &api_id, &resource, verb, path).await?;
@@ -321,7 +327,7 @@ async fn upsert(
                 .config_override(create_once())
                 .send()
                 .await
-                .map_err(|e| ProviderError::sdk("CreateDeployment", &e))?;
+                .aws("CreateDeployment")?;
             let id = created
                 .id()
                 .ok_or_else(|| ProviderError::Unexpected("CreateDeployment returned no id".into()))?
@@ -348,7 +354,7 @@ async fn upsert(
                     .config_override(create_once())
                     .send()
                     .await
-                    .map_err(|e| ProviderError::sdk("CreateStage", &e))?;
+                    .aws("CreateStage")?;
                 ids.stages.insert(change.name.clone());
             }
         }
@@ -424,7 +430,7 @@ async fn resource_id(
         .limit(500)
         .send()
         .await
-        .map_err(|e| ProviderError::sdk("GetResources", &e))?;
+        .aws("GetResources")?;
     let root = page
         .items()
         .iter()
@@ -456,10 +462,7 @@ async fn put_method(
     if verb == "ANY" && path.ends_with("{proxy+}") {
         request = request.request_parameters(PROXY_PARAMETER, true);
     }
-    request
-        .send()
-        .await
-        .map_err(|e| ProviderError::sdk("PutMethod", &e))?;
+    request.send().await.aws("PutMethod")?;
     if verb == "OPTIONS"
         && let Some(cors) = &desired.cors
     {
@@ -476,7 +479,7 @@ async fn put_method(
             .set_response_parameters(Some(declared))
             .send()
             .await
-            .map_err(|e| ProviderError::sdk("PutMethodResponse", &e))?;
+            .aws("PutMethodResponse")?;
     }
     Ok(())
 }
@@ -506,7 +509,7 @@ async fn put_integration(
             .request_templates("application/json", MOCK_TEMPLATE)
             .send()
             .await
-            .map_err(|e| ProviderError::sdk("PutIntegration", &e))?;
+            .aws("PutIntegration")?;
         let values: HashMap<String, String> = cors_header_values(cors)
             .into_iter()
             .map(|(header, value)| (response_header(&header), value))
@@ -520,7 +523,7 @@ async fn put_integration(
             .set_response_parameters(Some(values))
             .send()
             .await
-            .map_err(|e| ProviderError::sdk("PutIntegrationResponse", &e))?;
+            .aws("PutIntegrationResponse")?;
         return Ok(());
     }
     let published = published_paths(desired);
@@ -553,10 +556,7 @@ async fn put_integration(
             }
         }
     };
-    request
-        .send()
-        .await
-        .map_err(|e| ProviderError::sdk("PutIntegration", &e))?;
+    request.send().await.aws("PutIntegration")?;
     Ok(())
 }
 
@@ -579,7 +579,7 @@ async fn point_stage(
         )
         .send()
         .await
-        .map_err(|e| ProviderError::sdk("UpdateStage", &e))?;
+        .aws("UpdateStage")?;
     Ok(())
 }
 
@@ -834,7 +834,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     Failure {
-        error: ProviderError::sdk(operation, e),
+        error: ProviderError::from(aws_calls::aws_error(operation, e)),
         not_found: is_not_found(e),
     }
 }
@@ -860,7 +860,10 @@ async fn delete_api(ctx: &Context<'_>, name: &str, id: &str) -> Result<(), Provi
                     if throttled {
                         ctx.progress.finished(&what, "still throttled", elapsed);
                     }
-                    return Err(ProviderError::sdk("DeleteRestApi", &e));
+                    return Err(ProviderError::from(aws_calls::aws_error(
+                        "DeleteRestApi",
+                        &e,
+                    )));
                 }
                 ctx.progress.waiting(
                     &what,

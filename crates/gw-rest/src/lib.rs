@@ -34,7 +34,7 @@ mod resources;
 
 use async_trait::async_trait;
 use gw_core::{
-    BackendKind, DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan, Progress,
+    DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan, Progress,
     ProviderError, Resource, ResourceKind, VpcLinkVersion,
 };
 use std::sync::Arc;
@@ -63,7 +63,7 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
 }
 
 /// The `gateway.type` this provider serves.
-pub const KIND: &str = "rest";
+pub const KIND: gw_core::GatewayKind = gw_core::GatewayKind::Rest;
 
 /// The stage a REST API gets when `gateway.stage` is not set (Cortex's guide uses `dev`).
 pub const DEFAULT_STAGE: &str = "dev";
@@ -106,7 +106,7 @@ impl RestApiProvider {
 
 #[async_trait]
 impl GatewayProvider for RestApiProvider {
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> gw_core::GatewayKind {
         KIND
     }
 
@@ -123,12 +123,7 @@ impl GatewayProvider for RestApiProvider {
             }
             return Ok(());
         };
-        let target = match backend.kind {
-            BackendKind::Network => vpclink::Target::Network,
-            BackendKind::Application => vpclink::Target::Application,
-            BackendKind::Classic => vpclink::Target::Classic,
-        };
-        vpclink::choose(vpclink::Gateway::Rest, target, Some(spec.version)).map_err(|e| {
+        vpclink::choose(KIND, backend.kind, Some(spec.version)).map_err(|e| {
             ProviderError::Unsupported(format!("load balancer {}: {e}", backend.name))
         })?;
         match spec.version {
@@ -183,7 +178,7 @@ impl GatewayProvider for RestApiProvider {
             .map(|s| s.resource.name.clone())
             .unwrap_or_else(|| DEFAULT_STAGE.to_string());
         Some(GatewayInfo {
-            kind: KIND.to_string(),
+            kind: KIND,
             id: api.id.clone(),
             name: api.resource.name.clone(),
             invoke_url: invoke_url(&api.id, region, &stage),

@@ -4,6 +4,7 @@
 use crate::resources::{
     CURRENT_DEPLOYMENT, attr, map_text, parse_deployment_description, responses_text, sorted_list,
 };
+use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::types::{Integration, Method, RestApi};
@@ -64,7 +65,7 @@ pub(crate) async fn observe(
             .rest_api_id(&id)
             .send()
             .await
-            .map_err(|e| ProviderError::sdk("GetStages", &e))?
+            .aws("GetStages")?
             .item()
             .to_vec();
         let mut deployments = BTreeMap::new();
@@ -81,7 +82,12 @@ pub(crate) async fn observe(
             {
                 Ok(out) => out.description().map(str::to_string),
                 Err(e) if is_not_found(&e) => None,
-                Err(e) => return Err(ProviderError::sdk("GetDeployment", &e)),
+                Err(e) => {
+                    return Err(ProviderError::from(aws_calls::aws_error(
+                        "GetDeployment",
+                        &e,
+                    )));
+                }
             };
             deployments.insert(deployment_id.to_string(), description);
         }
@@ -215,7 +221,7 @@ async fn owned_apis(client: &Client, owner: &Ownership) -> Result<Vec<RestApi>, 
             .set_position(position.clone())
             .send()
             .await
-            .map_err(|e| ProviderError::sdk("GetRestApis", &e))?;
+            .aws("GetRestApis")?;
         for api in page.items() {
             let Some(id) = api.id() else { continue };
             let tags: HashMap<String, String> = match api.tags().filter(|t| !t.is_empty()) {
@@ -229,7 +235,7 @@ async fn owned_apis(client: &Client, owner: &Ownership) -> Result<Vec<RestApi>, 
                     Ok(out) => out.tags().cloned().unwrap_or_default(),
                     // Deleted since the listing: not ours to worry about.
                     Err(e) if is_not_found(&e) => HashMap::new(),
-                    Err(e) => return Err(ProviderError::sdk("GetTags", &e)),
+                    Err(e) => return Err(ProviderError::from(aws_calls::aws_error("GetTags", &e))),
                 },
             };
             if owner.owns(&tags) {
@@ -263,7 +269,7 @@ async fn api_resources(
             .set_position(position.clone())
             .send()
             .await
-            .map_err(|e| ProviderError::sdk("GetResources", &e))?;
+            .aws("GetResources")?;
         items.extend(page.items().iter().cloned());
         match page.position() {
             Some(next) if !next.is_empty() && position.as_deref() != Some(next) => {
@@ -303,7 +309,7 @@ async fn missing_connection_ids(
                 .http_method(verb)
                 .send()
                 .await
-                .map_err(|e| ProviderError::sdk("GetIntegration", &e))?;
+                .aws("GetIntegration")?;
             if let Some(link) = full.connection_id() {
                 found.insert(method_id(resource_id, verb), link.to_string());
             }

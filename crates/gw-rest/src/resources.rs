@@ -434,7 +434,7 @@ pub(crate) fn parse_deployment_description(description: &str) -> Option<(String,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gw_core::{Backend, BackendKind, VpcLinkSpec};
+    use gw_core::{Backend, LoadBalancerKind, VpcLinkSpec};
 
     pub(crate) fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
         DesiredGateway {
@@ -448,8 +448,8 @@ mod tests {
                     "arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/net/api-lb/1".into(),
                 ),
                 dns_name: "api-lb-1.elb.us-west-2.amazonaws.com".into(),
-                scheme: "internet-facing".into(),
-                kind: BackendKind::Network,
+                scheme: gw_core::Scheme::InternetFacing,
+                kind: LoadBalancerKind::Network,
                 port: 80,
                 listener_arn: None,
                 subnets: vec!["subnet-b".into(), "subnet-a".into()],
@@ -660,7 +660,7 @@ mod tests {
     #[test]
     fn vpc_links_come_first_and_integrations_go_through_them() {
         let mut want = desired(apis(&["/iris"]));
-        want.backend.scheme = "internal".into();
+        want.backend.scheme = gw_core::Scheme::Internal;
         want.vpc_link = Some(VpcLinkSpec {
             version: VpcLinkVersion::V1,
             name: "cortex-prod".into(),

@@ -33,7 +33,7 @@ use aws_sdk_apigateway::types::{
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use gw_core::{
-    Action, Backend, BackendKind, DesiredGateway, GatewayProvider, Observed, ObservedResource,
+    Action, Backend, DesiredGateway, GatewayProvider, LoadBalancerKind, Observed, ObservedResource,
     Ownership, Progress, Resource, ResourceKind, RouteSpec, VpcLinkSpec, VpcLinkVersion, diff,
 };
 use gw_rest::{RestApiProvider, ThrottleRetry, desired_fingerprint};
@@ -53,8 +53,8 @@ fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
             name: "lb".into(),
             arn: Some(NLB_ARN.into()),
             dns_name: DNS.into(),
-            scheme: "internet-facing".into(),
-            kind: BackendKind::Network,
+            scheme: gw_core::Scheme::InternetFacing,
+            kind: LoadBalancerKind::Network,
             port: 80,
             listener_arn: None,
             subnets: vec!["subnet-1".into()],
@@ -727,7 +727,7 @@ async fn throttling_that_does_not_end_is_an_error_saying_so() {
 #[tokio::test]
 async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
     let mut want = desired(catch_all());
-    want.backend.scheme = "internal".into();
+    want.backend.scheme = gw_core::Scheme::Internal;
     want.vpc_link = Some(VpcLinkSpec {
         version: VpcLinkVersion::V1,
         name: "cortex-prod".into(),
@@ -843,7 +843,7 @@ async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
 #[tokio::test]
 async fn a_pending_link_shows_in_the_plan_and_a_failed_one_says_what_to_do() {
     let mut want = desired(catch_all());
-    want.backend.scheme = "internal".into();
+    want.backend.scheme = gw_core::Scheme::Internal;
     want.vpc_link = Some(VpcLinkSpec {
         version: VpcLinkVersion::V1,
         name: "cortex-prod".into(),
@@ -912,13 +912,13 @@ fn unsupported_combinations_are_refused_with_the_fix() {
     let mut want = desired(catch_all());
     assert!(provider.check_supported(&want).is_ok());
 
-    want.backend.scheme = "internal".into();
+    want.backend.scheme = gw_core::Scheme::Internal;
     let err = provider
         .check_supported(&want)
         .expect_err("internal without a link");
     assert!(err.to_string().contains("gateway.vpc_link"), "{err}");
 
-    want.backend.kind = BackendKind::Application;
+    want.backend.kind = LoadBalancerKind::Application;
     want.vpc_link = Some(VpcLinkSpec {
         version: VpcLinkVersion::V1,
         name: "cortex-prod".into(),
@@ -934,7 +934,7 @@ fn unsupported_combinations_are_refused_with_the_fix() {
         "ALB through v2 works"
     );
 
-    want.backend.kind = BackendKind::Classic;
+    want.backend.kind = LoadBalancerKind::Classic;
     let err = provider
         .check_supported(&want)
         .expect_err("classic through a link");
@@ -992,8 +992,8 @@ async fn a_removed_api_is_deleted_before_the_new_deployment_snapshots_the_api() 
         .collect();
     assert_eq!(
         changes,
+        // Printed in the order it runs: the API trimmed first, then the new deployment.
         vec![
-            (Action::Update, ResourceKind::Deployment, "current"),
             (Action::Delete, ResourceKind::Method, "ANY /old"),
             (Action::Delete, ResourceKind::Method, "ANY /old/{proxy+}"),
             (Action::Delete, ResourceKind::Resource, "/old"),
@@ -1004,6 +1004,7 @@ async fn a_removed_api_is_deleted_before_the_new_deployment_snapshots_the_api() 
                 ResourceKind::Integration,
                 "ANY /old/{proxy+}"
             ),
+            (Action::Update, ResourceKind::Deployment, "current"),
         ],
         "{plan}"
     );

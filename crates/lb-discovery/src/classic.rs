@@ -9,7 +9,7 @@ use aws_sdk_elasticloadbalancing::types::LoadBalancerDescription;
 
 use crate::elbv2::Tags;
 use crate::error::{DiscoveryError, aws_error, incomplete};
-use crate::model::{LbKind, Listener, LoadBalancer};
+use crate::model::{Listener, LoadBalancer, LoadBalancerKind};
 
 /// Classic DescribeTags accepts at most 20 load balancer names per call.
 pub(crate) const TAGS_PER_CALL: usize = 20;
@@ -22,8 +22,8 @@ fn convert(desc: &LoadBalancerDescription) -> Result<LoadBalancer, &'static str>
         name: name.to_owned(),
         arn: None,
         dns_name: dns_name.to_owned(),
-        scheme: desc.scheme().unwrap_or_default().to_owned(),
-        kind: LbKind::Classic,
+        scheme: crate::model::scheme(desc.scheme()),
+        kind: LoadBalancerKind::Classic,
         vpc_id: desc.vpc_id().map(str::to_owned),
         subnets: desc.subnets().to_vec(),
         security_groups: desc.security_groups().to_vec(),
@@ -146,6 +146,7 @@ pub(crate) async fn find(
 mod tests {
     use super::*;
     use aws_sdk_elasticloadbalancing::types::{Listener as ClassicListener, ListenerDescription};
+    use gw_core::Scheme;
 
     #[test]
     fn convert_reads_listeners_and_network_fields() {
@@ -166,9 +167,9 @@ mod tests {
             .listener_descriptions(ListenerDescription::builder().build())
             .build();
         let lb = convert(&desc).unwrap();
-        assert_eq!(lb.kind, LbKind::Classic);
+        assert_eq!(lb.kind, LoadBalancerKind::Classic);
         assert_eq!(lb.arn, None);
-        assert_eq!(lb.scheme, "internet-facing");
+        assert_eq!(lb.scheme, Scheme::InternetFacing);
         assert_eq!(lb.subnets, vec!["subnet-1"]);
         assert_eq!(
             lb.listeners,

@@ -3,7 +3,7 @@
 use crate::classic;
 use crate::elbv2::{self, By};
 use crate::error::DiscoveryError;
-use crate::model::{Candidate, LbKind, LoadBalancer};
+use crate::model::{Candidate, LoadBalancer, LoadBalancerKind};
 use crate::tags::{self, Match, Ownership};
 
 /// Finds a Cortex cluster's API load balancer with read-only Elastic Load Balancing calls.
@@ -136,7 +136,7 @@ impl Discovery {
 
     /// elbv2 listeners take a call of their own; classic ones came with the description.
     async fn fill_listeners(&self, lb: &mut LoadBalancer) -> Result<(), DiscoveryError> {
-        if lb.kind != LbKind::Classic
+        if lb.kind != LoadBalancerKind::Classic
             && let Some(arn) = &lb.arn
         {
             lb.listeners = elbv2::listeners(&self.elbv2, arn).await?;

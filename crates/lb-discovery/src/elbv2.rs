@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::{self as v2, LoadBalancerTypeEnum};
 
 use crate::error::{DiscoveryError, aws_error, incomplete};
-use crate::model::{LbKind, Listener, LoadBalancer};
+use crate::model::{Listener, LoadBalancer, LoadBalancerKind, scheme};
 
 /// elbv2 DescribeTags accepts at most 20 resource ARNs per call.
 pub(crate) const TAGS_PER_CALL: usize = 20;
@@ -22,19 +22,16 @@ fn convert(lb: &v2::LoadBalancer) -> Result<LoadBalancer, &'static str> {
     let name = lb.load_balancer_name().ok_or("name")?;
     let dns_name = lb.dns_name().ok_or("DNS name")?;
     let kind = match lb.r#type() {
-        Some(LoadBalancerTypeEnum::Network) => LbKind::Network,
-        Some(LoadBalancerTypeEnum::Application) => LbKind::Application,
-        Some(LoadBalancerTypeEnum::Gateway) => LbKind::Gateway,
+        Some(LoadBalancerTypeEnum::Network) => LoadBalancerKind::Network,
+        Some(LoadBalancerTypeEnum::Application) => LoadBalancerKind::Application,
+        Some(LoadBalancerTypeEnum::Gateway) => LoadBalancerKind::Gateway,
         _ => return Err("type"),
     };
     Ok(LoadBalancer {
         name: name.to_owned(),
         arn: Some(arn.to_owned()),
         dns_name: dns_name.to_owned(),
-        scheme: lb
-            .scheme()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
+        scheme: scheme(lb.scheme().map(|s| s.as_str())),
         kind,
         vpc_id: lb.vpc_id().map(str::to_owned),
         subnets: lb
@@ -206,6 +203,7 @@ mod tests {
     use aws_sdk_elasticloadbalancingv2::types::{
         AvailabilityZone, LoadBalancerSchemeEnum, LoadBalancerState, LoadBalancerStateEnum,
     };
+    use gw_core::Scheme;
 
     fn full() -> v2::builders::LoadBalancerBuilder {
         v2::LoadBalancer::builder()
@@ -232,8 +230,8 @@ mod tests {
             .build();
         let got = convert(&lb).unwrap();
         assert_eq!(got.name, "x");
-        assert_eq!(got.scheme, "internal");
-        assert_eq!(got.kind, LbKind::Network);
+        assert_eq!(got.scheme, Scheme::Internal);
+        assert_eq!(got.kind, LoadBalancerKind::Network);
         assert_eq!(got.vpc_id.as_deref(), Some("vpc-1"));
         assert_eq!(got.subnets, vec!["subnet-1", "subnet-3"]);
         assert_eq!(got.security_groups, vec!["sg-1"]);
@@ -254,7 +252,7 @@ mod tests {
             Err("type")
         );
         let minimal = convert(&full().build()).unwrap();
-        assert_eq!(minimal.scheme, "");
+        assert_eq!(minimal.scheme, Scheme::InternetFacing);
         assert_eq!(minimal.state, None);
     }
 }

@@ -292,7 +292,7 @@ pub(crate) fn incomplete(operation: &'static str, what: &str) -> DiscoveryError 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::LbKind;
+    use crate::model::LoadBalancerKind;
     use aws_sdk_elasticloadbalancingv2::operation::describe_load_balancers::DescribeLoadBalancersError;
     use aws_smithy_types::error::ErrorMetadata;
 
@@ -457,12 +457,12 @@ mod tests {
                 Candidate {
                     name: "n1".into(),
                     arn: Some("arn:1".into()),
-                    kind: LbKind::Network,
+                    kind: LoadBalancerKind::Network,
                 },
                 Candidate {
                     name: "c1".into(),
                     arn: None,
-                    kind: LbKind::Classic,
+                    kind: LoadBalancerKind::Classic,
                 },
             ],
         };

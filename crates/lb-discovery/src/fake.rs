@@ -127,10 +127,12 @@ impl V2Lb {
             name: self.name.clone(),
             arn: Some(self.arn()),
             dns_name: format!("{}-0123.elb.us-east-1.amazonaws.com", self.name),
-            scheme: "internet-facing".into(),
+            scheme: gw_core::Scheme::InternetFacing,
             kind: match self.kind {
-                v2::types::LoadBalancerTypeEnum::Application => crate::LbKind::Application,
-                _ => crate::LbKind::Network,
+                v2::types::LoadBalancerTypeEnum::Application => {
+                    crate::LoadBalancerKind::Application
+                }
+                _ => crate::LoadBalancerKind::Network,
             },
             vpc_id: Some("vpc-0abc".into()),
             subnets: vec!["subnet-0a".into(), "subnet-0b".into()],
@@ -196,8 +198,8 @@ impl ClassicLb {
             name: self.name.clone(),
             arn: None,
             dns_name: format!("{}-99.us-east-1.elb.amazonaws.com", self.name),
-            scheme: "internal".into(),
-            kind: crate::LbKind::Classic,
+            scheme: gw_core::Scheme::Internal,
+            kind: crate::LoadBalancerKind::Classic,
             vpc_id: Some("vpc-0abc".into()),
             subnets: vec!["subnet-0c".into()],
             security_groups: vec!["sg-0c".into()],

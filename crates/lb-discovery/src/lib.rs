@@ -26,4 +26,4 @@ mod tests;
 
 pub use discovery::Discovery;
 pub use error::DiscoveryError;
-pub use model::{Candidate, LbKind, Listener, LoadBalancer};
+pub use model::{Candidate, Listener, LoadBalancer, LoadBalancerKind};

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+pub use gw_core::{LoadBalancerKind, Scheme};
 use serde::Serialize;
 
 /// A load balancer found by [`crate::Discovery`], normalised across elbv2 and classic ELB.
@@ -14,11 +15,11 @@ pub struct LoadBalancer {
     pub arn: Option<String>,
     /// Its DNS name, e.g. `a1b2...elb.us-east-1.amazonaws.com`.
     pub dns_name: String,
-    /// `internet-facing` or `internal`, as AWS says it (empty if AWS did not say).
-    pub scheme: String,
+    /// `internet-facing` or `internal` (internet-facing when AWS did not say: its default).
+    pub scheme: Scheme,
     /// Network, application, gateway or classic.
     #[serde(rename = "type")]
-    pub kind: LbKind,
+    pub kind: LoadBalancerKind,
     /// The VPC it lives in (absent for EC2-Classic ELBs).
     pub vpc_id: Option<String>,
     /// Its subnet ids (elbv2: from `AvailabilityZones[].SubnetId`).
@@ -33,38 +34,6 @@ pub struct LoadBalancer {
     /// [`crate::Discovery::discover`]; `false` from [`crate::Discovery::lookup`] for an
     /// untagged load balancer, so that the caller can warn.
     pub owned_by_cluster: bool,
-}
-
-/// The kind of a load balancer.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum LbKind {
-    /// An elbv2 network load balancer (NLB).
-    Network,
-    /// An elbv2 application load balancer (ALB).
-    Application,
-    /// An elbv2 gateway load balancer (GWLB).
-    Gateway,
-    /// A classic ELB (elb API).
-    Classic,
-}
-
-impl LbKind {
-    /// The lowercase name, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LbKind::Network => "network",
-            LbKind::Application => "application",
-            LbKind::Gateway => "gateway",
-            LbKind::Classic => "classic",
-        }
-    }
-}
-
-impl fmt::Display for LbKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// One listener of a load balancer.
@@ -87,7 +56,7 @@ pub struct Candidate {
     pub arn: Option<String>,
     /// Its kind.
     #[serde(rename = "type")]
-    pub kind: LbKind,
+    pub kind: LoadBalancerKind,
 }
 
 impl From<&LoadBalancer> for Candidate {
@@ -120,10 +89,10 @@ mod tests {
     #[test]
     fn kind_displays_and_serialises_lowercase() {
         for (kind, text) in [
-            (LbKind::Network, "network"),
-            (LbKind::Application, "application"),
-            (LbKind::Gateway, "gateway"),
-            (LbKind::Classic, "classic"),
+            (LoadBalancerKind::Network, "network"),
+            (LoadBalancerKind::Application, "application"),
+            (LoadBalancerKind::Gateway, "gateway"),
+            (LoadBalancerKind::Classic, "classic"),
         ] {
             assert_eq!(kind.to_string(), text);
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{text}\""));
@@ -136,8 +105,8 @@ mod tests {
             name: "n".into(),
             arn: None,
             dns_name: "d".into(),
-            scheme: "internal".into(),
-            kind: LbKind::Classic,
+            scheme: gw_core::Scheme::Internal,
+            kind: LoadBalancerKind::Classic,
             vpc_id: None,
             subnets: vec![],
             security_groups: vec![],
@@ -148,5 +117,13 @@ mod tests {
         let v = serde_json::to_value(&lb).unwrap();
         assert_eq!(v["type"], "classic");
         assert!(v.get("kind").is_none());
+    }
+}
+
+/// AWS's scheme: `internal`, else internet-facing (AWS's default when it does not say).
+pub(crate) fn scheme(aws: Option<&str>) -> Scheme {
+    match aws {
+        Some("internal") => Scheme::Internal,
+        _ => Scheme::InternetFacing,
     }
 }

@@ -2,7 +2,7 @@
 //! with aws-smithy-mocks answering.
 
 use crate::fake::{ClassicLb, V2Lb, World, cortex_api, legacy_api, tags};
-use crate::{Candidate, DiscoveryError, LbKind};
+use crate::{Candidate, DiscoveryError, LoadBalancerKind};
 
 /// Load balancers that must never be taken for cluster `a`'s API load balancer.
 fn decoys() -> World {
@@ -115,7 +115,7 @@ async fn a_classic_elb_is_found_with_listeners_from_its_description() {
     let lb = d.discover("a").await.unwrap();
 
     assert_eq!(lb, target.expected(true));
-    assert_eq!(lb.kind, LbKind::Classic);
+    assert_eq!(lb.kind, LoadBalancerKind::Classic);
     assert_eq!(lb.arn, None);
     assert_eq!(lb.listeners.len(), 2);
     assert!(
@@ -148,12 +148,12 @@ async fn two_matches_are_both_reported() {
                     Candidate {
                         name: "a-api".into(),
                         arn: Some(nlb.arn()),
-                        kind: LbKind::Network
+                        kind: LoadBalancerKind::Network
                     },
                     Candidate {
                         name: "a-old".into(),
                         arn: None,
-                        kind: LbKind::Classic
+                        kind: LoadBalancerKind::Classic
                     },
                 ]
             );
@@ -230,7 +230,7 @@ async fn describe_load_balancers_follows_next_marker() {
     }
     let lb = d.discover("b").await.unwrap();
     assert_eq!(lb.name, "b-api");
-    assert_eq!(lb.kind, LbKind::Classic);
+    assert_eq!(lb.kind, LoadBalancerKind::Classic);
 }
 
 #[tokio::test]

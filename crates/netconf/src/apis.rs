@@ -10,7 +10,7 @@ use std::path::Path;
 use figment::value::{Dict, Value};
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{ApiConfig, ApiGateway, ClusterGateway, GatewayType};
+use crate::model::{ApiConfig, ApiGateway, ClusterGateway, GatewayKind};
 use crate::read::{Expect, shown, string, typed, wrong_type};
 use crate::validate::{self, Problem};
 use crate::yaml;
@@ -20,7 +20,7 @@ pub(crate) struct Context<'a> {
     /// The cluster's `api_gateway`, when the cluster file was read.
     pub cluster_gateway: ClusterGateway,
     pub cluster_file: &'a Path,
-    pub gateway_type: GatewayType,
+    pub gateway_type: GatewayKind,
 }
 
 /// The APIs, best effort: invalid entries are reported and, where unusable, left out.

@@ -39,7 +39,7 @@ pub use files::{MAX_FILE_BYTES, SETTINGS_FILE_NAME, read_text, settings_file};
 pub use layers::{ENV_PREFIX, ENV_SPLIT, NON_SETTING_PREFIXES, NON_SETTING_VARS, is_non_setting};
 pub use model::{
     API_KINDS, ApiConfig, ApiGateway, ClusterConfig, ClusterGateway, Config, Cors,
-    DEFAULT_VPC_LINK_TIMEOUT_SECONDS, EndpointType, GatewaySettings, GatewayType, LoadOptions,
+    DEFAULT_VPC_LINK_TIMEOUT_SECONDS, EndpointType, GatewayKind, GatewaySettings, LoadOptions,
     Overrides, ParseEnumError, Scheme, Settings, SourceFiles, VpcLinkVersion,
 };
 pub use text::{SHOWN_CHARS, escape, shown};

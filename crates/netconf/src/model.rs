@@ -3,81 +3,12 @@
 //! Everything here is plain data. Values are already resolved (defaults filled,
 //! endpoints normalised, overrides applied) by the time a [`Config`] exists.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// Defines a closed set of YAML spellings: the enum, its serde names, `Display`,
-/// `FromStr`, `as_str` and the list of allowed spellings.
-macro_rules! spelled_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $spelling:literal ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $spelling)] $variant, )+
-        }
-
-        impl $name {
-            /// Every accepted spelling, in declaration order.
-            pub const SPELLINGS: &'static [&'static str] = &[$($spelling),+];
-
-            /// The YAML spelling of this value.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $( $name::$variant => $spelling, )+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ParseEnumError;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $( $spelling => Ok($name::$variant), )+
-                    _ => Err(ParseEnumError { value: s.to_string(), allowed: Self::SPELLINGS }),
-                }
-            }
-        }
-    };
-}
-
-/// A string that is not one of an enum's spellings (returned by the `FromStr` impls).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value `{value}`: use {}", one_of(.allowed))]
-pub struct ParseEnumError {
-    /// What was given.
-    pub value: String,
-    /// The accepted spellings.
-    pub allowed: &'static [&'static str],
-}
-
-/// Renders `["a", "b", "c"]` as "`a`, `b` or `c`".
-pub(crate) fn one_of(allowed: &[&str]) -> String {
-    let quoted: Vec<String> = allowed.iter().map(|s| format!("`{s}`")).collect();
-    match quoted.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
-spelled_enum! {
-    /// Cortex's `api_load_balancer_scheme`.
-    #[derive(Default)]
-    Scheme { #[default] InternetFacing => "internet-facing", Internal => "internal" }
-}
+pub use gw_core::{EndpointType, GatewayKind, ParseEnumError, Scheme};
+pub(crate) use gw_core::{one_of, spelled_enum};
 
 spelled_enum! {
     /// Cortex's cluster-wide `api_gateway`.
@@ -92,38 +23,8 @@ spelled_enum! {
 }
 
 spelled_enum! {
-    /// Which API Gateway product fronts the cluster.
-    #[derive(Default)]
-    GatewayType { #[default] Http => "http", Rest => "rest" }
-}
-
-spelled_enum! {
-    /// REST API endpoint type (ignored for HTTP APIs).
-    #[derive(Default)]
-    EndpointType { #[default] Regional => "regional", Edge => "edge" }
-}
-
-spelled_enum! {
     /// API Gateway VPC link generation.
     VpcLinkVersion { V1 => "v1", V2 => "v2" }
-}
-
-impl GatewayType {
-    /// The longest integration timeout API Gateway allows for this type, in seconds.
-    pub fn max_integration_timeout_seconds(self) -> u64 {
-        match self {
-            GatewayType::Http => 30,
-            GatewayType::Rest => 29,
-        }
-    }
-
-    /// The stage used when `gateway.stage` is not set.
-    pub fn default_stage(self) -> &'static str {
-        match self {
-            GatewayType::Http => "$default",
-            GatewayType::Rest => "dev",
-        }
-    }
 }
 
 /// The Cortex API kinds cortex-net knows.
@@ -184,7 +85,7 @@ impl Cors {
 /// `gateway.*` of cortex-net.yaml.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GatewaySettings {
-    pub r#type: GatewayType,
+    pub r#type: GatewayKind,
     pub stage: Option<String>,
     pub endpoint_type: EndpointType,
     pub cors: Option<Cors>,
@@ -202,7 +103,7 @@ pub const DEFAULT_VPC_LINK_TIMEOUT_SECONDS: u64 = 600;
 impl Default for GatewaySettings {
     fn default() -> Self {
         GatewaySettings {
-            r#type: GatewayType::default(),
+            r#type: GatewayKind::default(),
             stage: None,
             endpoint_type: EndpointType::default(),
             cors: None,
@@ -276,7 +177,7 @@ impl Config {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
     pub region: Option<String>,
-    pub gateway_type: Option<GatewayType>,
+    pub gateway_type: Option<GatewayKind>,
     pub stage: Option<String>,
     pub load_balancer: Option<String>,
 }
@@ -313,7 +214,7 @@ mod tests {
     fn spellings_round_trip_through_display_fromstr_and_serde() {
         assert_eq!(Scheme::InternetFacing.to_string(), "internet-facing");
         assert_eq!("internal".parse::<Scheme>(), Ok(Scheme::Internal));
-        assert_eq!("rest".parse::<GatewayType>(), Ok(GatewayType::Rest));
+        assert_eq!("rest".parse::<GatewayKind>(), Ok(GatewayKind::Rest));
         assert_eq!(VpcLinkVersion::V2.to_string(), "v2");
         assert_eq!(ApiGateway::None.to_string(), "none");
         assert_eq!(
@@ -329,7 +230,7 @@ mod tests {
 
     #[test]
     fn fromstr_error_names_allowed_values() {
-        let err = "REST".parse::<GatewayType>().unwrap_err();
+        let err = "REST".parse::<GatewayKind>().unwrap_err();
         assert_eq!(
             err.to_string(),
             "unknown value `REST`: use `http` or `rest`"
@@ -344,7 +245,7 @@ mod tests {
     fn defaults() {
         assert_eq!(Scheme::default(), Scheme::InternetFacing);
         assert_eq!(ClusterGateway::default(), ClusterGateway::Public);
-        assert_eq!(GatewayType::default(), GatewayType::Http);
+        assert_eq!(GatewayKind::default(), GatewayKind::Http);
         assert_eq!(EndpointType::default(), EndpointType::Regional);
         let gw = GatewaySettings::default();
         assert_eq!(gw.vpc_link_timeout_seconds, 600);

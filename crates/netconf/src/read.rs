@@ -382,7 +382,7 @@ impl Layered<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::GatewayType;
+    use crate::model::GatewayKind;
 
     #[test]
     fn paths_join_with_indices() {
@@ -401,10 +401,10 @@ mod tests {
     #[test]
     fn unknown_variant_names_allowed_values() {
         let value = Value::from("graphql");
-        let d = typed::<GatewayType>(
+        let d = typed::<GatewayKind>(
             &value,
             "gateway.type",
-            Expect::OneOf(GatewayType::SPELLINGS),
+            Expect::OneOf(GatewayKind::SPELLINGS),
             Path::new("s.yaml"),
         )
         .unwrap_err();

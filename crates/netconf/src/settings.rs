@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::layers::{
     ENV_PREFIX, Layer, env_key, env_label, env_name_for, has_prefix, is_env_origin, is_non_setting,
 };
-use crate::model::{Cors, EndpointType, GatewayType, Overrides, Settings, VpcLinkVersion};
+use crate::model::{Cors, EndpointType, GatewayKind, Overrides, Settings, VpcLinkVersion};
 use crate::read::{Expect, Layered, source_errors, wrong_type};
 use crate::suggest::{closest, distance};
 use crate::validate;
@@ -122,7 +122,7 @@ pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnosti
 
     let gw = &mut settings.gateway;
     if let Some(t) =
-        doc.get::<GatewayType>("gateway.type", Expect::OneOf(GatewayType::SPELLINGS), diags)
+        doc.get::<GatewayKind>("gateway.type", Expect::OneOf(GatewayKind::SPELLINGS), diags)
     {
         gw.r#type = t.value;
     }
@@ -139,7 +139,7 @@ pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnosti
         Expect::OneOf(EndpointType::SPELLINGS),
         diags,
     ) {
-        if e.value == EndpointType::Edge && gw.r#type == GatewayType::Http {
+        if e.value == EndpointType::Edge && gw.r#type == GatewayKind::Http {
             diags.push(
                 Diagnostic::warning(&e.origin, "gateway.endpoint_type", "ignored for HTTP APIs, which are always regional")
                     .with_value("edge")

@@ -105,7 +105,7 @@ fn minimal_cluster_gets_every_default() {
         }
     );
     assert_eq!(c.settings, Settings::default());
-    assert_eq!(c.settings.gateway.r#type, GatewayType::Http);
+    assert_eq!(c.settings.gateway.r#type, GatewayKind::Http);
     assert_eq!(c.settings.gateway.endpoint_type, EndpointType::Regional);
     assert_eq!(c.settings.gateway.vpc_link_timeout_seconds, 600);
     assert_eq!(c.apis, None);
@@ -346,7 +346,7 @@ fn settings_are_found_beside_the_cluster_file() {
         "gateway:\n  type: rest\nload_balancer: a1b2c3\n",
     );
     let loaded = ok(&files.cluster(CLUSTER));
-    assert_eq!(loaded.config.settings.gateway.r#type, GatewayType::Rest);
+    assert_eq!(loaded.config.settings.gateway.r#type, GatewayKind::Rest);
     assert_eq!(
         loaded.config.settings.load_balancer.as_deref(),
         Some("a1b2c3")
@@ -364,7 +364,7 @@ fn explicit_settings_file_replaces_the_one_beside_the_cluster_file() {
     let loaded = ok(&opts);
     assert_eq!(
         loaded.config.settings.gateway.r#type,
-        GatewayType::Http,
+        GatewayKind::Http,
         "beside file must not be read"
     );
     assert_eq!(
@@ -412,7 +412,7 @@ load_balancer: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/
     assert_eq!(
         *gw,
         GatewaySettings {
-            r#type: GatewayType::Rest,
+            r#type: GatewayKind::Rest,
             stage: Some("prod".into()),
             endpoint_type: EndpointType::Edge,
             cors: Some(Cors {
@@ -782,7 +782,7 @@ fn env_overrides_file_and_overrides_override_env() {
     ];
     let opts = files.cluster(CLUSTER);
     let gw = ok_env(&opts, &vars).config.settings;
-    assert_eq!(gw.gateway.r#type, GatewayType::Rest);
+    assert_eq!(gw.gateway.r#type, GatewayKind::Rest);
     assert_eq!(gw.gateway.stage.as_deref(), Some("from-env"));
     assert_eq!(
         gw.gateway.domain.as_deref(),
@@ -794,12 +794,12 @@ fn env_overrides_file_and_overrides_override_env() {
     let mut opts = files.cluster(CLUSTER);
     opts.overrides = Overrides {
         region: None,
-        gateway_type: Some(GatewayType::Http),
+        gateway_type: Some(GatewayKind::Http),
         stage: Some("from-cli".into()),
         load_balancer: Some("cli-lb".into()),
     };
     let s = ok_env(&opts, &vars).config.settings;
-    assert_eq!(s.gateway.r#type, GatewayType::Http);
+    assert_eq!(s.gateway.r#type, GatewayKind::Http);
     assert_eq!(s.gateway.stage.as_deref(), Some("from-cli"));
     assert_eq!(s.load_balancer.as_deref(), Some("cli-lb"));
 }
@@ -885,7 +885,7 @@ fn unknown_env_settings() {
     );
     // The suggested variable, applied, is a setting.
     let loaded = ok_env(&opts, &[("CORTEX_NET_GATEWAY__TYPE", "rest")]);
-    assert_eq!(loaded.config.settings.gateway.r#type, GatewayType::Rest);
+    assert_eq!(loaded.config.settings.gateway.r#type, GatewayKind::Rest);
     // The tooling's variables are not settings and are left alone.
     let loaded = ok_env(
         &opts,
@@ -918,7 +918,7 @@ fn load_reads_the_process_environment() {
         jail.set_env("CORTEX_NET_LOAD_BALANCER", "jail-lb");
         let loaded = load(&LoadOptions::new(jail.directory().join("cluster.yaml")))
             .map_err(|e| e.to_string())?;
-        assert_eq!(loaded.config.settings.gateway.r#type, GatewayType::Rest);
+        assert_eq!(loaded.config.settings.gateway.r#type, GatewayKind::Rest);
         assert_eq!(
             loaded.config.settings.load_balancer.as_deref(),
             Some("jail-lb")

@@ -3,7 +3,7 @@
 //! Each rule returns a [`Problem`] (what is wrong and how to fix it); the loader
 //! attaches the file, field and value to make a [`crate::Diagnostic`].
 
-use crate::model::{API_KINDS, GatewayType, VpcLinkVersion, one_of};
+use crate::model::{API_KINDS, GatewayKind, VpcLinkVersion, one_of};
 
 /// What is wrong with a value, and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,14 +264,14 @@ pub(crate) fn timeout(seconds: u64) -> Rule {
 }
 
 /// The warning for an API whose timeout exceeds what the gateway allows.
-pub(crate) fn timeout_limit(api: &str, seconds: u64, gateway: GatewayType) -> Option<Problem> {
+pub(crate) fn timeout_limit(api: &str, seconds: u64, gateway: GatewayKind) -> Option<Problem> {
     let limit = gateway.max_integration_timeout_seconds();
     if seconds <= limit {
         return None;
     }
     let product = match gateway {
-        GatewayType::Http => "HTTP API",
-        GatewayType::Rest => "REST API",
+        GatewayKind::Http => "HTTP API",
+        GatewayKind::Rest => "REST API",
     };
     Some(Problem::new(
         format!(
@@ -291,19 +291,19 @@ fn is_stage_name(stage: &str) -> bool {
 }
 
 /// `gateway.stage`: REST `^[A-Za-z0-9_-]{1,128}$`; HTTP also `$default`.
-pub(crate) fn stage(stage: &str, gateway: GatewayType) -> Rule {
+pub(crate) fn stage(stage: &str, gateway: GatewayKind) -> Rule {
     match gateway {
-        GatewayType::Http if stage == "$default" || is_stage_name(stage) => Ok(()),
-        GatewayType::Http => Err(Problem::new(
+        GatewayKind::Http if stage == "$default" || is_stage_name(stage) => Ok(()),
+        GatewayKind::Http => Err(Problem::new(
             "is not a valid HTTP API stage name",
             "use `$default` or 1-128 letters, digits, `_` and `-`",
         )),
-        GatewayType::Rest if is_stage_name(stage) => Ok(()),
-        GatewayType::Rest if stage == "$default" => Err(Problem::new(
+        GatewayKind::Rest if is_stage_name(stage) => Ok(()),
+        GatewayKind::Rest if stage == "$default" => Err(Problem::new(
             "`$default` exists only for HTTP APIs",
             "use 1-128 letters, digits, `_` and `-` (e.g. `dev`), or remove `gateway.stage` to get `dev`",
         )),
-        GatewayType::Rest => Err(Problem::new(
+        GatewayKind::Rest => Err(Problem::new(
             "is not a valid REST API stage name",
             "use 1-128 letters, digits, `_` and `-`",
         )),
@@ -429,9 +429,9 @@ pub(crate) fn cors_max_age(seconds: i32) -> Rule {
 }
 
 /// `gateway.vpc_link` against `gateway.type`.
-pub(crate) fn vpc_link_for(gateway: GatewayType, link: VpcLinkVersion) -> Rule {
+pub(crate) fn vpc_link_for(gateway: GatewayKind, link: VpcLinkVersion) -> Rule {
     match (gateway, link) {
-        (GatewayType::Http, VpcLinkVersion::V1) => Err(Problem::new(
+        (GatewayKind::Http, VpcLinkVersion::V1) => Err(Problem::new(
             "HTTP APIs only connect through VPC link v2",
             "set `gateway.vpc_link: v2` (or remove it), or use `gateway.type: rest`",
         )),
@@ -588,10 +588,10 @@ mod tests {
 
     #[test]
     fn timeout_limits() {
-        assert_eq!(timeout_limit("a", 30, GatewayType::Http), None);
-        assert!(timeout_limit("a", 31, GatewayType::Http).is_some());
-        assert_eq!(timeout_limit("a", 29, GatewayType::Rest), None);
-        let p = timeout_limit("iris", 30, GatewayType::Rest).unwrap();
+        assert_eq!(timeout_limit("a", 30, GatewayKind::Http), None);
+        assert!(timeout_limit("a", 31, GatewayKind::Http).is_some());
+        assert_eq!(timeout_limit("a", 29, GatewayKind::Rest), None);
+        let p = timeout_limit("iris", 30, GatewayKind::Rest).unwrap();
         assert!(
             p.message.contains("`iris`") && p.message.contains("29 s"),
             "{}",
@@ -602,14 +602,14 @@ mod tests {
 
     #[test]
     fn stages() {
-        assert_eq!(stage("$default", GatewayType::Http), Ok(()));
-        assert_eq!(stage("prod_2-b", GatewayType::Http), Ok(()));
-        assert_eq!(stage("prod", GatewayType::Rest), Ok(()));
-        assert!(stage("$default", GatewayType::Rest).is_err());
-        assert!(stage("", GatewayType::Rest).is_err());
-        assert!(stage("a.b", GatewayType::Http).is_err());
-        assert!(stage(&"a".repeat(129), GatewayType::Rest).is_err());
-        assert_eq!(stage(&"a".repeat(128), GatewayType::Rest), Ok(()));
+        assert_eq!(stage("$default", GatewayKind::Http), Ok(()));
+        assert_eq!(stage("prod_2-b", GatewayKind::Http), Ok(()));
+        assert_eq!(stage("prod", GatewayKind::Rest), Ok(()));
+        assert!(stage("$default", GatewayKind::Rest).is_err());
+        assert!(stage("", GatewayKind::Rest).is_err());
+        assert!(stage("a.b", GatewayKind::Http).is_err());
+        assert!(stage(&"a".repeat(129), GatewayKind::Rest).is_err());
+        assert_eq!(stage(&"a".repeat(128), GatewayKind::Rest), Ok(()));
     }
 
     #[test]
@@ -668,8 +668,8 @@ mod tests {
         assert!(vpc_link_timeout(3601).is_err());
         assert_eq!(cors_max_age(300), Ok(()));
         assert!(cors_max_age(86_401).is_err());
-        assert!(vpc_link_for(GatewayType::Http, VpcLinkVersion::V1).is_err());
-        assert_eq!(vpc_link_for(GatewayType::Http, VpcLinkVersion::V2), Ok(()));
-        assert_eq!(vpc_link_for(GatewayType::Rest, VpcLinkVersion::V1), Ok(()));
+        assert!(vpc_link_for(GatewayKind::Http, VpcLinkVersion::V1).is_err());
+        assert_eq!(vpc_link_for(GatewayKind::Http, VpcLinkVersion::V2), Ok(()));
+        assert_eq!(vpc_link_for(GatewayKind::Rest, VpcLinkVersion::V1), Ok(()));
     }
 }

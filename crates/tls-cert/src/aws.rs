@@ -1,7 +1,6 @@
 //! Turning SDK errors (of ACM and both API Gateway crates) into [`CertError`]s.
 
 use aws_sdk_acm::error::{ProvideErrorMetadata, SdkError};
-use gw_core::describe_sdk_error;
 
 use crate::CertError;
 
@@ -18,8 +17,7 @@ pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -
     has_code(error, "NotFoundException")
 }
 
-/// An SDK failure: [`CertError::Unsettled`] when observing again may settle it (a lost answer,
-/// a conflict with another run), else [`CertError::Aws`].
+/// An SDK failure, as [`CertError::Aws`].
 pub(crate) fn aws_error<E>(
     operation: &'static str,
     error: &SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
@@ -27,10 +25,5 @@ pub(crate) fn aws_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let message = describe_sdk_error(error);
-    if gw_core::is_unsettled(error) {
-        CertError::Unsettled { operation, message }
-    } else {
-        CertError::Aws { operation, message }
-    }
+    CertError::Aws(aws_calls::aws_error(operation, error))
 }

@@ -229,14 +229,11 @@ pub async fn check(
         && client_region != arn.region
     {
         // A caller bug, not the user's: ACM would answer "not found" and mislead them.
-        return Err(CertError::Aws {
-            operation: "DescribeCertificate",
-            message: format!(
-                "the ACM client is for {client_region} but the certificate is in {}: look it up \
-                 with a client for the certificate's region",
-                arn.region
-            ),
-        });
+        return Err(CertError::Invalid(format!(
+            "DescribeCertificate: the ACM client is for {client_region} but the certificate is \
+             in {}: look it up with a client for the certificate's region",
+            arn.region
+        )));
     }
     report.problems.extend(region_problems(&arn.region, usage));
 
@@ -249,7 +246,7 @@ pub async fn check(
         Ok(out) => out.certificate,
         Err(e) if has_code(&e, "ResourceNotFoundException") => None,
         Err(e) if has_code(&e, "InvalidArnException") => {
-            let message = gw_core::describe_sdk_error(&e);
+            let message = aws_calls::aws_error("DescribeCertificate", &e).describe();
             report.problems.push(CertProblem::BadArn(format!(
                 "ACM rejected the certificate ARN `{}`: {message}",
                 usage.arn

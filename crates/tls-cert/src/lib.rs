@@ -42,12 +42,9 @@ pub use selfsigned::SelfSigned;
 /// [`CertProblem`]s in a [`CertReport`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertError {
-    /// An AWS call failed; `message` comes from [`gw_core::describe_sdk_error`].
-    #[error("{operation} failed: {message}")]
-    Aws {
-        operation: &'static str,
-        message: String,
-    },
+    /// An AWS call failed; its `Display` says what to do.
+    #[error(transparent)]
+    Aws(#[from] gw_core::AwsError),
     /// An AWS call whose outcome a fresh observation may settle (see
     /// [`gw_core::ProviderError::Unsettled`]).
     #[error("{operation} did not complete: {message}")]
@@ -80,9 +77,7 @@ pub enum CertError {
 impl From<CertError> for gw_core::ProviderError {
     fn from(error: CertError) -> Self {
         match error {
-            CertError::Aws { operation, message } => {
-                gw_core::ProviderError::Aws { operation, message }
-            }
+            CertError::Aws(error) => gw_core::ProviderError::Aws(error),
             CertError::Unsettled { operation, message } => {
                 gw_core::ProviderError::Unsettled { operation, message }
             }

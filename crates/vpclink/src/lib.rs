@@ -46,23 +46,9 @@ pub mod v2;
 mod wait;
 
 pub use gw_core::VpcLinkVersion as Version;
+use gw_core::{GatewayKind, LoadBalancerKind};
 pub use link::{Link, LinkError, Status};
 pub use wait::{WaitOptions, wait_available, wait_deleted};
-
-/// The gateway kinds, as far as VPC links care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gateway {
-    Http,
-    Rest,
-}
-
-/// The load balancer kinds, as far as VPC links care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Network,
-    Application,
-    Classic,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChoiceError {
@@ -78,22 +64,31 @@ pub enum ChoiceError {
         "API Gateway VPC links cannot target a classic load balancer: move the cluster's API load balancer to an NLB"
     )]
     Classic,
+    #[error(
+        "API Gateway VPC links cannot target a Gateway Load Balancer: point `load_balancer` at the cluster's API load balancer (an NLB)"
+    )]
+    GatewayLoadBalancer,
 }
 
 /// The VPC link version for a gateway and a load balancer: the requested one when it can work,
 /// else the default (v1 for REST to an NLB, as Cortex's guide does; v2 for HTTP APIs).
 pub fn choose(
-    gateway: Gateway,
-    target: Target,
+    gateway: GatewayKind,
+    target: LoadBalancerKind,
     requested: Option<Version>,
 ) -> Result<Version, ChoiceError> {
     match (gateway, target, requested) {
-        (_, Target::Classic, _) => Err(ChoiceError::Classic),
-        (Gateway::Http, _, Some(Version::V1)) => Err(ChoiceError::HttpNeedsV2),
-        (Gateway::Http, _, _) => Ok(Version::V2),
-        (Gateway::Rest, Target::Application, Some(Version::V1)) => Err(ChoiceError::RestAlbNeedsV2),
-        (Gateway::Rest, Target::Application, _) => Ok(Version::V2),
-        (Gateway::Rest, Target::Network, requested) => Ok(requested.unwrap_or(Version::V1)),
+        (_, LoadBalancerKind::Classic, _) => Err(ChoiceError::Classic),
+        (_, LoadBalancerKind::Gateway, _) => Err(ChoiceError::GatewayLoadBalancer),
+        (GatewayKind::Http, _, Some(Version::V1)) => Err(ChoiceError::HttpNeedsV2),
+        (GatewayKind::Http, _, _) => Ok(Version::V2),
+        (GatewayKind::Rest, LoadBalancerKind::Application, Some(Version::V1)) => {
+            Err(ChoiceError::RestAlbNeedsV2)
+        }
+        (GatewayKind::Rest, LoadBalancerKind::Application, _) => Ok(Version::V2),
+        (GatewayKind::Rest, LoadBalancerKind::Network, requested) => {
+            Ok(requested.unwrap_or(Version::V1))
+        }
     }
 }
 
@@ -104,19 +99,19 @@ mod tests {
     #[test]
     fn defaults_follow_the_gateway_kind() {
         assert_eq!(
-            choose(Gateway::Rest, Target::Network, None),
+            choose(GatewayKind::Rest, LoadBalancerKind::Network, None),
             Ok(Version::V1)
         );
         assert_eq!(
-            choose(Gateway::Http, Target::Network, None),
+            choose(GatewayKind::Http, LoadBalancerKind::Network, None),
             Ok(Version::V2)
         );
         assert_eq!(
-            choose(Gateway::Http, Target::Application, None),
+            choose(GatewayKind::Http, LoadBalancerKind::Application, None),
             Ok(Version::V2)
         );
         assert_eq!(
-            choose(Gateway::Rest, Target::Application, None),
+            choose(GatewayKind::Rest, LoadBalancerKind::Application, None),
             Ok(Version::V2)
         );
     }
@@ -124,11 +119,19 @@ mod tests {
     #[test]
     fn requests_that_can_work_are_honoured() {
         assert_eq!(
-            choose(Gateway::Rest, Target::Network, Some(Version::V2)),
+            choose(
+                GatewayKind::Rest,
+                LoadBalancerKind::Network,
+                Some(Version::V2)
+            ),
             Ok(Version::V2)
         );
         assert_eq!(
-            choose(Gateway::Http, Target::Network, Some(Version::V2)),
+            choose(
+                GatewayKind::Http,
+                LoadBalancerKind::Network,
+                Some(Version::V2)
+            ),
             Ok(Version::V2)
         );
     }
@@ -136,15 +139,23 @@ mod tests {
     #[test]
     fn impossible_requests_are_refused_with_the_reason() {
         assert_eq!(
-            choose(Gateway::Http, Target::Network, Some(Version::V1)),
+            choose(
+                GatewayKind::Http,
+                LoadBalancerKind::Network,
+                Some(Version::V1)
+            ),
             Err(ChoiceError::HttpNeedsV2)
         );
         assert_eq!(
-            choose(Gateway::Rest, Target::Application, Some(Version::V1)),
+            choose(
+                GatewayKind::Rest,
+                LoadBalancerKind::Application,
+                Some(Version::V1)
+            ),
             Err(ChoiceError::RestAlbNeedsV2)
         );
         assert_eq!(
-            choose(Gateway::Rest, Target::Classic, None),
+            choose(GatewayKind::Rest, LoadBalancerKind::Classic, None),
             Err(ChoiceError::Classic)
         );
         assert!(

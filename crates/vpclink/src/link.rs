@@ -126,12 +126,9 @@ pub enum LinkError {
         status: String,
         waited: Duration,
     },
-    /// An AWS call failed; `message` (from [`gw_core::describe_sdk_error`]) says what to do.
-    #[error("{operation} failed: {message}")]
-    Aws {
-        operation: &'static str,
-        message: String,
-    },
+    /// An AWS call failed; its `Display` says what to do.
+    #[error(transparent)]
+    Aws(#[from] gw_core::AwsError),
     /// An AWS call whose outcome a fresh observation may settle (see
     /// [`gw_core::ProviderError::Unsettled`]).
     #[error("{operation} did not complete: {message}")]
@@ -147,9 +144,7 @@ pub enum LinkError {
 impl From<LinkError> for gw_core::ProviderError {
     fn from(error: LinkError) -> Self {
         match error {
-            LinkError::Aws { operation, message } => {
-                gw_core::ProviderError::Aws { operation, message }
-            }
+            LinkError::Aws(error) => gw_core::ProviderError::Aws(error),
             LinkError::Unsettled { operation, message } => {
                 gw_core::ProviderError::Unsettled { operation, message }
             }

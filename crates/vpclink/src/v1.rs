@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::VpcLinkStatus;
-use gw_core::{Ownership, Progress, describe_sdk_error};
+use gw_core::{Ownership, Progress};
 
 use crate::aws::{aws_error, delete_error, is_not_found};
 use crate::{Link, LinkError, Status, Version, WaitOptions};
@@ -81,7 +81,7 @@ pub async fn create(
         // Sent once: a lost answer is settled by finding the link by its tags.
         .customize()
         .config_override(
-            aws_sdk_apigateway::Config::builder().retry_classifier(gw_core::CreateOnce),
+            aws_sdk_apigateway::Config::builder().retry_classifier(aws_calls::CreateOnce),
         )
         .send()
         .await
@@ -114,21 +114,19 @@ pub async fn create(
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| LinkError::Aws {
-                operation: "TagResource",
-                message: format!(
-                    "{}. {} was created but is not tagged as cortex-net's, so the next run would \
+            .map_err(|e| {
+                LinkError::Aws(aws_calls::aws_error("TagResource", &e).with_hint(format!(
+                    "{} was created but is not tagged as cortex-net's, so the next run would \
                      not find it: tag it (aws apigateway tag-resource --resource-arn {arn} --tags \
                      {}={},{}={}) or delete it (aws apigateway delete-vpc-link --vpc-link-id {}) \
                      before re-running",
-                    describe_sdk_error(&e),
                     link.describe(),
                     gw_core::CLUSTER_TAG,
                     owner.cluster(),
                     gw_core::MANAGED_BY_TAG,
                     gw_core::MANAGED_BY_VALUE,
                     link.id,
-                ),
+                )))
             })?;
         tracing::info!("tagged {} after creation", link.describe());
     }
@@ -188,11 +186,12 @@ pub fn arn(client: &Client, id: &str) -> Result<String, LinkError> {
         .config()
         .region()
         .map(|r| r.as_ref().to_string())
-        .ok_or_else(|| LinkError::Aws {
-            operation: "GetTags",
-            message: "no AWS region is configured. Set `region` in cluster.yaml, --region, or \
-                      AWS_REGION"
-                .to_string(),
+        .ok_or_else(|| {
+            LinkError::Unexpected(
+                "no AWS region is configured. Set `region` in cluster.yaml, --region, or \
+                 AWS_REGION"
+                    .to_string(),
+            )
         })?;
     Ok(arn_in(&region, id))
 }

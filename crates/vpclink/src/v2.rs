@@ -65,7 +65,7 @@ pub async fn create(
         // Sent once: a lost answer is settled by finding the link by its tags.
         .customize()
         .config_override(
-            aws_sdk_apigatewayv2::Config::builder().retry_classifier(gw_core::CreateOnce),
+            aws_sdk_apigatewayv2::Config::builder().retry_classifier(aws_calls::CreateOnce),
         )
         .send()
         .await

@@ -437,10 +437,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn poll_errors_stop_the_wait() {
         let script = Script::new(vec![
-            Err(LinkError::Aws {
-                operation: "GetVpcLink",
-                message: "AccessDeniedException: no".into(),
-            }),
+            Err(LinkError::Aws(gw_core::AwsError::service(
+                "apigatewayv2",
+                "GetVpcLink",
+                403,
+                "AccessDeniedException",
+                "no",
+            ))),
             Ok(Some(link(Status::Available))),
         ]);
         let progress = Recorder::default();

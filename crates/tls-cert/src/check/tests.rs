@@ -427,7 +427,7 @@ async fn a_client_for_another_region_is_refused() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, CertError::Aws { message, .. } if message.contains("client for the certificate's region")),
+        matches!(&err, CertError::Invalid(message) if message.contains("client for the certificate's region")),
         "{err:?}"
     );
     assert_eq!(rule.num_calls(), 0);
@@ -447,11 +447,11 @@ async fn other_aws_failures_are_errors_with_the_operation() {
     let err = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
         .await
         .unwrap_err();
-    let CertError::Aws { operation, message } = &err else {
+    let CertError::Aws(error) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(*operation, "DescribeCertificate");
-    assert!(message.contains("AccessDeniedException"), "{message}");
+    assert_eq!(error.operation, "DescribeCertificate");
+    assert!(error.has_code("AccessDeniedException"), "{error}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, SecurityPolicy};
-use gw_core::{Ownership, describe_sdk_error};
+use gw_core::Ownership;
 
 use super::{DomainApi, DomainName, Mapping, not_ours, partition};
 use crate::aws::{aws_error, is_not_found};
@@ -131,19 +131,17 @@ pub async fn create(
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| CertError::Aws {
-                operation: "TagResource",
-                message: format!(
-                    "{}. Custom domain {domain} was created but is not tagged as cortex-net's, \
+            .map_err(|e| {
+                CertError::Aws(aws_calls::aws_error("TagResource", &e).with_hint(format!(
+                    "Custom domain {domain} was created but is not tagged as cortex-net's, \
                      so cortex-net will not manage or remove it: tag it (aws apigateway \
                      tag-resource --resource-arn {arn} --tags {}={},{}={}) or delete it (aws \
                      apigateway delete-domain-name --domain-name {domain}) before re-running",
-                    describe_sdk_error(&e),
                     gw_core::CLUSTER_TAG,
                     owner.cluster(),
                     gw_core::MANAGED_BY_TAG,
                     gw_core::MANAGED_BY_VALUE,
-                ),
+                )))
             })?;
         tracing::info!("tagged custom domain {domain} after creation");
     }
@@ -296,11 +294,12 @@ pub fn arn(client: &Client, domain: &str) -> Result<String, CertError> {
         .config()
         .region()
         .map(|r| r.as_ref().to_string())
-        .ok_or_else(|| CertError::Aws {
-            operation: "GetTags",
-            message: "no AWS region is configured. Set `region` in cluster.yaml, --region, or \
-                      AWS_REGION"
-                .to_string(),
+        .ok_or_else(|| {
+            CertError::Unexpected(
+                "no AWS region is configured. Set `region` in cluster.yaml, --region, or \
+                 AWS_REGION"
+                    .to_string(),
+            )
         })?;
     Ok(format!(
         "arn:{}:apigateway:{region}::/domainnames/{domain}",
@@ -387,7 +386,7 @@ fn to_mapping(base_path: Option<&str>, api_id: Option<&str>, stage: Option<&str>
 #[cfg(test)]
 mod tests;
 
-/// Creates are sent once: an unknown outcome is settled by observing again (gw_core::CreateOnce).
+/// Creates are sent once: an unknown outcome is settled by observing again (aws_calls::CreateOnce).
 fn create_once() -> aws_sdk_apigateway::config::Builder {
-    aws_sdk_apigateway::Config::builder().retry_classifier(gw_core::CreateOnce)
+    aws_sdk_apigateway::Config::builder().retry_classifier(aws_calls::CreateOnce)
 }

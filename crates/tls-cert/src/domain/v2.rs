@@ -246,7 +246,7 @@ fn to_mapping(
 #[cfg(test)]
 mod tests;
 
-/// Creates are sent once: an unknown outcome is settled by observing again (gw_core::CreateOnce).
+/// Creates are sent once: an unknown outcome is settled by observing again (aws_calls::CreateOnce).
 fn create_once() -> aws_sdk_apigatewayv2::config::Builder {
-    aws_sdk_apigatewayv2::Config::builder().retry_classifier(gw_core::CreateOnce)
+    aws_sdk_apigatewayv2::Config::builder().retry_classifier(aws_calls::CreateOnce)
 }

@@ -298,8 +298,9 @@ async fn delete_errors_say_what_to_do() {
 
     let err = delete(&client, "denied").await.unwrap_err();
     match &err {
-        LinkError::Aws { operation, message } => {
-            assert_eq!(*operation, "DeleteVpcLink");
+        LinkError::Aws(error) => {
+            assert_eq!(error.operation, "DeleteVpcLink");
+            let message = error.describe();
             assert!(message.starts_with("AccessDeniedException"), "{message}");
             assert!(message.contains("iam-policy"), "{message}");
         }

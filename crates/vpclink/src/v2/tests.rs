@@ -268,10 +268,7 @@ async fn delete_not_found_is_done_and_access_denied_explains() {
     assert!(
         matches!(
             &err,
-            LinkError::Aws {
-                operation: "DeleteVpcLink",
-                ..
-            }
+            LinkError::Aws(error) if error.operation == "DeleteVpcLink"
         ),
         "{err:?}"
     );

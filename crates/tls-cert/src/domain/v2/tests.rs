@@ -345,7 +345,7 @@ async fn delete_mapping_treats_not_found_as_done_and_reports_other_failures() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, CertError::Aws { operation: "DeleteApiMapping", message } if message.contains("BadRequestException")),
+        matches!(&err, CertError::Aws(error) if error.operation == "DeleteApiMapping" && error.has_code("BadRequestException")),
         "{err:?}"
     );
     assert_eq!(rule.num_calls(), 3);
