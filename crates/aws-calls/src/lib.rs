@@ -17,7 +17,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// The [`AwsError`] of a failed call of `operation` (as AWS names it: `CreateApi`).
-pub fn aws_error<E, R>(operation: &str, error: &SdkError<E, R>) -> AwsError
+pub fn aws_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + HttpStatus,
@@ -51,7 +51,7 @@ where
         _ => (None, gw_core::error_chain(error), Cause::Unreadable),
     };
     AwsError {
-        operation: operation.to_string(),
+        operation,
         service,
         code,
         message,
@@ -63,7 +63,7 @@ where
 /// `.aws("CreateApi")` on an SDK result: its error as an [`AwsError`], so that `?` carries it
 /// into any error type that converts from one.
 pub trait AwsResultExt<T> {
-    fn aws(self, operation: &str) -> Result<T, AwsError>;
+    fn aws(self, operation: &'static str) -> Result<T, AwsError>;
 }
 
 impl<T, E, R> AwsResultExt<T> for Result<T, SdkError<E, R>>
@@ -71,7 +71,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + HttpStatus,
 {
-    fn aws(self, operation: &str) -> Result<T, AwsError> {
+    fn aws(self, operation: &'static str) -> Result<T, AwsError> {
         self.map_err(|error| aws_error(operation, &error))
     }
 }
@@ -98,7 +98,7 @@ impl HttpStatus for () {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Operation {
     /// The SDK crate's service name: `apigatewayv2`, `elasticloadbalancingv2`, `acm`...
-    service: String,
+    service: &'static str,
     /// The operation, as AWS names it: `CreateApi`.
     name: String,
 }
@@ -108,7 +108,7 @@ impl Operation {
         Self::from_type_name(std::any::type_name::<E>())
     }
 
-    fn from_type_name(type_name: &str) -> Option<Operation> {
+    fn from_type_name(type_name: &'static str) -> Option<Operation> {
         // The SDK crate may sit below other path segments (a re-export, a test's fake).
         let mut segments = type_name
             .split("::")
@@ -128,10 +128,7 @@ impl Operation {
                 })
             })
             .collect();
-        (!name.is_empty()).then(|| Operation {
-            service: service.to_string(),
-            name,
-        })
+        (!name.is_empty()).then_some(Operation { service, name })
     }
 }
 
@@ -225,7 +222,7 @@ mod tests {
         .unwrap();
         assert_eq!(op.name, "CreateApi");
         assert_eq!(
-            gw_core::iam_action(&op.service, &op.name).as_deref(),
+            gw_core::iam_action(op.service, &op.name).as_deref(),
             Some("apigateway:POST")
         );
         let op = Operation::from_type_name(
@@ -233,7 +230,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            gw_core::iam_action(&op.service, &op.name).as_deref(),
+            gw_core::iam_action(op.service, &op.name).as_deref(),
             Some("elasticloadbalancing:DescribeLoadBalancers")
         );
         assert_eq!(Operation::from_type_name("gw_core::Thing"), None);

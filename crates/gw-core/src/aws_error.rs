@@ -22,10 +22,10 @@ const MAX_QUOTED: usize = 400;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsError {
     /// The operation as AWS names it: `CreateApi`.
-    pub operation: String,
+    pub operation: &'static str,
     /// The SDK's service name (`apigatewayv2`, `elasticloadbalancingv2`, `acm`), empty when
     /// unknown: with the operation, it names the IAM action.
-    pub service: String,
+    pub service: &'static str,
     /// AWS's error code, for answers from the service.
     pub code: Option<String>,
     /// AWS's message, or the SDK's error chain when no answer came.
@@ -71,10 +71,16 @@ const STILL_REFERENCED: &[&str] = &["referenced", "in use", "Active stages", "be
 
 impl AwsError {
     /// An answer from the service (for tests and fakes; `aws-calls` builds the real ones).
-    pub fn service(service: &str, operation: &str, status: u16, code: &str, message: &str) -> Self {
+    pub fn service(
+        service: &'static str,
+        operation: &'static str,
+        status: u16,
+        code: &str,
+        message: &str,
+    ) -> Self {
         AwsError {
-            operation: operation.to_string(),
-            service: service.to_string(),
+            operation,
+            service,
             code: Some(code.to_string()),
             message: message.to_string(),
             cause: Cause::Service { status },
@@ -133,7 +139,7 @@ impl AwsError {
 
     /// The IAM action that allows the operation.
     pub fn iam_action(&self) -> Option<String> {
-        iam_action(&self.service, &self.operation)
+        iam_action(self.service, self.operation)
     }
 
     /// What happened and what to do: AWS's code and message, plus the fix for the failures
@@ -310,11 +316,11 @@ impl Failure {
                 let action = denied_action(message)
                     .map(str::to_owned)
                     .or_else(|| error.iam_action());
-                let operation = (!error.operation.is_empty()).then_some(&error.operation);
+                let operation = (!error.operation.is_empty()).then_some(error.operation);
                 let call = match (operation, action) {
                     (Some(op), Some(action)) => format!("{op} (IAM action `{action}`)"),
                     (None, Some(action)) => format!("the IAM action `{action}`"),
-                    (Some(op), None) => op.clone(),
+                    (Some(op), None) => op.to_string(),
                     (None, None) => "this call".to_string(),
                 };
                 format!(
@@ -552,8 +558,8 @@ mod tests {
 
     fn failure(cause: Cause, message: &str) -> AwsError {
         AwsError {
-            operation: "CreateApi".into(),
-            service: "apigatewayv2".into(),
+            operation: "CreateApi",
+            service: "apigatewayv2",
             code: None,
             message: message.into(),
             cause,

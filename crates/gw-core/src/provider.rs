@@ -176,7 +176,7 @@ pub enum ProviderError {
     /// An AWS call failed; its `Display` says what to do about it, and
     /// [`AwsError::is_unsettled`] whether observing again may get past it.
     #[error(transparent)]
-    Aws(#[from] AwsError),
+    Aws(Box<AwsError>),
     /// Something other than one AWS call leaves AWS in a state that a fresh observation may
     /// settle (a VPC link another run is deleting). The caller observes again and plans what
     /// is still missing.
@@ -192,6 +192,12 @@ pub enum ProviderError {
     /// AWS answered something we cannot work with (a missing id, an unexpected shape).
     #[error("unexpected answer from AWS: {0}")]
     Unexpected(String),
+}
+
+impl From<AwsError> for ProviderError {
+    fn from(error: AwsError) -> Self {
+        ProviderError::Aws(Box::new(error))
+    }
 }
 
 impl ProviderError {

@@ -25,5 +25,5 @@ pub(crate) fn aws_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    CertError::Aws(aws_calls::aws_error(operation, error))
+    CertError::from(aws_calls::aws_error(operation, error))
 }

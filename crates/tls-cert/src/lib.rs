@@ -44,7 +44,7 @@ pub use selfsigned::SelfSigned;
 pub enum CertError {
     /// An AWS call failed; its `Display` says what to do.
     #[error(transparent)]
-    Aws(#[from] gw_core::AwsError),
+    Aws(Box<gw_core::AwsError>),
     /// An AWS call whose outcome a fresh observation may settle (see
     /// [`gw_core::ProviderError::Unsettled`]).
     #[error("{operation} did not complete: {message}")]
@@ -71,6 +71,12 @@ pub enum CertError {
     /// AWS answered without a field it always sends.
     #[error("{0}")]
     Unexpected(String),
+}
+
+impl From<gw_core::AwsError> for CertError {
+    fn from(error: gw_core::AwsError) -> Self {
+        CertError::Aws(Box::new(error))
+    }
 }
 
 /// So that providers can use `?` on this crate's calls.

@@ -20,7 +20,7 @@ pub(crate) fn aws_error<E>(operation: &'static str, error: &SdkError<E, HttpResp
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    LinkError::Aws(aws_calls::aws_error(operation, error))
+    LinkError::from(aws_calls::aws_error(operation, error))
 }
 
 /// A failed deletion: AWS refuses to delete a link that integrations still use.
@@ -30,8 +30,8 @@ where
 {
     let error = aws_calls::aws_error("DeleteVpcLink", error);
     if error.has_code("BadRequestException") || error.is_conflict() {
-        LinkError::Aws(error.with_hint(IN_USE_HINT))
+        LinkError::from(error.with_hint(IN_USE_HINT))
     } else {
-        LinkError::Aws(error)
+        LinkError::from(error)
     }
 }

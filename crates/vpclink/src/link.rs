@@ -128,7 +128,7 @@ pub enum LinkError {
     },
     /// An AWS call failed; its `Display` says what to do.
     #[error(transparent)]
-    Aws(#[from] gw_core::AwsError),
+    Aws(Box<gw_core::AwsError>),
     /// An AWS call whose outcome a fresh observation may settle (see
     /// [`gw_core::ProviderError::Unsettled`]).
     #[error("{operation} did not complete: {message}")]
@@ -139,6 +139,12 @@ pub enum LinkError {
     /// AWS answered something we cannot work with (a link without an id).
     #[error("unexpected answer from AWS: {0}")]
     Unexpected(String),
+}
+
+impl From<gw_core::AwsError> for LinkError {
+    fn from(error: gw_core::AwsError) -> Self {
+        LinkError::Aws(Box::new(error))
+    }
 }
 
 impl From<LinkError> for gw_core::ProviderError {

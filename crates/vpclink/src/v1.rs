@@ -115,7 +115,7 @@ pub async fn create(
             .send()
             .await
             .map_err(|e| {
-                LinkError::Aws(aws_calls::aws_error("TagResource", &e).with_hint(format!(
+                LinkError::from(aws_calls::aws_error("TagResource", &e).with_hint(format!(
                     "{} was created but is not tagged as cortex-net's, so the next run would \
                      not find it: tag it (aws apigateway tag-resource --resource-arn {arn} --tags \
                      {}={},{}={}) or delete it (aws apigateway delete-vpc-link --vpc-link-id {}) \

@@ -437,7 +437,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn poll_errors_stop_the_wait() {
         let script = Script::new(vec![
-            Err(LinkError::Aws(gw_core::AwsError::service(
+            Err(LinkError::from(gw_core::AwsError::service(
                 "apigatewayv2",
                 "GetVpcLink",
                 403,

@@ -132,7 +132,7 @@ pub async fn create(
             .send()
             .await
             .map_err(|e| {
-                CertError::Aws(aws_calls::aws_error("TagResource", &e).with_hint(format!(
+                CertError::from(aws_calls::aws_error("TagResource", &e).with_hint(format!(
                     "Custom domain {domain} was created but is not tagged as cortex-net's, \
                      so cortex-net will not manage or remove it: tag it (aws apigateway \
                      tag-resource --resource-arn {arn} --tags {}={},{}={}) or delete it (aws \
