@@ -45,6 +45,6 @@ pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, 
 pub use plan::{Action, Change, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
 pub use provider::{
-    CustomDomain, DnsRecord, GatewayInfo, GatewayProvider, Observed, ObservedResource,
-    ProviderError, Resource,
+    CustomDomain, DnsRecord, GatewayInfo, GatewayProvider, Health, LinkHealth, Observed,
+    ObservedResource, ProviderError, Resource,
 };

@@ -147,6 +147,29 @@ pub struct GatewayInfo {
     pub domain: Option<CustomDomain>,
 }
 
+/// What `doctor` checks in a gateway, as its provider reads it from what it observed: typed,
+/// so that no reader outside the provider depends on its attribute keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// Where the integrations send requests: `http(s)://host[:port]/...` URLs, or load
+    /// balancer listener ARNs (private HTTP API integrations).
+    pub targets: Vec<String>,
+    /// The gateway's VPC links.
+    pub vpc_links: Vec<LinkHealth>,
+}
+
+/// A VPC link as `doctor` sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkHealth {
+    pub name: String,
+    pub id: String,
+    /// AWS's status: `AVAILABLE`, `PENDING`, `INACTIVE`, `FAILED` ...
+    pub status: String,
+    /// Whether requests can pass through it (AVAILABLE, or INACTIVE: AWS reactivates it when
+    /// traffic resumes).
+    pub usable: bool,
+}
+
 /// A custom domain in front of a gateway, and the DNS record that makes it reachable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CustomDomain {
@@ -245,4 +268,7 @@ pub trait GatewayProvider: Send + Sync {
 
     /// The existing gateway, if `observed` holds one.
     fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo>;
+
+    /// What `doctor` checks, read from `observed`.
+    fn health(&self, observed: &Observed) -> Health;
 }

@@ -119,6 +119,17 @@ impl GatewayProvider for HttpApiProvider {
         .await
     }
 
+    fn health(&self, observed: &Observed) -> gw_core::Health {
+        gw_core::Health {
+            targets: observed
+                .of_kind(gw_core::ResourceKind::Integration)
+                .filter_map(|i| i.resource.attribute(gw_core::attr::URI))
+                .map(str::to_string)
+                .collect(),
+            vpc_links: vpclink::health(observed),
+        }
+    }
+
     fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo> {
         // The API every run keeps, and a stage of that API (never of a duplicate).
         let api = observed.primary(ResourceKind::Api)?;

@@ -82,6 +82,14 @@ impl fmt::Display for Candidate {
     }
 }
 
+/// AWS's scheme: `internal`, else internet-facing (AWS's default when it does not say).
+pub(crate) fn scheme(aws: Option<&str>) -> Scheme {
+    match aws {
+        Some("internal") => Scheme::Internal,
+        _ => Scheme::InternetFacing,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,13 +125,5 @@ mod tests {
         let v = serde_json::to_value(&lb).unwrap();
         assert_eq!(v["type"], "classic");
         assert!(v.get("kind").is_none());
-    }
-}
-
-/// AWS's scheme: `internal`, else internet-facing (AWS's default when it does not say).
-pub(crate) fn scheme(aws: Option<&str>) -> Scheme {
-    match aws {
-        Some("internal") => Scheme::Internal,
-        _ => Scheme::InternetFacing,
     }
 }

@@ -92,6 +92,26 @@ pub fn choose(
     }
 }
 
+/// The VPC links among `observed`, as `doctor` checks them (both providers report their links
+/// through this one function).
+pub fn health(observed: &gw_core::Observed) -> Vec<gw_core::LinkHealth> {
+    observed
+        .of_kind(gw_core::ResourceKind::VpcLink)
+        .map(|link| {
+            let status = link
+                .resource
+                .attribute(gw_core::attr::STATUS)
+                .unwrap_or("UNKNOWN");
+            gw_core::LinkHealth {
+                name: link.resource.name.clone(),
+                id: link.id.clone(),
+                status: status.to_string(),
+                usable: Status::from_aws(status).is_usable(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

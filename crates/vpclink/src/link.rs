@@ -65,6 +65,13 @@ impl Status {
         }
     }
 
+    /// Whether requests can pass through a link in this status: AVAILABLE, or INACTIVE (AWS
+    /// recreates its network interfaces when traffic resumes, so waiting would never end). The
+    /// one place that decides it, for waits, plans and `doctor` alike.
+    pub fn is_usable(&self) -> bool {
+        matches!(self, Status::Available | Status::Inactive)
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             Status::Pending => "PENDING",
