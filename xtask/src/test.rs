@@ -36,6 +36,16 @@ pub fn run(root: &Path) -> Result<()> {
             Box::new(|| util::run(util::cargo(root).args(["test", "--workspace"]))),
         ),
         (
+            "cargo doc --workspace --no-deps (warnings denied)",
+            Box::new(|| {
+                util::run(
+                    util::cargo(root)
+                        .args(["doc", "--workspace", "--no-deps"])
+                        .env("RUSTDOCFLAGS", "-D warnings"),
+                )
+            }),
+        ),
+        (
             "end-to-end tests (cargo xtask e2e)",
             Box::new(|| match e2e(root, &[])? {
                 0 => Ok(()),

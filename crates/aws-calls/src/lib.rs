@@ -7,6 +7,20 @@
 //!
 //! Listings without an SDK paginator (apigatewayv2's) go through [`all_pages`].
 //!
+//! ```
+//! use aws_calls::AwsResultExt;
+//! use aws_smithy_runtime_api::client::result::SdkError;
+//! use aws_smithy_types::error::ErrorMetadata;
+//!
+//! // What an SDK call returns when AWS refuses it...
+//! let meta = ErrorMetadata::builder().code("ConflictException").message("exists").build();
+//! let answer: Result<(), SdkError<ErrorMetadata, ()>> = Err(SdkError::service_error(meta, ()));
+//! // ... becomes data to decide on, and a sentence only when shown.
+//! let error = answer.aws("CreateApi").unwrap_err();
+//! assert!(error.is_conflict() && error.is_unsettled());
+//! assert_eq!(error.to_string(), "CreateApi did not complete: ConflictException: exists");
+//! ```
+//!
 //! This crate makes no AWS calls of its own and holds no state.
 
 mod pages;

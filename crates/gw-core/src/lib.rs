@@ -16,6 +16,19 @@
 //! - [`AwsError`]: a failed AWS call as data, whose `Display` is the sentence with the fix, so
 //!   that every crate reports AWS failures the same way (`aws-calls` builds it from SDK errors).
 //!
+//! ```
+//! use gw_core::{Action, Observed, Resource, ResourceKind, attr, diff};
+//!
+//! // What a provider wants, and what it found: here, nothing yet.
+//! let desired = [
+//!     Resource::new(ResourceKind::Api, "cortex-prod"),
+//!     Resource::new(ResourceKind::Route, "ANY /{proxy+}").with(attr::TARGET, "ANY /{proxy+}"),
+//! ];
+//! let plan = diff(&desired, &Observed::default());
+//! assert_eq!(plan.count(Action::Create), 2);
+//! assert_eq!(plan.summary(), "2 to create, 0 to update, 0 to delete");
+//! ```
+//!
 //! This crate must never talk to AWS itself (nor depend on the SDK), and must never let a change through that deletes a
 //! resource lacking our ownership tags: [`diff`] only ever plans deletions of observed resources,
 //! and providers only observe what [`Ownership::owns`] accepts.
@@ -36,11 +49,11 @@ pub use aws_error::{
     AwsError, CREDENTIALS_FIX, Cause, apigateway_arn, arn_mismatch, error_chain, iam_action,
     partition_of,
 };
-pub use desired::{
-    Backend, Cors, DesiredGateway, DomainSpec, RouteSpec, VpcLinkSpec, VpcLinkVersion,
-};
+pub use desired::{Backend, Cors, DesiredGateway, DomainSpec, RouteSpec, VpcLinkSpec};
 pub use diff::diff;
-pub use kind::{EndpointType, GatewayKind, LoadBalancerKind, ParseEnumError, Scheme, one_of};
+pub use kind::{
+    EndpointType, GatewayKind, LoadBalancerKind, ParseEnumError, Scheme, VpcLinkVersion, one_of,
+};
 pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};
 pub use plan::{Action, Change, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
