@@ -1,10 +1,7 @@
 //! Turns the configuration and the discovered load balancer into the desired gateway.
 
 use crate::error::CliError;
-use gw_core::{
-    Backend, Cors, DesiredGateway, DomainSpec, EndpointType, RouteSpec, Scheme, VpcLinkSpec,
-    VpcLinkVersion,
-};
+use gw_core::{Backend, Cors, DesiredGateway, DomainSpec, RouteSpec, Scheme, VpcLinkSpec};
 use lb_discovery::LoadBalancer;
 use netconf::{ApiGateway, ClusterGateway, Config};
 
@@ -56,10 +53,7 @@ fn vpc_link(config: &Config, lb: &LoadBalancer) -> Result<Option<VpcLinkSpec>, C
     }
     let gateway = config.settings.gateway.r#type;
     let target = lb.kind;
-    let requested = config.settings.gateway.vpc_link.map(|v| match v {
-        netconf::VpcLinkVersion::V1 => VpcLinkVersion::V1,
-        netconf::VpcLinkVersion::V2 => VpcLinkVersion::V2,
-    });
+    let requested = config.settings.gateway.vpc_link;
     let version = vpclink::choose(gateway, target, requested)
         .map_err(|e| CliError::invalid(format!("load balancer {} is internal: {e}", lb.name)))?;
     Ok(Some(VpcLinkSpec {
@@ -101,10 +95,7 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<Desired
             allow_headers: c.allow_headers.clone(),
             max_age_seconds: c.max_age_seconds,
         }),
-        endpoint_type: match config.settings.gateway.endpoint_type {
-            netconf::EndpointType::Regional => EndpointType::Regional,
-            netconf::EndpointType::Edge => EndpointType::Edge,
-        },
+        endpoint_type: config.settings.gateway.endpoint_type,
         vpc_link,
         domain: match (&config.settings.gateway.domain, config.domain_certificate()) {
             (Some(name), Some(certificate)) => Some(DomainSpec {

@@ -1,6 +1,6 @@
 //! What the configuration asks for, in gateway terms, before any AWS API shapes it.
 
-use crate::{EndpointType, LoadBalancerKind, Scheme};
+use crate::{EndpointType, LoadBalancerKind, Scheme, VpcLinkVersion};
 use serde::Serialize;
 
 /// The gateway a cluster should have. Built by the binary from the configuration and the
@@ -32,23 +32,6 @@ pub struct DesiredGateway {
 pub struct DomainSpec {
     pub name: String,
     pub certificate_arn: String,
-}
-
-/// A VPC link generation: v1 (`apigateway`, REST to an NLB) or v2 (`apigatewayv2`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VpcLinkVersion {
-    V1,
-    V2,
-}
-
-impl std::fmt::Display for VpcLinkVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            VpcLinkVersion::V1 => "v1",
-            VpcLinkVersion::V2 => "v2",
-        })
-    }
 }
 
 /// The VPC link a private integration goes through. Its targets come from [`Backend`]: the

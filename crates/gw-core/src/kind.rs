@@ -165,6 +165,14 @@ spelled_enum! {
     }
 }
 
+spelled_enum! {
+    /// A VPC link generation: v1 (`apigateway`, REST to an NLB) or v2 (`apigatewayv2`).
+    VpcLinkVersion {
+        V1 => "v1",
+        V2 => "v2",
+    }
+}
+
 impl EndpointType {
     /// As the apigateway API spells it.
     pub fn as_aws(self) -> &'static str {

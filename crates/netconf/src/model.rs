@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use gw_core::{EndpointType, GatewayKind, ParseEnumError, Scheme};
+pub use gw_core::{EndpointType, GatewayKind, ParseEnumError, Scheme, VpcLinkVersion};
 pub(crate) use gw_core::{one_of, spelled_enum};
 
 spelled_enum! {
@@ -20,11 +20,6 @@ spelled_enum! {
     /// Cortex's per-API `networking.api_gateway`.
     #[derive(Default)]
     ApiGateway { #[default] Public => "public", None => "none" }
-}
-
-spelled_enum! {
-    /// API Gateway VPC link generation.
-    VpcLinkVersion { V1 => "v1", V2 => "v2" }
 }
 
 /// The Cortex API kinds cortex-net knows.
