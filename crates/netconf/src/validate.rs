@@ -269,10 +269,7 @@ pub(crate) fn timeout_limit(api: &str, seconds: u64, gateway: GatewayKind) -> Op
     if seconds <= limit {
         return None;
     }
-    let product = match gateway {
-        GatewayKind::Http => "HTTP API",
-        GatewayKind::Rest => "REST API",
-    };
+    let product = gateway.label();
     Some(Problem::new(
         format!(
             "API `{api}` expects requests of up to {seconds} s, but an API Gateway {product} cuts requests off after {limit} s"
@@ -283,31 +280,38 @@ pub(crate) fn timeout_limit(api: &str, seconds: u64, gateway: GatewayKind) -> Op
     ))
 }
 
-fn is_stage_name(stage: &str) -> bool {
-    (1..=128).contains(&stage.len())
-        && stage
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-/// `gateway.stage`: REST `^[A-Za-z0-9_-]{1,128}$`; HTTP also `$default`.
+/// `gateway.stage`: what [`GatewayKind::accepts_stage`] accepts. A name only another kind
+/// accepts (`$default` on a REST API) is named as such, with this kind's default as the fix.
 pub(crate) fn stage(stage: &str, gateway: GatewayKind) -> Rule {
-    match gateway {
-        GatewayKind::Http if stage == "$default" || is_stage_name(stage) => Ok(()),
-        GatewayKind::Http => Err(Problem::new(
-            "is not a valid HTTP API stage name",
-            "use `$default` or 1-128 letters, digits, `_` and `-`",
-        )),
-        GatewayKind::Rest if is_stage_name(stage) => Ok(()),
-        GatewayKind::Rest if stage == "$default" => Err(Problem::new(
-            "`$default` exists only for HTTP APIs",
-            "use 1-128 letters, digits, `_` and `-` (e.g. `dev`), or remove `gateway.stage` to get `dev`",
-        )),
-        GatewayKind::Rest => Err(Problem::new(
-            "is not a valid REST API stage name",
-            "use 1-128 letters, digits, `_` and `-`",
-        )),
+    const NAMED: &str = "1-128 letters, digits, `_` and `-`";
+    if gateway.accepts_stage(stage) {
+        return Ok(());
     }
+    let default = gateway.default_stage();
+    let others: Vec<&str> = GatewayKind::ALL
+        .iter()
+        .filter(|kind| kind.accepts_stage(stage))
+        .map(|kind| kind.label())
+        .collect();
+    if !others.is_empty() {
+        return Err(Problem::new(
+            format!("`{stage}` exists only for {}s", others.join("s and ")),
+            format!("use {NAMED} (e.g. `{default}`), or remove `gateway.stage` to get `{default}`"),
+        ));
+    }
+    // A default outside the common rule (`$default`) is worth naming in the fix.
+    let fix = if GatewayKind::ALL
+        .iter()
+        .all(|kind| kind.accepts_stage(default))
+    {
+        format!("use {NAMED}")
+    } else {
+        format!("use `{default}` or {NAMED}")
+    };
+    Err(Problem::new(
+        format!("is not a valid {} stage name", gateway.label()),
+        fix,
+    ))
 }
 
 /// `gateway.domain`: a concrete DNS hostname.
@@ -593,7 +597,9 @@ mod tests {
         assert_eq!(timeout_limit("a", 29, GatewayKind::Rest), None);
         let p = timeout_limit("iris", 30, GatewayKind::Rest).unwrap();
         assert!(
-            p.message.contains("`iris`") && p.message.contains("29 s"),
+            p.message.contains("`iris`")
+                && p.message
+                    .contains("an API Gateway REST API cuts requests off after 29 s"),
             "{}",
             p.message
         );
@@ -610,6 +616,21 @@ mod tests {
         assert!(stage("a.b", GatewayKind::Http).is_err());
         assert!(stage(&"a".repeat(129), GatewayKind::Rest).is_err());
         assert_eq!(stage(&"a".repeat(128), GatewayKind::Rest), Ok(()));
+        let only_http = stage("$default", GatewayKind::Rest).unwrap_err();
+        assert_eq!(only_http.message, "`$default` exists only for HTTP APIs");
+        assert_eq!(
+            only_http.fix,
+            "use 1-128 letters, digits, `_` and `-` (e.g. `dev`), or remove `gateway.stage` to get `dev`"
+        );
+        let http = stage("a.b", GatewayKind::Http).unwrap_err();
+        assert_eq!(http.message, "is not a valid HTTP API stage name");
+        assert_eq!(
+            http.fix,
+            "use `$default` or 1-128 letters, digits, `_` and `-`"
+        );
+        let rest = stage("a.b", GatewayKind::Rest).unwrap_err();
+        assert_eq!(rest.message, "is not a valid REST API stage name");
+        assert_eq!(rest.fix, "use 1-128 letters, digits, `_` and `-`");
     }
 
     #[test]
