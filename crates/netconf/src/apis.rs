@@ -4,7 +4,7 @@
 //! endpoints are checked, plus cortex-net's `networking.timeout` against the gateway's limit.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::hash_map::Entry as Slot;
 use std::path::Path;
 
 use figment::value::{Dict, Value};
@@ -25,89 +25,109 @@ pub(crate) struct Context<'a> {
 
 /// The APIs, best effort: invalid entries are reported and, where unusable, left out.
 pub(crate) fn read(path: &Path, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) -> Vec<ApiConfig> {
-    let document = match yaml::read_file(
-        path,
-        "pass the path of the Cortex API configuration file (`-a cortex.yaml`)",
-    ) {
-        Ok(document) => document,
-        Err(d) => {
-            diags.push(*d);
-            return Vec::new();
-        }
+    let Some(items) = items(path, diags) else {
+        return Vec::new();
     };
-    let items = match document {
-        Value::Array(_, items) => items,
-        Value::Empty(..) => {
-            diags.push(
-                Diagnostic::warning(
-                    path,
-                    "",
-                    "the file lists no APIs, so no gateway routes will be created",
-                )
-                .with_fix("list the APIs, each starting with `- name:`"),
-            );
-            return Vec::new();
-        }
-        Value::Dict(..) => {
-            diags.push(
-                Diagnostic::error(path, "", "expected a list of APIs, found a mapping")
-                    .with_fix("cortex.yaml holds a list of APIs: start each with `- name:`"),
-            );
-            return Vec::new();
-        }
-        other => {
-            diags.push(wrong_type(
-                &other,
-                "",
-                "a list of APIs, each starting with `- name:`",
-                path,
-            ));
-            return Vec::new();
-        }
-    };
-    if items.is_empty() {
-        diags.push(
-            Diagnostic::warning(
-                path,
-                "",
-                "the file lists no APIs, so no gateway routes will be created",
-            )
-            .with_fix("list the APIs, each starting with `- name:`"),
-        );
-    }
-
+    let mut seen = Seen::new(path);
     let mut apis = Vec::new();
-    let mut names: HashMap<String, usize> = HashMap::new();
-    let mut endpoints: HashMap<String, (usize, String)> = HashMap::new();
     for (index, item) in items.iter().enumerate() {
-        let at = format!("[{index}]");
         let Value::Dict(_, api) = item else {
             diags.push(wrong_type(
                 item,
-                &at,
+                &format!("[{index}]"),
                 "a mapping with `name`, `kind` and `networking`",
                 path,
             ));
             continue;
         };
-        let Some((parsed, endpoint)) = read_one(path, index, api, ctx, diags) else {
+        let Some((parsed, endpoint)) = Entry::new(path, index, api, diags).read(ctx) else {
             continue;
         };
+        seen.check(index, &parsed, endpoint, diags);
+        apis.push(parsed);
+    }
+    apis
+}
 
-        let duplicate_name = names.contains_key(&parsed.name);
-        if let Some(first) = names.get(&parsed.name) {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    format!("{at}.name"),
-                    format!("API name is already used by entry [{first}]"),
-                )
-                .with_value(parsed.name.clone())
-                .with_fix("give each API a unique name"),
-            );
-        } else {
-            names.insert(parsed.name.clone(), index);
+/// The file's list of entries; `None` when the file cannot be read or holds no list.
+fn items(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Vec<Value>> {
+    let document = yaml::read_file(
+        path,
+        "pass the path of the Cortex API configuration file (`-a cortex.yaml`)",
+    )
+    .map_err(|d| diags.push(*d))
+    .ok()?;
+    let no_apis = || {
+        Diagnostic::warning(
+            path,
+            "",
+            "the file lists no APIs, so no gateway routes will be created",
+        )
+        .with_fix("list the APIs, each starting with `- name:`")
+    };
+    let wrong = match document {
+        Value::Array(_, items) => {
+            if items.is_empty() {
+                diags.push(no_apis());
+            }
+            return Some(items);
         }
+        Value::Empty(..) => no_apis(),
+        Value::Dict(..) => Diagnostic::error(path, "", "expected a list of APIs, found a mapping")
+            .with_fix("cortex.yaml holds a list of APIs: start each with `- name:`"),
+        other => wrong_type(
+            &other,
+            "",
+            "a list of APIs, each starting with `- name:`",
+            path,
+        ),
+    };
+    diags.push(wrong);
+    None
+}
+
+/// The names and endpoints taken by earlier entries: each must be unique.
+struct Seen<'a> {
+    path: &'a Path,
+    names: HashMap<String, usize>,
+    endpoints: HashMap<String, (usize, String)>,
+}
+
+impl<'a> Seen<'a> {
+    fn new(path: &'a Path) -> Self {
+        Seen {
+            path,
+            names: HashMap::new(),
+            endpoints: HashMap::new(),
+        }
+    }
+
+    /// Reports entry `index` when its name or endpoint is taken, else takes them.
+    fn check(
+        &mut self,
+        index: usize,
+        api: &ApiConfig,
+        endpoint: Endpoint,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let duplicate_name = match self.names.entry(api.name.clone()) {
+            Slot::Occupied(first) => {
+                diags.push(
+                    Diagnostic::error(
+                        self.path,
+                        format!("[{index}].name"),
+                        format!("API name is already used by entry [{}]", first.get()),
+                    )
+                    .with_value(api.name.clone())
+                    .with_fix("give each API a unique name"),
+                );
+                true
+            }
+            Slot::Vacant(free) => {
+                free.insert(index);
+                false
+            }
+        };
         // A default endpoint repeats only because the name does (reported above); an
         // invalid one was reported already.
         let check_endpoint = match endpoint {
@@ -115,28 +135,27 @@ pub(crate) fn read(path: &Path, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) 
             Endpoint::Default => !duplicate_name,
             Endpoint::Invalid => false,
         };
-        if check_endpoint {
-            match endpoints.entry(parsed.endpoint.clone()) {
-                Entry::Occupied(taken) => {
-                    let (first, other) = taken.get();
-                    diags.push(
-                        Diagnostic::error(
-                            path,
-                            format!("{at}.networking.endpoint"),
-                            format!("endpoint is already used by API `{other}` (entry [{first}])"),
-                        )
-                        .with_value(parsed.endpoint.clone())
-                        .with_fix("give each API its own `networking.endpoint`"),
-                    );
-                }
-                Entry::Vacant(free) => {
-                    free.insert((index, parsed.name.clone()));
-                }
+        if !check_endpoint {
+            return;
+        }
+        match self.endpoints.entry(api.endpoint.clone()) {
+            Slot::Occupied(taken) => {
+                let (first, other) = taken.get();
+                diags.push(
+                    Diagnostic::error(
+                        self.path,
+                        format!("[{index}].networking.endpoint"),
+                        format!("endpoint is already used by API `{other}` (entry [{first}])"),
+                    )
+                    .with_value(api.endpoint.clone())
+                    .with_fix("give each API its own `networking.endpoint`"),
+                );
+            }
+            Slot::Vacant(free) => {
+                free.insert((index, api.name.clone()));
             }
         }
-        apis.push(parsed);
     }
-    apis
 }
 
 /// Where an API's endpoint came from.
@@ -150,160 +169,206 @@ enum Endpoint {
     Invalid,
 }
 
-/// One API entry; `None` when it has no usable name.
-fn read_one(
-    path: &Path,
-    index: usize,
-    api: &Dict,
-    ctx: &Context<'_>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<(ApiConfig, Endpoint)> {
-    let at = format!("[{index}]");
-    let field = |key: &str| format!("{at}.{key}");
-    let err = |key: &str, value: &Value, p: Problem| {
-        Diagnostic::error(path, field(key), p.message)
-            .with_value_opt(shown(value))
-            .with_fix(p.fix)
-    };
-    let set = |v: Option<&Value>| v.filter(|v| !matches!(v, Value::Empty(..))).cloned();
+/// A key's value, unless it is missing or empty (`name:` with nothing after it).
+fn set(value: Option<&Value>) -> Option<Value> {
+    value.filter(|v| !matches!(v, Value::Empty(..))).cloned()
+}
 
-    // name
-    let name = match set(api.get("name")) {
-        None => {
-            diags.push(crate::read::missing_key(
-                path,
-                &at,
-                "name",
-                api,
-                "add `name: <api name>` to this entry",
-            ));
-            None
+/// One API entry being read, and where its problems go.
+struct Entry<'a> {
+    path: &'a Path,
+    /// `[<index>]`, the entry's place in the list.
+    at: String,
+    api: &'a Dict,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl<'a> Entry<'a> {
+    fn new(path: &'a Path, index: usize, api: &'a Dict, diags: &'a mut Vec<Diagnostic>) -> Self {
+        Entry {
+            path,
+            at: format!("[{index}]"),
+            api,
+            diags,
         }
-        Some(v) => match string(&v, &field("name"), path) {
+    }
+
+    fn field(&self, key: &str) -> String {
+        format!("{}.{key}", self.at)
+    }
+
+    /// Reports `problem` with `value` at `key`.
+    fn problem(&mut self, key: &str, value: &Value, problem: Problem) {
+        let diagnostic = Diagnostic::error(self.path, self.field(key), problem.message)
+            .with_value_opt(shown(value))
+            .with_fix(problem.fix);
+        self.diags.push(diagnostic);
+    }
+
+    /// Reports `rule`'s problem with `value` at `key`; true when there was none.
+    fn check(&mut self, key: &str, value: &Value, rule: Result<(), Problem>) -> bool {
+        rule.map_err(|p| self.problem(key, value, p)).is_ok()
+    }
+
+    /// A string the entry must have: reported when missing or not a string.
+    fn required_string(&mut self, key: &str, fix: &str) -> Option<(String, Value)> {
+        let Some(value) = set(self.api.get(key)) else {
+            let missing = crate::read::missing_key(self.path, &self.at, key, self.api, fix);
+            self.diags.push(missing);
+            return None;
+        };
+        match string(&value, &self.field(key), self.path) {
+            Ok(text) => Some((text, value)),
             Err(d) => {
-                diags.push(*d);
+                self.diags.push(*d);
                 None
             }
-            Ok(name) => {
-                let valid = validate::api_name(&name)
-                    .map_err(|p| diags.push(err("name", &v, p)))
-                    .is_ok();
-                Some((name, valid))
-            }
-        },
-    };
-
-    // kind
-    let kind = match set(api.get("kind")) {
-        None => {
-            diags.push(crate::read::missing_key(
-                path,
-                &at,
-                "kind",
-                api,
-                &format!(
-                    "add `kind:` with one of {}",
-                    crate::model::one_of(crate::model::API_KINDS)
-                ),
-            ));
-            String::new()
         }
-        Some(v) => match string(&v, &field("kind"), path) {
-            Err(d) => {
-                diags.push(*d);
-                String::new()
-            }
-            Ok(kind) => {
-                if let Err(p) = validate::api_kind(&kind) {
-                    diags.push(err("kind", &v, p));
-                }
-                kind
-            }
-        },
-    };
+    }
 
-    // networking
-    let networking = match set(api.get("networking")) {
-        None => Dict::new(),
-        Some(Value::Dict(_, d)) => d,
-        Some(other) => {
-            diags.push(wrong_type(&other, &field("networking"), "a mapping", path));
-            Dict::new()
+    /// The entry; `None` when it has no usable name. Problems are reported in the order of
+    /// the fields: name, kind, networking.
+    fn read(mut self, ctx: &Context<'_>) -> Option<(ApiConfig, Endpoint)> {
+        let name = self
+            .required_string("name", "add `name: <api name>` to this entry")
+            .map(|(name, value)| {
+                let valid = self.check("name", &value, validate::api_name(&name));
+                (name, valid)
+            });
+        let kind = self.kind();
+        let networking = self.networking();
+        let (endpoint, endpoint_source) = self.endpoint(&networking);
+        let explicit_gateway = self.explicit_gateway(&networking);
+        let timeout = set(networking.get("timeout")).and_then(|value| {
+            timeout(
+                &value,
+                &self.field("networking.timeout"),
+                self.path,
+                self.diags,
+            )
+            .map(|seconds| (value, seconds))
+        });
+
+        let (name, name_valid) = name?;
+        let api_gateway = self.api_gateway(ctx, &name, explicit_gateway);
+        if api_gateway == ApiGateway::Public
+            && let Some((value, seconds)) = &timeout
+        {
+            self.timeout_limit(&name, value, *seconds, ctx.gateway_type);
         }
-    };
-    let (endpoint, endpoint_source) = match set(networking.get("endpoint")) {
-        None => (None, Endpoint::Default),
-        Some(v) => match string(&v, &field("networking.endpoint"), path) {
-            Err(d) => {
-                diags.push(*d);
-                (None, Endpoint::Invalid)
+        // An invalid name makes the default endpoint invalid too: one mistake, reported once.
+        if !name_valid && endpoint.is_none() {
+            return None;
+        }
+        let api = ApiConfig {
+            endpoint: endpoint.unwrap_or_else(|| format!("/{name}")),
+            name,
+            kind,
+            api_gateway,
+            timeout_seconds: timeout.map(|(_, seconds)| seconds),
+        };
+        Some((api, endpoint_source))
+    }
+
+    /// `kind`; empty when missing or not a string.
+    fn kind(&mut self) -> String {
+        let fix = format!(
+            "add `kind:` with one of {}",
+            crate::model::one_of(crate::model::API_KINDS)
+        );
+        let Some((kind, value)) = self.required_string("kind", &fix) else {
+            return String::new();
+        };
+        self.check("kind", &value, validate::api_kind(&kind));
+        kind
+    }
+
+    /// `networking`; empty when missing or not a mapping.
+    fn networking(&mut self) -> Dict {
+        match set(self.api.get("networking")) {
+            None => Dict::new(),
+            Some(Value::Dict(_, d)) => d,
+            Some(other) => {
+                let wrong = wrong_type(&other, &self.field("networking"), "a mapping", self.path);
+                self.diags.push(wrong);
+                Dict::new()
             }
-            Ok(text) => match validate::endpoint(&text) {
-                Ok(normalised) => (Some(normalised), Endpoint::Explicit),
-                Err(p) => {
-                    diags.push(err("networking.endpoint", &v, p));
-                    (None, Endpoint::Invalid)
-                }
-            },
-        },
-    };
-    let explicit_gateway = set(networking.get("api_gateway")).and_then(|v| {
+        }
+    }
+
+    /// `networking.endpoint`, normalised, and where it came from.
+    fn endpoint(&mut self, networking: &Dict) -> (Option<String>, Endpoint) {
+        let key = "networking.endpoint";
+        let Some(value) = set(networking.get("endpoint")) else {
+            return (None, Endpoint::Default);
+        };
+        let normalised = match string(&value, &self.field(key), self.path) {
+            Err(d) => {
+                self.diags.push(*d);
+                None
+            }
+            Ok(text) => validate::endpoint(&text)
+                .map_err(|p| self.problem(key, &value, p))
+                .ok(),
+        };
+        match normalised {
+            Some(endpoint) => (Some(endpoint), Endpoint::Explicit),
+            None => (None, Endpoint::Invalid),
+        }
+    }
+
+    /// `networking.api_gateway` as written, when valid.
+    fn explicit_gateway(&mut self, networking: &Dict) -> Option<ApiGateway> {
+        let value = set(networking.get("api_gateway"))?;
+        let field = self.field("networking.api_gateway");
         typed::<ApiGateway>(
-            &v,
-            &field("networking.api_gateway"),
+            &value,
+            &field,
             Expect::OneOf(ApiGateway::SPELLINGS),
-            path,
+            self.path,
         )
-        .map_err(|d| diags.push(*d))
+        .map_err(|d| self.diags.push(*d))
         .ok()
-    });
-    let timeout_value = set(networking.get("timeout"));
-    let timeout_seconds = timeout_value
-        .as_ref()
-        .and_then(|v| timeout(v, &field("networking.timeout"), path, diags));
+    }
 
-    let (name, name_valid) = name?;
-    let api_gateway = match (ctx.cluster_gateway, explicit_gateway) {
-        (ClusterGateway::Disabled, Some(ApiGateway::Public)) => {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    field("networking.api_gateway"),
+    /// The API's exposure: `none` whenever the cluster disables the gateway (asking for
+    /// `public` then is an error).
+    fn api_gateway(
+        &mut self,
+        ctx: &Context<'_>,
+        name: &str,
+        explicit: Option<ApiGateway>,
+    ) -> ApiGateway {
+        match (ctx.cluster_gateway, explicit) {
+            (ClusterGateway::Disabled, Some(ApiGateway::Public)) => {
+                let refused = Diagnostic::error(
+                    self.path,
+                    self.field("networking.api_gateway"),
                     "`api_gateway: public` is not permitted because api gateway is disabled cluster-wide",
                 )
                 .with_value("public")
                 .with_fix(format!(
                     "set `networking.api_gateway: none` for API `{name}`, or set `api_gateway: public` in {}",
                     ctx.cluster_file.display()
-                )),
-            );
-            ApiGateway::None
+                ));
+                self.diags.push(refused);
+                ApiGateway::None
+            }
+            (ClusterGateway::Disabled, _) => ApiGateway::None,
+            (ClusterGateway::Public, explicit) => explicit.unwrap_or_default(),
         }
-        (ClusterGateway::Disabled, _) => ApiGateway::None,
-        (ClusterGateway::Public, explicit) => explicit.unwrap_or_default(),
-    };
-    if let (ApiGateway::Public, Some(seconds), Some(v)) =
-        (api_gateway, timeout_seconds, &timeout_value)
-        && let Some(p) = validate::timeout_limit(&name, seconds, ctx.gateway_type)
-    {
-        diags.push(
-            Diagnostic::warning(path, field("networking.timeout"), p.message)
-                .with_value_opt(shown(v))
-                .with_fix(p.fix),
-        );
     }
-    // An invalid name makes the default endpoint invalid too: that is one mistake, reported once.
-    if !name_valid && endpoint.is_none() {
-        return None;
+
+    /// Warns when a public API's timeout exceeds what the gateway allows.
+    fn timeout_limit(&mut self, name: &str, value: &Value, seconds: u64, gateway: GatewayKind) {
+        if let Some(p) = validate::timeout_limit(name, seconds, gateway) {
+            let warning =
+                Diagnostic::warning(self.path, self.field("networking.timeout"), p.message)
+                    .with_value_opt(shown(value))
+                    .with_fix(p.fix);
+            self.diags.push(warning);
+        }
     }
-    let api = ApiConfig {
-        endpoint: endpoint.unwrap_or_else(|| format!("/{name}")),
-        name,
-        kind,
-        api_gateway,
-        timeout_seconds,
-    };
-    Some((api, endpoint_source))
 }
 
 /// `networking.timeout`: whole seconds, or a string such as `45s` or `1m30s`.

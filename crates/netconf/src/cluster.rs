@@ -74,10 +74,7 @@ pub(crate) fn read(
         }
         None => {}
     }
-    if let Some(region) = doc.get_string("region", diags) {
-        region.check("region", validate::region(&region.value), diags);
-        cluster.region = Some(region.value);
-    }
+    cluster.region = doc.checked_string("region", validate::region, diags);
     if let Some(scheme) = doc.get::<Scheme>(
         "api_load_balancer_scheme",
         Expect::OneOf(Scheme::SPELLINGS),
@@ -92,13 +89,7 @@ pub(crate) fn read(
     ) {
         cluster.api_gateway = gateway.value;
     }
-    if let Some(arn) = doc.get_string("ssl_certificate_arn", diags) {
-        arn.check(
-            "ssl_certificate_arn",
-            validate::certificate_arn(&arn.value),
-            diags,
-        );
-        cluster.ssl_certificate_arn = Some(arn.value);
-    }
+    cluster.ssl_certificate_arn =
+        doc.checked_string("ssl_certificate_arn", validate::certificate_arn, diags);
     cluster
 }

@@ -369,6 +369,32 @@ impl Layered<'_> {
         self.found(key, |v, origin| string(v, key, origin), diags)
     }
 
+    /// A typed field held to `rule`. A value the rule refuses is reported and still returned,
+    /// so that later rules see what was written.
+    pub(crate) fn checked<T: DeserializeOwned>(
+        &self,
+        key: &str,
+        expect: Expect<'_>,
+        rule: impl FnOnce(&T) -> Result<(), Problem>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<T> {
+        let found = self.get::<T>(key, expect, diags)?;
+        found.check(key, rule(&found.value), diags);
+        Some(found.value)
+    }
+
+    /// A string field held to `rule`, like [`Layered::checked`].
+    pub(crate) fn checked_string(
+        &self,
+        key: &str,
+        rule: impl FnOnce(&str) -> Result<(), Problem>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<String> {
+        let found = self.get_string(key, diags)?;
+        found.check(key, rule(&found.value), diags);
+        Some(found.value)
+    }
+
     /// A list-of-strings field; `None` when absent or invalid (the error is pushed).
     pub(crate) fn get_string_list(
         &self,

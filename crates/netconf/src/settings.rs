@@ -12,7 +12,9 @@ use crate::diagnostic::Diagnostic;
 use crate::layers::{
     ENV_PREFIX, Layer, env_key, env_label, env_name_for, has_prefix, is_env_origin, is_non_setting,
 };
-use crate::model::{Cors, EndpointType, GatewayKind, Overrides, Settings, VpcLinkVersion};
+use crate::model::{
+    Cors, EndpointType, GatewayKind, GatewaySettings, Overrides, Settings, VpcLinkVersion,
+};
 use crate::read::{Expect, Layered, source_errors, wrong_type};
 use crate::suggest::{closest, distance};
 use crate::validate;
@@ -79,26 +81,23 @@ pub(crate) fn figment(
     for layer in env {
         fig = fig.merge(layer);
     }
-    if let Some(t) = overrides.gateway_type {
-        fig = fig.merge(Layer::option(
+    let options = [
+        (
             "--gateway-type",
             "gateway.type",
-            Value::from(t.as_str()),
-        ));
-    }
-    if let Some(stage) = &overrides.stage {
-        fig = fig.merge(Layer::option(
-            "--stage",
-            "gateway.stage",
-            Value::from(stage.as_str()),
-        ));
-    }
-    if let Some(lb) = &overrides.load_balancer {
-        fig = fig.merge(Layer::option(
+            overrides.gateway_type.map(|t| t.as_str().to_string()),
+        ),
+        ("--stage", "gateway.stage", overrides.stage.clone()),
+        (
             "--load-balancer",
             "load_balancer",
-            Value::from(lb.as_str()),
-        ));
+            overrides.load_balancer.clone(),
+        ),
+    ];
+    for (flag, key, value) in options {
+        if let Some(value) = value {
+            fig = fig.merge(Layer::option(flag, key, Value::from(value)));
+        }
     }
     fig
 }
@@ -120,76 +119,65 @@ pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnosti
     };
     check_keys(&doc, &root, diags);
 
-    let gw = &mut settings.gateway;
+    settings.gateway = read_gateway(&doc, diags);
+    settings.load_balancer = doc.checked_string("load_balancer", validate::load_balancer, diags);
+    settings
+}
+
+/// `gateway`, in the order its rules depend on: the type first (the stage, the endpoint type
+/// and the VPC link are checked against it).
+fn read_gateway(doc: &Layered<'_>, diags: &mut Vec<Diagnostic>) -> GatewaySettings {
+    let mut gw = GatewaySettings::default();
     if let Some(t) =
         doc.get::<GatewayKind>("gateway.type", Expect::OneOf(GatewayKind::SPELLINGS), diags)
     {
         gw.r#type = t.value;
     }
-    if let Some(stage) = doc.get_string("gateway.stage", diags) {
-        stage.check(
-            "gateway.stage",
-            validate::stage(&stage.value, gw.r#type),
-            diags,
-        );
-        gw.stage = Some(stage.value);
+    let kind = gw.r#type;
+    gw.stage = doc.checked_string("gateway.stage", |s| validate::stage(s, kind), diags);
+    if let Some(endpoint_type) = read_endpoint_type(doc, kind, diags) {
+        gw.endpoint_type = endpoint_type;
     }
-    if let Some(e) = doc.get::<EndpointType>(
+    gw.cors = read_cors(doc, diags);
+    gw.vpc_link = doc.checked(
+        "gateway.vpc_link",
+        Expect::OneOf(VpcLinkVersion::SPELLINGS),
+        |link| validate::vpc_link_for(kind, *link),
+        diags,
+    );
+    if let Some(seconds) = doc.checked(
+        "gateway.vpc_link_timeout_seconds",
+        Expect::Shape("a whole number of seconds from 10 to 3600"),
+        |seconds| validate::vpc_link_timeout(*seconds),
+        diags,
+    ) {
+        gw.vpc_link_timeout_seconds = seconds;
+    }
+    gw.domain = doc.checked_string("gateway.domain", validate::domain, diags);
+    gw.certificate_arn =
+        doc.checked_string("gateway.certificate_arn", validate::certificate_arn, diags);
+    gw
+}
+
+/// `gateway.endpoint_type`; `edge` on an HTTP API is kept but warned about (it has no effect).
+fn read_endpoint_type(
+    doc: &Layered<'_>,
+    kind: GatewayKind,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<EndpointType> {
+    let found = doc.get::<EndpointType>(
         "gateway.endpoint_type",
         Expect::OneOf(EndpointType::SPELLINGS),
         diags,
-    ) {
-        if e.value == EndpointType::Edge && gw.r#type == GatewayKind::Http {
-            diags.push(
-                Diagnostic::warning(&e.origin, "gateway.endpoint_type", "ignored for HTTP APIs, which are always regional")
-                    .with_value("edge")
-                    .with_fix("remove `gateway.endpoint_type`, or set `gateway.type: rest` for an edge-optimized API"),
-            );
-        }
-        gw.endpoint_type = e.value;
-    }
-    gw.cors = read_cors(&doc, diags);
-    if let Some(link) = doc.get::<VpcLinkVersion>(
-        "gateway.vpc_link",
-        Expect::OneOf(VpcLinkVersion::SPELLINGS),
-        diags,
-    ) {
-        link.check(
-            "gateway.vpc_link",
-            validate::vpc_link_for(gw.r#type, link.value),
-            diags,
+    )?;
+    if found.value == EndpointType::Edge && kind == GatewayKind::Http {
+        diags.push(
+            Diagnostic::warning(&found.origin, "gateway.endpoint_type", "ignored for HTTP APIs, which are always regional")
+                .with_value("edge")
+                .with_fix("remove `gateway.endpoint_type`, or set `gateway.type: rest` for an edge-optimized API"),
         );
-        gw.vpc_link = Some(link.value);
     }
-    if let Some(t) = doc.get::<u64>(
-        "gateway.vpc_link_timeout_seconds",
-        Expect::Shape("a whole number of seconds from 10 to 3600"),
-        diags,
-    ) {
-        t.check(
-            "gateway.vpc_link_timeout_seconds",
-            validate::vpc_link_timeout(t.value),
-            diags,
-        );
-        gw.vpc_link_timeout_seconds = t.value;
-    }
-    if let Some(domain) = doc.get_string("gateway.domain", diags) {
-        domain.check("gateway.domain", validate::domain(&domain.value), diags);
-        gw.domain = Some(domain.value);
-    }
-    if let Some(arn) = doc.get_string("gateway.certificate_arn", diags) {
-        arn.check(
-            "gateway.certificate_arn",
-            validate::certificate_arn(&arn.value),
-            diags,
-        );
-        gw.certificate_arn = Some(arn.value);
-    }
-    if let Some(lb) = doc.get_string("load_balancer", diags) {
-        lb.check("load_balancer", validate::load_balancer(&lb.value), diags);
-        settings.load_balancer = Some(lb.value);
-    }
-    settings
+    Some(found.value)
 }
 
 /// `gateway.cors`: `true` (allow all), `false` (none) or a mapping.
@@ -204,20 +192,17 @@ fn read_cors(doc: &Layered<'_>, diags: &mut Vec<Diagnostic>) -> Option<Cors> {
                     .map(|f| f.value)
                     .unwrap_or_default()
             };
-            let mut cors = Cors {
+            Some(Cors {
                 allow_origins: list("allow_origins", diags),
                 allow_methods: list("allow_methods", diags),
                 allow_headers: list("allow_headers", diags),
-                max_age_seconds: None,
-            };
-            let key = "gateway.cors.max_age_seconds";
-            if let Some(age) =
-                doc.get::<i32>(key, Expect::Shape("a whole number of seconds"), diags)
-            {
-                age.check(key, validate::cors_max_age(age.value), diags);
-                cors.max_age_seconds = Some(age.value);
-            }
-            Some(cors)
+                max_age_seconds: doc.checked(
+                    "gateway.cors.max_age_seconds",
+                    Expect::Shape("a whole number of seconds"),
+                    |age| validate::cors_max_age(*age),
+                    diags,
+                ),
+            })
         }
         other => {
             let origin = doc.origin(&other);
