@@ -169,18 +169,17 @@ mod tests {
 
     #[test]
     fn env_keys_follow_figment_env_semantics() {
-        assert_eq!(
-            env_key("CORTEX_NET_GATEWAY__TYPE").as_deref(),
-            Some("gateway.type")
-        );
-        assert_eq!(
-            env_key("cortex_net_load_balancer").as_deref(),
-            Some("load_balancer")
-        );
-        assert_eq!(env_key("CORTEX_NETX"), None);
-        assert_eq!(env_key("CORTEX_NET_"), None);
-        assert_eq!(env_key("CORTEX_NET_GATEWAY__"), None);
-        assert_eq!(env_key("HOME"), None);
+        let cases = [
+            ("CORTEX_NET_GATEWAY__TYPE", Some("gateway.type")),
+            ("cortex_net_load_balancer", Some("load_balancer")),
+            ("CORTEX_NETX", None),
+            ("CORTEX_NET_", None),
+            ("CORTEX_NET_GATEWAY__", None),
+            ("HOME", None),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(env_key(name).as_deref(), expected, "{name}");
+        }
         assert_eq!(
             env_name_for("gateway.vpc_link"),
             "CORTEX_NET_GATEWAY__VPC_LINK"

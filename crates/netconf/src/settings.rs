@@ -432,38 +432,36 @@ mod tests {
 
     #[test]
     fn suggestions_within_and_across_levels() {
-        assert_eq!(
-            suggestion("gateway", "tpye", GATEWAY_KEYS).as_deref(),
-            Some("gateway.type")
-        );
-        assert_eq!(
-            suggestion("", "gatway", TOP_KEYS).as_deref(),
-            Some("gateway")
-        );
-        assert_eq!(
-            suggestion("", "stage", TOP_KEYS).as_deref(),
-            Some("gateway.stage")
-        );
-        assert_eq!(
-            suggestion("", "gateway_type", TOP_KEYS).as_deref(),
-            Some("gateway.type")
-        );
-        assert_eq!(
-            suggestion("", "gateway_vpc_lnk", TOP_KEYS).as_deref(),
-            Some("gateway.vpc_link")
-        );
-        assert_eq!(
-            suggestion("gateway", "load_balancer", GATEWAY_KEYS).as_deref(),
-            Some("load_balancer")
-        );
-        assert_eq!(
-            suggestion("gateway.cors", "allow_origin", CORS_KEYS).as_deref(),
-            Some("gateway.cors.allow_origins")
-        );
-        assert_eq!(suggestion("", "cluster", TOP_KEYS), None);
-        // A long shared prefix does not make a far word close.
-        assert_eq!(suggestion("gateway", "timeout", GATEWAY_KEYS), None);
-        assert_eq!(suggestion("gateway.cors", "origins", CORS_KEYS), None);
+        let cases = [
+            ("gateway", "tpye", GATEWAY_KEYS, Some("gateway.type")),
+            ("", "gatway", TOP_KEYS, Some("gateway")),
+            ("", "stage", TOP_KEYS, Some("gateway.stage")),
+            ("", "gateway_type", TOP_KEYS, Some("gateway.type")),
+            ("", "gateway_vpc_lnk", TOP_KEYS, Some("gateway.vpc_link")),
+            (
+                "gateway",
+                "load_balancer",
+                GATEWAY_KEYS,
+                Some("load_balancer"),
+            ),
+            (
+                "gateway.cors",
+                "allow_origin",
+                CORS_KEYS,
+                Some("gateway.cors.allow_origins"),
+            ),
+            ("", "cluster", TOP_KEYS, None),
+            // A long shared prefix does not make a far word close.
+            ("gateway", "timeout", GATEWAY_KEYS, None),
+            ("gateway.cors", "origins", CORS_KEYS, None),
+        ];
+        for (parent, key, siblings, expected) in cases {
+            assert_eq!(
+                suggestion(parent, key, siblings).as_deref(),
+                expected,
+                "{parent}.{key}"
+            );
+        }
     }
 
     #[test]
@@ -494,27 +492,20 @@ mod tests {
 
     #[test]
     fn env_suggestions() {
-        assert_eq!(
-            env_suggestion("CORTEX_NET_GATEWAY_TYPE").as_deref(),
-            Some("CORTEX_NET_GATEWAY__TYPE")
-        );
-        assert_eq!(
-            env_suggestion("CORTEX_NET_GATEWAY__TPYE").as_deref(),
-            Some("CORTEX_NET_GATEWAY__TYPE")
-        );
-        assert_eq!(
-            env_suggestion("cortex_net_loadbalancer").as_deref(),
-            Some("CORTEX_NET_LOAD_BALANCER")
-        );
-        assert_eq!(
-            env_suggestion("CORTEX_NET_STAGE").as_deref(),
-            Some("CORTEX_NET_GATEWAY__STAGE")
-        );
-        assert_eq!(
-            env_suggestion("CORTEX_NET_GATEWAY_CORS__ALLOW_ORIGINS").as_deref(),
-            Some("CORTEX_NET_GATEWAY__CORS__ALLOW_ORIGINS")
-        );
-        assert_eq!(env_suggestion("CORTEX_NET_GATEWAY__TIMEOUT"), None);
-        assert_eq!(env_suggestion("CORTEX_NET_CLUSTER"), None);
+        let cases = [
+            ("CORTEX_NET_GATEWAY_TYPE", Some("CORTEX_NET_GATEWAY__TYPE")),
+            ("CORTEX_NET_GATEWAY__TPYE", Some("CORTEX_NET_GATEWAY__TYPE")),
+            ("cortex_net_loadbalancer", Some("CORTEX_NET_LOAD_BALANCER")),
+            ("CORTEX_NET_STAGE", Some("CORTEX_NET_GATEWAY__STAGE")),
+            (
+                "CORTEX_NET_GATEWAY_CORS__ALLOW_ORIGINS",
+                Some("CORTEX_NET_GATEWAY__CORS__ALLOW_ORIGINS"),
+            ),
+            ("CORTEX_NET_GATEWAY__TIMEOUT", None),
+            ("CORTEX_NET_CLUSTER", None),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(env_suggestion(name).as_deref(), expected, "{name}");
+        }
     }
 }

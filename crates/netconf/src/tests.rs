@@ -40,6 +40,23 @@ impl Files {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// Writes `settings` as cortex-net.yaml beside [`CLUSTER`] and loads them.
+    fn with_settings(&self, settings: &str) -> Loaded {
+        self.write(SETTINGS_FILE_NAME, settings);
+        ok(&self.cluster(CLUSTER))
+    }
+
+    /// Like [`Files::with_settings`], for settings that must not load.
+    fn settings_errors(&self, settings: &str) -> Vec<Diagnostic> {
+        self.write(SETTINGS_FILE_NAME, settings);
+        errs(&self.cluster(CLUSTER))
+    }
+
+    /// Writes `apis` as cortex.yaml beside [`CLUSTER`]; the errors loading them gives.
+    fn api_errors(&self, apis: &str) -> Vec<Diagnostic> {
+        errs(&self.with_apis(CLUSTER, apis))
+    }
 }
 
 const CLUSTER: &str = "cluster_name: cortex\nregion: us-east-1\n";
@@ -388,9 +405,7 @@ fn explicit_settings_file_must_exist() {
 #[test]
 fn full_settings_file_is_read() {
     let files = Files::new();
-    files.write(
-        SETTINGS_FILE_NAME,
-        r#"
+    let loaded = files.with_settings(r#"
 gateway:
   type: rest
   stage: prod
@@ -405,9 +420,7 @@ gateway:
   domain: api.example.com
   certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d
 load_balancer: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/a1b2/50dc6c495c0c9188
-"#,
-    );
-    let loaded = ok(&files.cluster(CLUSTER));
+"#);
     let gw = &loaded.config.settings.gateway;
     assert_eq!(
         *gw,
@@ -434,23 +447,29 @@ load_balancer: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/
 #[test]
 fn cors_true_false_and_wrong_type() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  cors: true\n");
     assert_eq!(
-        ok(&files.cluster(CLUSTER)).config.settings.gateway.cors,
+        files
+            .with_settings("gateway:\n  cors: true\n")
+            .config
+            .settings
+            .gateway
+            .cors,
         Some(Cors::allow_all())
     );
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  cors: false\n");
     assert_eq!(
-        ok(&files.cluster(CLUSTER)).config.settings.gateway.cors,
+        files
+            .with_settings("gateway:\n  cors: false\n")
+            .config
+            .settings
+            .gateway
+            .cors,
         None
     );
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  cors: yes please\n");
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("gateway:\n  cors: yes please\n");
     let d = at(&diags, "gateway.cors");
     assert_eq!(d.value.as_deref(), Some("yes please"));
     assert!(d.fix.contains("`true`, `false` or a mapping"), "{d}");
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  cors:\n    allow_origin: ['*']\n    max_age_seconds: 100000\n    allow_methods: [[GET]]\n");
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("gateway:\n  cors:\n    allow_origin: ['*']\n    max_age_seconds: 100000\n    allow_methods: [[GET]]\n");
     assert!(
         at(&diags, "gateway.cors.allow_origin")
             .message
@@ -500,8 +519,7 @@ fn suggested_keys_are_valid_when_applied() {
     ];
     for (typo, fixed) in cases {
         let files = Files::new();
-        files.write(SETTINGS_FILE_NAME, typo);
-        let diags = errs(&files.cluster(CLUSTER));
+        let diags = files.settings_errors(typo);
         assert_eq!(diags.len(), 1, "{typo}: {diags:#?}");
         let suggested = diags[0]
             .message
@@ -523,19 +541,14 @@ fn suggested_keys_are_valid_when_applied() {
             value.find_ref(&suggested).is_some(),
             "{typo}: {suggested} not in {fixed}"
         );
-        files.write(SETTINGS_FILE_NAME, fixed);
-        ok(&files.cluster(CLUSTER));
+        files.with_settings(fixed);
     }
 }
 
 #[test]
 fn unknown_settings_keys_at_other_levels() {
     let files = Files::new();
-    files.write(
-        SETTINGS_FILE_NAME,
-        "stage: prod\nfrobnicate: 1\ngateway:\n  load_balancer: x\n",
-    );
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("stage: prod\nfrobnicate: 1\ngateway:\n  load_balancer: x\n");
     assert_eq!(
         at(&diags, "stage").message,
         "unknown key; did you mean `gateway.stage`?"
@@ -554,8 +567,7 @@ fn unknown_settings_keys_at_other_levels() {
 #[test]
 fn gateway_must_be_a_mapping() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway: rest\n");
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("gateway: rest\n");
     let d = at(&diags, "gateway");
     assert_eq!(
         d.message,
@@ -567,8 +579,7 @@ fn gateway_must_be_a_mapping() {
 #[test]
 fn empty_settings_file_means_defaults() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "# nothing yet\n");
-    let loaded = ok(&files.cluster(CLUSTER));
+    let loaded = files.with_settings("# nothing yet\n");
     assert_eq!(loaded.config.settings, Settings::default());
     assert!(loaded.config.files.settings.is_some());
 }
@@ -587,48 +598,57 @@ fn bad_gateway_type_names_allowed_values() {
 #[test]
 fn stage_rules_depend_on_gateway_type() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  stage: $default\n");
-    assert_eq!(ok(&files.cluster(CLUSTER)).config.stage(), "$default");
-
-    files.write(
-        SETTINGS_FILE_NAME,
-        "gateway:\n  type: rest\n  stage: $default\n",
+    assert_eq!(
+        files
+            .with_settings("gateway:\n  stage: $default\n")
+            .config
+            .stage(),
+        "$default"
     );
-    let diags = errs(&files.cluster(CLUSTER));
+
+    let diags = files.settings_errors("gateway:\n  type: rest\n  stage: $default\n");
     assert_eq!(
         at(&diags, "gateway.stage").value.as_deref(),
         Some("$default")
     );
-
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  stage: v1.0\n");
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("gateway:\n  stage: v1.0\n");
     assert_eq!(at(&diags, "gateway.stage").value.as_deref(), Some("v1.0"));
-
-    files.write(
-        SETTINGS_FILE_NAME,
-        "gateway:\n  type: rest\n  stage: prod_2-b\n",
+    assert_eq!(
+        files
+            .with_settings("gateway:\n  type: rest\n  stage: prod_2-b\n")
+            .config
+            .stage(),
+        "prod_2-b"
     );
-    assert_eq!(ok(&files.cluster(CLUSTER)).config.stage(), "prod_2-b");
 
     // A numeric stage is its text.
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  stage: 2024\n");
-    assert_eq!(ok(&files.cluster(CLUSTER)).config.stage(), "2024");
+    assert_eq!(
+        files
+            .with_settings("gateway:\n  stage: 2024\n")
+            .config
+            .stage(),
+        "2024"
+    );
 }
 
 #[test]
 fn stage_defaults_per_gateway_type() {
     let files = Files::new();
     assert_eq!(ok(&files.cluster(CLUSTER)).config.stage(), "$default");
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  type: rest\n");
-    assert_eq!(ok(&files.cluster(CLUSTER)).config.stage(), "dev");
+    assert_eq!(
+        files
+            .with_settings("gateway:\n  type: rest\n")
+            .config
+            .stage(),
+        "dev"
+    );
 }
 
 #[test]
 fn domain_rules() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: api.example.com\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n");
     assert_eq!(
-        ok(&files.cluster(CLUSTER))
+        files.with_settings("gateway:\n  domain: api.example.com\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n")
             .config
             .settings
             .gateway
@@ -642,14 +662,12 @@ fn domain_rules() {
         "api..example.com",
         "api_x.example.com",
     ] {
-        files.write(SETTINGS_FILE_NAME, &format!("gateway:\n  domain: {bad}\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n"));
-        let diags = errs(&files.cluster(CLUSTER));
+        let diags = files.settings_errors(&format!("gateway:\n  domain: {bad}\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n"));
         let d = at(&diags, "gateway.domain");
         assert_eq!(d.value.as_deref(), Some(bad.trim_matches('\'')));
     }
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: '*.example.com'\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n");
     assert!(
-        errs(&files.cluster(CLUSTER))[0]
+        files.settings_errors("gateway:\n  domain: '*.example.com'\n  certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n")[0]
             .message
             .contains("wildcard")
     );
@@ -658,28 +676,34 @@ fn domain_rules() {
 #[test]
 fn vpc_link_v1_is_an_error_for_http_only() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  vpc_link: v1\n");
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("gateway:\n  vpc_link: v1\n");
     let d = at(&diags, "gateway.vpc_link");
     assert_eq!(d.message, "HTTP APIs only connect through VPC link v2");
     assert_eq!(d.value.as_deref(), Some("v1"));
-
-    files.write(
-        SETTINGS_FILE_NAME,
-        "gateway:\n  type: rest\n  vpc_link: v1\n",
-    );
     assert_eq!(
-        ok(&files.cluster(CLUSTER)).config.settings.gateway.vpc_link,
+        files
+            .with_settings("gateway:\n  type: rest\n  vpc_link: v1\n")
+            .config
+            .settings
+            .gateway
+            .vpc_link,
         Some(VpcLinkVersion::V1)
     );
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  vpc_link: v2\n");
     assert_eq!(
-        ok(&files.cluster(CLUSTER)).config.settings.gateway.vpc_link,
+        files
+            .with_settings("gateway:\n  vpc_link: v2\n")
+            .config
+            .settings
+            .gateway
+            .vpc_link,
         Some(VpcLinkVersion::V2)
     );
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  vpc_link: v3\n");
     assert_eq!(
-        at(&errs(&files.cluster(CLUSTER)), "gateway.vpc_link").fix,
+        at(
+            &files.settings_errors("gateway:\n  vpc_link: v3\n"),
+            "gateway.vpc_link"
+        )
+        .fix,
         "use `v1` or `v2`"
     );
 }
@@ -687,28 +711,27 @@ fn vpc_link_v1_is_an_error_for_http_only() {
 #[test]
 fn edge_endpoint_with_http_is_a_warning() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  endpoint_type: edge\n");
-    let loaded = ok(&files.cluster(CLUSTER));
+    let loaded = files.with_settings("gateway:\n  endpoint_type: edge\n");
     assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
     let w = &loaded.warnings[0];
     assert_eq!(
         (w.severity, w.field.as_str()),
         (Severity::Warning, "gateway.endpoint_type")
     );
-
-    files.write(
-        SETTINGS_FILE_NAME,
-        "gateway:\n  type: rest\n  endpoint_type: edge\n",
+    assert!(
+        files
+            .with_settings("gateway:\n  type: rest\n  endpoint_type: edge\n")
+            .warnings
+            .is_empty()
     );
-    assert!(ok(&files.cluster(CLUSTER)).warnings.is_empty());
 }
 
 #[test]
 fn load_balancer_name_or_arn() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "load_balancer: my-nlb-1\n");
     assert_eq!(
-        ok(&files.cluster(CLUSTER))
+        files
+            .with_settings("load_balancer: my-nlb-1\n")
             .config
             .settings
             .load_balancer
@@ -720,8 +743,7 @@ fn load_balancer_name_or_arn() {
         "a-very-long-load-balancer-name-that-is-too-long",
         "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
     ] {
-        files.write(SETTINGS_FILE_NAME, &format!("load_balancer: {bad}\n"));
-        let diags = errs(&files.cluster(CLUSTER));
+        let diags = files.settings_errors(&format!("load_balancer: {bad}\n"));
         assert_eq!(at(&diags, "load_balancer").value.as_deref(), Some(bad));
     }
 }
@@ -729,34 +751,23 @@ fn load_balancer_name_or_arn() {
 #[test]
 fn vpc_link_timeout_range_and_type() {
     let files = Files::new();
-    files.write(
-        SETTINGS_FILE_NAME,
-        "gateway:\n  vpc_link_timeout_seconds: 3600\n",
-    );
     assert_eq!(
-        ok(&files.cluster(CLUSTER))
+        files
+            .with_settings("gateway:\n  vpc_link_timeout_seconds: 3600\n")
             .config
             .settings
             .gateway
             .vpc_link_timeout_seconds,
         3600
     );
-    files.write(
-        SETTINGS_FILE_NAME,
-        "gateway:\n  vpc_link_timeout_seconds: 5\n",
-    );
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("gateway:\n  vpc_link_timeout_seconds: 5\n");
     assert_eq!(
         at(&diags, "gateway.vpc_link_timeout_seconds")
             .value
             .as_deref(),
         Some("5")
     );
-    files.write(
-        SETTINGS_FILE_NAME,
-        "gateway:\n  vpc_link_timeout_seconds: ten minutes\n",
-    );
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("gateway:\n  vpc_link_timeout_seconds: ten minutes\n");
     let d = at(&diags, "gateway.vpc_link_timeout_seconds");
     assert!(
         d.message.starts_with("expected a whole number of seconds"),
@@ -1003,7 +1014,7 @@ fn every_kind_is_accepted_and_others_are_not() {
         Some(5)
     );
 
-    let diags = errs(&files.with_apis(CLUSTER, "- name: a\n  kind: LambdaAPI\n- name: b\n"));
+    let diags = files.api_errors("- name: a\n  kind: LambdaAPI\n- name: b\n");
     assert_eq!(at(&diags, "[0].kind").value.as_deref(), Some("LambdaAPI"));
     assert_eq!(at(&diags, "[1].kind").message, "required key is missing");
 }
@@ -1011,10 +1022,7 @@ fn every_kind_is_accepted_and_others_are_not() {
 #[test]
 fn api_name_rules() {
     let files = Files::new();
-    let diags = errs(&files.with_apis(
-        CLUSTER,
-        "- name: Iris\n  kind: RealtimeAPI\n- kind: RealtimeAPI\n- name: 2fast\n  kind: TaskAPI\n- name: ok-name\n  kind: TaskAPI\n",
-    ));
+    let diags = files.api_errors("- name: Iris\n  kind: RealtimeAPI\n- kind: RealtimeAPI\n- name: 2fast\n  kind: TaskAPI\n- name: ok-name\n  kind: TaskAPI\n");
     assert_eq!(at(&diags, "[0].name").value.as_deref(), Some("Iris"));
     assert_eq!(at(&diags, "[1].name").message, "required key is missing");
     assert_eq!(at(&diags, "[2].name").message, "must start with a letter");
@@ -1029,10 +1037,7 @@ fn api_name_rules() {
 #[test]
 fn api_names_must_be_unique() {
     let files = Files::new();
-    let diags = errs(&files.with_apis(
-        CLUSTER,
-        "- name: a\n  kind: RealtimeAPI\n- name: a\n  kind: RealtimeAPI\n  networking:\n    endpoint: /other\n",
-    ));
+    let diags = files.api_errors("- name: a\n  kind: RealtimeAPI\n- name: a\n  kind: RealtimeAPI\n  networking:\n    endpoint: /other\n");
     let d = at(&diags, "[1].name");
     assert_eq!(d.value.as_deref(), Some("a"));
     assert!(d.message.contains("[0]"), "{d}");
@@ -1048,9 +1053,8 @@ fn endpoint_rules() {
         ("/", "must not be `/` alone"),
     ];
     for (endpoint, message) in cases {
-        let diags = errs(&files.with_apis(
-            CLUSTER,
-            &format!("- name: a\n  kind: RealtimeAPI\n  networking:\n    endpoint: '{endpoint}'\n"),
+        let diags = files.api_errors(&format!(
+            "- name: a\n  kind: RealtimeAPI\n  networking:\n    endpoint: '{endpoint}'\n"
         ));
         let d = at(&diags, "[0].networking.endpoint");
         assert!(d.message.contains(message), "{endpoint}: {d}");
@@ -1071,10 +1075,7 @@ fn endpoint_rules() {
 #[test]
 fn endpoints_must_be_unique_after_normalisation() {
     let files = Files::new();
-    let diags = errs(&files.with_apis(
-        CLUSTER,
-        "- name: a\n  kind: RealtimeAPI\n- name: b\n  kind: RealtimeAPI\n  networking:\n    endpoint: /a/\n",
-    ));
+    let diags = files.api_errors("- name: a\n  kind: RealtimeAPI\n- name: b\n  kind: RealtimeAPI\n  networking:\n    endpoint: /a/\n");
     let d = at(&diags, "[1].networking.endpoint");
     assert_eq!(d.value.as_deref(), Some("/a"));
     assert!(d.message.contains("API `a`"), "{d}");
@@ -1093,7 +1094,7 @@ fn apis_file_must_be_a_list() {
         "cortex.yaml holds a list of APIs: start each with `- name:`"
     );
 
-    let diags = errs(&files.with_apis(CLUSTER, "- iris\n"));
+    let diags = files.api_errors("- iris\n");
     assert_eq!(
         at(&diags, "[0]").message,
         "expected a mapping with `name`, `kind` and `networking`, found a string"
@@ -1124,7 +1125,7 @@ fn missing_apis_file_is_an_error() {
 #[test]
 fn apis_yaml_syntax_error_has_a_line() {
     let files = Files::new();
-    let diags = errs(&files.with_apis(CLUSTER, "- name: a\n  kind: [RealtimeAPI\n"));
+    let diags = files.api_errors("- name: a\n  kind: [RealtimeAPI\n");
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert!(diags[0].message.contains("line"), "{}", diags[0].message);
 }
@@ -1132,10 +1133,8 @@ fn apis_yaml_syntax_error_has_a_line() {
 #[test]
 fn bad_api_gateway_value() {
     let files = Files::new();
-    let diags = errs(&files.with_apis(
-        CLUSTER,
-        "- name: a\n  kind: RealtimeAPI\n  networking:\n    api_gateway: private\n",
-    ));
+    let diags = files
+        .api_errors("- name: a\n  kind: RealtimeAPI\n  networking:\n    api_gateway: private\n");
     let d = at(&diags, "[0].networking.api_gateway");
     assert_eq!(d.fix, "use `public` or `none`");
     assert_eq!(d.value.as_deref(), Some("private"));
@@ -1265,9 +1264,8 @@ fn bad_timeouts_are_errors() {
         ("-5", "expected a whole number of seconds"),
         ("[1]", "found a list"),
     ] {
-        let diags = errs(&files.with_apis(
-            CLUSTER,
-            &format!("- name: a\n  kind: RealtimeAPI\n  networking:\n    timeout: {timeout}\n"),
+        let diags = files.api_errors(&format!(
+            "- name: a\n  kind: RealtimeAPI\n  networking:\n    timeout: {timeout}\n"
         ));
         let d = at(&diags, "[0].networking.timeout");
         assert!(d.message.contains(message), "{timeout}: {d}");
@@ -1376,8 +1374,7 @@ fn config_serializes_to_json_with_yaml_spellings() {
 #[test]
 fn a_domain_needs_a_certificate_from_either_file() {
     let files = Files::new();
-    files.write(SETTINGS_FILE_NAME, "gateway:\n  domain: api.example.com\n");
-    let diags = errs(&files.cluster(CLUSTER));
+    let diags = files.settings_errors("gateway:\n  domain: api.example.com\n");
     let d = at(&diags, "gateway.domain");
     assert!(d.message.contains("needs an ACM certificate"), "{d}");
     assert!(

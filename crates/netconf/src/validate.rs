@@ -27,21 +27,10 @@ fn is_lower_alnum(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()
 }
 
-/// Cortex's `cluster_name`: 1-54 chars, lower-case alphanumerics and `-`, starts
-/// with a letter, does not end with `-`.
-pub(crate) fn cluster_name(name: &str) -> Rule {
-    let fix = "use 1-54 lower-case letters, digits and `-`, starting with a letter and not ending with `-`";
+/// A name of Cortex's: lower-case letters, digits and `-`, starting with a letter.
+fn lower_name(name: &str, fix: &str) -> Rule {
     if name.is_empty() {
         return Err(Problem::new("must not be empty", fix));
-    }
-    if name.chars().count() > 54 {
-        return Err(Problem::new(
-            format!(
-                "is {} characters long; at most 54 allowed",
-                name.chars().count()
-            ),
-            fix,
-        ));
     }
     if !name.chars().all(|c| is_lower_alnum(c) || c == '-') {
         return Err(Problem::new(
@@ -52,6 +41,21 @@ pub(crate) fn cluster_name(name: &str) -> Rule {
     if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
         return Err(Problem::new("must start with a letter", fix));
     }
+    Ok(())
+}
+
+/// Cortex's `cluster_name`: 1-54 chars, lower-case alphanumerics and `-`, starts
+/// with a letter, does not end with `-`.
+pub(crate) fn cluster_name(name: &str) -> Rule {
+    let fix = "use 1-54 lower-case letters, digits and `-`, starting with a letter and not ending with `-`";
+    let length = name.chars().count();
+    if length > 54 {
+        return Err(Problem::new(
+            format!("is {length} characters long; at most 54 allowed"),
+            fix,
+        ));
+    }
+    lower_name(name, fix)?;
     if name.ends_with('-') {
         return Err(Problem::new("must not end with `-`", fix));
     }
@@ -123,20 +127,10 @@ pub(crate) fn certificate_arn(arn: &str) -> Rule {
 
 /// A Cortex API name: lower-case alphanumerics and `-`, starting with a letter.
 pub(crate) fn api_name(name: &str) -> Rule {
-    let fix = "use lower-case letters, digits and `-`, starting with a letter";
-    if name.is_empty() {
-        return Err(Problem::new("must not be empty", fix));
-    }
-    if !name.chars().all(|c| is_lower_alnum(c) || c == '-') {
-        return Err(Problem::new(
-            "may only contain lower-case letters, digits and `-`",
-            fix,
-        ));
-    }
-    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err(Problem::new("must start with a letter", fix));
-    }
-    Ok(())
+    lower_name(
+        name,
+        "use lower-case letters, digits and `-`, starting with a letter",
+    )
 }
 
 /// One of the Cortex API kinds.
