@@ -16,7 +16,43 @@
 //! - `read`: typed field reading and figment-error conversion;
 //! - `cluster`, `apis`, `settings`: reading each input;
 //! - `validate`: the rules, as pure functions;
-//! - `suggest`: did-you-mean for unknown keys.
+//! - `suggest`: did-you-mean for unknown keys;
+//! - `yaml`: parsing with budgets, library errors as sentences;
+//! - `text`: escaping and cutting every value shown.
+//!
+//! # Example
+//!
+//! Loading a cluster file, an API file and the settings file beside them, with netconf alone:
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let cluster = dir.path().join("cluster.yaml");
+//! std::fs::write(&cluster, "cluster_name: cortex\nregion: us-east-1\n")?;
+//! let apis = dir.path().join("cortex.yaml");
+//! std::fs::write(
+//!     &apis,
+//!     "- name: iris\n  kind: RealtimeAPI\n  networking:\n    endpoint: /iris/\n",
+//! )?;
+//! // Found beside cluster.yaml without being named.
+//! std::fs::write(dir.path().join(netconf::SETTINGS_FILE_NAME), "gateway:\n  type: rest\n")?;
+//!
+//! let mut options = netconf::LoadOptions::new(&cluster);
+//! options.apis_file = Some(apis);
+//! // `netconf::load` reads `CORTEX_NET_*` from the process; here the environment is given.
+//! let environment = [("CORTEX_NET_GATEWAY__STAGE".to_string(), "prod".to_string())];
+//! let loaded = netconf::load_with_env(&options, environment)?;
+//!
+//! let config = &loaded.config;
+//! assert_eq!(config.settings.gateway.r#type, netconf::GatewayKind::Rest);
+//! assert_eq!(config.stage(), "prod");
+//! let apis = config.apis.as_deref().unwrap_or_default();
+//! let endpoints: Vec<&str> = apis.iter().map(|api| api.endpoint.as_str()).collect();
+//! assert_eq!(endpoints, ["/iris"]);
+//! assert!(loaded.warnings.is_empty());
+//! # Ok(())
+//! # }
+//! ```
 
 mod apis;
 mod cluster;
