@@ -1,145 +1,90 @@
-//! Read-only calls to the classic ELB API (`elasticloadbalancing`, 2012-06-01): list classic
-//! load balancers, read their tags, find one by name. Their listeners come with the
-//! description.
+//! The classic ELB API (`elasticloadbalancing`, 2012-06-01) for the discovery walk
+//! ([`ElbApi`]). Classic load balancers are addressed by name, and their listeners come with
+//! the description.
 
-use std::collections::HashMap;
-
+use aws_calls::AwsResultExt;
 use aws_sdk_elasticloadbalancing::Client;
+use aws_sdk_elasticloadbalancing::operation::describe_load_balancers::DescribeLoadBalancersError;
 use aws_sdk_elasticloadbalancing::types::LoadBalancerDescription;
+use gw_core::AwsError;
 
-use crate::elbv2::Tags;
-use crate::error::{DiscoveryError, aws_error, incomplete};
 use crate::model::{Listener, LoadBalancer, LoadBalancerKind};
+use crate::walk::{ElbApi, Tags, missing_as_none, tag_entry};
 
-/// Classic DescribeTags accepts at most 20 load balancer names per call.
-pub(crate) const TAGS_PER_CALL: usize = 20;
+impl ElbApi for Client {
+    const API: &'static str = "classic ELB";
+    const DESCRIBE: &'static str = "DescribeLoadBalancers (classic ELB)";
+    type Description = LoadBalancerDescription;
 
-/// Normalise a classic description, listeners included; `Err` names the missing field.
-fn convert(desc: &LoadBalancerDescription) -> Result<LoadBalancer, &'static str> {
-    let name = desc.load_balancer_name().ok_or("name")?;
-    let dns_name = desc.dns_name().ok_or("DNS name")?;
-    Ok(LoadBalancer {
-        name: name.to_owned(),
-        arn: None,
-        dns_name: dns_name.to_owned(),
-        scheme: crate::model::scheme(desc.scheme()),
-        kind: LoadBalancerKind::Classic,
-        vpc_id: desc.vpc_id().map(str::to_owned),
-        subnets: desc.subnets().to_vec(),
-        security_groups: desc.security_groups().to_vec(),
-        listeners: desc
-            .listener_descriptions()
-            .iter()
-            .filter_map(|ld| ld.listener())
-            .map(|l| Listener {
-                arn: None,
-                port: l.load_balancer_port(),
-                protocol: l.protocol().to_owned(),
-            })
-            .collect(),
-        state: None,
-        owned_by_cluster: false,
-    })
-}
-
-/// Every classic ELB of the account and region (following `NextMarker`), and how many AWS
-/// described (including any whose description was too incomplete to use).
-pub(crate) async fn list(client: &Client) -> Result<(Vec<LoadBalancer>, usize), DiscoveryError> {
-    let mut found = Vec::new();
-    let mut seen = 0;
-    let mut marker: Option<String> = None;
-    loop {
-        let page = client
-            .describe_load_balancers()
-            .set_marker(marker.clone())
+    async fn describe_all(&self) -> Result<Vec<LoadBalancerDescription>, AwsError> {
+        self.describe_load_balancers()
+            .into_paginator()
+            .items()
             .send()
+            .try_collect()
             .await
-            .map_err(|e| aws_error("DescribeLoadBalancers (classic ELB)", &e))?;
-        for desc in page.load_balancer_descriptions() {
-            seen += 1;
-            match convert(desc) {
-                Ok(lb) => found.push(lb),
-                Err(missing) => tracing::warn!(
-                    name = desc.load_balancer_name(),
-                    "skipping a classic ELB whose description lacks its {missing}"
-                ),
-            }
-        }
-        match page.next_marker() {
-            Some(next) if !next.is_empty() => {
-                if marker.as_deref() == Some(next) {
-                    return Err(DiscoveryError::Aws {
-                        operation: "DescribeLoadBalancers (classic ELB)",
-                        message: "the service returned the same NextMarker twice, so the \
-                                  listing would never end; check --endpoint-url"
-                            .into(),
-                    });
-                }
-                marker = Some(next.to_owned());
-            }
-            _ => break,
-        }
+            .aws("DescribeLoadBalancers")
     }
-    tracing::debug!(count = found.len(), "listed classic load balancers");
-    Ok((found, seen))
-}
 
-/// The tags of the given classic ELBs, by name, in calls of at most [`TAGS_PER_CALL`] names.
-pub(crate) async fn tags(
-    client: &Client,
-    names: &[String],
-) -> Result<HashMap<String, Tags>, DiscoveryError> {
-    let mut by_name = HashMap::new();
-    for chunk in names.chunks(TAGS_PER_CALL) {
-        let out = client
+    async fn describe_one(&self, name: &str) -> Result<Option<LoadBalancerDescription>, AwsError> {
+        let request = self.describe_load_balancers().load_balancer_names(name);
+        let out = missing_as_none(
+            request.send().await,
+            "DescribeLoadBalancers",
+            DescribeLoadBalancersError::is_access_point_not_found_exception,
+        )?;
+        Ok(out.and_then(|out| out.load_balancer_descriptions?.into_iter().next()))
+    }
+
+    async fn describe_tags(&self, names: Vec<String>) -> Result<Vec<(String, Tags)>, AwsError> {
+        let out = self
             .describe_tags()
-            .set_load_balancer_names(Some(chunk.to_vec()))
+            .set_load_balancer_names(Some(names))
             .send()
             .await
-            .map_err(|e| aws_error("DescribeTags (classic ELB)", &e))?;
-        for desc in out.tag_descriptions() {
-            let Some(name) = desc.load_balancer_name() else {
-                continue;
-            };
-            let tags: Tags = desc
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().unwrap_or_default().to_owned()))
-                .collect();
-            by_name.insert(name.to_owned(), tags);
-        }
+            .aws("DescribeTags")?;
+        let entries = out.tag_descriptions().iter().filter_map(|desc| {
+            let tags = desc.tags().iter().map(|t| (Some(t.key()), t.value()));
+            tag_entry(desc.load_balancer_name(), tags)
+        });
+        Ok(entries.collect())
     }
-    Ok(by_name)
-}
 
-/// Describe one classic ELB by name and read its tags; `None` if it does not exist.
-pub(crate) async fn find(
-    client: &Client,
-    name: &str,
-) -> Result<Option<(LoadBalancer, Tags)>, DiscoveryError> {
-    let out = match client
-        .describe_load_balancers()
-        .load_balancer_names(name)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|se| se.is_access_point_not_found_exception()) =>
-        {
-            return Ok(None);
-        }
-        Err(e) => return Err(aws_error("DescribeLoadBalancers (classic ELB)", &e)),
-    };
-    let Some(described) = out.load_balancer_descriptions().first() else {
-        return Ok(None);
-    };
-    let lb = convert(described)
-        .map_err(|missing| incomplete("DescribeLoadBalancers (classic ELB)", missing))?;
-    let mut tags = tags(client, std::slice::from_ref(&lb.name)).await?;
-    let own = tags.remove(&lb.name).unwrap_or_default();
-    Ok(Some((lb, own)))
+    /// Listeners included (they come with the description); `owned_by_cluster` false.
+    fn convert(desc: &LoadBalancerDescription) -> Result<LoadBalancer, &'static str> {
+        let name = desc.load_balancer_name().ok_or("name")?;
+        let dns_name = desc.dns_name().ok_or("DNS name")?;
+        Ok(LoadBalancer {
+            name: name.to_owned(),
+            arn: None,
+            dns_name: dns_name.to_owned(),
+            scheme: crate::model::scheme(desc.scheme()),
+            kind: LoadBalancerKind::Classic,
+            vpc_id: desc.vpc_id().map(str::to_owned),
+            subnets: desc.subnets().to_vec(),
+            security_groups: desc.security_groups().to_vec(),
+            listeners: desc
+                .listener_descriptions()
+                .iter()
+                .filter_map(|ld| ld.listener())
+                .map(|l| Listener {
+                    arn: None,
+                    port: l.load_balancer_port(),
+                    protocol: l.protocol().to_owned(),
+                })
+                .collect(),
+            state: None,
+            owned_by_cluster: false,
+        })
+    }
+
+    fn name_of(desc: &LoadBalancerDescription) -> Option<&str> {
+        desc.load_balancer_name()
+    }
+
+    fn tag_key(lb: &LoadBalancer) -> Option<&str> {
+        Some(&lb.name)
+    }
 }
 
 #[cfg(test)]
@@ -166,7 +111,7 @@ mod tests {
             .listener_descriptions(ListenerDescription::builder().listener(listener).build())
             .listener_descriptions(ListenerDescription::builder().build())
             .build();
-        let lb = convert(&desc).unwrap();
+        let lb = Client::convert(&desc).unwrap();
         assert_eq!(lb.kind, LoadBalancerKind::Classic);
         assert_eq!(lb.arn, None);
         assert_eq!(lb.scheme, Scheme::InternetFacing);
@@ -180,7 +125,7 @@ mod tests {
             }]
         );
         assert_eq!(
-            convert(
+            Client::convert(
                 &LoadBalancerDescription::builder()
                     .load_balancer_name("x")
                     .build()

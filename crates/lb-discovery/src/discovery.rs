@@ -1,10 +1,10 @@
 //! [`Discovery`]: choose a cluster's API load balancer by its tags, or check one named by hand.
 
-use crate::classic;
-use crate::elbv2::{self, By};
+use crate::elbv2;
 use crate::error::DiscoveryError;
 use crate::model::{Candidate, LoadBalancer, LoadBalancerKind};
 use crate::tags::{self, Match, Ownership};
+use crate::walk;
 
 /// Finds a Cortex cluster's API load balancer with read-only Elastic Load Balancing calls.
 #[derive(Debug, Clone)]
@@ -25,37 +25,21 @@ impl Discovery {
     /// The one load balancer, elbv2 or classic, tagged as the API load balancer of `cluster`,
     /// with its listeners. Errors if there is none or more than one: it never guesses.
     pub async fn discover(&self, cluster: &str) -> Result<LoadBalancer, DiscoveryError> {
-        let (v2, v2_seen) = elbv2::list(&self.elbv2).await?;
-        let arns: Vec<String> = v2.iter().filter_map(|lb| lb.arn.clone()).collect();
-        let v2_tags = elbv2::tags(&self.elbv2, &arns).await?;
-
-        let (old, old_seen) = classic::list(&self.elb).await?;
-        let names: Vec<String> = old.iter().map(|lb| lb.name.clone()).collect();
-        let old_tags = classic::tags(&self.elb, &names).await?;
-
-        let mut matches: Vec<LoadBalancer> = Vec::new();
-        let tagged = v2
+        let v2 = walk::list_tagged(&self.elbv2).await?;
+        let classic = walk::list_tagged(&self.elb).await?;
+        let examined = v2.seen + classic.seen;
+        let mut matches: Vec<LoadBalancer> = v2
+            .tagged
             .into_iter()
-            .map(|lb| {
-                let t = lb.arn.as_ref().and_then(|arn| v2_tags.get(arn));
-                (lb, t)
-            })
-            .chain(old.into_iter().map(|lb| {
-                let t = old_tags.get(&lb.name);
-                (lb, t)
-            }));
-        for (lb, t) in tagged {
-            let t = t.map(Vec::as_slice).unwrap_or_default();
-            match tags::belongs_to(t, cluster) {
-                Match::No => {}
+            .chain(classic.tagged)
+            .filter_map(|(lb, lb_tags)| match tags::belongs_to(&lb_tags, cluster) {
+                Match::No => None,
                 rule @ (Match::Cortex | Match::Legacy) => {
                     tracing::debug!(name = %lb.name, kind = %lb.kind, ?rule, "tags match");
-                    matches.push(lb);
+                    Some(lb)
                 }
-            }
-        }
-
-        let examined = v2_seen + old_seen;
+            })
+            .collect();
         let mut chosen = match matches.len() {
             0 => {
                 return Err(DiscoveryError::NotFound {
@@ -100,13 +84,13 @@ impl Discovery {
         }
         let found = if key.starts_with("arn:") {
             match classic_name_from_arn(key) {
-                Some(name) => classic::find(&self.elb, name).await?,
-                None => elbv2::find(&self.elbv2, By::Arn(key)).await?,
+                Some(name) => walk::find(&self.elb, name).await?,
+                None => walk::find(&self.elbv2, key).await?,
             }
         } else {
-            match elbv2::find(&self.elbv2, By::Name(key)).await? {
+            match walk::find(&self.elbv2, key).await? {
                 Some(found) => Some(found),
-                None => classic::find(&self.elb, key).await?,
+                None => walk::find(&self.elb, key).await?,
             }
         };
         let Some((mut lb, lb_tags)) = found else {

@@ -1,200 +1,131 @@
-//! Read-only calls to the elbv2 API (network, application and gateway load balancers):
-//! list them, read their tags, find one by ARN or name, read its listeners.
+//! The elbv2 API (network, application and gateway load balancers) for the discovery walk
+//! ([`ElbApi`]), and the listeners of one load balancer, which take a call of their own.
 
-use std::collections::HashMap;
-
+use aws_calls::AwsResultExt;
 use aws_sdk_elasticloadbalancingv2::Client;
+use aws_sdk_elasticloadbalancingv2::operation::describe_load_balancers::DescribeLoadBalancersError;
 use aws_sdk_elasticloadbalancingv2::types::{self as v2, LoadBalancerTypeEnum};
+use gw_core::AwsError;
 
-use crate::error::{DiscoveryError, aws_error, incomplete};
+use crate::error::DiscoveryError;
 use crate::model::{Listener, LoadBalancer, LoadBalancerKind, scheme};
+use crate::walk::{ElbApi, Tags, missing_as_none, tag_entry};
 
-/// elbv2 DescribeTags accepts at most 20 resource ARNs per call.
-pub(crate) const TAGS_PER_CALL: usize = 20;
+impl ElbApi for Client {
+    const API: &'static str = "elbv2";
+    const DESCRIBE: &'static str = "DescribeLoadBalancers";
+    type Description = v2::LoadBalancer;
 
-/// Tags of one load balancer, as key/value pairs.
-pub(crate) type Tags = Vec<(String, String)>;
-
-/// Normalise an elbv2 description; `Err` names the field that was missing. Listeners are
-/// left empty (they take another call) and `owned_by_cluster` false.
-fn convert(lb: &v2::LoadBalancer) -> Result<LoadBalancer, &'static str> {
-    let arn = lb.load_balancer_arn().ok_or("ARN")?;
-    let name = lb.load_balancer_name().ok_or("name")?;
-    let dns_name = lb.dns_name().ok_or("DNS name")?;
-    let kind = match lb.r#type() {
-        Some(LoadBalancerTypeEnum::Network) => LoadBalancerKind::Network,
-        Some(LoadBalancerTypeEnum::Application) => LoadBalancerKind::Application,
-        Some(LoadBalancerTypeEnum::Gateway) => LoadBalancerKind::Gateway,
-        _ => return Err("type"),
-    };
-    Ok(LoadBalancer {
-        name: name.to_owned(),
-        arn: Some(arn.to_owned()),
-        dns_name: dns_name.to_owned(),
-        scheme: scheme(lb.scheme().map(|s| s.as_str())),
-        kind,
-        vpc_id: lb.vpc_id().map(str::to_owned),
-        subnets: lb
-            .availability_zones()
-            .iter()
-            .filter_map(|az| az.subnet_id().map(str::to_owned))
-            .collect(),
-        security_groups: lb.security_groups().to_vec(),
-        listeners: Vec::new(),
-        state: lb
-            .state()
-            .and_then(|s| s.code())
-            .map(|c| c.as_str().to_owned()),
-        owned_by_cluster: false,
-    })
-}
-
-/// Every elbv2 load balancer of the account and region (following `NextMarker`), and how many
-/// AWS described (including any whose description was too incomplete to use).
-pub(crate) async fn list(client: &Client) -> Result<(Vec<LoadBalancer>, usize), DiscoveryError> {
-    let mut found = Vec::new();
-    let mut seen = 0;
-    let mut marker: Option<String> = None;
-    loop {
-        let page = client
-            .describe_load_balancers()
-            .set_marker(marker.clone())
+    async fn describe_all(&self) -> Result<Vec<v2::LoadBalancer>, AwsError> {
+        self.describe_load_balancers()
+            .into_paginator()
+            .items()
             .send()
+            .try_collect()
             .await
-            .map_err(|e| aws_error("DescribeLoadBalancers", &e))?;
-        for lb in page.load_balancers() {
-            seen += 1;
-            match convert(lb) {
-                Ok(lb) => found.push(lb),
-                Err(missing) => tracing::warn!(
-                    arn = lb.load_balancer_arn(),
-                    name = lb.load_balancer_name(),
-                    "skipping an elbv2 load balancer whose description lacks its {missing}"
-                ),
-            }
-        }
-        match page.next_marker() {
-            Some(next) if !next.is_empty() => {
-                if marker.as_deref() == Some(next) {
-                    return Err(DiscoveryError::Aws {
-                        operation: "DescribeLoadBalancers",
-                        message: "the service returned the same NextMarker twice, so the \
-                                  listing would never end; check --endpoint-url"
-                            .into(),
-                    });
-                }
-                marker = Some(next.to_owned());
-            }
-            _ => break,
-        }
+            .aws("DescribeLoadBalancers")
     }
-    tracing::debug!(count = found.len(), "listed elbv2 load balancers");
-    Ok((found, seen))
-}
 
-/// The tags of the given load balancers, by ARN, in calls of at most [`TAGS_PER_CALL`] ARNs.
-/// An ARN AWS says nothing about is absent from the map.
-pub(crate) async fn tags(
-    client: &Client,
-    arns: &[String],
-) -> Result<HashMap<String, Tags>, DiscoveryError> {
-    let mut by_arn = HashMap::new();
-    for chunk in arns.chunks(TAGS_PER_CALL) {
-        let out = client
+    async fn describe_one(&self, name_or_arn: &str) -> Result<Option<v2::LoadBalancer>, AwsError> {
+        let request = self.describe_load_balancers();
+        let request = if name_or_arn.starts_with("arn:") {
+            request.load_balancer_arns(name_or_arn)
+        } else {
+            request.names(name_or_arn)
+        };
+        let out = missing_as_none(
+            request.send().await,
+            "DescribeLoadBalancers",
+            DescribeLoadBalancersError::is_load_balancer_not_found_exception,
+        )?;
+        Ok(out.and_then(|out| out.load_balancers?.into_iter().next()))
+    }
+
+    async fn describe_tags(&self, arns: Vec<String>) -> Result<Vec<(String, Tags)>, AwsError> {
+        let out = self
             .describe_tags()
-            .set_resource_arns(Some(chunk.to_vec()))
+            .set_resource_arns(Some(arns))
             .send()
             .await
-            .map_err(|e| aws_error("DescribeTags", &e))?;
-        for desc in out.tag_descriptions() {
-            let Some(arn) = desc.resource_arn() else {
-                continue;
-            };
-            let tags: Tags = desc
-                .tags()
-                .iter()
-                .filter_map(|t| {
-                    t.key()
-                        .map(|k| (k.to_owned(), t.value().unwrap_or_default().to_owned()))
-                })
-                .collect();
-            by_arn.insert(arn.to_owned(), tags);
-        }
+            .aws("DescribeTags")?;
+        let entries = out.tag_descriptions().iter().filter_map(|desc| {
+            let tags = desc.tags().iter().map(|t| (t.key(), t.value()));
+            tag_entry(desc.resource_arn(), tags)
+        });
+        Ok(entries.collect())
     }
-    Ok(by_arn)
+
+    /// Listeners are left empty (they take another call) and `owned_by_cluster` false.
+    fn convert(lb: &v2::LoadBalancer) -> Result<LoadBalancer, &'static str> {
+        let arn = lb.load_balancer_arn().ok_or("ARN")?;
+        let name = lb.load_balancer_name().ok_or("name")?;
+        let dns_name = lb.dns_name().ok_or("DNS name")?;
+        let kind = match lb.r#type() {
+            Some(LoadBalancerTypeEnum::Network) => LoadBalancerKind::Network,
+            Some(LoadBalancerTypeEnum::Application) => LoadBalancerKind::Application,
+            Some(LoadBalancerTypeEnum::Gateway) => LoadBalancerKind::Gateway,
+            _ => return Err("type"),
+        };
+        Ok(LoadBalancer {
+            name: name.to_owned(),
+            arn: Some(arn.to_owned()),
+            dns_name: dns_name.to_owned(),
+            scheme: scheme(lb.scheme().map(|s| s.as_str())),
+            kind,
+            vpc_id: lb.vpc_id().map(str::to_owned),
+            subnets: lb
+                .availability_zones()
+                .iter()
+                .filter_map(|az| az.subnet_id().map(str::to_owned))
+                .collect(),
+            security_groups: lb.security_groups().to_vec(),
+            listeners: Vec::new(),
+            state: lb
+                .state()
+                .and_then(|s| s.code())
+                .map(|c| c.as_str().to_owned()),
+            owned_by_cluster: false,
+        })
+    }
+
+    fn name_of(lb: &v2::LoadBalancer) -> Option<&str> {
+        lb.load_balancer_name().or(lb.load_balancer_arn())
+    }
+
+    fn tag_key(lb: &LoadBalancer) -> Option<&str> {
+        lb.arn.as_deref()
+    }
 }
 
-/// Which load balancer to describe.
-pub(crate) enum By<'a> {
-    Arn(&'a str),
-    Name(&'a str),
-}
-
-/// Describe one load balancer and read its tags; `None` if elbv2 does not know it.
-pub(crate) async fn find(
-    client: &Client,
-    by: By<'_>,
-) -> Result<Option<(LoadBalancer, Tags)>, DiscoveryError> {
-    let request = match by {
-        By::Arn(arn) => client.describe_load_balancers().load_balancer_arns(arn),
-        By::Name(name) => client.describe_load_balancers().names(name),
-    };
-    let out = match request.send().await {
-        Ok(out) => out,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|se| se.is_load_balancer_not_found_exception()) =>
-        {
-            return Ok(None);
-        }
-        Err(e) => return Err(aws_error("DescribeLoadBalancers", &e)),
-    };
-    let Some(described) = out.load_balancers().first() else {
-        return Ok(None);
-    };
-    let lb = convert(described).map_err(|missing| incomplete("DescribeLoadBalancers", missing))?;
-    let Some(arn) = lb.arn.clone() else {
-        return Err(incomplete("DescribeLoadBalancers", "ARN"));
-    };
-    let mut tags = tags(client, std::slice::from_ref(&arn)).await?;
-    let own = tags.remove(&arn).unwrap_or_default();
-    Ok(Some((lb, own)))
-}
-
-/// The listeners of one elbv2 load balancer (following `NextMarker`). Listeners without a
-/// port or protocol (gateway load balancers have neither) are left out.
+/// The listeners of one elbv2 load balancer, every page. Listeners without a port or protocol
+/// (gateway load balancers have neither) are left out.
 pub(crate) async fn listeners(client: &Client, arn: &str) -> Result<Vec<Listener>, DiscoveryError> {
-    let mut listeners = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = client
-            .describe_listeners()
-            .load_balancer_arn(arn)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error("DescribeListeners", &e))?;
-        for l in page.listeners() {
-            match (l.port(), l.protocol()) {
-                (Some(port), Some(protocol)) => listeners.push(Listener {
-                    arn: l.listener_arn().map(str::to_owned),
-                    port,
-                    protocol: protocol.as_str().to_owned(),
-                }),
-                _ => tracing::debug!(
+    let all = client
+        .describe_listeners()
+        .load_balancer_arn(arn)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("DescribeListeners")?;
+    Ok(all
+        .iter()
+        .filter_map(|l| match (l.port(), l.protocol()) {
+            (Some(port), Some(protocol)) => Some(Listener {
+                arn: l.listener_arn().map(str::to_owned),
+                port,
+                protocol: protocol.as_str().to_owned(),
+            }),
+            _ => {
+                tracing::debug!(
                     listener = l.listener_arn(),
                     "leaving out a listener without port or protocol"
-                ),
+                );
+                None
             }
-        }
-        match page.next_marker() {
-            Some(next) if !next.is_empty() && marker.as_deref() != Some(next) => {
-                marker = Some(next.to_owned());
-            }
-            _ => break,
-        }
-    }
-    Ok(listeners)
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -228,7 +159,7 @@ mod tests {
                     .build(),
             )
             .build();
-        let got = convert(&lb).unwrap();
+        let got = Client::convert(&lb).unwrap();
         assert_eq!(got.name, "x");
         assert_eq!(got.scheme, Scheme::Internal);
         assert_eq!(got.kind, LoadBalancerKind::Network);
@@ -242,16 +173,19 @@ mod tests {
     #[test]
     fn convert_refuses_descriptions_missing_essentials() {
         assert_eq!(
-            convert(&full().set_load_balancer_arn(None).build()),
+            Client::convert(&full().set_load_balancer_arn(None).build()),
             Err("ARN")
         );
-        assert_eq!(convert(&full().set_dns_name(None).build()), Err("DNS name"));
-        assert_eq!(convert(&full().set_type(None).build()), Err("type"));
         assert_eq!(
-            convert(&full().r#type(LoadBalancerTypeEnum::from("future")).build()),
+            Client::convert(&full().set_dns_name(None).build()),
+            Err("DNS name")
+        );
+        assert_eq!(Client::convert(&full().set_type(None).build()), Err("type"));
+        assert_eq!(
+            Client::convert(&full().r#type(LoadBalancerTypeEnum::from("future")).build()),
             Err("type")
         );
-        let minimal = convert(&full().build()).unwrap();
+        let minimal = Client::convert(&full().build()).unwrap();
         assert_eq!(minimal.scheme, Scheme::InternetFacing);
         assert_eq!(minimal.state, None);
     }

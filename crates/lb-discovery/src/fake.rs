@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use aws_sdk_elasticloadbalancing as elb;
 use aws_sdk_elasticloadbalancingv2 as v2;
-use aws_smithy_mocks::{MockResponse, RuleMode, mock, mock_client};
+use aws_smithy_mocks::{MockResponse, Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 
 use crate::Discovery;
@@ -193,6 +193,21 @@ impl ClassicLb {
         b.build()
     }
 
+    fn tag_description(&self) -> elb::types::TagDescription {
+        let tags = self.tags.iter().map(|(k, v)| {
+            elb::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("tag has a key")
+        });
+        tags.fold(
+            elb::types::TagDescription::builder().load_balancer_name(&self.name),
+            |d, tag| d.tags(tag),
+        )
+        .build()
+    }
+
     pub fn expected(&self, owned: bool) -> crate::LoadBalancer {
         crate::LoadBalancer {
             name: self.name.clone(),
@@ -272,70 +287,106 @@ fn validation(msg: &str) -> ErrorMetadata {
 }
 
 impl World {
+    /// A [`Discovery`] whose clients this world answers, and the recorder of their requests.
     pub fn discovery(self) -> (Discovery, Recorder) {
-        let calls = Recorder::default();
-        let world = Arc::new(self);
+        let fake = Fake {
+            world: Arc::new(self),
+            calls: Recorder::default(),
+        };
+        let (v2_describe, v2_tags, v2_listeners) = (
+            fake.v2_describe_load_balancers(),
+            fake.v2_describe_tags(),
+            fake.v2_describe_listeners(),
+        );
+        let (elb_describe, elb_tags) = (
+            fake.classic_describe_load_balancers(),
+            fake.classic_describe_tags(),
+        );
+        let v2_client = mock_client!(
+            aws_sdk_elasticloadbalancingv2,
+            RuleMode::MatchAny,
+            [&v2_describe, &v2_tags, &v2_listeners]
+        );
+        let elb_client = mock_client!(
+            aws_sdk_elasticloadbalancing,
+            RuleMode::MatchAny,
+            [&elb_describe, &elb_tags]
+        );
+        (Discovery::new(v2_client, elb_client), fake.calls)
+    }
+}
 
-        let (w, c) = (world.clone(), calls.clone());
-        let v2_describe =
-            mock!(v2::Client::describe_load_balancers).then_compute_response(move |req| {
-                use v2::operation::describe_load_balancers::DescribeLoadBalancersError as E;
-                if let Some(code) = w.v2_describe_fails_with {
-                    return MockResponse::Error(E::generic(
-                        ErrorMetadata::builder()
-                            .code(code)
-                            .message("User: arn:aws:iam::123456789012:user/ci is not authorized")
-                            .build(),
-                    ));
-                }
-                let wanted: Vec<String> = req
-                    .load_balancer_arns()
-                    .iter()
-                    .chain(req.names())
-                    .cloned()
-                    .collect();
-                let out =
-                    v2::operation::describe_load_balancers::DescribeLoadBalancersOutput::builder();
-                if wanted.is_empty() {
-                    c.get()
-                        .v2_list_markers
-                        .push(req.marker().map(str::to_owned));
-                    let (lbs, next) = page(&w.v2, req.marker(), w.page_size);
-                    let out = lbs
-                        .iter()
-                        .fold(out, |o, lb| o.load_balancers(lb.describe()));
-                    return MockResponse::Output(out.set_next_marker(next).build());
-                }
-                c.get().v2_lookups.push(wanted.clone());
-                let hits: Vec<&V2Lb> =
-                    w.v2.iter()
-                        .filter(|lb| wanted.contains(&lb.arn()) || wanted.contains(&lb.name))
-                        .collect();
-                if hits.len() != wanted.len() {
-                    return MockResponse::Error(E::LoadBalancerNotFoundException(
-                        v2::types::error::LoadBalancerNotFoundException::builder()
-                            .message("One or more load balancers not found")
-                            .build(),
-                    ));
-                }
-                MockResponse::Output(
-                    hits.iter()
-                        .fold(out, |o, lb| o.load_balancers(lb.describe()))
+/// One mocked operation per method, each answering from the world and recording the request.
+struct Fake {
+    world: Arc<World>,
+    calls: Recorder,
+}
+
+/// What AWS answers a DescribeTags call with more than 20 names or ARNs.
+fn too_many_keys() -> ErrorMetadata {
+    validation("Member must have length less than or equal to 20")
+}
+
+impl Fake {
+    fn v2_describe_load_balancers(&self) -> Rule {
+        use v2::operation::describe_load_balancers::{
+            DescribeLoadBalancersError as E, DescribeLoadBalancersOutput as Out,
+        };
+        let (w, c) = (self.world.clone(), self.calls.clone());
+        mock!(v2::Client::describe_load_balancers).then_compute_response(move |req| {
+            if let Some(code) = w.v2_describe_fails_with {
+                return MockResponse::Error(E::generic(
+                    ErrorMetadata::builder()
+                        .code(code)
+                        .message("User: arn:aws:iam::123456789012:user/ci is not authorized")
                         .build(),
-                )
-            });
+                ));
+            }
+            let wanted: Vec<String> = req
+                .load_balancer_arns()
+                .iter()
+                .chain(req.names())
+                .cloned()
+                .collect();
+            if wanted.is_empty() {
+                c.get()
+                    .v2_list_markers
+                    .push(req.marker().map(str::to_owned));
+                let (lbs, next) = page(&w.v2, req.marker(), w.page_size);
+                let out = lbs
+                    .iter()
+                    .fold(Out::builder(), |o, lb| o.load_balancers(lb.describe()));
+                return MockResponse::Output(out.set_next_marker(next).build());
+            }
+            c.get().v2_lookups.push(wanted.clone());
+            let hits: Vec<&V2Lb> =
+                w.v2.iter()
+                    .filter(|lb| wanted.contains(&lb.arn()) || wanted.contains(&lb.name))
+                    .collect();
+            if hits.len() != wanted.len() {
+                return MockResponse::Error(E::LoadBalancerNotFoundException(
+                    v2::types::error::LoadBalancerNotFoundException::builder()
+                        .message("One or more load balancers not found")
+                        .build(),
+                ));
+            }
+            let out = hits
+                .iter()
+                .fold(Out::builder(), |o, lb| o.load_balancers(lb.describe()));
+            MockResponse::Output(out.build())
+        })
+    }
 
-        let (w, c) = (world.clone(), calls.clone());
-        let v2_tags = mock!(v2::Client::describe_tags).then_compute_response(move |req| {
-            use v2::operation::describe_tags::DescribeTagsError as E;
+    fn v2_describe_tags(&self) -> Rule {
+        use v2::operation::describe_tags::{DescribeTagsError as E, DescribeTagsOutput as Out};
+        let (w, c) = (self.world.clone(), self.calls.clone());
+        mock!(v2::Client::describe_tags).then_compute_response(move |req| {
             let arns = req.resource_arns().to_vec();
             c.get().v2_tags.push(arns.clone());
             if arns.len() > 20 {
-                return MockResponse::Error(E::generic(validation(
-                    "Member must have length less than or equal to 20",
-                )));
+                return MockResponse::Error(E::generic(too_many_keys()));
             }
-            let mut out = v2::operation::describe_tags::DescribeTagsOutput::builder();
+            let mut out = Out::builder();
             for arn in &arns {
                 let Some(lb) = w.v2.iter().find(|lb| lb.arn() == *arn) else {
                     return MockResponse::Error(E::LoadBalancerNotFoundException(
@@ -349,114 +400,95 @@ impl World {
                 out = out.tag_descriptions(desc.build());
             }
             MockResponse::Output(out.build())
-        });
+        })
+    }
 
-        let (w, c) = (world.clone(), calls.clone());
-        let v2_listeners =
-            mock!(v2::Client::describe_listeners).then_compute_response(move |req| {
-                use v2::operation::describe_listeners::DescribeListenersError as E;
-                let arn = req.load_balancer_arn().unwrap_or_default().to_owned();
-                c.get().v2_listeners.push(arn.clone());
-                let Some(lb) = w.v2.iter().find(|lb| lb.arn() == arn) else {
-                    return MockResponse::Error(E::LoadBalancerNotFoundException(
-                        v2::types::error::LoadBalancerNotFoundException::builder().build(),
-                    ));
-                };
-                let out = lb.listeners.iter().fold(
-                    v2::operation::describe_listeners::DescribeListenersOutput::builder(),
-                    |o, (port, proto)| {
-                        o.listeners(
-                            v2::types::Listener::builder()
-                                .listener_arn(lb.listener_arn(*port))
-                                .load_balancer_arn(lb.arn())
-                                .port(*port)
-                                .protocol(proto.clone())
-                                .build(),
-                        )
-                    },
-                );
-                MockResponse::Output(out.build())
-            });
-
-        let (w, c) = (world.clone(), calls.clone());
-        let elb_describe =
-            mock!(elb::Client::describe_load_balancers).then_compute_response(move |req| {
-                use elb::operation::describe_load_balancers::DescribeLoadBalancersError as E;
-                let out =
-                    elb::operation::describe_load_balancers::DescribeLoadBalancersOutput::builder();
-                let wanted = req.load_balancer_names().to_vec();
-                if wanted.is_empty() {
-                    c.get()
-                        .classic_list_markers
-                        .push(req.marker().map(str::to_owned));
-                    let (lbs, next) = page(&w.classic, req.marker(), w.page_size);
-                    let out = lbs
-                        .iter()
-                        .fold(out, |o, lb| o.load_balancer_descriptions(lb.describe()));
-                    return MockResponse::Output(out.set_next_marker(next).build());
-                }
-                c.get().classic_lookups.push(wanted.clone());
-                let hits: Vec<&ClassicLb> = w
-                    .classic
-                    .iter()
-                    .filter(|lb| wanted.contains(&lb.name))
-                    .collect();
-                if hits.len() != wanted.len() {
-                    return MockResponse::Error(E::AccessPointNotFoundException(
-                        elb::types::error::AccessPointNotFoundException::builder()
-                            .message("There is no ACTIVE Load Balancer named 'x'")
+    fn v2_describe_listeners(&self) -> Rule {
+        use v2::operation::describe_listeners::{
+            DescribeListenersError as E, DescribeListenersOutput as Out,
+        };
+        let (w, c) = (self.world.clone(), self.calls.clone());
+        mock!(v2::Client::describe_listeners).then_compute_response(move |req| {
+            let arn = req.load_balancer_arn().unwrap_or_default().to_owned();
+            c.get().v2_listeners.push(arn.clone());
+            let Some(lb) = w.v2.iter().find(|lb| lb.arn() == arn) else {
+                return MockResponse::Error(E::LoadBalancerNotFoundException(
+                    v2::types::error::LoadBalancerNotFoundException::builder().build(),
+                ));
+            };
+            let out = lb
+                .listeners
+                .iter()
+                .fold(Out::builder(), |o, (port, proto)| {
+                    o.listeners(
+                        v2::types::Listener::builder()
+                            .listener_arn(lb.listener_arn(*port))
+                            .load_balancer_arn(lb.arn())
+                            .port(*port)
+                            .protocol(proto.clone())
                             .build(),
-                    ));
-                }
-                MockResponse::Output(
-                    hits.iter()
-                        .fold(out, |o, lb| o.load_balancer_descriptions(lb.describe()))
-                        .build(),
-                )
-            });
+                    )
+                });
+            MockResponse::Output(out.build())
+        })
+    }
 
-        let (w, c) = (world.clone(), calls.clone());
-        let elb_tags = mock!(elb::Client::describe_tags).then_compute_response(move |req| {
-            use elb::operation::describe_tags::DescribeTagsError as E;
+    fn classic_describe_load_balancers(&self) -> Rule {
+        use elb::operation::describe_load_balancers::{
+            DescribeLoadBalancersError as E, DescribeLoadBalancersOutput as Out,
+        };
+        let (w, c) = (self.world.clone(), self.calls.clone());
+        mock!(elb::Client::describe_load_balancers).then_compute_response(move |req| {
+            let wanted = req.load_balancer_names().to_vec();
+            if wanted.is_empty() {
+                c.get()
+                    .classic_list_markers
+                    .push(req.marker().map(str::to_owned));
+                let (lbs, next) = page(&w.classic, req.marker(), w.page_size);
+                let out = lbs.iter().fold(Out::builder(), |o, lb| {
+                    o.load_balancer_descriptions(lb.describe())
+                });
+                return MockResponse::Output(out.set_next_marker(next).build());
+            }
+            c.get().classic_lookups.push(wanted.clone());
+            let hits: Vec<&ClassicLb> = w
+                .classic
+                .iter()
+                .filter(|lb| wanted.contains(&lb.name))
+                .collect();
+            if hits.len() != wanted.len() {
+                return MockResponse::Error(E::AccessPointNotFoundException(
+                    elb::types::error::AccessPointNotFoundException::builder()
+                        .message("There is no ACTIVE Load Balancer named 'x'")
+                        .build(),
+                ));
+            }
+            let out = hits.iter().fold(Out::builder(), |o, lb| {
+                o.load_balancer_descriptions(lb.describe())
+            });
+            MockResponse::Output(out.build())
+        })
+    }
+
+    fn classic_describe_tags(&self) -> Rule {
+        use elb::operation::describe_tags::{DescribeTagsError as E, DescribeTagsOutput as Out};
+        let (w, c) = (self.world.clone(), self.calls.clone());
+        mock!(elb::Client::describe_tags).then_compute_response(move |req| {
             let names = req.load_balancer_names().to_vec();
             c.get().classic_tags.push(names.clone());
             if names.len() > 20 {
-                return MockResponse::Error(E::generic(validation(
-                    "Member must have length less than or equal to 20",
-                )));
+                return MockResponse::Error(E::generic(too_many_keys()));
             }
-            let mut out = elb::operation::describe_tags::DescribeTagsOutput::builder();
+            let mut out = Out::builder();
             for name in &names {
                 let Some(lb) = w.classic.iter().find(|lb| lb.name == *name) else {
                     return MockResponse::Error(E::AccessPointNotFoundException(
                         elb::types::error::AccessPointNotFoundException::builder().build(),
                     ));
                 };
-                let mut desc = elb::types::TagDescription::builder().load_balancer_name(name);
-                for (k, v) in &lb.tags {
-                    desc = desc.tags(
-                        elb::types::Tag::builder()
-                            .key(k)
-                            .value(v)
-                            .build()
-                            .expect("tag has a key"),
-                    );
-                }
-                out = out.tag_descriptions(desc.build());
+                out = out.tag_descriptions(lb.tag_description());
             }
             MockResponse::Output(out.build())
-        });
-
-        let v2_client = mock_client!(
-            aws_sdk_elasticloadbalancingv2,
-            RuleMode::MatchAny,
-            [&v2_describe, &v2_tags, &v2_listeners]
-        );
-        let elb_client = mock_client!(
-            aws_sdk_elasticloadbalancing,
-            RuleMode::MatchAny,
-            [&elb_describe, &elb_tags]
-        );
-        (Discovery::new(v2_client, elb_client), calls)
+        })
     }
 }

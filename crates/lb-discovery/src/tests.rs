@@ -243,15 +243,18 @@ async fn aws_errors_name_the_call_and_give_a_hint() {
 
     let err = d.discover("a").await.unwrap_err();
 
-    let DiscoveryError::Aws { operation, message } = &err else {
+    let DiscoveryError::Aws(error) = &err else {
         panic!("expected Aws, got {err:?}");
     };
-    assert_eq!(*operation, "DescribeLoadBalancers");
+    assert_eq!(error.operation, "DescribeLoadBalancers");
+    assert_eq!(error.service, "elasticloadbalancingv2");
+    assert!(error.has_code("AccessDenied"), "{error:?}");
+    let text = err.to_string();
     assert!(
-        message.starts_with("AccessDenied: User: arn:aws:iam::"),
-        "{message}"
+        text.starts_with("DescribeLoadBalancers failed: AccessDenied: User: arn:aws:iam::"),
+        "{text}"
     );
-    assert!(message.contains("cortex-net iam-policy"), "{message}");
+    assert!(text.contains("cortex-net iam-policy"), "{text}");
 }
 
 // --- lookup -------------------------------------------------------------------------------
