@@ -29,6 +29,7 @@
 //! deployment when nothing changed (a converged `up` leaves the deployment history alone).
 
 mod apply;
+mod fingerprint;
 mod observe;
 mod resources;
 
@@ -40,15 +41,15 @@ use gw_core::{
 use std::sync::Arc;
 
 pub use apply::ThrottleRetry;
+pub use fingerprint::{desired_fingerprint, fingerprint};
 pub use resources::{
-    CURRENT_DEPLOYMENT, Published, desired_fingerprint, desired_resources, fingerprint,
-    published_paths, resource_paths,
+    CURRENT_DEPLOYMENT, Published, desired_resources, published_paths, resource_paths,
 };
 
 /// The custom domain as the user must see it: its URL and the DNS record to create.
 fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
     let text = |key| found.resource.attribute(key).map(str::to_string);
-    let endpoint = match found.resource.attribute(resources::attr::ENDPOINT_TYPE) {
+    let endpoint = match found.resource.attribute(gw_core::attr::ENDPOINT_TYPE) {
         Some("EDGE") => tls_cert::check::DomainEndpoint::Edge,
         _ => tls_cert::check::DomainEndpoint::Regional,
     };
@@ -56,9 +57,9 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
         name: found.resource.name.clone(),
         api: tls_cert::domain::DomainApi::Rest,
         endpoint,
-        certificate_arn: text(resources::attr::CERTIFICATE),
-        target: text(resources::attr::TARGET_DOMAIN),
-        hosted_zone_id: text(resources::attr::HOSTED_ZONE),
+        certificate_arn: text(gw_core::attr::CERTIFICATE),
+        target: text(gw_core::attr::TARGET_DOMAIN),
+        hosted_zone_id: text(gw_core::attr::HOSTED_ZONE),
     })
 }
 
@@ -165,8 +166,11 @@ impl GatewayProvider for RestApiProvider {
             v2: &self.v2,
             progress: self.progress.as_ref(),
             throttle: self.throttle,
+            owner,
+            desired,
+            observed,
         };
-        apply::apply(&ctx, owner, desired, observed, plan).await
+        apply::apply(&ctx, plan).await
     }
 
     fn health(&self, observed: &Observed) -> gw_core::Health {

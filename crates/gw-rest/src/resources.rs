@@ -11,37 +11,11 @@
 //! - deployment: `current`, the one the stage serves;
 //! - stage: its name (`dev`).
 
-use gw_core::{Cors, DesiredGateway, Resource, ResourceKind, RouteSpec, VpcLinkVersion};
-
-/// Attribute names shared with [`crate::observe`], which must report the same ones.
-pub(crate) mod attr {
-    pub const ENDPOINT_TYPE: &str = "endpoint_type";
-    pub const AUTHORIZATION: &str = "authorization";
-    pub const REQUEST_PARAMETERS: &str = "request_parameters";
-    pub const RESPONSES: &str = "responses";
-    pub const TYPE: &str = "type";
-    pub const METHOD: &str = "method";
-    pub const URI: &str = "uri";
-    pub const CONNECTION: &str = "connection";
-    pub const TARGET: &str = "target";
-    pub const REQUEST_TEMPLATES: &str = "request_templates";
-    pub const FINGERPRINT: &str = "fingerprint";
-    pub const VERSION: &str = "version";
-    pub const TARGETS: &str = "targets";
-    pub const SECURITY_GROUPS: &str = "security_groups";
-    pub const STATUS: &str = "status";
-    pub const CERTIFICATE: &str = "certificate";
-    pub const STAGE: &str = "stage";
-    /// Observed only: where the domain's DNS record must point.
-    pub const TARGET_DOMAIN: &str = "target_domain";
-    pub const HOSTED_ZONE: &str = "hosted_zone";
-}
+use crate::fingerprint::fingerprint;
+use gw_core::{Cors, DesiredGateway, Resource, ResourceKind, RouteSpec, VpcLinkVersion, attr};
 
 /// The name of the deployment the stage serves.
 pub const CURRENT_DEPLOYMENT: &str = "current";
-
-/// What the descriptions of our deployments start with, followed by the fingerprint.
-pub(crate) const DEPLOYMENT_PREFIX: &str = "cortex-net ";
 
 pub(crate) const PROXY_PARAMETER: &str = "method.request.path.proxy";
 pub(crate) const PROXY_INTEGRATION_PARAMETER: &str = "integration.request.path.proxy";
@@ -352,133 +326,11 @@ pub(crate) fn domain_endpoint(desired: &DesiredGateway) -> tls_cert::check::Doma
     }
 }
 
-/// A stable hash of every resource but stages and deployments: the same configuration gives the
-/// same fingerprint on every machine and Rust version (FNV-1a, 64 bits, hex).
-pub fn fingerprint(resources: &[Resource]) -> String {
-    let mut hash = Fnv1a::new();
-    for resource in resources {
-        if matches!(
-            resource.kind,
-            ResourceKind::Stage | ResourceKind::Deployment
-        ) {
-            continue;
-        }
-        hash.write(resource.kind.as_str().as_bytes());
-        hash.write(&[0x1f]);
-        hash.write(resource.name.as_bytes());
-        hash.write(&[0x1f]);
-        // BTreeMap: sorted keys, so insertion order does not matter.
-        for (key, value) in &resource.attributes {
-            hash.write(key.as_bytes());
-            hash.write(&[0x1e]);
-            hash.write(value.as_bytes());
-            hash.write(&[0x1e]);
-        }
-        hash.write(&[0x1d]);
-    }
-    format!("{:016x}", hash.finish())
-}
-
-/// The fingerprint of a desired gateway (what its deployment `current` carries).
-pub fn desired_fingerprint(desired: &DesiredGateway) -> Option<String> {
-    desired_resources(desired)
-        .into_iter()
-        .find(|r| r.kind == ResourceKind::Deployment)
-        .and_then(|r| r.attribute(attr::FINGERPRINT).map(str::to_string))
-}
-
-/// FNV-1a, 64 bits: tiny, and unlike `DefaultHasher` the same everywhere, forever.
-struct Fnv1a(u64);
-
-impl Fnv1a {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-    fn new() -> Self {
-        Self(Self::OFFSET)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 ^= u64::from(*byte);
-            self.0 = self.0.wrapping_mul(Self::PRIME);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// The deployment description: `cortex-net <fingerprint>`, plus the id of the VPC link the
-/// integrations used when it was made, so that a link replaced since is seen as a change.
-pub(crate) fn deployment_description(fingerprint: &str, link_id: Option<&str>) -> String {
-    match link_id {
-        Some(id) => format!("{DEPLOYMENT_PREFIX}{fingerprint} vpclink={id}"),
-        None => format!("{DEPLOYMENT_PREFIX}{fingerprint}"),
-    }
-}
-
-/// Reads a description back: (fingerprint, VPC link id). `None` for deployments not made by
-/// cortex-net.
-pub(crate) fn parse_deployment_description(description: &str) -> Option<(String, Option<String>)> {
-    let rest = description.strip_prefix(DEPLOYMENT_PREFIX)?;
-    let mut words = rest.split_whitespace();
-    let fingerprint = words.next()?.to_string();
-    let link = words
-        .find_map(|w| w.strip_prefix("vpclink="))
-        .map(str::to_string);
-    Some((fingerprint, link))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gw_core::{Backend, LoadBalancerKind, VpcLinkSpec};
-
-    pub(crate) fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
-        DesiredGateway {
-            cluster: "prod".into(),
-            region: "us-west-2".into(),
-            name: "cortex-prod".into(),
-            stage: "dev".into(),
-            backend: Backend {
-                name: "api-lb".into(),
-                arn: Some(
-                    "arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/net/api-lb/1".into(),
-                ),
-                dns_name: "api-lb-1.elb.us-west-2.amazonaws.com".into(),
-                scheme: gw_core::Scheme::InternetFacing,
-                kind: LoadBalancerKind::Network,
-                port: 80,
-                listener_arn: None,
-                subnets: vec!["subnet-b".into(), "subnet-a".into()],
-                security_groups: vec!["sg-1".into()],
-            },
-            routes,
-            cors: None,
-            endpoint_type: Default::default(),
-            vpc_link: None,
-            domain: None,
-        }
-    }
-
-    fn catch_all() -> Vec<RouteSpec> {
-        vec![RouteSpec {
-            api: None,
-            path: None,
-        }]
-    }
-
-    fn apis(paths: &[&str]) -> Vec<RouteSpec> {
-        paths
-            .iter()
-            .map(|p| RouteSpec {
-                api: Some(p.trim_start_matches('/').into()),
-                path: Some((*p).into()),
-            })
-            .collect()
-    }
+    use gw_core::GatewayKind;
+    use gw_core::testing::{DNS_NAME, desired};
 
     fn names(resources: &[Resource], kind: ResourceKind) -> Vec<String> {
         resources
@@ -488,11 +340,18 @@ mod tests {
             .collect()
     }
 
-    const DNS: &str = "http://api-lb-1.elb.us-west-2.amazonaws.com";
+    fn find<'a>(resources: &'a [Resource], kind: ResourceKind, name: &str) -> &'a Resource {
+        let found = resources.iter().find(|r| r.kind == kind && r.name == name);
+        found.unwrap_or_else(|| panic!("no {kind} {name} in {resources:?}"))
+    }
+
+    fn lb(path: &str) -> String {
+        format!("http://{DNS_NAME}{path}")
+    }
 
     #[test]
     fn catch_all_forwards_the_root_and_every_path() {
-        let resources = desired_resources(&desired(catch_all()));
+        let resources = desired_resources(&desired(GatewayKind::Rest).build());
         let summary: Vec<(ResourceKind, &str)> = resources
             .iter()
             .map(|r| (r.kind, r.name.as_str()))
@@ -515,34 +374,46 @@ mod tests {
             Some("REGIONAL")
         );
         assert_eq!(
-            resources[3].attribute(attr::REQUEST_PARAMETERS),
-            Some("method.request.path.proxy=true")
-        );
-        assert_eq!(resources[2].attribute(attr::REQUEST_PARAMETERS), Some(""));
-        assert_eq!(resources[3].attribute(attr::AUTHORIZATION), Some("NONE"));
-        let root = &resources[4];
-        assert_eq!(root.attribute(attr::URI), Some(format!("{DNS}/").as_str()));
-        let proxy = &resources[5];
-        assert_eq!(proxy.attribute(attr::TYPE), Some("HTTP_PROXY"));
-        assert_eq!(proxy.attribute(attr::METHOD), Some("ANY"));
-        assert_eq!(proxy.attribute(attr::CONNECTION), Some("INTERNET"));
-        assert_eq!(
-            proxy.attribute(attr::URI),
-            Some(format!("{DNS}/{{proxy}}").as_str())
-        );
-        assert_eq!(
-            proxy.attribute(attr::REQUEST_PARAMETERS),
-            Some("integration.request.path.proxy=method.request.path.proxy")
-        );
-        assert_eq!(
             resources[6].attribute(attr::FINGERPRINT).map(str::len),
             Some(16)
         );
     }
 
     #[test]
+    fn catch_all_methods_take_the_proxy_parameter_and_no_authorization() {
+        let resources = desired_resources(&desired(GatewayKind::Rest).build());
+        let root = find(&resources, ResourceKind::Method, "ANY /");
+        assert_eq!(root.attribute(attr::REQUEST_PARAMETERS), Some(""));
+        let proxy = find(&resources, ResourceKind::Method, "ANY /{proxy+}");
+        assert_eq!(
+            proxy.attribute(attr::REQUEST_PARAMETERS),
+            Some("method.request.path.proxy=true")
+        );
+        assert_eq!(proxy.attribute(attr::AUTHORIZATION), Some("NONE"));
+    }
+
+    #[test]
+    fn catch_all_integrations_proxy_to_the_same_path() {
+        let resources = desired_resources(&desired(GatewayKind::Rest).build());
+        let root = find(&resources, ResourceKind::Integration, "ANY /");
+        assert_eq!(root.attribute(attr::URI), Some(lb("/").as_str()));
+        let proxy = find(&resources, ResourceKind::Integration, "ANY /{proxy+}");
+        assert_eq!(proxy.attribute(attr::TYPE), Some("HTTP_PROXY"));
+        assert_eq!(proxy.attribute(attr::METHOD), Some("ANY"));
+        assert_eq!(proxy.attribute(attr::CONNECTION), Some("INTERNET"));
+        assert_eq!(proxy.attribute(attr::URI), Some(lb("/{proxy}").as_str()));
+        assert_eq!(
+            proxy.attribute(attr::REQUEST_PARAMETERS),
+            Some("integration.request.path.proxy=method.request.path.proxy")
+        );
+    }
+
+    #[test]
     fn per_api_endpoints_create_missing_parents_and_preserve_the_path() {
-        let resources = desired_resources(&desired(apis(&["/iris", "/v1/text-gen"])));
+        let want = desired(GatewayKind::Rest)
+            .apis(&[("iris", "/iris"), ("text-gen", "/v1/text-gen")])
+            .build();
+        let resources = desired_resources(&want);
         assert_eq!(
             names(&resources, ResourceKind::Resource),
             vec![
@@ -568,22 +439,19 @@ mod tests {
             .map(|r| {
                 (
                     r.name.clone(),
-                    r.attribute(attr::URI).unwrap_or_default().to_string(),
+                    r.attribute(attr::URI).unwrap_or_default().into(),
                 )
             })
             .collect();
         assert_eq!(
             uris,
             vec![
-                ("ANY /iris".to_string(), format!("{DNS}/iris")),
-                (
-                    "ANY /iris/{proxy+}".to_string(),
-                    format!("{DNS}/iris/{{proxy}}")
-                ),
-                ("ANY /v1/text-gen".to_string(), format!("{DNS}/v1/text-gen")),
+                ("ANY /iris".to_string(), lb("/iris")),
+                ("ANY /iris/{proxy+}".to_string(), lb("/iris/{proxy}")),
+                ("ANY /v1/text-gen".to_string(), lb("/v1/text-gen")),
                 (
                     "ANY /v1/text-gen/{proxy+}".to_string(),
-                    format!("{DNS}/v1/text-gen/{{proxy}}")
+                    lb("/v1/text-gen/{proxy}")
                 ),
             ]
         );
@@ -594,28 +462,37 @@ mod tests {
 
     #[test]
     fn shared_parents_and_duplicate_endpoints_are_created_once() {
-        let resources = desired_resources(&desired(apis(&["/v1/a", "/v1/b/", "v1/a"])));
+        let want = desired(GatewayKind::Rest)
+            .apis(&[("a", "/v1/a"), ("b", "/v1/b/"), ("a", "v1/a")])
+            .build();
         assert_eq!(
-            names(&resources, ResourceKind::Resource),
+            names(&desired_resources(&want), ResourceKind::Resource),
             vec!["/v1", "/v1/a", "/v1/a/{proxy+}", "/v1/b", "/v1/b/{proxy+}"]
         );
     }
 
     #[test]
     fn no_routes_means_no_gateway() {
-        assert!(desired_resources(&desired(vec![])).is_empty());
+        let want = desired(GatewayKind::Rest).no_routes().build();
+        assert!(desired_resources(&want).is_empty());
     }
 
-    #[test]
-    fn cors_adds_an_options_mock_on_every_published_resource() {
-        let mut want = desired(apis(&["/iris"]));
+    fn with_cors() -> Vec<Resource> {
+        let mut want = desired(GatewayKind::Rest)
+            .apis(&[("iris", "/iris")])
+            .build();
         want.cors = Some(Cors {
             allow_origins: vec!["https://a.example".into(), "https://b.example".into()],
             allow_methods: vec!["GET".into(), "POST".into()],
             allow_headers: vec![],
             max_age_seconds: None,
         });
-        let resources = desired_resources(&want);
+        desired_resources(&want)
+    }
+
+    #[test]
+    fn cors_adds_an_options_method_on_every_published_resource() {
+        let resources = with_cors();
         assert_eq!(
             names(&resources, ResourceKind::Method),
             vec![
@@ -625,10 +502,7 @@ mod tests {
                 "OPTIONS /iris/{proxy+}"
             ]
         );
-        let options = resources
-            .iter()
-            .find(|r| r.kind == ResourceKind::Method && r.name == "OPTIONS /iris")
-            .expect("OPTIONS method");
+        let options = find(&resources, ResourceKind::Method, "OPTIONS /iris");
         assert_eq!(options.attribute(attr::AUTHORIZATION), Some("NONE"));
         assert_eq!(
             options.attribute(attr::RESPONSES),
@@ -638,10 +512,16 @@ mod tests {
                  method.response.header.Access-Control-Allow-Origin=false"
             )
         );
-        let mock = resources
-            .iter()
-            .find(|r| r.kind == ResourceKind::Integration && r.name == "OPTIONS /iris/{proxy+}")
-            .expect("OPTIONS integration");
+    }
+
+    #[test]
+    fn cors_options_are_answered_by_a_mock_with_the_headers() {
+        let resources = with_cors();
+        let mock = find(
+            &resources,
+            ResourceKind::Integration,
+            "OPTIONS /iris/{proxy+}",
+        );
         assert_eq!(mock.attribute(attr::TYPE), Some("MOCK"));
         assert_eq!(
             mock.attribute(attr::REQUEST_TEMPLATES),
@@ -658,125 +538,71 @@ mod tests {
     }
 
     #[test]
-    fn vpc_links_come_first_and_integrations_go_through_them() {
-        let mut want = desired(apis(&["/iris"]));
-        want.backend.scheme = gw_core::Scheme::Internal;
-        want.vpc_link = Some(VpcLinkSpec {
-            version: VpcLinkVersion::V1,
-            name: "cortex-prod".into(),
-            timeout_seconds: 600,
-        });
+    fn a_vpc_link_v1_comes_first_and_integrations_go_through_it() {
+        let want = desired(GatewayKind::Rest)
+            .apis(&[("iris", "/iris")])
+            .internal(VpcLinkVersion::V1)
+            .build();
         let v1 = desired_resources(&want);
         assert_eq!(v1[0].kind, ResourceKind::VpcLink);
         assert_eq!(v1[0].name, "cortex-prod");
         assert_eq!(v1[0].attribute(attr::VERSION), Some("v1"));
         assert_eq!(v1[0].attribute(attr::STATUS), Some("AVAILABLE"));
         assert_eq!(v1[0].attribute(attr::TARGETS), want.backend.arn.as_deref());
-        let integration = v1
-            .iter()
-            .find(|r| r.kind == ResourceKind::Integration)
-            .expect("integration");
+        let integration = find(&v1, ResourceKind::Integration, "ANY /iris");
         assert_eq!(
             integration.attribute(attr::CONNECTION),
             Some("VPC_LINK cortex-prod")
         );
         assert_eq!(integration.attribute(attr::TARGET), Some(""));
-        assert_eq!(
-            integration.attribute(attr::URI),
-            Some(format!("{DNS}/iris").as_str())
-        );
+        assert_eq!(integration.attribute(attr::URI), Some(lb("/iris").as_str()));
+    }
 
-        want.vpc_link = Some(VpcLinkSpec {
-            version: VpcLinkVersion::V2,
-            name: "cortex-prod".into(),
-            timeout_seconds: 600,
-        });
+    #[test]
+    fn a_vpc_link_v2_targets_sorted_subnets_and_integrations_the_load_balancer() {
+        let mut want = desired(GatewayKind::Rest)
+            .apis(&[("iris", "/iris")])
+            .internal(VpcLinkVersion::V2)
+            .build();
+        want.backend.subnets = vec!["subnet-b".into(), "subnet-a".into(), "subnet-b".into()];
         let v2 = desired_resources(&want);
         assert_eq!(v2[0].attribute(attr::VERSION), Some("v2"));
         assert_eq!(v2[0].attribute(attr::TARGETS), Some("subnet-a,subnet-b"));
         assert_eq!(v2[0].attribute(attr::SECURITY_GROUPS), Some("sg-1"));
-        let integration = v2
-            .iter()
-            .find(|r| r.kind == ResourceKind::Integration)
-            .expect("integration");
+        let integration = find(&v2, ResourceKind::Integration, "ANY /iris");
         assert_eq!(
             integration.attribute(attr::TARGET),
             want.backend.arn.as_deref()
         );
+        let public = desired(GatewayKind::Rest)
+            .apis(&[("iris", "/iris")])
+            .build();
         assert_ne!(
-            desired_fingerprint(&want),
-            desired_fingerprint(&desired(apis(&["/iris"])))
+            crate::desired_fingerprint(&want),
+            crate::desired_fingerprint(&public)
         );
     }
 
     #[test]
-    fn fingerprint_is_stable() {
-        // Pinned: a change here means every deployed gateway redeploys after an upgrade.
-        assert_eq!(fingerprint(&[]), "cbf29ce484222325");
-        let resources = [Resource::new(ResourceKind::Resource, "/iris")];
-        assert_eq!(fingerprint(&resources), "050a185ad08f26bc");
-        let a = desired_fingerprint(&desired(apis(&["/iris", "/v1/text-gen"])));
-        let b = desired_fingerprint(&desired(apis(&["/iris", "/v1/text-gen"])));
-        assert!(a.is_some());
-        assert_eq!(a, b);
-        // Attribute insertion order does not matter.
-        let x = Resource::new(ResourceKind::Method, "ANY /")
-            .with("a", "1")
-            .with("b", "2");
-        let y = Resource::new(ResourceKind::Method, "ANY /")
-            .with("b", "2")
-            .with("a", "1");
-        assert_eq!(fingerprint(&[x]), fingerprint(&[y]));
-    }
-
-    #[test]
-    fn fingerprint_sees_every_change_but_the_stage() {
-        let base = desired(apis(&["/iris"]));
-        let fp = desired_fingerprint(&base);
-
-        let mut other_stage = base.clone();
-        other_stage.stage = "prod".into();
-        assert_eq!(desired_fingerprint(&other_stage), fp);
-
-        let mut other_lb = base.clone();
-        other_lb.backend.dns_name = "other-lb".into();
-        assert_ne!(desired_fingerprint(&other_lb), fp);
-
-        let mut other_port = base.clone();
-        other_port.backend.port = 8080;
-        assert_ne!(desired_fingerprint(&other_port), fp);
-
-        let more = desired(apis(&["/iris", "/mnist"]));
-        assert_ne!(desired_fingerprint(&more), fp);
-
-        let mut cors = base.clone();
-        cors.cors = Some(Cors {
-            allow_origins: vec!["*".into()],
-            allow_methods: vec!["*".into()],
-            allow_headers: vec!["*".into()],
-            max_age_seconds: None,
-        });
-        assert_ne!(desired_fingerprint(&cors), fp);
-
-        // Field boundaries count: moving bytes between name and value changes the hash.
-        let a = Resource::new(ResourceKind::Resource, "ab").with("c", "");
-        let b = Resource::new(ResourceKind::Resource, "a").with("bc", "");
-        assert_ne!(fingerprint(&[a]), fingerprint(&[b]));
-    }
-
-    #[test]
-    fn deployment_descriptions_round_trip() {
-        let text = deployment_description("0123456789abcdef", Some("lnk1"));
-        assert_eq!(text, "cortex-net 0123456789abcdef vpclink=lnk1");
+    fn a_custom_domain_is_mapped_to_the_stage_last() {
+        let want = desired(GatewayKind::Rest)
+            .domain("api.example.com", "arn:aws:acm:us-east-1:1:certificate/c")
+            .build();
+        let resources = desired_resources(&want);
+        let tail: Vec<(ResourceKind, &str)> = resources[resources.len() - 3..]
+            .iter()
+            .map(|r| (r.kind, r.name.as_str()))
+            .collect();
         assert_eq!(
-            parse_deployment_description(&text),
-            Some(("0123456789abcdef".into(), Some("lnk1".into())))
+            tail,
+            vec![
+                (ResourceKind::Stage, "dev"),
+                (ResourceKind::DomainName, "api.example.com"),
+                (ResourceKind::ApiMapping, "api.example.com"),
+            ]
         );
-        assert_eq!(
-            parse_deployment_description("cortex-net abc"),
-            Some(("abc".into(), None))
-        );
-        assert_eq!(parse_deployment_description("deployed by hand"), None);
+        let mapping = find(&resources, ResourceKind::ApiMapping, "api.example.com");
+        assert_eq!(mapping.attribute(attr::STAGE), Some("dev"));
     }
 
     #[test]
