@@ -3,9 +3,9 @@
 //! never time anything.
 
 use crate::emulator::{self, Kind};
-use crate::{demo, seed, util};
+use crate::session::{Cluster, Session, fresh_account_id};
+use crate::util;
 use anyhow::{Context, Result, bail};
-use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -51,92 +51,85 @@ const STEPS: [(&str, &[&str]); 4] = [
 pub fn run(root: &Path) -> Result<()> {
     util::heading("emulators up");
     let emu = emulator::ensure_up(root, &Kind::ALL)?;
-    let ports = emu.ports;
     util::heading("cargo build -p cortex-net");
-    let bin = util::build_cli(root)?;
-    // A LocalStack account of its own (LocalStack cannot be reset); moto regions are the bench's.
-    let account = demo::fresh_account_id();
+    let session = Session {
+        root,
+        ports: emu.ports,
+        bin: util::build_cli(root)?,
+        // A LocalStack account of its own (LocalStack cannot be reset); moto regions are the
+        // bench's.
+        account: fresh_account_id(),
+    };
     let dir = util::emulators_dir(root).join("bench");
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
 
     let mut rows = Vec::new();
     for (label, kind, scheme, region) in SCENARIOS {
         util::heading(&format!("{label}: {REPEAT} runs"));
         let mut times: Vec<Vec<Duration>> = vec![Vec::new(); STEPS.len()];
         for run in 0..REPEAT {
-            let cluster = format!("bench{run}-{}", &kind[..1]);
-            seed::seed(
-                root,
-                &ports,
-                &[
-                    "--cluster".into(),
-                    cluster.clone(),
-                    "--region".into(),
-                    region.into(),
-                    "--scheme".into(),
-                    scheme.into(),
-                    "--no-decoys".into(),
-                ],
-                &[("AWS_ACCESS_KEY_ID", account.clone())],
-            )?;
-            let config = dir.join(format!("{cluster}-{region}.yaml"));
-            fs::write(
-                &config,
-                format!("cluster_name: {cluster}\nregion: {region}\napi_load_balancer_scheme: {scheme}\n"),
-            )
-            .with_context(|| format!("writing {}", config.display()))?;
+            let name = format!("bench{run}-{}", &kind[..1]);
+            let config = dir.join(format!("{name}-{region}.yaml"));
+            let cluster = Cluster {
+                name: &name,
+                region,
+                scheme,
+            };
+            session.seed(&cluster, &config)?;
             for (index, (_, args)) in STEPS.iter().enumerate() {
-                let mut cmd = Command::new(&bin);
-                cmd.arg("-c")
-                    .arg(&config)
-                    .args(["--gateway-type", kind, "-o", "json"])
-                    .args(*args)
-                    .env("AWS_ACCESS_KEY_ID", &account)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null());
-                emulator::apply_env(&mut cmd, root, &ports);
-                cmd.env("AWS_ACCESS_KEY_ID", &account);
-                let started = Instant::now();
-                let status = cmd
-                    .status()
-                    .with_context(|| format!("running {}", util::describe(&cmd)))?;
-                if !status.success() {
-                    bail!("`{}` failed ({status})", util::describe(&cmd));
-                }
-                times[index].push(started.elapsed());
+                times[index].push(time(&session, &config, kind, args)?);
             }
         }
         rows.push((label, times.into_iter().map(median).collect::<Vec<_>>()));
     }
+    print_table(&rows);
 
+    util::heading("REST: individual calls vs PutRestApi (crates/gw-rest/bench)");
+    let mut cmd = Command::new(emulator::venv_python(root, Kind::LocalStack));
+    cmd.arg(root.join("crates/gw-rest/bench/put_rest_api_vs_calls.py"))
+        .arg("--endpoint")
+        .arg(session.ports.localstack_url())
+        .current_dir(root);
+    emulator::apply_env(&mut cmd, root, &session.ports);
+    cmd.envs(session.account_env());
+    util::run(&mut cmd)?;
+    if !emu.started.is_empty() {
+        println!("\n(emulators left running; stop them with `cargo xtask emulator down`)");
+    }
+    Ok(())
+}
+
+/// How long `cortex-net --gateway-type KIND -o json ARGS` takes; an error when it fails.
+fn time(session: &Session<'_>, config: &Path, kind: &str, args: &[&str]) -> Result<Duration> {
+    let mut cmd = session.cli(config, &["--gateway-type", kind, "-o", "json"]);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let started = Instant::now();
+    let status = cmd
+        .status()
+        .with_context(|| format!("running {}", util::describe(&cmd)))?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", util::describe(&cmd));
+    }
+    Ok(started.elapsed())
+}
+
+/// The medians, one row per scenario, one column per step.
+fn print_table(rows: &[(&str, Vec<Duration>)]) {
     println!("\ncortex-net (debug build) against the emulators, median of {REPEAT} runs:\n");
     print!("{:<32}", "scenario");
     for (name, _) in STEPS {
         print!("{name:>18}");
     }
     println!();
-    for (label, medians) in &rows {
+    for (label, medians) in rows {
         print!("{label:<32}");
         for m in medians {
             print!("{:>18}", format!("{} ms", m.as_millis()));
         }
         println!();
     }
-
-    util::heading("REST: individual calls vs PutRestApi (crates/gw-rest/bench)");
-    let mut cmd = Command::new(emulator::venv_python(root, Kind::LocalStack));
-    cmd.arg(root.join("crates/gw-rest/bench/put_rest_api_vs_calls.py"))
-        .arg("--endpoint")
-        .arg(ports.localstack_url())
-        .current_dir(root);
-    emulator::apply_env(&mut cmd, root, &ports);
-    cmd.env("AWS_ACCESS_KEY_ID", &account);
-    util::run(&mut cmd)?;
-    if !emu.started.is_empty() {
-        println!("\n(emulators left running; stop them with `cargo xtask emulator down`)");
-    }
-    Ok(())
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {

@@ -288,45 +288,63 @@ pub fn up(root: &Path, kinds: &[Kind], requested: Option<Ports>) -> Result<Emula
         Some(p) => p,
         None => Ports::from_env()?,
     };
-    // Adopt the ports of emulators that already run (all of them, so the env file is right).
-    let mut running = Vec::new();
-    for kind in Kind::ALL {
-        if let Some(proc_) = find_running(root, kind)? {
-            if let Some(req) = requested
-                && req.get(kind) != proc_.port
-            {
-                bail!(
-                    "{} already runs on port {} (pid {}), not on the requested port {}; \
-                     run `cargo xtask emulator down` first",
-                    kind.display(),
-                    proc_.port,
-                    proc_.pid,
-                    req.get(kind)
-                );
-            }
-            if kind == Kind::LocalStack && !localstack_has_hosts_mount(proc_.pid) {
-                bail!(
-                    "LocalStack runs (pid {}) without the private /etc/hosts (it was started by an \
-                     older xtask, or by hand); run `cargo xtask emulator down`, then `up` again",
-                    proc_.pid
-                );
-            }
-            ports.set(kind, proc_.port);
-            running.push(kind);
-        }
-    }
-
-    // Venvs first (in parallel: mostly download and unpack time), only for what must start.
+    let running = adopt_running(root, requested, &mut ports)?;
     let to_start: Vec<Kind> = kinds
         .iter()
         .copied()
         .filter(|k| !running.contains(k))
         .collect();
-    for kind in &to_start {
+    prepare(root, &to_start, &ports)?;
+    for &kind in kinds.iter().filter(|k| running.contains(k)) {
+        await_running(root, kind, ports.get(kind))?;
+    }
+    let started = start(root, &to_start, &ports)?;
+    write_env_file(root, &ports)?;
+    Ok(Emulators { ports, started })
+}
+
+/// The emulators that already run, their ports adopted into `ports` (all of them, so the env
+/// file is right). An error when one runs on another port than `requested`, or is a LocalStack
+/// without the private hosts file.
+fn adopt_running(root: &Path, requested: Option<Ports>, ports: &mut Ports) -> Result<Vec<Kind>> {
+    let mut running = Vec::new();
+    for kind in Kind::ALL {
+        let Some(proc_) = find_running(root, kind)? else {
+            continue;
+        };
+        if let Some(req) = requested
+            && req.get(kind) != proc_.port
+        {
+            bail!(
+                "{} already runs on port {} (pid {}), not on the requested port {}; \
+                 run `cargo xtask emulator down` first",
+                kind.display(),
+                proc_.port,
+                proc_.pid,
+                req.get(kind)
+            );
+        }
+        if kind == Kind::LocalStack && !localstack_has_hosts_mount(proc_.pid) {
+            bail!(
+                "LocalStack runs (pid {}) without the private /etc/hosts (it was started by an \
+                 older xtask, or by hand); run `cargo xtask emulator down`, then `up` again",
+                proc_.pid
+            );
+        }
+        ports.set(kind, proc_.port);
+        running.push(kind);
+    }
+    Ok(running)
+}
+
+/// Before starting `kinds`: their ports are free and their venvs built (in parallel: mostly
+/// download and unpack time).
+fn prepare(root: &Path, kinds: &[Kind], ports: &Ports) -> Result<()> {
+    for kind in kinds {
         ensure_port_free(*kind, ports.get(*kind))?;
     }
     thread::scope(|s| {
-        let handles: Vec<_> = to_start
+        let handles: Vec<_> = kinds
             .iter()
             .map(|&kind| s.spawn(move || ensure_venv(root, kind)))
             .collect();
@@ -338,27 +356,30 @@ pub fn up(root: &Path, kinds: &[Kind], requested: Option<Ports>) -> Result<Emula
             })
             .collect::<Result<Vec<()>>>()
     })?;
+    Ok(())
+}
 
-    // Already running: make sure it answers (it may still be starting from another call).
-    for &kind in kinds.iter().filter(|k| running.contains(k)) {
-        let port = ports.get(kind);
-        if is_healthy(kind, port) {
-            eprintln!(
-                "{} already running on 127.0.0.1:{port} and healthy",
-                kind.display()
-            );
-        } else {
-            eprintln!(
-                "{} runs but does not answer yet; waiting...",
-                kind.display()
-            );
-            wait_ready(root, kind, port, None)?;
-        }
+/// An emulator that already runs answers (it may still be starting from another call).
+fn await_running(root: &Path, kind: Kind, port: u16) -> Result<()> {
+    if is_healthy(kind, port) {
+        eprintln!(
+            "{} already running on 127.0.0.1:{port} and healthy",
+            kind.display()
+        );
+        return Ok(());
     }
+    eprintln!(
+        "{} runs but does not answer yet; waiting...",
+        kind.display()
+    );
+    wait_ready(root, kind, port, None)
+}
 
-    // Start the rest, all at once, then wait for each.
+/// Starts `kinds` all at once, then waits for each; one that does not come up is stopped
+/// again (no half-started emulator is left behind). Returns the kinds started.
+fn start(root: &Path, kinds: &[Kind], ports: &Ports) -> Result<Vec<Kind>> {
     let mut children = Vec::new();
-    for &kind in &to_start {
+    for &kind in kinds {
         let child = spawn(root, kind, ports.get(kind))
             .with_context(|| format!("starting {}", kind.display()))?;
         children.push((kind, child, Instant::now()));
@@ -377,7 +398,6 @@ pub fn up(root: &Path, kinds: &[Kind], requested: Option<Ports>) -> Result<Emula
             Ok(())
         });
         if let Err(e) = ready {
-            // Do not leave a half-started emulator behind.
             let _ = stop(root, kind);
             return Err(e);
         }
@@ -390,9 +410,7 @@ pub fn up(root: &Path, kinds: &[Kind], requested: Option<Ports>) -> Result<Emula
         );
         started.push(kind);
     }
-
-    write_env_file(root, &ports)?;
-    Ok(Emulators { ports, started })
+    Ok(started)
 }
 
 /// The emulators that run, or `up` with defaults for the given kinds.

@@ -19,6 +19,7 @@ mod demo;
 mod emulator;
 mod fuzz;
 mod seed;
+mod session;
 mod test;
 mod util;
 
