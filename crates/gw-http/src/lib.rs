@@ -18,7 +18,59 @@
 //! stable identity for the diff.
 //!
 //! This crate must never read or change an API that lacks both ownership tags, whatever its
-//! name, and never decides what to change: [`gw_core::diff`] does.
+//! name, and never decides what to change: [`gw_core::diff`] does, and `apply` carries out
+//! its plan in the order given. It never deletes a VPC link to move it: a link whose subnets
+//! or security groups no longer match is refused with the way out.
+//!
+//! # Example: plan and apply an HTTP gateway given an SDK client
+//!
+//! The client here answers from [`aws_smithy_mocks`] rules instead of AWS: nothing exists yet,
+//! so the plan creates the API, the catch-all integration and route, and the stage.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use aws_sdk_apigatewayv2::Client;
+//! use aws_sdk_apigatewayv2::operation as op;
+//! use aws_smithy_mocks::{RuleMode, mock, mock_client};
+//! use gw_core::{Action, GatewayKind, GatewayProvider, LogProgress, Ownership};
+//! use gw_http::HttpApiProvider;
+//! use std::sync::Arc;
+//!
+//! let rules = [
+//!     // Observing: no VPC link, no custom domain, no API.
+//!     mock!(Client::get_vpc_links).then_output(|| op::get_vpc_links::GetVpcLinksOutput::builder().build()),
+//!     mock!(Client::get_domain_names)
+//!         .then_output(|| op::get_domain_names::GetDomainNamesOutput::builder().build()),
+//!     mock!(Client::get_apis).then_output(|| op::get_apis::GetApisOutput::builder().build()),
+//!     // Applying.
+//!     mock!(Client::create_api)
+//!         .then_output(|| op::create_api::CreateApiOutput::builder().api_id("a1").build()),
+//!     mock!(Client::create_integration).then_output(|| {
+//!         op::create_integration::CreateIntegrationOutput::builder().integration_id("i1").build()
+//!     }),
+//!     mock!(Client::create_route)
+//!         .match_requests(|r| r.target() == Some("integrations/i1"))
+//!         .then_output(|| op::create_route::CreateRouteOutput::builder().build()),
+//!     mock!(Client::create_stage)
+//!         .then_output(|| op::create_stage::CreateStageOutput::builder().build()),
+//! ];
+//! let client: Client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &rules);
+//! let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
+//!
+//! // The catch-all route to an internet-facing load balancer, for cluster `prod`.
+//! let desired = gw_core::testing::desired(GatewayKind::Http).build();
+//! let owner = Ownership::new(&desired.cluster);
+//! let observed = provider.observe(&owner).await?;
+//! let plan = gw_core::diff(&provider.desired_resources(&desired), &observed);
+//! assert_eq!(plan.changes.len(), 4);
+//! assert!(plan.changes.iter().all(|c| c.action == Action::Create));
+//!
+//! provider.apply(&owner, Some(&desired), &observed, &plan).await?;
+//! assert!(rules.iter().all(|rule| rule.num_calls() == 1));
+//! # Ok(())
+//! # }
+//! ```
 
 mod apply;
 mod observe;
@@ -41,9 +93,9 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
         name: found.resource.name.clone(),
         api: tls_cert::domain::DomainApi::Http,
         endpoint: tls_cert::check::DomainEndpoint::Regional,
-        certificate_arn: text(resources::attr::CERTIFICATE),
-        target: text(resources::attr::TARGET_DOMAIN),
-        hosted_zone_id: text(resources::attr::HOSTED_ZONE),
+        certificate_arn: text(gw_core::attr::CERTIFICATE),
+        target: text(gw_core::attr::TARGET_DOMAIN),
+        hosted_zone_id: text(gw_core::attr::HOSTED_ZONE),
     })
 }
 
@@ -108,14 +160,14 @@ impl GatewayProvider for HttpApiProvider {
         observed: &Observed,
         plan: &Plan,
     ) -> Result<(), ProviderError> {
-        apply::apply(
+        apply::Context::new(
             &self.client,
             self.progress.as_ref(),
             owner,
             desired,
             observed,
-            plan,
         )
+        .apply(plan)
         .await
     }
 
@@ -140,7 +192,7 @@ impl GatewayProvider for HttpApiProvider {
             .unwrap_or_else(|| "$default".to_string());
         let base = api
             .resource
-            .attribute(observe::ENDPOINT_ATTRIBUTE)
+            .attribute(gw_core::attr::ENDPOINT)
             .map(str::to_string)
             .unwrap_or_else(|| format!("https://{}.execute-api.{region}.amazonaws.com", api.id));
         let invoke_url = if stage == "$default" {

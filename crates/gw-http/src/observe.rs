@@ -1,35 +1,16 @@
 //! Reads what a cluster owns in apigatewayv2: its tagged HTTP APIs and everything inside them.
 
-use crate::resources::{attr, cors_text, joined, via_link};
-use aws_calls::AwsResultExt;
+use crate::resources::{cors_text, joined, via_link};
+use aws_calls::{AwsResultExt, all_pages};
 use aws_sdk_apigatewayv2::Client;
-use aws_sdk_apigatewayv2::types::ConnectionType;
-use gw_core::{Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind};
+use aws_sdk_apigatewayv2::types::{Api, ConnectionType, Integration, Route, Stage};
+use gw_core::{
+    Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind, attr,
+};
 use std::collections::{BTreeMap, HashMap};
 
-/// Observed-only attribute: the API's own base URL, as AWS reports it.
-pub(crate) const ENDPOINT_ATTRIBUTE: &str = "endpoint";
-
-/// Collects every page of a paginated apigatewayv2 list call.
-macro_rules! all_pages {
-    ($request:expr, $operation:literal) => {{
-        let mut items = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = $request
-                .max_results("100")
-                .set_next_token(token.take())
-                .send()
-                .await
-                .aws($operation)?;
-            items.extend(page.items().iter().cloned());
-            match page.next_token() {
-                Some(next) => token = Some(next.to_string()),
-                None => break items,
-            }
-        }
-    }};
-}
+/// The largest page apigatewayv2 listings return.
+const PAGE_SIZE: &str = "100";
 
 pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observed, ProviderError> {
     let mut observed = Observed::default();
@@ -58,205 +39,241 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
         let Some(api_id) = api.api_id() else {
             continue;
         };
-        let mut resource = Resource::new(ResourceKind::Api, api.name().unwrap_or_default())
-            .with(
-                attr::PROTOCOL,
-                api.protocol_type().map(|p| p.as_str()).unwrap_or_default(),
-            )
-            .with(
-                attr::CORS,
-                cors_text(api.cors_configuration().map(to_cors).as_ref()),
-            );
-        if let Some(endpoint) = api.api_endpoint() {
-            resource = resource.with(ENDPOINT_ATTRIBUTE, endpoint);
-        }
-        observed.resources.push(ObservedResource {
-            resource,
-            id: api_id.to_string(),
-            parent_id: None,
-            created_millis: api.created_date().and_then(|d| d.to_millis().ok()),
-        });
+        observed.resources.push(api_resource(api_id, &api));
         observe_children(client, api_id, &link_names, &mut observed).await?;
         api_ids.push(api_id.to_string());
     }
     for domain in &domains {
-        let mut resource = Resource::new(ResourceKind::DomainName, &domain.name).with(
-            attr::CERTIFICATE,
-            domain.certificate_arn.clone().unwrap_or_default(),
-        );
-        if let Some(target) = &domain.target {
-            resource = resource.with(attr::TARGET_DOMAIN, target);
-        }
-        if let Some(zone) = &domain.hosted_zone_id {
-            resource = resource.with(attr::HOSTED_ZONE, zone);
-        }
-        observed.resources.push(ObservedResource {
-            resource,
-            id: domain.name.clone(),
-            parent_id: None,
-            created_millis: None,
-        });
-        // Mappings of our domain to our APIs; the domain's parent of a mapping is what deletes it.
-        for api_id in &api_ids {
-            if let Some(mapping) = tls_cert::domain::v2::find_mapping(client, &domain.name, api_id)
-                .await
-                .map_err(ProviderError::from)?
-            {
-                observed.resources.push(ObservedResource {
-                    resource: Resource::new(ResourceKind::ApiMapping, &domain.name)
-                        .with(attr::STAGE, &mapping.stage),
-                    id: mapping.id,
-                    parent_id: Some(domain.name.clone()),
-                    created_millis: None,
-                });
-            }
-        }
+        observe_domain(client, domain, &api_ids, &mut observed).await?;
     }
     Ok(observed)
 }
 
+/// An API as a resource: its protocol, CORS configuration and (observed only) endpoint.
+fn api_resource(api_id: &str, api: &Api) -> ObservedResource {
+    let mut resource = Resource::new(ResourceKind::Api, api.name().unwrap_or_default())
+        .with(
+            attr::PROTOCOL,
+            api.protocol_type().map(|p| p.as_str()).unwrap_or_default(),
+        )
+        .with(
+            attr::CORS,
+            cors_text(api.cors_configuration().map(to_cors).as_ref()),
+        );
+    if let Some(endpoint) = api.api_endpoint() {
+        resource = resource.with(attr::ENDPOINT, endpoint);
+    }
+    ObservedResource {
+        resource,
+        id: api_id.to_string(),
+        parent_id: None,
+        created_millis: api.created_date().and_then(|d| d.to_millis().ok()),
+    }
+}
+
+/// Our domain name, and its mappings to our APIs; the domain, a mapping's parent, is what
+/// deletes it.
+async fn observe_domain(
+    client: &Client,
+    domain: &tls_cert::domain::DomainName,
+    api_ids: &[String],
+    observed: &mut Observed,
+) -> Result<(), ProviderError> {
+    let mut resource = Resource::new(ResourceKind::DomainName, &domain.name).with(
+        attr::CERTIFICATE,
+        domain.certificate_arn.clone().unwrap_or_default(),
+    );
+    if let Some(target) = &domain.target {
+        resource = resource.with(attr::TARGET_DOMAIN, target);
+    }
+    if let Some(zone) = &domain.hosted_zone_id {
+        resource = resource.with(attr::HOSTED_ZONE, zone);
+    }
+    observed.resources.push(ObservedResource {
+        resource,
+        id: domain.name.clone(),
+        parent_id: None,
+        created_millis: None,
+    });
+    for api_id in api_ids {
+        if let Some(mapping) =
+            tls_cert::domain::v2::find_mapping(client, &domain.name, api_id).await?
+        {
+            observed.resources.push(ObservedResource {
+                resource: Resource::new(ResourceKind::ApiMapping, &domain.name)
+                    .with(attr::STAGE, &mapping.stage),
+                id: mapping.id,
+                parent_id: Some(domain.name.clone()),
+                created_millis: None,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The APIs carrying both ownership tags. GetApis returns tags with each API; when an answer
 /// leaves them out, GetTags is asked, so an untagged answer never hides one of ours.
-async fn owned_apis(
-    client: &Client,
-    owner: &Ownership,
-) -> Result<Vec<aws_sdk_apigatewayv2::types::Api>, ProviderError> {
+async fn owned_apis(client: &Client, owner: &Ownership) -> Result<Vec<Api>, ProviderError> {
     let region = client
         .config()
         .region()
         .map(|r| r.to_string())
         .unwrap_or_default();
+    let apis = all_pages(|token| async move {
+        let request = client.get_apis().max_results(PAGE_SIZE);
+        let page = request.set_next_token(token).send().await;
+        let page = page.aws("GetApis")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
     let mut owned = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .get_apis()
-            .max_results("100")
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .aws("GetApis")?;
-        for api in page.items() {
-            let Some(id) = api.api_id() else { continue };
-            let tags: HashMap<String, String> = match api.tags() {
-                Some(tags) => tags.clone(),
-                None => client
-                    .get_tags()
-                    .resource_arn(format!("arn:aws:apigateway:{region}::/apis/{id}"))
-                    .send()
-                    .await
-                    .aws("GetTags")?
-                    .tags()
-                    .cloned()
-                    .unwrap_or_default(),
-            };
-            if owner.owns(&tags) {
-                owned.push(api.clone());
-            }
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(owned);
+    for api in apis {
+        let Some(id) = api.api_id() else { continue };
+        let tags: HashMap<String, String> = match api.tags() {
+            Some(tags) => tags.clone(),
+            None => client
+                .get_tags()
+                .resource_arn(gw_core::apigateway_arn(&region, &format!("/apis/{id}")))
+                .send()
+                .await
+                .aws("GetTags")?
+                .tags
+                .unwrap_or_default(),
+        };
+        if owner.owns(&tags) {
+            owned.push(api);
         }
     }
+    Ok(owned)
 }
 
+/// An API's integrations, routes and stages, each as a child of the API.
 async fn observe_children(
     client: &Client,
     api_id: &str,
     link_names: &HashMap<String, String>,
     observed: &mut Observed,
 ) -> Result<(), ProviderError> {
-    let integrations = all_pages!(client.get_integrations().api_id(api_id), "GetIntegrations");
-    let mut routes = all_pages!(client.get_routes().api_id(api_id), "GetRoutes");
-    let stages = all_pages!(client.get_stages().api_id(api_id), "GetStages");
+    let integrations: Vec<Integration> = all_pages(|token| async move {
+        let request = client
+            .get_integrations()
+            .api_id(api_id)
+            .max_results(PAGE_SIZE);
+        let page = request.set_next_token(token).send().await;
+        let page = page.aws("GetIntegrations")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
+    let mut routes: Vec<Route> = all_pages(|token| async move {
+        let request = client.get_routes().api_id(api_id).max_results(PAGE_SIZE);
+        let page = request.set_next_token(token).send().await;
+        let page = page.aws("GetRoutes")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
+    let stages: Vec<Stage> = all_pages(|token| async move {
+        let request = client.get_stages().api_id(api_id).max_results(PAGE_SIZE);
+        let page = request.set_next_token(token).send().await;
+        let page = page.aws("GetStages")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
 
     // An integration is named after the first route (by key) that targets it; one no route
     // targets keeps its id as name, so the diff deletes it.
     routes.sort_by(|a, b| a.route_key().cmp(&b.route_key()));
-    let mut integration_names: BTreeMap<String, String> = BTreeMap::new();
-    for route in &routes {
-        if let (Some(key), Some(id)) = (route.route_key(), route.target().and_then(target_id)) {
-            integration_names
-                .entry(id.to_string())
-                .or_insert_with(|| key.to_string());
-        }
-    }
+    let integration_names = integration_names(&routes);
+    let child = |resource, id: &str| ObservedResource {
+        resource,
+        id: id.to_string(),
+        parent_id: Some(api_id.to_string()),
+        created_millis: None,
+    };
     for integration in &integrations {
         let Some(id) = integration.integration_id() else {
             continue;
         };
         let name = integration_name(id, integration.description(), &integration_names);
-        let connection = match (integration.connection_type(), integration.connection_id()) {
-            (Some(ConnectionType::VpcLink), Some(link)) => {
-                via_link(link_names.get(link).map(String::as_str).unwrap_or(link))
-            }
-            (Some(other), _) => other.as_str().to_string(),
-            (None, _) => "INTERNET".to_string(),
-        };
-        let mut resource = Resource::new(ResourceKind::Integration, name)
-            .with(
-                attr::TYPE,
-                integration
-                    .integration_type()
-                    .map(|t| t.as_str())
-                    .unwrap_or_default(),
-            )
-            .with(
-                attr::METHOD,
-                integration.integration_method().unwrap_or_default(),
-            )
-            .with(attr::URI, integration.integration_uri().unwrap_or_default())
-            .with(attr::CONNECTION, connection);
-        if let Some(path) = integration
-            .request_parameters()
-            .and_then(|p| p.get("overwrite:path"))
-        {
-            resource = resource.with(attr::OVERWRITE_PATH, path);
-        }
-        observed.resources.push(ObservedResource {
-            resource,
-            id: id.to_string(),
-            parent_id: Some(api_id.to_string()),
-            created_millis: None,
-        });
+        let resource = integration_resource(name, integration, link_names);
+        observed.resources.push(child(resource, id));
     }
     for route in &routes {
         let (Some(id), Some(key)) = (route.route_id(), route.route_key()) else {
             continue;
         };
-        let target = route
-            .target()
-            .map(|t| {
-                target_id(t)
-                    .and_then(|id| integration_names.get(id))
-                    .cloned()
-                    .unwrap_or_else(|| t.to_string())
-            })
-            .unwrap_or_default();
-        observed.resources.push(ObservedResource {
-            resource: Resource::new(ResourceKind::Route, key).with(attr::TARGET, target),
-            id: id.to_string(),
-            parent_id: Some(api_id.to_string()),
-            created_millis: None,
-        });
+        let target = route_target(route, &integration_names);
+        let resource = Resource::new(ResourceKind::Route, key).with(attr::TARGET, target);
+        observed.resources.push(child(resource, id));
     }
     for stage in &stages {
         let Some(name) = stage.stage_name() else {
             continue;
         };
-        observed.resources.push(ObservedResource {
-            resource: Resource::new(ResourceKind::Stage, name).with(
-                attr::AUTO_DEPLOY,
-                stage.auto_deploy().unwrap_or(false).to_string(),
-            ),
-            // Stages are addressed by name within their API.
-            id: name.to_string(),
-            parent_id: Some(api_id.to_string()),
-            created_millis: None,
-        });
+        let auto_deploy = stage.auto_deploy().unwrap_or(false).to_string();
+        let resource =
+            Resource::new(ResourceKind::Stage, name).with(attr::AUTO_DEPLOY, auto_deploy);
+        // Stages are addressed by name within their API.
+        observed.resources.push(child(resource, name));
     }
     Ok(())
+}
+
+/// Integration id -> the key of the first route (by key) that targets it.
+fn integration_names(sorted_routes: &[Route]) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for route in sorted_routes {
+        if let (Some(key), Some(id)) = (route.route_key(), route.target().and_then(target_id)) {
+            names
+                .entry(id.to_string())
+                .or_insert_with(|| key.to_string());
+        }
+    }
+    names
+}
+
+/// An integration as a resource named `name`; its link, if any, by name (or `name (id)` for a
+/// duplicate, see [`Observed::references`]).
+fn integration_resource(
+    name: String,
+    integration: &Integration,
+    link_names: &HashMap<String, String>,
+) -> Resource {
+    let connection = match (integration.connection_type(), integration.connection_id()) {
+        (Some(ConnectionType::VpcLink), Some(link)) => {
+            via_link(link_names.get(link).map(String::as_str).unwrap_or(link))
+        }
+        (Some(other), _) => other.as_str().to_string(),
+        (None, _) => "INTERNET".to_string(),
+    };
+    let kind = integration.integration_type().map(|t| t.as_str());
+    let mut resource = Resource::new(ResourceKind::Integration, name)
+        .with(attr::TYPE, kind.unwrap_or_default())
+        .with(
+            attr::METHOD,
+            integration.integration_method().unwrap_or_default(),
+        )
+        .with(attr::URI, integration.integration_uri().unwrap_or_default())
+        .with(attr::CONNECTION, connection);
+    if let Some(path) = integration
+        .request_parameters()
+        .and_then(|p| p.get("overwrite:path"))
+    {
+        resource = resource.with(attr::OVERWRITE_PATH, path);
+    }
+    resource
+}
+
+/// A route's target as the name of the integration it targets, or as AWS gave it.
+fn route_target(route: &Route, integration_names: &BTreeMap<String, String>) -> String {
+    route
+        .target()
+        .map(|t| {
+            target_id(t)
+                .and_then(|id| integration_names.get(id))
+                .cloned()
+                .unwrap_or_else(|| t.to_string())
+        })
+        .unwrap_or_default()
 }
 
 /// An integration is named after the first route (by key) that targets it. One that no route

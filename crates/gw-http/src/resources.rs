@@ -1,29 +1,7 @@
 //! The resources an HTTP API gateway consists of: pure, so plans are computed and tested
 //! without AWS.
 
-use gw_core::{Cors, DesiredGateway, Resource, ResourceKind, RouteSpec};
-
-/// Attribute names shared with [`crate::observe`], which must report the same ones.
-pub(crate) mod attr {
-    pub const PROTOCOL: &str = "protocol";
-    pub const CORS: &str = "cors";
-    pub const TYPE: &str = "type";
-    pub const METHOD: &str = "method";
-    pub const URI: &str = "uri";
-    pub const CONNECTION: &str = "connection";
-    pub const TARGET: &str = "target";
-    pub const AUTO_DEPLOY: &str = "auto_deploy";
-    pub const OVERWRITE_PATH: &str = "overwrite_path";
-    pub const VERSION: &str = "version";
-    pub const SUBNETS: &str = "subnets";
-    pub const SECURITY_GROUPS: &str = "security_groups";
-    pub const STATUS: &str = "status";
-    pub const CERTIFICATE: &str = "certificate";
-    pub const STAGE: &str = "stage";
-    /// Observed only: where the domain's DNS record must point.
-    pub const TARGET_DOMAIN: &str = "target_domain";
-    pub const HOSTED_ZONE: &str = "hosted_zone";
-}
+use gw_core::{Cors, DesiredGateway, Resource, ResourceKind, RouteSpec, attr};
 
 /// `connection` attribute of an integration that goes through the VPC link named `link`.
 pub(crate) fn via_link(link: &str) -> String {
@@ -137,45 +115,17 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gw_core::{Backend, LoadBalancerKind};
-
-    pub(crate) fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
-        DesiredGateway {
-            cluster: "prod".into(),
-            region: "us-west-2".into(),
-            name: "cortex-prod".into(),
-            stage: "$default".into(),
-            backend: Backend {
-                name: "api-lb".into(),
-                arn: Some(
-                    "arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/net/api-lb/1".into(),
-                ),
-                dns_name: "api-lb-1.elb.us-west-2.amazonaws.com".into(),
-                scheme: gw_core::Scheme::InternetFacing,
-                kind: LoadBalancerKind::Network,
-                port: 80,
-                listener_arn: None,
-                subnets: vec![],
-                security_groups: vec![],
-            },
-            routes,
-            cors: None,
-            endpoint_type: Default::default(),
-            vpc_link: None,
-            domain: None,
-        }
-    }
+    use gw_core::testing::{DNS_NAME, desired};
+    use gw_core::{GatewayKind, VpcLinkVersion};
 
     #[test]
     fn a_custom_domain_is_mapped_to_the_stage_after_everything_else() {
-        let mut want = desired(vec![RouteSpec {
-            api: None,
-            path: None,
-        }]);
-        want.domain = Some(gw_core::DomainSpec {
-            name: "api.example.com".into(),
-            certificate_arn: "arn:aws:acm:us-west-2:123456789012:certificate/c".into(),
-        });
+        let want = desired(GatewayKind::Http)
+            .domain(
+                "api.example.com",
+                "arn:aws:acm:us-east-1:123456789012:certificate/c",
+            )
+            .build();
         let resources = desired_resources(&want);
         let tail: Vec<_> = resources[resources.len() - 2..]
             .iter()
@@ -190,7 +140,7 @@ mod tests {
         );
         assert_eq!(
             resources[resources.len() - 2].attribute(attr::CERTIFICATE),
-            Some("arn:aws:acm:us-west-2:123456789012:certificate/c")
+            Some("arn:aws:acm:us-east-1:123456789012:certificate/c")
         );
         assert_eq!(
             resources[resources.len() - 1].attribute(attr::STAGE),
@@ -200,20 +150,13 @@ mod tests {
 
     #[test]
     fn internal_load_balancer_goes_through_a_v2_link_to_the_listener() {
-        let mut want = desired(vec![RouteSpec {
-            api: Some("iris".into()),
-            path: Some("/iris".into()),
-        }]);
-        want.backend.scheme = gw_core::Scheme::Internal;
+        let mut want = desired(GatewayKind::Http)
+            .internal(VpcLinkVersion::V2)
+            .apis(&[("iris", "/iris")])
+            .stage("prod")
+            .build();
         want.backend.listener_arn = Some("arn:listener/80".into());
         want.backend.subnets = vec!["subnet-b".into(), "subnet-a".into()];
-        want.backend.security_groups = vec!["sg-1".into()];
-        want.stage = "prod".into();
-        want.vpc_link = Some(gw_core::VpcLinkSpec {
-            version: gw_core::VpcLinkVersion::V2,
-            name: "cortex-prod".into(),
-            timeout_seconds: 600,
-        });
         let resources = desired_resources(&want);
         assert_eq!(
             resources[0].kind,
@@ -224,6 +167,7 @@ mod tests {
             resources[0].attribute(attr::SUBNETS),
             Some("subnet-a,subnet-b")
         );
+        assert_eq!(resources[0].attribute(attr::SECURITY_GROUPS), Some("sg-1"));
         assert_eq!(resources[0].attribute(attr::STATUS), Some("AVAILABLE"));
         let integrations: Vec<_> = resources
             .iter()
@@ -258,10 +202,7 @@ mod tests {
 
     #[test]
     fn catch_all_matches_the_console_guide() {
-        let resources = desired_resources(&desired(vec![RouteSpec {
-            api: None,
-            path: None,
-        }]));
+        let resources = desired_resources(&desired(GatewayKind::Http).build());
         assert_eq!(
             summary(&resources),
             vec![
@@ -269,7 +210,7 @@ mod tests {
                 (
                     ResourceKind::Integration,
                     "ANY /{proxy+}".into(),
-                    Some("http://api-lb-1.elb.us-west-2.amazonaws.com/{proxy}".into())
+                    Some(format!("http://{DNS_NAME}/{{proxy}}"))
                 ),
                 (
                     ResourceKind::Route,
@@ -286,34 +227,29 @@ mod tests {
 
     #[test]
     fn per_api_routes_preserve_the_path() {
-        let resources = desired_resources(&desired(vec![
-            RouteSpec {
-                api: Some("iris".into()),
-                path: Some("/iris".into()),
-            },
-            RouteSpec {
-                api: Some("text".into()),
-                path: Some("/v1/text-gen".into()),
-            },
-        ]));
+        let resources = desired_resources(
+            &desired(GatewayKind::Http)
+                .apis(&[("iris", "/iris"), ("text", "/v1/text-gen")])
+                .build(),
+        );
         let uris: Vec<_> = resources
             .iter()
             .filter(|r| r.kind == ResourceKind::Integration)
             .map(|r| (r.name.as_str(), r.attribute(attr::URI).unwrap_or("")))
             .collect();
-        let dns = "http://api-lb-1.elb.us-west-2.amazonaws.com";
+        let lb = format!("http://{DNS_NAME}");
         assert_eq!(
             uris,
             vec![
-                ("ANY /iris", format!("{dns}/iris").as_str()),
+                ("ANY /iris", format!("{lb}/iris").as_str()),
                 (
                     "ANY /iris/{proxy+}",
-                    format!("{dns}/iris/{{proxy}}").as_str()
+                    format!("{lb}/iris/{{proxy}}").as_str()
                 ),
-                ("ANY /v1/text-gen", format!("{dns}/v1/text-gen").as_str()),
+                ("ANY /v1/text-gen", format!("{lb}/v1/text-gen").as_str()),
                 (
                     "ANY /v1/text-gen/{proxy+}",
-                    format!("{dns}/v1/text-gen/{{proxy}}").as_str()
+                    format!("{lb}/v1/text-gen/{{proxy}}").as_str()
                 ),
             ]
         );
@@ -336,22 +272,18 @@ mod tests {
 
     #[test]
     fn no_routes_means_no_gateway() {
-        assert!(desired_resources(&desired(vec![])).is_empty());
+        assert!(desired_resources(&desired(GatewayKind::Http).no_routes().build()).is_empty());
     }
 
     #[test]
     fn cors_and_ports_shape_attributes() {
-        let mut want = desired(vec![RouteSpec {
-            api: None,
-            path: None,
-        }]);
+        let mut want = desired(GatewayKind::Http).port(8080).build();
         want.cors = Some(Cors {
             allow_origins: vec!["*".into()],
             allow_methods: vec!["GET".into(), "POST".into()],
             allow_headers: vec!["*".into()],
             max_age_seconds: Some(300),
         });
-        want.backend.port = 8080;
         let resources = desired_resources(&want);
         assert_eq!(
             resources[0].attribute(attr::CORS),
@@ -359,7 +291,7 @@ mod tests {
         );
         assert_eq!(
             resources[1].attribute(attr::URI),
-            Some("http://api-lb-1.elb.us-west-2.amazonaws.com:8080/{proxy}")
+            Some(format!("http://{DNS_NAME}:8080/{{proxy}}").as_str())
         );
     }
 }

@@ -13,11 +13,9 @@ use aws_sdk_apigatewayv2::operation::get_routes::GetRoutesOutput;
 use aws_sdk_apigatewayv2::operation::get_stages::GetStagesOutput;
 use aws_sdk_apigatewayv2::types::error::NotFoundException;
 use aws_sdk_apigatewayv2::types::{Api, Integration, ProtocolType, Route, Stage};
-use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use gw_core::{
-    Action, Backend, DesiredGateway, GatewayProvider, LoadBalancerKind, LogProgress, Ownership,
-    ResourceKind, RouteSpec, diff,
-};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use gw_core::testing::{DNS_NAME, desired};
+use gw_core::{Action, GatewayKind, GatewayProvider, LogProgress, Ownership, ResourceKind, diff};
 use gw_http::HttpApiProvider;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,34 +35,9 @@ fn api(id: &str, name: &str, tags: &[(&str, &str)]) -> Api {
         .build()
 }
 
-fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
-    DesiredGateway {
-        cluster: "prod".into(),
-        region: "us-east-1".into(),
-        name: "cortex-prod".into(),
-        stage: "$default".into(),
-        backend: Backend {
-            name: "lb".into(),
-            arn: None,
-            dns_name: "lb-1.elb.us-east-1.amazonaws.com".into(),
-            scheme: gw_core::Scheme::InternetFacing,
-            kind: LoadBalancerKind::Network,
-            port: 80,
-            listener_arn: None,
-            subnets: vec![],
-            security_groups: vec![],
-        },
-        routes,
-        cors: None,
-        endpoint_type: Default::default(),
-        vpc_link: None,
-        domain: None,
-    }
-}
-
-#[tokio::test]
-async fn observe_reads_only_owned_apis_and_their_children() {
-    let get_apis = mock!(Client::get_apis).then_output(|| {
+/// Ours, one without our tags, and one of another cluster.
+fn get_apis_of_three_owners() -> Rule {
+    mock!(Client::get_apis).then_output(|| {
         GetApisOutput::builder()
             .items(api(
                 "mine",
@@ -84,7 +57,11 @@ async fn observe_reads_only_owned_apis_and_their_children() {
                 ],
             ))
             .build()
-    });
+    })
+}
+
+/// The catch-all's integration and route, an unrouted integration and the stage of API `mine`.
+fn children_of_mine() -> [Rule; 3] {
     let get_integrations = mock!(Client::get_integrations)
         .match_requests(|r| r.api_id() == Some("mine"))
         .then_output(|| {
@@ -94,7 +71,7 @@ async fn observe_reads_only_owned_apis_and_their_children() {
                         .integration_id("i1")
                         .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy)
                         .integration_method("ANY")
-                        .integration_uri("http://lb-1.elb.us-east-1.amazonaws.com/{proxy}")
+                        .integration_uri(format!("http://{DNS_NAME}/{{proxy}}"))
                         .build(),
                 )
                 .items(Integration::builder().integration_id("orphan").build())
@@ -125,6 +102,13 @@ async fn observe_reads_only_owned_apis_and_their_children() {
                 )
                 .build()
         });
+    [get_integrations, get_routes, get_stages]
+}
+
+#[tokio::test]
+async fn observe_reads_only_owned_apis_and_their_children() {
+    let get_apis = get_apis_of_three_owners();
+    let [get_integrations, get_routes, get_stages] = children_of_mine();
     let get_vpc_links = mock!(Client::get_vpc_links).then_output(|| {
         aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build()
     });
@@ -159,10 +143,7 @@ async fn observe_reads_only_owned_apis_and_their_children() {
     assert_eq!(get_integrations.num_calls(), 1);
 
     // The converged catch-all plans nothing but the removal of the unrouted integration.
-    let want = provider.desired_resources(&desired(vec![RouteSpec {
-        api: None,
-        path: None,
-    }]));
+    let want = provider.desired_resources(&desired(GatewayKind::Http).build());
     let plan = diff(&want, &observed);
     assert_eq!(plan.changes.len(), 1, "{plan}");
     assert_eq!(plan.changes[0].action, Action::Delete);
@@ -191,8 +172,7 @@ async fn apply_creates_tagged_resources_wired_together() {
     let create_integration = mock!(Client::create_integration)
         .match_requests(|r| {
             r.api_id() == Some("new")
-                && r.integration_uri()
-                    == Some("http://lb-1.elb.us-east-1.amazonaws.com/iris/{proxy}")
+                && r.integration_uri() == Some(format!("http://{DNS_NAME}/iris/{{proxy}}").as_str())
         })
         .then_output(|| {
             CreateIntegrationOutput::builder()
@@ -200,9 +180,7 @@ async fn apply_creates_tagged_resources_wired_together() {
                 .build()
         });
     let create_integration_exact = mock!(Client::create_integration)
-        .match_requests(|r| {
-            r.integration_uri() == Some("http://lb-1.elb.us-east-1.amazonaws.com/iris")
-        })
+        .match_requests(|r| r.integration_uri() == Some(format!("http://{DNS_NAME}/iris").as_str()))
         .then_output(|| {
             CreateIntegrationOutput::builder()
                 .integration_id("i-exact")
@@ -228,37 +206,30 @@ async fn apply_creates_tagged_resources_wired_together() {
                     .is_some_and(|t| t.get("managed-by").map(String::as_str) == Some("cortex-net"))
         })
         .then_output(|| CreateStageOutput::builder().stage_name("$default").build());
+    let rules = [
+        (create_api, "CreateApi"),
+        (create_integration, "CreateIntegration /iris/{proxy}"),
+        (create_integration_exact, "CreateIntegration /iris"),
+        (create_route_proxy, "CreateRoute ANY /iris/{proxy+}"),
+        (create_route_exact, "CreateRoute ANY /iris"),
+        (create_stage, "CreateStage"),
+    ];
     let client = mock_client!(
         aws_sdk_apigatewayv2,
         RuleMode::MatchAny,
-        [
-            &create_api,
-            &create_integration,
-            &create_integration_exact,
-            &create_route_proxy,
-            &create_route_exact,
-            &create_stage
-        ]
+        rules.iter().map(|(rule, _)| rule)
     );
     let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
-    let want = desired(vec![RouteSpec {
-        api: Some("iris".into()),
-        path: Some("/iris".into()),
-    }]);
+    let want = desired(GatewayKind::Http)
+        .apis(&[("iris", "/iris")])
+        .build();
     let observed = gw_core::Observed::default();
     let plan = diff(&provider.desired_resources(&want), &observed);
     provider
         .apply(&Ownership::new("prod"), Some(&want), &observed, &plan)
         .await
         .expect("apply succeeds");
-    for (rule, name) in [
-        (&create_api, "CreateApi"),
-        (&create_integration, "CreateIntegration /iris/{proxy}"),
-        (&create_integration_exact, "CreateIntegration /iris"),
-        (&create_route_proxy, "CreateRoute ANY /iris/{proxy+}"),
-        (&create_route_exact, "CreateRoute ANY /iris"),
-        (&create_stage, "CreateStage"),
-    ] {
+    for (rule, name) in &rules {
         assert_eq!(
             rule.num_calls(),
             1,

@@ -1,0 +1,116 @@
+//! Integrations: one `HTTP_PROXY` per route key, to the load balancer on the same path, or to
+//! its listener through the VPC link.
+
+use super::{Context, change_id, create_once, gone_is_done, parent_api};
+use crate::resources::integration_uri;
+use aws_calls::AwsResultExt;
+use aws_sdk_apigatewayv2::types::{ConnectionType, IntegrationType};
+use gw_core::{Action, Change, DesiredGateway, ProviderError};
+use std::collections::HashMap;
+
+pub(super) async fn apply(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
+    match change.action {
+        Action::Create => create(ctx, change).await,
+        // No attribute of an integration is fixed: a replace is an update.
+        Action::Update | Action::Replace => update(ctx, change).await,
+        Action::Delete => {
+            let deleted = ctx
+                .client
+                .delete_integration()
+                .api_id(parent_api(change)?)
+                .integration_id(change_id(change, "the resource to delete")?)
+                .send()
+                .await
+                .map(|_| ())
+                .aws("DeleteIntegration");
+            gone_is_done(deleted)
+        }
+    }
+}
+
+/// Where an integration sends requests.
+struct Target {
+    uri: String,
+    connection: ConnectionType,
+    link_id: Option<String>,
+    parameters: Option<HashMap<String, String>>,
+}
+
+impl Target {
+    /// The load balancer on the route's path, or its listener through the VPC link, with the
+    /// path the client called (see [`crate::resources::desired_resources`]).
+    fn of(ctx: &Context<'_>, desired: &DesiredGateway, name: &str) -> Result<Self, ProviderError> {
+        let Some(link) = &desired.vpc_link else {
+            return Ok(Target {
+                uri: integration_uri(desired, name),
+                connection: ConnectionType::Internet,
+                link_id: None,
+                parameters: None,
+            });
+        };
+        let link_id = ctx.ids.links.get(&link.name).cloned().ok_or_else(|| {
+            ProviderError::Unexpected(format!("no id known for VPC link {}", link.name))
+        })?;
+        Ok(Target {
+            uri: desired.backend.listener_arn.clone().unwrap_or_default(),
+            connection: ConnectionType::VpcLink,
+            link_id: Some(link_id),
+            parameters: Some(HashMap::from([(
+                "overwrite:path".to_string(),
+                "$request.path".to_string(),
+            )])),
+        })
+    }
+}
+
+async fn create(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
+    let desired = ctx.desired(change)?;
+    let api_id = ctx.api_id()?;
+    let target = Target::of(ctx, desired, &change.name)?;
+    let created = ctx
+        .client
+        .create_integration()
+        .api_id(api_id)
+        .integration_type(IntegrationType::HttpProxy)
+        .integration_method("ANY")
+        .integration_uri(target.uri)
+        .connection_type(target.connection)
+        .set_connection_id(target.link_id)
+        .set_request_parameters(target.parameters)
+        .payload_format_version("1.0")
+        // Names it, so that one whose answer was lost is found before a route targets it
+        // (see `observe`).
+        .description(&change.name)
+        .customize()
+        .config_override(create_once())
+        .send()
+        .await
+        .aws("CreateIntegration")?;
+    let id = created
+        .integration_id()
+        .ok_or_else(|| ProviderError::Unexpected("CreateIntegration returned no id".into()))?;
+    ctx.ids
+        .integrations
+        .insert(change.name.clone(), id.to_string());
+    Ok(())
+}
+
+async fn update(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
+    let desired = ctx.desired(change)?;
+    let api_id = ctx.api_id()?;
+    let target = Target::of(ctx, desired, &change.name)?;
+    ctx.client
+        .update_integration()
+        .api_id(api_id)
+        .integration_id(change_id(change, "the integration")?)
+        .integration_type(IntegrationType::HttpProxy)
+        .integration_method("ANY")
+        .integration_uri(target.uri)
+        .connection_type(target.connection)
+        .set_connection_id(target.link_id)
+        .set_request_parameters(target.parameters)
+        .send()
+        .await
+        .aws("UpdateIntegration")?;
+    Ok(())
+}

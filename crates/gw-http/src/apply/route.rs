@@ -1,0 +1,50 @@
+//! Routes: each targets the integration named after it.
+
+use super::{Context, change_id, create_once, gone_is_done, parent_api};
+use aws_calls::AwsResultExt;
+use gw_core::{Action, Change, ProviderError};
+
+pub(super) async fn apply(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
+    if change.action == Action::Delete {
+        let deleted = ctx
+            .client
+            .delete_route()
+            .api_id(parent_api(change)?)
+            .route_id(change_id(change, "the resource to delete")?)
+            .send()
+            .await
+            .map(|_| ())
+            .aws("DeleteRoute");
+        return gone_is_done(deleted);
+    }
+    ctx.desired(change)?;
+    let api_id = ctx.api_id()?;
+    // Our routes target the integration named after them (see `resources`).
+    let integration = ctx.ids.integrations.get(&change.name).ok_or_else(|| {
+        ProviderError::Unexpected(format!("no integration for route {}", change.name))
+    })?;
+    let target = format!("integrations/{integration}");
+    if change.action == Action::Create {
+        ctx.client
+            .create_route()
+            .api_id(api_id)
+            .route_key(&change.name)
+            .target(target)
+            .customize()
+            .config_override(create_once())
+            .send()
+            .await
+            .aws("CreateRoute")?;
+    } else {
+        // No attribute of a route is fixed: a replace is an update.
+        ctx.client
+            .update_route()
+            .api_id(api_id)
+            .route_id(change_id(change, "the route")?)
+            .target(target)
+            .send()
+            .await
+            .aws("UpdateRoute")?;
+    }
+    Ok(())
+}
