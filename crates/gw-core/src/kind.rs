@@ -230,5 +230,10 @@ mod tests {
         assert_eq!(json, "\"internet-facing\"");
         let kind: LoadBalancerKind = serde_json::from_str("\"application\"").unwrap();
         assert_eq!(kind, LoadBalancerKind::Application);
+        let link: VpcLinkVersion = serde_json::from_str("\"v2\"").unwrap();
+        assert_eq!(
+            (link, link.to_string()),
+            (VpcLinkVersion::V2, "v2".to_string())
+        );
     }
 }
