@@ -7,12 +7,17 @@
 //!
 //! What is here:
 //! - [`choose`]: which version a gateway needs, or why the requested one cannot work.
-//! - [`v1`] and [`v2`]: `find_owned`, `create`, `get`, `delete` over the two SDK clients, each
-//!   turning AWS's answer into the same [`Link`].
+//! - [`VpcLinkApi`]: the calls both versions offer (list, get, create, delete), implemented once
+//!   for each SDK client, each turning AWS's answer into the same [`Link`]; [`links`]: the logic
+//!   over them, written once (which links are owned, in which order, a missing link, the hint
+//!   when a link still in use cannot be deleted, waiting, deleting and waiting).
+//! - [`v1`] and [`v2`]: `find_owned`, `create`, `get`, `delete`, `wait_available`,
+//!   `wait_deleted`, `delete_and_wait`, bound to one client.
 //! - [`wait_available`] and [`wait_deleted`]: polling with exponential backoff (2 s doubling up
 //!   to 30 s), bounded by [`WaitOptions::timeout`] (`gateway.vpc_link_timeout_seconds`),
-//!   reporting every poll to a [`gw_core::Progress`]. `v1::wait_*` and `v2::wait_*` bind them to
-//!   `get`.
+//!   reporting every poll to a [`gw_core::Progress`].
+//! - [`observed`]: the one place a [`Link`] becomes the [`gw_core::ObservedResource`] the
+//!   providers report, and [`health`], how `doctor` reads it back.
 //!
 //! Invariants (what must never happen):
 //! - **Never a second link for a cluster.** A link takes minutes to become `AVAILABLE` and
@@ -34,13 +39,55 @@
 //!   out is resumed by the next `up`, which finds the same link by its tags and waits on it.
 //! - No `unwrap`/`expect` on AWS data: a missing id is an [`LinkError::Unexpected`].
 //!
-//! Status handling while waiting for `AVAILABLE`: `PENDING` (and unknown statuses) keep waiting;
-//! `FAILED` stops with AWS's status message; `DELETING` or a vanished link stop with an error;
-//! `INACTIVE` (a v2 link unused for 60 days, whose network interfaces AWS removed) counts as
-//! usable, because AWS only reactivates it when traffic resumes, so waiting would never end.
+//! Status handling ([`Status::is_usable`] decides, for waits, plans and `doctor` alike):
+//! `PENDING` (and unknown statuses) keep waiting; `FAILED` stops with AWS's status message;
+//! `DELETING` or a vanished link stop with an error; `INACTIVE` (a v2 link unused for 60 days,
+//! whose network interfaces AWS removed) counts as usable, because AWS only reactivates it when
+//! traffic resumes, so waiting would never end, and a plan has nothing to do about it.
+//!
+//! # Example
+//!
+//! The crate alone, with a mocked AWS: an HTTP API needs a v2 link; of the links AWS lists,
+//! only the one tagged for this cluster's HTTP gateway is found, and its `INACTIVE` status is
+//! usable.
+//!
+//! ```
+//! use aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput;
+//! use aws_sdk_apigatewayv2::types::{VpcLink, VpcLinkStatus};
+//! use aws_smithy_mocks::{mock, mock_client};
+//! use gw_core::{GatewayKind, LoadBalancerKind, Observed, Ownership, attr};
+//!
+//! let version = vpclink::choose(GatewayKind::Http, LoadBalancerKind::Network, None)?;
+//! assert_eq!(version, vpclink::Version::V2);
+//!
+//! let owner = Ownership::new("prod").for_gateway(GatewayKind::Http);
+//! let ours: std::collections::HashMap<_, _> = owner.tags().into_iter().collect();
+//! let listing = mock!(aws_sdk_apigatewayv2::Client::get_vpc_links).then_output(move || {
+//!     let link = |id: &str| VpcLink::builder().vpc_link_id(id).name("cortex-prod");
+//!     GetVpcLinksOutput::builder()
+//!         .items(link("ours").vpc_link_status(VpcLinkStatus::Inactive)
+//!             .set_tags(Some(ours.clone())).build())
+//!         .items(link("someone-elses").vpc_link_status(VpcLinkStatus::Available).build())
+//!         .build()
+//! });
+//! let client = mock_client!(aws_sdk_apigatewayv2, [&listing]);
+//!
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! let links = runtime.block_on(vpclink::v2::find_owned(&client, &owner))?;
+//! assert_eq!(links.len(), 1);
+//! assert_eq!(links[0].id, "ours");
+//!
+//! // What the providers report: usable, so a plan leaves it alone; `doctor` shows INACTIVE.
+//! let found = vpclink::observed(&links[0]);
+//! assert_eq!(found.resource.attribute(attr::STATUS), Some("AVAILABLE"));
+//! let health = vpclink::health(&Observed { resources: vec![found] });
+//! assert_eq!((health[0].status.as_str(), health[0].usable), ("INACTIVE", true));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-mod aws;
 mod link;
+pub mod links;
+mod observed;
 pub mod v1;
 pub mod v2;
 mod wait;
@@ -48,6 +95,8 @@ mod wait;
 pub use gw_core::VpcLinkVersion as Version;
 use gw_core::{GatewayKind, LoadBalancerKind};
 pub use link::{Link, LinkError, Status};
+pub use links::{NewLink, VpcLinkApi, delete_and_wait};
+pub use observed::{AWS_STATUS, STATUS_MESSAGE, health, observed};
 pub use wait::{WaitOptions, wait_available, wait_deleted};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,26 +139,6 @@ pub fn choose(
             Ok(requested.unwrap_or(Version::V1))
         }
     }
-}
-
-/// The VPC links among `observed`, as `doctor` checks them (both providers report their links
-/// through this one function).
-pub fn health(observed: &gw_core::Observed) -> Vec<gw_core::LinkHealth> {
-    observed
-        .of_kind(gw_core::ResourceKind::VpcLink)
-        .map(|link| {
-            let status = link
-                .resource
-                .attribute(gw_core::attr::STATUS)
-                .unwrap_or("UNKNOWN");
-            gw_core::LinkHealth {
-                name: link.resource.name.clone(),
-                id: link.id.clone(),
-                status: status.to_string(),
-                usable: Status::from_aws(status).is_usable(),
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

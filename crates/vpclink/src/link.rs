@@ -30,10 +30,64 @@ impl Link {
     pub fn describe(&self) -> String {
         describe(&self.name, &self.id)
     }
+
+    /// The order in which one of several links is kept: the oldest first, then the lowest id,
+    /// an unknown age counting as the youngest (as `gw_core::ObservedResource::seniority`).
+    pub fn seniority(&self) -> (i64, &str) {
+        (self.created_millis.unwrap_or(i64::MAX), self.id.as_str())
+    }
 }
 
 pub(crate) fn describe(name: &str, id: &str) -> String {
     format!("VPC link {name} ({id})")
+}
+
+/// A link's fields as one AWS answer spells them (the SDKs repeat them in a listing item, and
+/// in `GetVpcLink`'s and `CreateVpcLink`'s outputs); [`LinkFields::into_link`] makes the
+/// [`Link`] of every one of them.
+pub(crate) struct LinkFields<'a> {
+    /// The operation that answered, for the error when the id is missing.
+    pub operation: &'static str,
+    pub version: Version,
+    pub id: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub targets: &'a [String],
+    pub security_groups: &'a [String],
+    pub status: Option<&'a str>,
+    pub status_message: Option<&'a str>,
+    pub created_millis: Option<i64>,
+}
+
+impl LinkFields<'_> {
+    /// The [`Link`]; a link without an id is [`LinkError::Unexpected`], never a panic.
+    pub(crate) fn into_link(self) -> Result<Link, LinkError> {
+        let id = self.id.filter(|id| !id.is_empty()).ok_or_else(|| {
+            LinkError::Unexpected(format!(
+                "{} returned a VPC link without an id",
+                self.operation
+            ))
+        })?;
+        Ok(Link {
+            id: id.to_string(),
+            name: self.name.unwrap_or_default().to_string(),
+            version: self.version,
+            // AWS always sends a status; a missing one is treated as not ready yet.
+            status: self.status.map_or(Status::Pending, Status::from_aws),
+            status_message: self
+                .status_message
+                .filter(|m| !m.is_empty())
+                .map(str::to_string),
+            targets: sorted(self.targets),
+            security_groups: sorted(self.security_groups),
+            created_millis: self.created_millis,
+        })
+    }
+}
+
+fn sorted(values: &[String]) -> Vec<String> {
+    let mut values = values.to_vec();
+    values.sort();
+    values
 }
 
 /// The status of a VPC link. Displayed (and serialised) as AWS spells it.
@@ -146,6 +200,13 @@ pub enum LinkError {
     /// AWS answered something we cannot work with (a link without an id).
     #[error("unexpected answer from AWS: {0}")]
     Unexpected(String),
+}
+
+impl LinkError {
+    /// Whether AWS said the link does not exist.
+    pub(crate) fn is_not_found(&self) -> bool {
+        matches!(self, LinkError::Aws(error) if error.is_not_found())
+    }
 }
 
 impl From<gw_core::AwsError> for LinkError {

@@ -70,20 +70,35 @@ impl Backoff {
     }
 }
 
-/// Polls `poll` until the link is `AVAILABLE` (or `INACTIVE`: a v2 link AWS reactivates only
-/// when traffic resumes, so it is as usable as it will get), with exponential backoff from
-/// `first_poll` doubling up to `max_poll`, bounded by `timeout`. Every poll still waiting is
-/// reported to `progress.waiting`, and the end, whatever it is, to `progress.finished`.
-///
-/// `FAILED` is [`LinkError::Failed`] with AWS's status message; the timeout is
-/// [`LinkError::TimedOut`]; a link that vanished (`poll` returned `None`) or is being deleted
-/// is an [`LinkError::Aws`] error saying so.
-pub async fn wait_available<F, Fut>(
+/// What one poll decided: stop with a result (and the status progress reports), or poll again.
+enum Step<T> {
+    Done {
+        status: String,
+        result: Result<T, LinkError>,
+    },
+    Wait(String),
+}
+
+impl<T> Step<T> {
+    fn done(status: &str, result: Result<T, LinkError>) -> Self {
+        Step::Done {
+            status: status.to_string(),
+            result,
+        }
+    }
+}
+
+/// Polls `poll` with [`Backoff`] until `judge` (given what the poll found, the time waited and
+/// whether the deadline passed) says done. Every poll still waiting is reported to
+/// `progress.waiting`, and the end, whatever it is, to `progress.finished`; a failed poll ends
+/// the wait with its error.
+async fn poll_until<T, F, Fut>(
     what: &Link,
     options: &WaitOptions,
     progress: &dyn Progress,
     mut poll: F,
-) -> Result<Link, LinkError>
+    mut judge: impl FnMut(Option<Link>, Duration, bool) -> Step<T>,
+) -> Result<T, LinkError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<Link>, LinkError>>,
@@ -91,53 +106,73 @@ where
     let label = what.describe();
     let mut backoff = Backoff::new(options);
     loop {
-        let link = match poll().await {
-            Ok(Some(link)) => link,
-            Ok(None) => {
-                progress.finished(&label, "gone", backoff.elapsed());
-                return Err(vanished(what, "no longer exists"));
-            }
-            Err(error) => {
-                progress.finished(&label, "unknown (AWS call failed)", backoff.elapsed());
-                return Err(error);
-            }
+        let step = match poll().await {
+            Ok(found) => judge(found, backoff.elapsed(), backoff.expired()),
+            Err(error) => Step::done("unknown (AWS call failed)", Err(error)),
         };
-        let elapsed = backoff.elapsed();
-        match &link.status {
-            Status::Available | Status::Inactive => {
-                progress.finished(&label, link.status.as_str(), elapsed);
-                return Ok(link);
+        match step {
+            Step::Done { status, result } => {
+                progress.finished(&label, &status, backoff.elapsed());
+                return result;
             }
-            Status::Failed => {
-                progress.finished(&label, link.status.as_str(), elapsed);
-                return Err(LinkError::Failed {
-                    name: link.name.clone(),
-                    id: link.id.clone(),
-                    message: link
-                        .status_message
-                        .clone()
-                        .unwrap_or_else(|| "AWS gave no reason".to_string()),
-                });
-            }
-            Status::Deleting => {
-                progress.finished(&label, link.status.as_str(), elapsed);
-                return Err(vanished(what, "is being deleted"));
-            }
-            Status::Pending | Status::Other(_) => {
-                if backoff.expired() {
-                    progress.finished(&label, link.status.as_str(), elapsed);
-                    return Err(LinkError::TimedOut {
-                        name: link.name.clone(),
-                        id: link.id.clone(),
-                        status: link.status.to_string(),
-                        waited: elapsed,
-                    });
-                }
-                progress.waiting(&label, link.status.as_str(), elapsed);
+            Step::Wait(status) => {
+                progress.waiting(&label, &status, backoff.elapsed());
                 backoff.sleep().await;
             }
         }
     }
+}
+
+/// Polls `poll` until the link is usable ([`Status::is_usable`]: `AVAILABLE`, or `INACTIVE`, a
+/// v2 link AWS reactivates only when traffic resumes, so it is as usable as it will get), with
+/// exponential backoff from `first_poll` doubling up to `max_poll`, bounded by `timeout`. Every
+/// poll still waiting is reported to `progress.waiting`, and the end, whatever it is, to
+/// `progress.finished`.
+///
+/// `FAILED` is [`LinkError::Failed`] with AWS's status message; the timeout is
+/// [`LinkError::TimedOut`]; a link that vanished (`poll` returned `None`) or is being deleted
+/// is a [`LinkError::Unsettled`] error saying so.
+pub async fn wait_available<F, Fut>(
+    what: &Link,
+    options: &WaitOptions,
+    progress: &dyn Progress,
+    poll: F,
+) -> Result<Link, LinkError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<Link>, LinkError>>,
+{
+    poll_until(what, options, progress, poll, |found, elapsed, expired| {
+        let Some(link) = found else {
+            return Step::done("gone", Err(vanished(what, "no longer exists")));
+        };
+        let status = link.status.to_string();
+        match &link.status {
+            usable if usable.is_usable() => Step::done(&status, Ok(link)),
+            Status::Failed => Step::done(
+                &status,
+                Err(LinkError::Failed {
+                    message: link
+                        .status_message
+                        .unwrap_or_else(|| "AWS gave no reason".to_string()),
+                    name: link.name,
+                    id: link.id,
+                }),
+            ),
+            Status::Deleting => Step::done(&status, Err(vanished(what, "is being deleted"))),
+            _ if expired => Step::done(
+                &status,
+                Err(LinkError::TimedOut {
+                    name: link.name,
+                    id: link.id,
+                    status: status.clone(),
+                    waited: elapsed,
+                }),
+            ),
+            _ => Step::Wait(status),
+        }
+    })
+    .await
 }
 
 /// Polls `poll` until the link is gone (`poll` returns `None`), with the same backoff, timeout
@@ -150,39 +185,35 @@ pub async fn wait_deleted<F, Fut>(
     what: &Link,
     options: &WaitOptions,
     progress: &dyn Progress,
-    mut poll: F,
+    poll: F,
 ) -> Result<(), LinkError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<Link>, LinkError>>,
 {
-    let label = what.describe();
-    let mut backoff = Backoff::new(options);
-    loop {
-        let link = match poll().await {
-            Ok(Some(link)) => link,
-            Ok(None) => {
-                progress.finished(&label, "deleted", backoff.elapsed());
-                return Ok(());
+    poll_until(
+        what,
+        options,
+        progress,
+        poll,
+        |found, elapsed, expired| match found {
+            None => Step::done("deleted", Ok(())),
+            Some(link) if expired => {
+                let status = link.status.to_string();
+                Step::done(
+                    &status,
+                    Err(LinkError::DeleteTimedOut {
+                        name: link.name,
+                        id: link.id,
+                        status: status.clone(),
+                        waited: elapsed,
+                    }),
+                )
             }
-            Err(error) => {
-                progress.finished(&label, "unknown (AWS call failed)", backoff.elapsed());
-                return Err(error);
-            }
-        };
-        let elapsed = backoff.elapsed();
-        if backoff.expired() {
-            progress.finished(&label, link.status.as_str(), elapsed);
-            return Err(LinkError::DeleteTimedOut {
-                name: link.name,
-                id: link.id,
-                status: link.status.to_string(),
-                waited: elapsed,
-            });
-        }
-        progress.waiting(&label, link.status.as_str(), elapsed);
-        backoff.sleep().await;
-    }
+            Some(link) => Step::Wait(link.status.to_string()),
+        },
+    )
+    .await
 }
 
 fn vanished(what: &Link, how: &str) -> LinkError {
