@@ -88,6 +88,7 @@
 mod link;
 pub mod links;
 mod observed;
+mod sdk;
 pub mod v1;
 pub mod v2;
 mod wait;

@@ -9,7 +9,7 @@
 
 use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::Client;
-use gw_core::{AwsError, Ownership};
+use gw_core::Ownership;
 
 use crate::link::LinkFields;
 use crate::links::{self, Listed, NewLink, Tags, VpcLinkApi};
@@ -71,47 +71,24 @@ impl VpcLinkApi for Client {
         Ok(listed)
     }
 
-    async fn get_link(&self, id: &str) -> Result<Link, LinkError> {
-        let out = self
-            .get_vpc_link()
-            .vpc_link_id(id)
-            .send()
-            .await
-            .aws("GetVpcLink")?;
-        fields!("GetVpcLink", out).into_link()
-    }
-
     async fn create_link(&self, new: &NewLink<'_, str>) -> Result<Link, LinkError> {
-        let out = self
-            .create_vpc_link()
-            .name(new.name)
-            .description(format!(
-                "cortex-net: API Gateway to the load balancer of Cortex cluster {}",
-                new.owner.cluster()
-            ))
-            .target_arns(new.target)
-            .set_tags(Some(new.owner.tags().into_iter().collect()))
-            .customize()
-            .config_override(
-                aws_sdk_apigateway::Config::builder().retry_classifier(aws_calls::CreateOnce),
-            )
-            .send()
-            .await
-            .aws("CreateVpcLink")?;
-        let link = fields!("CreateVpcLink", out).into_link()?;
+        let link = crate::sdk::create_once!(
+            aws_sdk_apigateway,
+            self.create_vpc_link()
+                .name(new.name)
+                .description(format!(
+                    "cortex-net: API Gateway to the load balancer of Cortex cluster {}",
+                    new.owner.cluster()
+                ))
+                .target_arns(new.target)
+                .set_tags(Some(new.owner.tags().into_iter().collect()))
+        );
         tracing::info!("created {} to {}", link.describe(), new.target);
         ensure_tagged(self, new.owner, &link).await?;
         Ok(link)
     }
 
-    async fn delete_link(&self, id: &str) -> Result<(), AwsError> {
-        self.delete_vpc_link()
-            .vpc_link_id(id)
-            .send()
-            .await
-            .aws("DeleteVpcLink")
-            .map(drop)
-    }
+    crate::sdk::get_and_delete!();
 }
 
 /// Reads the tags of a new link back and tags it again when the create-time tags did not

@@ -6,7 +6,7 @@
 
 use aws_calls::AwsResultExt;
 use aws_sdk_apigatewayv2::Client;
-use gw_core::{AwsError, Ownership};
+use gw_core::Ownership;
 
 use crate::link::LinkFields;
 use crate::links::{self, Listed, NewLink, VpcLinkApi};
@@ -62,31 +62,15 @@ impl VpcLinkApi for Client {
             .collect())
     }
 
-    async fn get_link(&self, id: &str) -> Result<Link, LinkError> {
-        let out = self
-            .get_vpc_link()
-            .vpc_link_id(id)
-            .send()
-            .await
-            .aws("GetVpcLink")?;
-        fields!("GetVpcLink", out).into_link()
-    }
-
     async fn create_link(&self, new: &NewLink<'_, Placement>) -> Result<Link, LinkError> {
-        let out = self
-            .create_vpc_link()
-            .name(new.name)
-            .set_subnet_ids(Some(new.target.subnets.clone()))
-            .set_security_group_ids(Some(new.target.security_groups.clone()))
-            .set_tags(Some(new.owner.tags().into_iter().collect()))
-            .customize()
-            .config_override(
-                aws_sdk_apigatewayv2::Config::builder().retry_classifier(aws_calls::CreateOnce),
-            )
-            .send()
-            .await
-            .aws("CreateVpcLink")?;
-        let link = fields!("CreateVpcLink", out).into_link()?;
+        let link = crate::sdk::create_once!(
+            aws_sdk_apigatewayv2,
+            self.create_vpc_link()
+                .name(new.name)
+                .set_subnet_ids(Some(new.target.subnets.clone()))
+                .set_security_group_ids(Some(new.target.security_groups.clone()))
+                .set_tags(Some(new.owner.tags().into_iter().collect()))
+        );
         tracing::info!(
             "created {} in subnets {}",
             link.describe(),
@@ -95,14 +79,7 @@ impl VpcLinkApi for Client {
         Ok(link)
     }
 
-    async fn delete_link(&self, id: &str) -> Result<(), AwsError> {
-        self.delete_vpc_link()
-            .vpc_link_id(id)
-            .send()
-            .await
-            .aws("DeleteVpcLink")
-            .map(drop)
-    }
+    crate::sdk::get_and_delete!();
 }
 
 crate::links::bound_to!(Client);

@@ -302,6 +302,22 @@ mod tests {
         fn polls(&self) -> Vec<Instant> {
             self.at.lock().unwrap().clone()
         }
+        /// [`wait_available`] on a PENDING link, polling this script.
+        async fn available(
+            &self,
+            options: &WaitOptions,
+            progress: &Recorder,
+        ) -> Result<Link, LinkError> {
+            wait_available(&link(Status::Pending), options, progress, || self.poll()).await
+        }
+        /// [`wait_deleted`] on a DELETING link, polling this script.
+        async fn deleted(
+            &self,
+            options: &WaitOptions,
+            progress: &Recorder,
+        ) -> Result<(), LinkError> {
+            wait_deleted(&link(Status::Deleting), options, progress, || self.poll()).await
+        }
     }
 
     #[tokio::test(start_paused = true)]
@@ -313,14 +329,10 @@ mod tests {
         ]);
         let progress = Recorder::default();
         let start = Instant::now();
-        let got = wait_available(
-            &link(Status::Pending),
-            &WaitOptions::default(),
-            &progress,
-            || script.poll(),
-        )
-        .await
-        .unwrap();
+        let got = script
+            .available(&WaitOptions::default(), &progress)
+            .await
+            .unwrap();
         assert_eq!(got.status, Status::Available);
         let polls = script.polls();
         assert_eq!(polls.len(), 3);
@@ -349,14 +361,10 @@ mod tests {
         let mut answers: Vec<_> = (0..6).map(|_| Ok(Some(link(Status::Pending)))).collect();
         answers.push(Ok(Some(link(Status::Available))));
         let script = Script::new(answers);
-        wait_available(
-            &link(Status::Pending),
-            &WaitOptions::default(),
-            &Recorder::default(),
-            || script.poll(),
-        )
-        .await
-        .unwrap();
+        script
+            .available(&WaitOptions::default(), &Recorder::default())
+            .await
+            .unwrap();
         let gaps: Vec<u64> = script
             .polls()
             .windows(2)
@@ -371,14 +379,10 @@ mod tests {
         failed.status_message = Some("NLB arn:aws:elb:nlb/x is not found".into());
         let script = Script::new(vec![Ok(Some(link(Status::Pending))), Ok(Some(failed))]);
         let progress = Recorder::default();
-        let err = wait_available(
-            &link(Status::Pending),
-            &WaitOptions::default(),
-            &progress,
-            || script.poll(),
-        )
-        .await
-        .unwrap_err();
+        let err = script
+            .available(&WaitOptions::default(), &progress)
+            .await
+            .unwrap_err();
         match &err {
             LinkError::Failed { name, id, message } => {
                 assert_eq!((name.as_str(), id.as_str()), ("cortex-prod", "abc123"));
@@ -400,11 +404,7 @@ mod tests {
         let progress = Recorder::default();
         let options = WaitOptions::with_timeout(Duration::from_secs(60));
         let start = Instant::now();
-        let err = wait_available(&link(Status::Pending), &options, &progress, || {
-            script.poll()
-        })
-        .await
-        .unwrap_err();
+        let err = script.available(&options, &progress).await.unwrap_err();
         // Polls at 0, 2, 6, 14, 30 and then at the deadline (not 60 + 30).
         assert_eq!(start.elapsed(), Duration::from_secs(60));
         assert_eq!(script.polls().len(), 6);
@@ -427,14 +427,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_vanished_link_is_an_error() {
         let script = Script::new(vec![Ok(Some(link(Status::Pending))), Ok(None)]);
-        let err = wait_available(
-            &link(Status::Pending),
-            &WaitOptions::default(),
-            &Recorder::default(),
-            || script.poll(),
-        )
-        .await
-        .unwrap_err();
+        let err = script
+            .available(&WaitOptions::default(), &Recorder::default())
+            .await
+            .unwrap_err();
         // Another run may have removed it: the caller observes again.
         assert!(matches!(err, LinkError::Unsettled { .. }), "{err:?}");
         assert!(err.to_string().contains("no longer exists"), "{err}");
@@ -443,25 +439,17 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn inactive_counts_as_usable_and_deleting_as_gone() {
         let script = Script::new(vec![Ok(Some(link(Status::Inactive)))]);
-        let got = wait_available(
-            &link(Status::Inactive),
-            &WaitOptions::default(),
-            &Recorder::default(),
-            || script.poll(),
-        )
-        .await
-        .unwrap();
+        let got = script
+            .available(&WaitOptions::default(), &Recorder::default())
+            .await
+            .unwrap();
         assert_eq!(got.status, Status::Inactive);
 
         let script = Script::new(vec![Ok(Some(link(Status::Deleting)))]);
-        let err = wait_available(
-            &link(Status::Pending),
-            &WaitOptions::default(),
-            &Recorder::default(),
-            || script.poll(),
-        )
-        .await
-        .unwrap_err();
+        let err = script
+            .available(&WaitOptions::default(), &Recorder::default())
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("is being deleted"), "{err}");
     }
 
@@ -478,14 +466,10 @@ mod tests {
             Ok(Some(link(Status::Available))),
         ]);
         let progress = Recorder::default();
-        let err = wait_available(
-            &link(Status::Pending),
-            &WaitOptions::default(),
-            &progress,
-            || script.poll(),
-        )
-        .await
-        .unwrap_err();
+        let err = script
+            .available(&WaitOptions::default(), &progress)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("AccessDeniedException"), "{err}");
         assert_eq!(script.polls().len(), 1);
         assert_eq!(progress.calls().len(), 1);
@@ -499,14 +483,10 @@ mod tests {
             Ok(None),
         ]);
         let progress = Recorder::default();
-        wait_deleted(
-            &link(Status::Deleting),
-            &WaitOptions::default(),
-            &progress,
-            || script.poll(),
-        )
-        .await
-        .unwrap();
+        script
+            .deleted(&WaitOptions::default(), &progress)
+            .await
+            .unwrap();
         assert_eq!(script.polls().len(), 3);
         let calls = progress.calls();
         assert_eq!(calls.len(), 3);
@@ -514,14 +494,13 @@ mod tests {
 
         let script = Script::new(vec![Ok(Some(link(Status::Deleting)))]);
         let start = Instant::now();
-        let err = wait_deleted(
-            &link(Status::Deleting),
-            &WaitOptions::with_timeout(Duration::from_secs(10)),
-            &Recorder::default(),
-            || script.poll(),
-        )
-        .await
-        .unwrap_err();
+        let err = script
+            .deleted(
+                &WaitOptions::with_timeout(Duration::from_secs(10)),
+                &Recorder::default(),
+            )
+            .await
+            .unwrap_err();
         assert_eq!(start.elapsed(), Duration::from_secs(10));
         assert!(matches!(err, LinkError::DeleteTimedOut { .. }), "{err:?}");
         assert!(

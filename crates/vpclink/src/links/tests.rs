@@ -55,6 +55,81 @@ pub(crate) trait Mocked: VpcLinkApi + Sized {
     fn deleting(id: &'static str, answer: Answer) -> Rule;
 }
 
+/// `impl Mocked for Client` of one SDK crate, its listing paged by the token `$token` (read
+/// with `$token()`, answered with `$set_token`). Expands where that version's test helpers
+/// (`item`, `get_output`, `not_found`, `meta`) and SDK types are in scope: both SDKs name them
+/// alike.
+macro_rules! impl_mocked {
+    ($sdk:ident, $token:ident, $set_token:ident) => {
+        /// A `GetVpcLink` answer that is an error.
+        fn get_error(answer: Answer) -> GetVpcLinkError {
+            match answer {
+                Answer::NotFound => GetVpcLinkError::NotFoundException(not_found()),
+                Answer::Error { code, message } => GetVpcLinkError::generic(meta(code, message)),
+                other => panic!("GetVpcLink's error is not {other:?}"),
+            }
+        }
+
+        impl Mocked for Client {
+            fn mocked(rules: &[Rule]) -> Self {
+                mock_client!($sdk, RuleMode::MatchAny, rules)
+            }
+
+            fn listing(pages: &[&[(&'static str, Tags)]]) -> Vec<Rule> {
+                let token = |page: usize| (page > 0).then(|| format!("page-{}", page + 1));
+                (0..pages.len())
+                    .map(|page| {
+                        let items: Vec<VpcLink> = pages[page]
+                            .iter()
+                            .map(|(id, tags)| item(id, Some(tags.clone())))
+                            .collect();
+                        let next = (page + 1 < pages.len()).then(|| token(page + 1)).flatten();
+                        mock!(Client::get_vpc_links)
+                            .match_requests(move |r| r.$token().map(str::to_string) == token(page))
+                            .then_output(move || {
+                                GetVpcLinksOutput::builder()
+                                    .set_items(Some(items.clone()))
+                                    .$set_token(next.clone())
+                                    .build()
+                            })
+                    })
+                    .collect()
+            }
+
+            fn getting(id: &'static str, answers: &[Answer]) -> Rule {
+                let mut sequence = mock!(Client::get_vpc_link)
+                    .match_requests(move |r| r.vpc_link_id() == Some(id))
+                    .sequence();
+                for &answer in answers {
+                    sequence = match answer {
+                        Answer::Link { .. } | Answer::WithoutId => {
+                            sequence.output(move || get_output(answer))
+                        }
+                        _ => sequence.error(move || get_error(answer)),
+                    };
+                }
+                sequence.build()
+            }
+
+            fn deleting(id: &'static str, answer: Answer) -> Rule {
+                let rule = mock!(Client::delete_vpc_link)
+                    .match_requests(move |r| r.vpc_link_id() == Some(id));
+                match answer {
+                    Answer::Done => rule.then_output(|| DeleteVpcLinkOutput::builder().build()),
+                    Answer::NotFound => {
+                        rule.then_error(|| DeleteVpcLinkError::NotFoundException(not_found()))
+                    }
+                    Answer::Error { code, message } => {
+                        rule.then_error(move || DeleteVpcLinkError::generic(meta(code, message)))
+                    }
+                    other => panic!("DeleteVpcLink does not answer {other:?}"),
+                }
+            }
+        }
+    };
+}
+pub(crate) use impl_mocked;
+
 /// Runs each generic test below once per version.
 macro_rules! for_both_versions {
     ($($test:ident),* $(,)?) => {
@@ -251,21 +326,21 @@ async fn delete_errors_say_what_to_do<M: Mocked>() {
     }
 }
 
+/// [`wait_available`] on the PENDING link `new1`, with the default options.
+async fn wait_for_new1<M: Mocked>(client: &M) -> Result<Link, LinkError> {
+    let pending = held("new1", Status::Pending);
+    wait_available(client, &pending, &WaitOptions::default(), &LogProgress).await
+}
+
 async fn wait_available_polls_get_until_available<M: Mocked>() {
     let rule = M::getting(
         "new1",
         &[link("new1", "PENDING"), link("new1", "AVAILABLE")],
     );
-    let client = M::mocked(std::slice::from_ref(&rule));
     let start = tokio::time::Instant::now();
-    let link = wait_available(
-        &client,
-        &held("new1", Status::Pending),
-        &WaitOptions::default(),
-        &LogProgress,
-    )
-    .await
-    .unwrap();
+    let link = wait_for_new1(&M::mocked(std::slice::from_ref(&rule)))
+        .await
+        .unwrap();
     assert_eq!(link.status, Status::Available);
     assert_eq!(link.version, M::VERSION);
     assert_eq!(rule.num_calls(), 2);
@@ -279,14 +354,7 @@ async fn wait_available_reports_failed_with_aws_message<M: Mocked>() {
         message: Some("Subnet subnet-a does not exist"),
     };
     let client = M::mocked(&[M::getting("new1", &[failed])]);
-    let err = wait_available(
-        &client,
-        &held("new1", Status::Pending),
-        &WaitOptions::default(),
-        &LogProgress,
-    )
-    .await
-    .unwrap_err();
+    let err = wait_for_new1(&client).await.unwrap_err();
     match err {
         LinkError::Failed { id, message, .. } => {
             assert_eq!(id, "new1");

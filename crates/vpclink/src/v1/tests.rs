@@ -60,73 +60,7 @@ fn get_output(answer: Answer) -> GetVpcLinkOutput {
     }
 }
 
-/// A `GetVpcLink` answer that is an error.
-fn get_error(answer: Answer) -> GetVpcLinkError {
-    match answer {
-        Answer::NotFound => GetVpcLinkError::NotFoundException(not_found()),
-        Answer::Error { code, message } => GetVpcLinkError::generic(meta(code, message)),
-        other => panic!("GetVpcLink's error is not {other:?}"),
-    }
-}
-
-impl Mocked for Client {
-    fn mocked(rules: &[Rule]) -> Self {
-        mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, rules)
-    }
-
-    fn listing(pages: &[&[(&'static str, Tags)]]) -> Vec<Rule> {
-        let token = |page: usize| (page > 0).then(|| format!("page-{}", page + 1));
-        (0..pages.len())
-            .map(|page| {
-                let items: Vec<VpcLink> = pages[page]
-                    .iter()
-                    .map(|(id, tags)| item(id, Some(tags.clone())))
-                    .collect();
-                let next = (page + 1 < pages.len()).then(|| token(page + 1)).flatten();
-                mock!(Client::get_vpc_links)
-                    .match_requests(move |r| {
-                        r.position().map(str::to_string) == token(page) && r.limit() == Some(500)
-                    })
-                    .then_output(move || {
-                        GetVpcLinksOutput::builder()
-                            .set_items(Some(items.clone()))
-                            .set_position(next.clone())
-                            .build()
-                    })
-            })
-            .collect()
-    }
-
-    fn getting(id: &'static str, answers: &[Answer]) -> Rule {
-        let mut sequence = mock!(Client::get_vpc_link)
-            .match_requests(move |r| r.vpc_link_id() == Some(id))
-            .sequence();
-        for &answer in answers {
-            sequence = match answer {
-                Answer::Link { .. } | Answer::WithoutId => {
-                    sequence.output(move || get_output(answer))
-                }
-                _ => sequence.error(move || get_error(answer)),
-            };
-        }
-        sequence.build()
-    }
-
-    fn deleting(id: &'static str, answer: Answer) -> Rule {
-        let rule =
-            mock!(Client::delete_vpc_link).match_requests(move |r| r.vpc_link_id() == Some(id));
-        match answer {
-            Answer::Done => rule.then_output(|| DeleteVpcLinkOutput::builder().build()),
-            Answer::NotFound => {
-                rule.then_error(|| DeleteVpcLinkError::NotFoundException(not_found()))
-            }
-            Answer::Error { code, message } => {
-                rule.then_error(move || DeleteVpcLinkError::generic(meta(code, message)))
-            }
-            other => panic!("DeleteVpcLink does not answer {other:?}"),
-        }
-    }
-}
+crate::links::tests::impl_mocked!(aws_sdk_apigateway, position, set_position);
 
 #[test]
 fn arns_follow_the_client_region_partition() {
@@ -150,14 +84,16 @@ fn arns_follow_the_client_region_partition() {
 
 #[tokio::test]
 async fn links_listed_without_tags_are_asked_about_with_get_tags() {
-    let listing = mock!(Client::get_vpc_links).then_output(|| {
-        GetVpcLinksOutput::builder()
-            .items(item("tagged-ours", Some(ours())))
-            .items(item("untagged-ours", None))
-            .items(item("untagged-foreign", Some(Tags::new())))
-            .items(item("deleted-meanwhile", None))
-            .build()
-    });
+    let listing = mock!(Client::get_vpc_links)
+        .match_requests(|r| r.limit() == Some(500))
+        .then_output(|| {
+            GetVpcLinksOutput::builder()
+                .items(item("tagged-ours", Some(ours())))
+                .items(item("untagged-ours", None))
+                .items(item("untagged-foreign", Some(Tags::new())))
+                .items(item("deleted-meanwhile", None))
+                .build()
+        });
     let arn_of = |id: &str| format!("arn:aws:apigateway:us-east-1::/vpclinks/{id}");
     let tags_ours = mock!(Client::get_tags)
         .match_requests(move |r| r.resource_arn() == Some(&arn_of("untagged-ours")))

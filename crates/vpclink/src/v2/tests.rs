@@ -60,71 +60,7 @@ fn get_output(answer: Answer) -> GetVpcLinkOutput {
     }
 }
 
-/// A `GetVpcLink` answer that is an error.
-fn get_error(answer: Answer) -> GetVpcLinkError {
-    match answer {
-        Answer::NotFound => GetVpcLinkError::NotFoundException(not_found()),
-        Answer::Error { code, message } => GetVpcLinkError::generic(meta(code, message)),
-        other => panic!("GetVpcLink's error is not {other:?}"),
-    }
-}
-
-impl Mocked for Client {
-    fn mocked(rules: &[Rule]) -> Self {
-        mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, rules)
-    }
-
-    fn listing(pages: &[&[(&'static str, Tags)]]) -> Vec<Rule> {
-        let token = |page: usize| (page > 0).then(|| format!("t{}", page + 1));
-        (0..pages.len())
-            .map(|page| {
-                let items: Vec<VpcLink> = pages[page]
-                    .iter()
-                    .map(|(id, tags)| item(id, Some(tags.clone())))
-                    .collect();
-                let next = (page + 1 < pages.len()).then(|| token(page + 1)).flatten();
-                mock!(Client::get_vpc_links)
-                    .match_requests(move |r| r.next_token().map(str::to_string) == token(page))
-                    .then_output(move || {
-                        GetVpcLinksOutput::builder()
-                            .set_items(Some(items.clone()))
-                            .set_next_token(next.clone())
-                            .build()
-                    })
-            })
-            .collect()
-    }
-
-    fn getting(id: &'static str, answers: &[Answer]) -> Rule {
-        let mut sequence = mock!(Client::get_vpc_link)
-            .match_requests(move |r| r.vpc_link_id() == Some(id))
-            .sequence();
-        for &answer in answers {
-            sequence = match answer {
-                Answer::Link { .. } | Answer::WithoutId => {
-                    sequence.output(move || get_output(answer))
-                }
-                _ => sequence.error(move || get_error(answer)),
-            };
-        }
-        sequence.build()
-    }
-
-    fn deleting(id: &'static str, answer: Answer) -> Rule {
-        let rule =
-            mock!(Client::delete_vpc_link).match_requests(move |r| r.vpc_link_id() == Some(id));
-        match answer {
-            Answer::Done => rule.then_output(|| DeleteVpcLinkOutput::builder().build()),
-            Answer::NotFound => {
-                rule.then_error(|| DeleteVpcLinkError::NotFoundException(not_found()))
-            }
-            Answer::Error { code, message } => {
-                rule.then_error(move || DeleteVpcLinkError::generic(meta(code, message)))
-            }
-            other => panic!("DeleteVpcLink does not answer {other:?}"),
-        }
-    }
-}
+crate::links::tests::impl_mocked!(aws_sdk_apigatewayv2, next_token, set_next_token);
 
 #[tokio::test]
 async fn find_owned_reads_placement_and_dates_and_skips_untagged_links() {
