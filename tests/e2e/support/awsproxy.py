@@ -14,6 +14,10 @@ It records each call in order as an API operation name derived from method and p
   answer (GetVpcLinks items show the same status meanwhile, without counting as polls); `vpc_link_pending(None)`: PENDING forever; `vpc_link_failed(message)`: FAILED with
   that status message. v1 JSON fields `status`/`statusMessage`, v2 `VpcLinkStatus`/
   `VpcLinkStatusMessage` (on the wire `vpcLinkStatus`/`vpcLinkStatusMessage`).
+- `vpc_link_pending_for(seconds)`: each VPC link is PENDING until `seconds` after the proxy
+  first saw it (its CreateVpcLink answer, which then says PENDING too, as AWS's does; or its
+  first appearance in a GetVpcLink(s) answer), then the real answer: a link provisioning for a
+  fixed time, as on AWS (the benchmark holds links 60 s).
 - `throttle(op, n)`: the first n calls of operation `op` are answered 429
   TooManyRequestsException (REST-JSON body and `x-amzn-ErrorType` header, as API Gateway does),
   without reaching the emulator, so the SDK's retries are exercised.
@@ -61,6 +65,17 @@ connection resets, before or after the effect (see the method); `fault_counts()`
 
 `clear_faults()` removes the fault rules (`vpc_link_*`, `throttle`, fault mode, `after_write`),
 not emulation or AWS rules; the recorded calls stay.
+
+Every recorded call carries `started` (when the request arrived) and `ended` (when its answer
+went out), wall-clock seconds: which calls waited on each other.
+
+`gate` (opt-in, `AwsProxy(..., gate=...)`; none by default, and then nothing below happens): an
+object whose `admit(request)` is asked first for every request and returns an admission with
+`latency` (seconds: no answer goes out before the request is that old), `upstream_headers`
+(added to the forwarded request and to the rules' reads) and `refusal` (None, or `(status,
+headers, body)` answered without forwarding, recorded with `faulted=label`).
+`support/quota.py`'s `QuotaGate` (API Gateway's control-plane quotas, a latency per call) is
+the one the benchmark uses.
 
 Standalone: `python awsproxy.py --upstream http://127.0.0.1:5000 [--name moto] [--fault-rate R
 --seed S --after-share A] [--record FILE.jsonl]` prints `URL http://127.0.0.1:PORT` first and
@@ -200,6 +215,8 @@ class Call:
     emulated: str | None = None  # which emulation rule completed the answer, if any
     service: str | None = None  # the SigV4 signing name: apigateway, elasticloadbalancing, ec2, ...
     region: str | None = None  # the SigV4 region
+    started: float | None = None  # time.time() when the request arrived
+    ended: float | None = None  # time.time() when the answer went out (set by `record`)
 
 
 class Journal:
@@ -236,7 +253,8 @@ class AwsProxy:
 
     def __init__(self, upstream: str, name: str = "aws", journal: Journal | None = None, *,
                  aws_rules: bool = True, v1_upstream: str | None = None,
-                 on_record: Callable[[Call], None] | None = None, port: int = 0) -> None:
+                 on_record: Callable[[Call], None] | None = None, port: int = 0,
+                 gate: object | None = None) -> None:
         parts = urlsplit(upstream)
         assert parts.scheme == "http" and parts.hostname, f"upstream must be http://host:port: {upstream}"
         self.upstream_host = parts.hostname
@@ -251,6 +269,7 @@ class AwsProxy:
             assert v1.scheme == "http" and v1.hostname, f"v1_upstream must be http://host:port: {v1_upstream}"
             self.v1_upstream = (v1.hostname, v1.port or 80)
         self.on_record = on_record
+        self.gate = gate  # see the module docstring; None: no latency, no admission control
         self._lock = threading.Lock()
         # faults(): the seeded fault mode (None: off), its counters; after_write(): (n, callback).
         self._fault_mode: _FaultMode | None = None
@@ -259,6 +278,7 @@ class AwsProxy:
         self._writes = 0
         self._vpc_link_rule: tuple[str, object] | None = None  # ("pending", n|None) | ("failed", msg)
         self._vpc_link_polls = 0
+        self._vpc_link_seen: dict[str, float] = {}  # link id -> monotonic time first seen (pending_for)
         self._throttle: dict[str, int] = {}
         # emulate_integration_target_storage(): (restApiId, resourceId, httpMethod) -> target;
         # None while the rule is off.
@@ -285,6 +305,13 @@ class AwsProxy:
         with self._lock:
             self._vpc_link_rule = ("pending", polls)
             self._vpc_link_polls = 0
+
+    def vpc_link_pending_for(self, seconds: float) -> None:
+        """Each VPC link is PENDING until `seconds` after the proxy first saw it (see the module
+        docstring)."""
+        with self._lock:
+            self._vpc_link_rule = ("pending_for", float(seconds))
+            self._vpc_link_seen = {}
 
     def vpc_link_failed(self, message: str) -> None:
         with self._lock:
@@ -381,6 +408,8 @@ class AwsProxy:
             self.calls.clear()
 
     def record(self, call: Call) -> None:
+        if call.ended is None:
+            call.ended = time.time()
         with self._lock:
             self.calls.append(call)
         if self.journal is not None:
@@ -441,6 +470,10 @@ class AwsProxy:
         status a poll would see now, as in AWS, where the list and the link agree)."""
         with self._lock:
             rule = self._vpc_link_rule
+        if rule is not None and rule[0] == "pending_for":
+            return self._rewrite_vpc_link_for(body, float(rule[1]), listing=listing)
+        with self._lock:
+            rule = self._vpc_link_rule
             if rule is None:
                 return body, None
             kind, arg = rule
@@ -470,6 +503,44 @@ class AwsProxy:
         if not items:
             return body, None
         return json.dumps(doc).encode(), f"vpc-link-{status.lower()}"
+
+    def _rewrite_vpc_link_for(self, body: bytes, seconds: float, *, listing: bool) -> tuple[bytes, str | None]:
+        """`vpc_link_pending_for`: each link (v1 `id`, v2 `vpcLinkId`) PENDING until `seconds`
+        after it was first seen; CreateVpcLink answers (one link) count as a first sighting."""
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return body, None
+        if not isinstance(doc, dict):
+            return body, None
+        items = (doc.get("item") or doc.get("items") or doc.get("Items") or []) if listing else [doc]
+        now = time.monotonic()
+        changed = False
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            link = item.get("vpcLinkId") or item.get("VpcLinkId") or item.get("id")
+            if not isinstance(link, str):
+                continue
+            with self._lock:
+                first = self._vpc_link_seen.setdefault(link, now)
+            if now - first >= seconds:
+                continue
+            message = "VPC link is provisioning"
+            if "vpcLinkId" in item or "vpcLinkStatus" in item:
+                item["vpcLinkStatus"], item["vpcLinkStatusMessage"] = "PENDING", message
+            elif "VpcLinkId" in item or "VpcLinkStatus" in item:
+                item["VpcLinkStatus"], item["VpcLinkStatusMessage"] = "PENDING", message
+            else:
+                item["status"], item["statusMessage"] = "PENDING", message
+            changed = True
+        if not changed:
+            return body, None
+        return json.dumps(doc).encode(), "vpc-link-pending"
+
+    def _vpc_link_pending_for_active(self) -> bool:
+        with self._lock:
+            return self._vpc_link_rule is not None and self._vpc_link_rule[0] == "pending_for"
 
     # -- the integration-target rule (called by the handler) --------------------
     def _integration_target_active(self) -> bool:
@@ -601,9 +672,23 @@ class _Request:
         if self.service == "ec2" and self.protocol == "query":
             self.protocol = "ec2"
         self.segs = _rest_segments(path)
+        # Set by the handler (and a gate): arrival times, the latency to keep, extra headers
+        # for the emulator.
+        self.started: float | None = None
+        self.arrived: float | None = None
+        self.latency = 0.0
+        self.upstream_headers: list[tuple[str, str]] = []
 
     def json_body(self) -> dict:
         return _json_object(self.body)
+
+
+def _pace(req: _Request) -> None:
+    """Holds the answer until the request is `req.latency` seconds old (a gate's latency)."""
+    if req.latency > 0 and req.arrived is not None:
+        left = req.arrived + req.latency - time.monotonic()
+        if left > 0:
+            time.sleep(left)
 
 
 def _credential_scope(authorization: str | None) -> tuple[str | None, str | None, str | None]:
@@ -719,6 +804,7 @@ class _Upstream:
         self.host, self.port, self.timeout = host, port, timeout
         self.headers = [(k, v) for k, v in req.headers.items()
                         if k.lower() in ("authorization", "x-amz-date", "x-amz-security-token", "host")]
+        self.headers += req.upstream_headers
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
@@ -992,9 +1078,10 @@ def _handler_for(proxy: AwsProxy):
 
         def _send(self, req: _Request, status: int, headers: list[tuple[str, str]], data: bytes,
                   faulted: str | None = None, emulated: str | None = None) -> None:
+            _pace(req)
             # Recorded before the answer goes out: a client that has its answer finds its call.
             proxy.record(Call(proxy.name, req.op, req.method, req.path, status, faulted, data, emulated,
-                              req.service, req.region))
+                              req.service, req.region, req.started))
             if status:
                 self._reply(status, headers, data)
 
@@ -1016,6 +1103,8 @@ def _handler_for(proxy: AwsProxy):
                     if k.lower() == "content-length":
                         continue
                     conn.putheader(k, v)
+                for k, v in req.upstream_headers:
+                    conn.putheader(k, v)
                 if req.body or self.command in ("POST", "PUT", "PATCH"):
                     conn.putheader("Content-Length", str(len(req.body)))
                 conn.endheaders(req.body if req.body else None)
@@ -1025,8 +1114,17 @@ def _handler_for(proxy: AwsProxy):
                 conn.close()
 
         def _handle(self) -> None:
+            started, arrived = time.time(), time.monotonic()
             req = _Request(self.command, self.path, self.headers, self._read_body())
+            req.started, req.arrived = started, arrived
             op = req.op
+            if proxy.gate is not None:
+                admission = proxy.gate.admit(req)
+                req.latency = admission.latency
+                req.upstream_headers = list(admission.upstream_headers)
+                if admission.refusal is not None:
+                    self._send(req, *admission.refusal, admission.label)
+                    return
             if proxy._take_throttle(op):
                 err = json.dumps({"message": "Too Many Requests"}).encode()
                 self._send(req, 429, [("Content-Type", "application/json"),
@@ -1058,8 +1156,10 @@ def _handler_for(proxy: AwsProxy):
                                 return
                             status, headers, data = rest_json_error(refusal.status, refusal.error_type,
                                                                     refusal.message)
+                            _pace(req)
                             call = Call(proxy.name, req.op, req.method, req.path, status,
-                                        f"aws-rule:{refusal.rule}", data, None, req.service, req.region)
+                                        f"aws-rule:{refusal.rule}", data, None, req.service, req.region,
+                                        req.started)
                             with _REFUSALS_LOCK:
                                 _REFUSALS.append(call)
                             proxy.record(call)
@@ -1078,6 +1178,9 @@ def _handler_for(proxy: AwsProxy):
             faulted = None
             if op in ("GetVpcLink", "GetVpcLinks") and status == 200:
                 data, faulted = proxy._rewrite_vpc_link(data, listing=op == "GetVpcLinks")
+            elif (op == "CreateVpcLink" and 200 <= status < 300
+                  and proxy._vpc_link_pending_for_active()):
+                data, faulted = proxy._rewrite_vpc_link(data)
             if (op in _INTEGRATION_TARGET_OPS and 200 <= status < 300
                     and proxy._integration_target_active()):
                 proxy._note_integration_target(op, self.path, req.body)
