@@ -4,11 +4,11 @@
 use std::fmt;
 use std::time::SystemTime;
 
+use aws_calls::AwsResultExt;
 use aws_sdk_acm::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_acm::types::{CertificateDetail, CertificateStatus};
 use serde::Serialize;
 
-use crate::aws::{aws_error, has_code};
 use crate::{CertError, CertificateArn, covers};
 
 /// A certificate expiring sooner than this is reported with a warning.
@@ -237,23 +237,24 @@ pub async fn check(
     }
     report.problems.extend(region_problems(&arn.region, usage));
 
-    let detail = match acm
+    let described = acm
         .describe_certificate()
         .certificate_arn(usage.arn)
         .send()
         .await
-    {
+        .aws("DescribeCertificate");
+    let detail = match described {
         Ok(out) => out.certificate,
-        Err(e) if has_code(&e, "ResourceNotFoundException") => None,
-        Err(e) if has_code(&e, "InvalidArnException") => {
-            let message = aws_calls::aws_error("DescribeCertificate", &e).describe();
+        Err(e) if e.has_code("ResourceNotFoundException") => None,
+        Err(e) if e.has_code("InvalidArnException") => {
             report.problems.push(CertProblem::BadArn(format!(
-                "ACM rejected the certificate ARN `{}`: {message}",
-                usage.arn
+                "ACM rejected the certificate ARN `{}`: {}",
+                usage.arn,
+                e.describe()
             )));
             return Ok(report);
         }
-        Err(e) => return Err(aws_error("DescribeCertificate", &e)),
+        Err(e) => return Err(e.into()),
     };
     let Some(detail) = detail else {
         report.problems.insert(

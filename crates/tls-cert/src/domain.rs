@@ -1,7 +1,8 @@
 //! API Gateway custom domain names: one view ([`DomainName`]) of what either API returns, the
 //! mapping of a domain to an API and stage ([`Mapping`]), and the DNS record the user must create
 //! ([`dns_record`]). [`v2`] serves HTTP APIs (always REGIONAL, API mappings); [`v1`] serves REST
-//! APIs (REGIONAL or EDGE, base path mappings).
+//! APIs (REGIONAL or EDGE, base path mappings). Both make their calls behind one narrow trait,
+//! so that the rules below are written once, in `shared`.
 //!
 //! Ownership: a domain name carries both ownership tags from its creation; `find_owned` sees only
 //! those, and `delete` reads the tags again first and refuses a domain name without them (a
@@ -10,38 +11,22 @@
 //! of owned domain names. Mappings must be removed before the API they point to, and the domain
 //! name after the API ([`gw_core::ResourceKind::deletion_rank`]).
 
+use gw_core::GatewayKind;
 use serde::Serialize;
 
 use crate::DomainEndpoint;
 
+mod shared;
 pub mod v1;
 pub mod v2;
-
-/// Which API Gateway API a domain name belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DomainApi {
-    /// `apigatewayv2`: HTTP APIs.
-    Http,
-    /// `apigateway`: REST APIs.
-    Rest,
-}
-
-impl DomainApi {
-    /// The AWS CLI command of the API: `apigatewayv2` or `apigateway`.
-    pub fn cli(self) -> &'static str {
-        match self {
-            DomainApi::Http => "apigatewayv2",
-            DomainApi::Rest => "apigateway",
-        }
-    }
-}
 
 /// A custom domain name as found in AWS, whichever API it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DomainName {
     pub name: String,
-    pub api: DomainApi,
+    /// The gateway kind whose API Gateway API it belongs to: `Http` (`apigatewayv2`) or `Rest`
+    /// (`apigateway`).
+    pub api: GatewayKind,
     pub endpoint: DomainEndpoint,
     pub certificate_arn: Option<String>,
     /// Where DNS must point: the regional domain name (`ApiGatewayDomainName`,
@@ -61,11 +46,11 @@ impl DomainName {
     /// AWS's names of the target and hosted zone fields, for messages.
     fn field_names(&self) -> (&'static str, &'static str) {
         match (self.api, self.endpoint) {
-            (DomainApi::Http, _) => ("ApiGatewayDomainName", "HostedZoneId"),
-            (DomainApi::Rest, DomainEndpoint::Regional) => {
+            (GatewayKind::Http, _) => ("ApiGatewayDomainName", "HostedZoneId"),
+            (GatewayKind::Rest, DomainEndpoint::Regional) => {
                 ("regionalDomainName", "regionalHostedZoneId")
             }
-            (DomainApi::Rest, DomainEndpoint::Edge) => {
+            (GatewayKind::Rest, DomainEndpoint::Edge) => {
                 ("distributionDomainName", "distributionHostedZoneId")
             }
         }
@@ -149,7 +134,7 @@ pub fn dns_record(domain: &DomainName) -> DnsRecord {
     let (target_field, zone_field) = domain.field_names();
     let look_up = format!(
         "look it up with `aws {} get-domain-name --domain-name {}`",
-        domain.api.cli(),
+        domain.api.aws_api(),
         domain.name
     );
     let target = domain.target.clone().filter(|t| !t.is_empty());
@@ -174,17 +159,6 @@ pub fn dns_record(domain: &DomainName) -> DnsRecord {
         target,
         hosted_zone_id,
         note,
-    }
-}
-
-/// The partition of a region, for ARNs.
-pub(crate) fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
     }
 }
 

@@ -28,7 +28,6 @@
 use std::fmt;
 use std::path::PathBuf;
 
-mod aws;
 pub mod check;
 pub mod domain;
 pub mod selfsigned;

@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use aws_calls::AwsResultExt;
 use aws_sdk_acm::primitives::{Blob, DateTime, DateTimeFormat};
 use aws_sdk_acm::types::Tag;
 use gw_core::Ownership;
@@ -19,7 +20,6 @@ use rcgen::{
 };
 
 use crate::CertError;
-use crate::aws::aws_error;
 
 /// The validity `cortex-net cert self-signed` uses unless told otherwise.
 pub const DEFAULT_DAYS: u32 = 365;
@@ -216,7 +216,7 @@ pub async fn import(
         .set_tags(Some(tags))
         .send()
         .await
-        .map_err(|e| aws_error("ImportCertificate", &e))?;
+        .aws("ImportCertificate")?;
     let arn = out
         .certificate_arn()
         .filter(|arn| !arn.is_empty())

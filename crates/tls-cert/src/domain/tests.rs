@@ -1,6 +1,46 @@
+//! Tests of the DNS records, and the fixtures the v1, v2 and shared domain tests use.
+
+use std::collections::HashMap;
+
+use gw_core::Ownership;
+
 use super::*;
 
-fn domain(api: DomainApi, endpoint: DomainEndpoint) -> DomainName {
+/// The owner every domain test manages domain names for: cluster `prod`.
+pub(crate) fn owner() -> Ownership {
+    Ownership::new("prod")
+}
+
+/// `owner()`'s tags.
+pub(crate) fn ours() -> HashMap<String, String> {
+    owner().tags().into_iter().collect()
+}
+
+/// Tags from pairs.
+pub(crate) fn tags(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Both ownership tags, of cluster `staging`: not `owner()`'s.
+pub(crate) fn staging() -> HashMap<String, String> {
+    tags(&[
+        (gw_core::CLUSTER_TAG, "staging"),
+        (gw_core::MANAGED_BY_TAG, gw_core::MANAGED_BY_VALUE),
+    ])
+}
+
+/// What either API Gateway API says of a domain name or mapping that does not exist.
+pub(crate) fn not_found_meta() -> aws_sdk_apigateway::error::ErrorMetadata {
+    aws_sdk_apigateway::error::ErrorMetadata::builder()
+        .code("NotFoundException")
+        .message("Invalid domain name identifier specified")
+        .build()
+}
+
+fn domain(api: GatewayKind, endpoint: DomainEndpoint) -> DomainName {
     DomainName {
         name: "api.example.com".into(),
         api,
@@ -13,7 +53,7 @@ fn domain(api: DomainApi, endpoint: DomainEndpoint) -> DomainName {
 
 #[test]
 fn a_regional_domain_needs_a_cname_to_its_regional_name() {
-    let record = dns_record(&domain(DomainApi::Http, DomainEndpoint::Regional));
+    let record = dns_record(&domain(GatewayKind::Http, DomainEndpoint::Regional));
     assert_eq!(
         record,
         DnsRecord {
@@ -32,7 +72,7 @@ fn a_regional_domain_needs_a_cname_to_its_regional_name() {
 
 #[test]
 fn an_edge_domain_needs_an_alias_to_cloudfront() {
-    let mut edge = domain(DomainApi::Rest, DomainEndpoint::Edge);
+    let mut edge = domain(GatewayKind::Rest, DomainEndpoint::Edge);
     edge.target = Some("d111111abcdef8.cloudfront.net".into());
     edge.hosted_zone_id = Some("Z2FDTNDATAQYW2".into());
     let record = dns_record(&edge);
@@ -48,7 +88,7 @@ fn an_edge_domain_needs_an_alias_to_cloudfront() {
 #[test]
 fn missing_targets_are_said_with_how_to_look_them_up() {
     // moto: apigatewayv2 domain names come without ApiGatewayDomainName and HostedZoneId.
-    let mut http = domain(DomainApi::Http, DomainEndpoint::Regional);
+    let mut http = domain(GatewayKind::Http, DomainEndpoint::Regional);
     http.target = None;
     http.hosted_zone_id = None;
     let record = dns_record(&http);
@@ -64,7 +104,7 @@ fn missing_targets_are_said_with_how_to_look_them_up() {
     assert!(record.describe().contains("<target unknown>"));
 
     // LocalStack: REST regional domain names come without regionalHostedZoneId.
-    let mut rest = domain(DomainApi::Rest, DomainEndpoint::Regional);
+    let mut rest = domain(GatewayKind::Rest, DomainEndpoint::Regional);
     rest.hosted_zone_id = Some(String::new());
     let record = dns_record(&rest);
     assert_eq!(record.hosted_zone_id, None);
@@ -82,7 +122,7 @@ fn missing_targets_are_said_with_how_to_look_them_up() {
         "{note}"
     );
 
-    let mut edge = domain(DomainApi::Rest, DomainEndpoint::Edge);
+    let mut edge = domain(GatewayKind::Rest, DomainEndpoint::Edge);
     edge.target = None;
     let note = dns_record(&edge).note.unwrap();
     assert!(

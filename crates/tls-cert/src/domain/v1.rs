@@ -1,19 +1,19 @@
 //! Custom domain names for REST APIs (`apigateway`): REGIONAL (`regionalCertificateArn`) or EDGE
-//! (`certificateArn`, a us-east-1 certificate), TLS 1.2, base path mappings.
+//! (`certificateArn`, a us-east-1 certificate), TLS 1.2, base path mappings. The rules (ownership,
+//! re-tagging, gone is done) are [`super::shared`]'s; this module makes the calls.
 //!
 //! `GetDomainNames` returns each domain name's `tags`; when an item comes without them, they are
 //! read with `GetTags` on `arn:<partition>:apigateway:<region>::/domainnames/<name>`. After
 //! creation, tags that did not stick are put again with `TagResource`: an untagged domain name
 //! would be invisible to [`find_owned`] and never cleaned up.
 
-use std::collections::HashMap;
-
+use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, SecurityPolicy};
-use gw_core::Ownership;
+use gw_core::{GatewayKind, Ownership};
 
-use super::{DomainApi, DomainName, Mapping, not_ours, partition};
-use crate::aws::{aws_error, is_not_found};
+use super::shared::{self, CustomDomains, NewDomain, Tags, gone_as_none};
+use super::{DomainName, Mapping};
 use crate::{CertError, DomainEndpoint};
 
 /// The most a `GetDomainNames` / `GetBasePathMappings` page holds.
@@ -25,49 +25,7 @@ pub const ROOT_BASE_PATH: &str = "(none)";
 /// Domain names carrying both ownership tags for `owner`'s cluster; every other one is
 /// invisible.
 pub async fn find_owned(client: &Client, owner: &Ownership) -> Result<Vec<DomainName>, CertError> {
-    let mut found = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let page = client
-            .get_domain_names()
-            .limit(PAGE_SIZE)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error("GetDomainNames", &e))?;
-        for item in page.items() {
-            let Some(name) = item.domain_name().filter(|n| !n.is_empty()) else {
-                tracing::warn!("GetDomainNames returned a domain name without a name; ignoring it");
-                continue;
-            };
-            let owned = match item.tags().filter(|tags| !tags.is_empty()) {
-                Some(tags) => owner.owns(tags),
-                None => owner.owns(&get_tags(client, name).await?),
-            };
-            if owned {
-                found.push(to_domain(
-                    "GetDomainNames",
-                    &Fields {
-                        name: item.domain_name(),
-                        types: item.endpoint_configuration().map(|c| c.types()),
-                        certificate_arn: item.certificate_arn(),
-                        regional_certificate_arn: item.regional_certificate_arn(),
-                        regional_domain_name: item.regional_domain_name(),
-                        regional_hosted_zone_id: item.regional_hosted_zone_id(),
-                        distribution_domain_name: item.distribution_domain_name(),
-                        distribution_hosted_zone_id: item.distribution_hosted_zone_id(),
-                    },
-                )?);
-            }
-        }
-        match page.position() {
-            Some(next) if !next.is_empty() && position.as_deref() != Some(next) => {
-                position = Some(next.to_string());
-            }
-            _ => break,
-        }
-    }
-    Ok(found)
+    shared::find_owned(client, owner).await
 }
 
 /// Creates the domain name `domain` with `certificate_arn`, TLS 1.2, tagged for `owner`:
@@ -80,121 +38,24 @@ pub async fn create(
     certificate_arn: &str,
     endpoint: DomainEndpoint,
 ) -> Result<DomainName, CertError> {
-    let tags: HashMap<String, String> = owner.tags().into_iter().collect();
-    let request = client
-        .create_domain_name()
-        .domain_name(domain)
-        .security_policy(SecurityPolicy::Tls12)
-        .set_tags(Some(tags.clone()));
-    let request = match endpoint {
-        DomainEndpoint::Regional => request
-            .regional_certificate_arn(certificate_arn)
-            .endpoint_configuration(
-                EndpointConfiguration::builder()
-                    .types(EndpointType::Regional)
-                    .build(),
-            ),
-        DomainEndpoint::Edge => request
-            .certificate_arn(certificate_arn)
-            .endpoint_configuration(
-                EndpointConfiguration::builder()
-                    .types(EndpointType::Edge)
-                    .build(),
-            ),
+    let new = NewDomain {
+        name: domain,
+        certificate_arn,
+        endpoint,
     };
-    let out = request
-        .customize()
-        .config_override(create_once())
-        .send()
-        .await
-        .map_err(|e| aws_error("CreateDomainName", &e))?;
-    let created = to_domain(
-        "CreateDomainName",
-        &Fields {
-            name: out.domain_name(),
-            types: out.endpoint_configuration().map(|c| c.types()),
-            certificate_arn: out.certificate_arn(),
-            regional_certificate_arn: out.regional_certificate_arn(),
-            regional_domain_name: out.regional_domain_name(),
-            regional_hosted_zone_id: out.regional_hosted_zone_id(),
-            distribution_domain_name: out.distribution_domain_name(),
-            distribution_hosted_zone_id: out.distribution_hosted_zone_id(),
-        },
-    )?;
-    tracing::info!("created {} ({endpoint})", created.describe());
-
-    if !out.tags().is_some_and(|found| owner.owns(found)) {
-        let arn = arn(client, domain)?;
-        client
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| {
-                CertError::from(aws_calls::aws_error("TagResource", &e).with_hint(format!(
-                    "Custom domain {domain} was created but is not tagged as cortex-net's, \
-                     so cortex-net will not manage or remove it: tag it (aws apigateway \
-                     tag-resource --resource-arn {arn} --tags {}={},{}={}) or delete it (aws \
-                     apigateway delete-domain-name --domain-name {domain}) before re-running",
-                    gw_core::CLUSTER_TAG,
-                    owner.cluster(),
-                    gw_core::MANAGED_BY_TAG,
-                    gw_core::MANAGED_BY_VALUE,
-                )))
-            })?;
-        tracing::info!("tagged custom domain {domain} after creation");
-    }
-    Ok(created)
+    shared::create(client, owner, &new).await
 }
 
 /// The domain name `domain`, or `None` if it does not exist.
 pub async fn get(client: &Client, domain: &str) -> Result<Option<DomainName>, CertError> {
-    match client.get_domain_name().domain_name(domain).send().await {
-        Ok(out) => to_domain(
-            "GetDomainName",
-            &Fields {
-                name: out.domain_name(),
-                types: out.endpoint_configuration().map(|c| c.types()),
-                certificate_arn: out.certificate_arn(),
-                regional_certificate_arn: out.regional_certificate_arn(),
-                regional_domain_name: out.regional_domain_name(),
-                regional_hosted_zone_id: out.regional_hosted_zone_id(),
-                distribution_domain_name: out.distribution_domain_name(),
-                distribution_hosted_zone_id: out.distribution_hosted_zone_id(),
-            },
-        )
-        .map(Some),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(aws_error("GetDomainName", &e)),
-    }
+    shared::get(client, domain).await
 }
 
 /// Deletes the domain name `domain` after reading its tags again: one lacking `owner`'s tags is
 /// refused. A domain name already gone counts as deleted. Its base path mappings go first
 /// ([`delete_mapping`]).
 pub async fn delete(client: &Client, owner: &Ownership, domain: &str) -> Result<(), CertError> {
-    let tags = match client.get_domain_name().domain_name(domain).send().await {
-        Ok(out) => out.tags.unwrap_or_default(),
-        Err(e) if is_not_found(&e) => return Ok(()),
-        Err(e) => return Err(aws_error("GetDomainName", &e)),
-    };
-    let tags = if tags.is_empty() {
-        get_tags(client, domain).await?
-    } else {
-        tags
-    };
-    if !owner.owns(&tags) {
-        return Err(not_ours(domain, owner));
-    }
-    match client.delete_domain_name().domain_name(domain).send().await {
-        Ok(_) => {
-            tracing::info!("deleted custom domain {domain}");
-            Ok(())
-        }
-        Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(aws_error("DeleteDomainName", &e)),
-    }
+    shared::delete(client, owner, domain).await
 }
 
 /// The base path mapping of `domain` to the REST API `api_id`, if there is one. A domain name
@@ -204,38 +65,7 @@ pub async fn find_mapping(
     domain: &str,
     api_id: &str,
 ) -> Result<Option<Mapping>, CertError> {
-    let mut position: Option<String> = None;
-    loop {
-        let page = match client
-            .get_base_path_mappings()
-            .domain_name(domain)
-            .limit(PAGE_SIZE)
-            .set_position(position.clone())
-            .send()
-            .await
-        {
-            Ok(page) => page,
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(aws_error("GetBasePathMappings", &e)),
-        };
-        if let Some(item) = page
-            .items()
-            .iter()
-            .find(|m| m.rest_api_id() == Some(api_id))
-        {
-            return Ok(Some(to_mapping(
-                item.base_path(),
-                item.rest_api_id(),
-                item.stage(),
-            )));
-        }
-        match page.position() {
-            Some(next) if !next.is_empty() && position.as_deref() != Some(next) => {
-                position = Some(next.to_string());
-            }
-            _ => return Ok(None),
-        }
-    }
+    shared::find_mapping(client, domain, api_id).await
 }
 
 /// Maps the root of `domain` to `stage` of the REST API `api_id`.
@@ -245,22 +75,7 @@ pub async fn create_mapping(
     api_id: &str,
     stage: &str,
 ) -> Result<Mapping, CertError> {
-    let out = client
-        .create_base_path_mapping()
-        .domain_name(domain)
-        .rest_api_id(api_id)
-        .stage(stage)
-        .customize()
-        .config_override(create_once())
-        .send()
-        .await
-        .map_err(|e| aws_error("CreateBasePathMapping", &e))?;
-    tracing::info!("mapped custom domain {domain} to REST API {api_id}, stage {stage}");
-    Ok(to_mapping(
-        out.base_path(),
-        out.rest_api_id().or(Some(api_id)),
-        out.stage().or(Some(stage)),
-    ))
+    shared::create_mapping(client, domain, api_id, stage).await
 }
 
 /// Deletes the base path mapping `mapping_id` (a base path; `(none)` or empty for the root) of
@@ -270,54 +85,190 @@ pub async fn delete_mapping(
     domain: &str,
     mapping_id: &str,
 ) -> Result<(), CertError> {
-    let base_path = if mapping_id.is_empty() {
-        ROOT_BASE_PATH
-    } else {
-        mapping_id
-    };
-    match client
-        .delete_base_path_mapping()
-        .domain_name(domain)
-        .base_path(base_path)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(aws_error("DeleteBasePathMapping", &e)),
-    }
+    shared::delete_mapping(client, domain, mapping_id).await
 }
 
-/// The ARN API Gateway tags a domain name by: `arn:aws:apigateway:<region>::/domainnames/<name>`.
+/// The ARN API Gateway tags a domain name by:
+/// `arn:<partition>:apigateway:<region>::/domainnames/<name>`.
 pub fn arn(client: &Client, domain: &str) -> Result<String, CertError> {
-    let region = client
-        .config()
-        .region()
-        .map(|r| r.as_ref().to_string())
-        .ok_or_else(|| {
-            CertError::Unexpected(
-                "no AWS region is configured. Set `region` in cluster.yaml, --region, or \
-                 AWS_REGION"
-                    .to_string(),
-            )
-        })?;
-    Ok(format!(
-        "arn:{}:apigateway:{region}::/domainnames/{domain}",
-        partition(&region)
-    ))
+    shared::arn(client, domain)
 }
 
-async fn get_tags(client: &Client, domain: &str) -> Result<HashMap<String, String>, CertError> {
-    let arn = arn(client, domain)?;
-    match client.get_tags().resource_arn(&arn).send().await {
-        Ok(out) => Ok(out.tags.unwrap_or_default()),
+/// The [`Fields`] of any of the three answers that describe a REST domain name (a listed item,
+/// `CreateDomainName`'s and `GetDomainName`'s outputs): they share the accessors.
+macro_rules! fields_of {
+    ($out:expr) => {
+        Fields {
+            name: $out.domain_name(),
+            types: $out.endpoint_configuration().map(|c| c.types()),
+            certificate_arn: $out.certificate_arn(),
+            regional_certificate_arn: $out.regional_certificate_arn(),
+            regional_domain_name: $out.regional_domain_name(),
+            regional_hosted_zone_id: $out.regional_hosted_zone_id(),
+            distribution_domain_name: $out.distribution_domain_name(),
+            distribution_hosted_zone_id: $out.distribution_hosted_zone_id(),
+        }
+    };
+}
+impl CustomDomains for Client {
+    const KIND: GatewayKind = GatewayKind::Rest;
+
+    fn region(&self) -> Option<&str> {
+        self.config().region().map(|region| region.as_ref())
+    }
+
+    async fn domain_names(&self) -> Result<Vec<(DomainName, Tags)>, CertError> {
+        let items = self
+            .get_domain_names()
+            .limit(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .aws("GetDomainNames")?;
+        let mut found = Vec::new();
+        for item in items {
+            let domain = to_domain("GetDomainNames", &fields_of!(item));
+            match domain {
+                Ok(domain) => found.push((domain, item.tags.unwrap_or_default())),
+                Err(_) => tracing::warn!(
+                    "GetDomainNames returned a domain name without a name; ignoring it"
+                ),
+            }
+        }
+        Ok(found)
+    }
+
+    async fn domain_name(&self, name: &str) -> Result<(DomainName, Tags), CertError> {
+        let out = self
+            .get_domain_name()
+            .domain_name(name)
+            .send()
+            .await
+            .aws("GetDomainName")?;
+        let fields = Fields {
+            name: out.domain_name().or(Some(name)),
+            ..fields_of!(out)
+        };
+        Ok((
+            to_domain("GetDomainName", &fields)?,
+            out.tags.unwrap_or_default(),
+        ))
+    }
+
+    async fn tags(&self, name: &str) -> Result<Tags, CertError> {
+        let arn = shared::arn(self, name)?;
+        let out = self.get_tags().resource_arn(&arn).send().await;
         // Deleted between the listing and now: it has no tags, so it is not ours.
-        Err(e) if is_not_found(&e) => Ok(HashMap::new()),
-        Err(e) => Err(aws_error("GetTags", &e)),
+        let found = gone_as_none(out.aws("GetTags").map_err(CertError::from))?;
+        Ok(found.and_then(|out| out.tags).unwrap_or_default())
+    }
+
+    async fn create_domain_name(
+        &self,
+        new: &NewDomain<'_>,
+        tags: &Tags,
+    ) -> Result<(DomainName, Tags), CertError> {
+        let request = self
+            .create_domain_name()
+            .domain_name(new.name)
+            .security_policy(SecurityPolicy::Tls12)
+            .set_tags(Some(tags.clone()));
+        let (request, endpoint_type) = match new.endpoint {
+            DomainEndpoint::Regional => (
+                request.regional_certificate_arn(new.certificate_arn),
+                EndpointType::Regional,
+            ),
+            DomainEndpoint::Edge => (
+                request.certificate_arn(new.certificate_arn),
+                EndpointType::Edge,
+            ),
+        };
+        let out = request
+            .endpoint_configuration(
+                EndpointConfiguration::builder()
+                    .types(endpoint_type)
+                    .build(),
+            )
+            .customize()
+            .config_override(create_once())
+            .send()
+            .await
+            .aws("CreateDomainName")?;
+        let created = to_domain("CreateDomainName", &fields_of!(out))?;
+        Ok((created, out.tags.unwrap_or_default()))
+    }
+
+    async fn tag(&self, arn: &str, tags: &Tags) -> Result<(), gw_core::AwsError> {
+        let request = self.tag_resource().resource_arn(arn);
+        request
+            .set_tags(Some(tags.clone()))
+            .send()
+            .await
+            .aws("TagResource")?;
+        Ok(())
+    }
+
+    async fn delete_domain_name(&self, name: &str) -> Result<(), CertError> {
+        let request = self.delete_domain_name().domain_name(name);
+        request.send().await.aws("DeleteDomainName")?;
+        Ok(())
+    }
+
+    async fn mappings(&self, domain: &str) -> Result<Vec<Mapping>, CertError> {
+        let items = self
+            .get_base_path_mappings()
+            .domain_name(domain)
+            .limit(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .aws("GetBasePathMappings")?;
+        let mappings = items
+            .iter()
+            .map(|item| to_mapping(item.base_path(), item.rest_api_id(), item.stage()));
+        Ok(mappings.collect())
+    }
+
+    async fn map(&self, domain: &str, api_id: &str, stage: &str) -> Result<Mapping, CertError> {
+        let out = self
+            .create_base_path_mapping()
+            .domain_name(domain)
+            .rest_api_id(api_id)
+            .stage(stage)
+            .customize()
+            .config_override(create_once())
+            .send()
+            .await
+            .aws("CreateBasePathMapping")?;
+        Ok(to_mapping(
+            out.base_path(),
+            out.rest_api_id().or(Some(api_id)),
+            out.stage().or(Some(stage)),
+        ))
+    }
+
+    async fn unmap(&self, domain: &str, mapping_id: &str) -> Result<(), CertError> {
+        let base_path = if mapping_id.is_empty() {
+            ROOT_BASE_PATH
+        } else {
+            mapping_id
+        };
+        let request = self.delete_base_path_mapping().domain_name(domain);
+        request
+            .base_path(base_path)
+            .send()
+            .await
+            .aws("DeleteBasePathMapping")?;
+        Ok(())
     }
 }
 
 /// The fields of a REST domain name that [`DomainName`] needs (three output types carry them).
+#[derive(Clone, Copy)]
 struct Fields<'a> {
     name: Option<&'a str>,
     types: Option<&'a [EndpointType]>,
@@ -359,7 +310,7 @@ fn to_domain(operation: &str, fields: &Fields<'_>) -> Result<DomainName, CertErr
     };
     Ok(DomainName {
         name: name.to_string(),
-        api: DomainApi::Rest,
+        api: GatewayKind::Rest,
         endpoint,
         certificate_arn: text(certificate_arn),
         target: text(target),

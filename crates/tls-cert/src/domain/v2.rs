@@ -1,45 +1,20 @@
 //! Custom domain names for HTTP APIs (`apigatewayv2`): REGIONAL, TLS 1.2, API mappings. Tags
-//! come back with every domain name.
+//! come back with every domain name. The rules (ownership, re-tagging, gone is done) are
+//! [`super::shared`]'s; this module makes the calls.
 
-use std::collections::HashMap;
-
+use aws_calls::AwsResultExt;
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::types::{DomainNameConfiguration, EndpointType, SecurityPolicy};
-use gw_core::Ownership;
+use gw_core::{GatewayKind, Ownership};
 
-use super::{DomainApi, DomainName, Mapping, not_ours};
-use crate::aws::{aws_error, is_not_found};
+use super::shared::{self, CustomDomains, NewDomain, Tags};
+use super::{DomainName, Mapping};
 use crate::{CertError, DomainEndpoint};
 
 /// Domain names carrying both ownership tags for `owner`'s cluster; every other one is
 /// invisible.
 pub async fn find_owned(client: &Client, owner: &Ownership) -> Result<Vec<DomainName>, CertError> {
-    let mut found = Vec::new();
-    let mut next_token: Option<String> = None;
-    loop {
-        let page = client
-            .get_domain_names()
-            .set_next_token(next_token.clone())
-            .send()
-            .await
-            .map_err(|e| aws_error("GetDomainNames", &e))?;
-        for item in page.items() {
-            if item.tags().is_some_and(|tags| owner.owns(tags)) {
-                found.push(to_domain(
-                    "GetDomainNames",
-                    item.domain_name(),
-                    item.domain_name_configurations(),
-                )?);
-            }
-        }
-        match page.next_token() {
-            Some(next) if !next.is_empty() && next_token.as_deref() != Some(next) => {
-                next_token = Some(next.to_string());
-            }
-            _ => break,
-        }
-    }
-    Ok(found)
+    shared::find_owned(client, owner).await
 }
 
 /// Creates the REGIONAL domain name `domain` with `certificate_arn` (which must be in the
@@ -50,66 +25,24 @@ pub async fn create(
     domain: &str,
     certificate_arn: &str,
 ) -> Result<DomainName, CertError> {
-    let tags: HashMap<String, String> = owner.tags().into_iter().collect();
-    let out = client
-        .create_domain_name()
-        .domain_name(domain)
-        .domain_name_configurations(
-            DomainNameConfiguration::builder()
-                .certificate_arn(certificate_arn)
-                .endpoint_type(EndpointType::Regional)
-                .security_policy(SecurityPolicy::Tls12)
-                .build(),
-        )
-        .set_tags(Some(tags))
-        .customize()
-        .config_override(create_once())
-        .send()
-        .await
-        .map_err(|e| aws_error("CreateDomainName", &e))?;
-    let created = to_domain(
-        "CreateDomainName",
-        out.domain_name(),
-        out.domain_name_configurations(),
-    )?;
-    tracing::info!("created {}", created.describe());
-    Ok(created)
+    let new = NewDomain {
+        name: domain,
+        certificate_arn,
+        endpoint: DomainEndpoint::Regional,
+    };
+    shared::create(client, owner, &new).await
 }
 
 /// The domain name `domain`, or `None` if it does not exist.
 pub async fn get(client: &Client, domain: &str) -> Result<Option<DomainName>, CertError> {
-    match client.get_domain_name().domain_name(domain).send().await {
-        Ok(out) => to_domain(
-            "GetDomainName",
-            out.domain_name(),
-            out.domain_name_configurations(),
-        )
-        .map(Some),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(aws_error("GetDomainName", &e)),
-    }
+    shared::get(client, domain).await
 }
 
 /// Deletes the domain name `domain` after reading its tags again: one lacking `owner`'s tags is
 /// refused. A domain name already gone counts as deleted. Its mappings go first
 /// ([`delete_mapping`]).
 pub async fn delete(client: &Client, owner: &Ownership, domain: &str) -> Result<(), CertError> {
-    let tags = match client.get_domain_name().domain_name(domain).send().await {
-        Ok(out) => out.tags,
-        Err(e) if is_not_found(&e) => return Ok(()),
-        Err(e) => return Err(aws_error("GetDomainName", &e)),
-    };
-    if !tags.as_ref().is_some_and(|tags| owner.owns(tags)) {
-        return Err(not_ours(domain, owner));
-    }
-    match client.delete_domain_name().domain_name(domain).send().await {
-        Ok(_) => {
-            tracing::info!("deleted custom domain {domain}");
-            Ok(())
-        }
-        Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(aws_error("DeleteDomainName", &e)),
-    }
+    shared::delete(client, owner, domain).await
 }
 
 /// The mapping of `domain` to the API `api_id`, if there is one. A domain name that does not
@@ -119,38 +52,7 @@ pub async fn find_mapping(
     domain: &str,
     api_id: &str,
 ) -> Result<Option<Mapping>, CertError> {
-    let mut next_token: Option<String> = None;
-    loop {
-        let page = match client
-            .get_api_mappings()
-            .domain_name(domain)
-            .set_next_token(next_token.clone())
-            .send()
-            .await
-        {
-            Ok(page) => page,
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(aws_error("GetApiMappings", &e)),
-        };
-        for item in page.items() {
-            if item.api_id() == Some(api_id) {
-                return to_mapping(
-                    "GetApiMappings",
-                    item.api_mapping_id(),
-                    item.api_id(),
-                    item.stage(),
-                    item.api_mapping_key(),
-                )
-                .map(Some);
-            }
-        }
-        match page.next_token() {
-            Some(next) if !next.is_empty() && next_token.as_deref() != Some(next) => {
-                next_token = Some(next.to_string());
-            }
-            _ => return Ok(None),
-        }
-    }
+    shared::find_mapping(client, domain, api_id).await
 }
 
 /// Maps the root of `domain` to `stage` of the API `api_id`.
@@ -160,25 +62,7 @@ pub async fn create_mapping(
     api_id: &str,
     stage: &str,
 ) -> Result<Mapping, CertError> {
-    let out = client
-        .create_api_mapping()
-        .domain_name(domain)
-        .api_id(api_id)
-        .stage(stage)
-        .customize()
-        .config_override(create_once())
-        .send()
-        .await
-        .map_err(|e| aws_error("CreateApiMapping", &e))?;
-    let mapping = to_mapping(
-        "CreateApiMapping",
-        out.api_mapping_id(),
-        out.api_id(),
-        out.stage(),
-        out.api_mapping_key(),
-    )?;
-    tracing::info!("mapped custom domain {domain} to API {api_id}, stage {stage}");
-    Ok(mapping)
+    shared::create_mapping(client, domain, api_id, stage).await
 }
 
 /// Deletes the API mapping `mapping_id` of `domain`. One already gone (or whose domain name is
@@ -188,16 +72,161 @@ pub async fn delete_mapping(
     domain: &str,
     mapping_id: &str,
 ) -> Result<(), CertError> {
-    match client
-        .delete_api_mapping()
-        .domain_name(domain)
-        .api_mapping_id(mapping_id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(aws_error("DeleteApiMapping", &e)),
+    shared::delete_mapping(client, domain, mapping_id).await
+}
+
+impl CustomDomains for Client {
+    const KIND: GatewayKind = GatewayKind::Http;
+
+    fn region(&self) -> Option<&str> {
+        self.config().region().map(|region| region.as_ref())
+    }
+
+    async fn domain_names(&self) -> Result<Vec<(DomainName, Tags)>, CertError> {
+        let items = aws_calls::all_pages(|token| {
+            let request = self.get_domain_names().set_next_token(token);
+            async move {
+                let page = request.send().await.aws("GetDomainNames")?;
+                Ok((page.items.unwrap_or_default(), page.next_token))
+            }
+        })
+        .await?;
+        let mut found = Vec::new();
+        for item in items {
+            let domain = to_domain(
+                "GetDomainNames",
+                item.domain_name(),
+                item.domain_name_configurations(),
+            );
+            match domain {
+                Ok(domain) => found.push((domain, item.tags.unwrap_or_default())),
+                Err(_) => tracing::warn!(
+                    "GetDomainNames returned a domain name without a name; ignoring it"
+                ),
+            }
+        }
+        Ok(found)
+    }
+
+    async fn domain_name(&self, name: &str) -> Result<(DomainName, Tags), CertError> {
+        let request = self.get_domain_name().domain_name(name);
+        let out = request.send().await.aws("GetDomainName")?;
+        let domain = to_domain(
+            "GetDomainName",
+            out.domain_name().or(Some(name)),
+            out.domain_name_configurations(),
+        )?;
+        Ok((domain, out.tags.unwrap_or_default()))
+    }
+
+    /// apigatewayv2 gives the tags with every domain name: none given means none.
+    async fn tags(&self, _name: &str) -> Result<Tags, CertError> {
+        Ok(Tags::new())
+    }
+
+    async fn create_domain_name(
+        &self,
+        new: &NewDomain<'_>,
+        tags: &Tags,
+    ) -> Result<(DomainName, Tags), CertError> {
+        let endpoint_type = match new.endpoint {
+            DomainEndpoint::Regional => EndpointType::Regional,
+            DomainEndpoint::Edge => EndpointType::Edge,
+        };
+        let configuration = DomainNameConfiguration::builder()
+            .certificate_arn(new.certificate_arn)
+            .endpoint_type(endpoint_type)
+            .security_policy(SecurityPolicy::Tls12)
+            .build();
+        let out = self
+            .create_domain_name()
+            .domain_name(new.name)
+            .domain_name_configurations(configuration)
+            .set_tags(Some(tags.clone()))
+            .customize()
+            .config_override(create_once())
+            .send()
+            .await
+            .aws("CreateDomainName")?;
+        let created = to_domain(
+            "CreateDomainName",
+            out.domain_name(),
+            out.domain_name_configurations(),
+        )?;
+        Ok((created, out.tags.unwrap_or_default()))
+    }
+
+    async fn tag(&self, arn: &str, tags: &Tags) -> Result<(), gw_core::AwsError> {
+        let request = self.tag_resource().resource_arn(arn);
+        request
+            .set_tags(Some(tags.clone()))
+            .send()
+            .await
+            .aws("TagResource")?;
+        Ok(())
+    }
+
+    async fn delete_domain_name(&self, name: &str) -> Result<(), CertError> {
+        let request = self.delete_domain_name().domain_name(name);
+        request.send().await.aws("DeleteDomainName")?;
+        Ok(())
+    }
+
+    async fn mappings(&self, domain: &str) -> Result<Vec<Mapping>, CertError> {
+        let items = aws_calls::all_pages(|token| {
+            let request = self
+                .get_api_mappings()
+                .domain_name(domain)
+                .set_next_token(token);
+            async move {
+                let page = request.send().await.aws("GetApiMappings")?;
+                Ok((page.items.unwrap_or_default(), page.next_token))
+            }
+        })
+        .await?;
+        let mappings = items.iter().filter_map(|item| {
+            let mapping = to_mapping(
+                "GetApiMappings",
+                item.api_mapping_id(),
+                item.api_id(),
+                item.stage(),
+                item.api_mapping_key(),
+            );
+            mapping
+                .inspect_err(|error| tracing::warn!("{error}; ignoring it"))
+                .ok()
+        });
+        Ok(mappings.collect())
+    }
+
+    async fn map(&self, domain: &str, api_id: &str, stage: &str) -> Result<Mapping, CertError> {
+        let out = self
+            .create_api_mapping()
+            .domain_name(domain)
+            .api_id(api_id)
+            .stage(stage)
+            .customize()
+            .config_override(create_once())
+            .send()
+            .await
+            .aws("CreateApiMapping")?;
+        to_mapping(
+            "CreateApiMapping",
+            out.api_mapping_id(),
+            out.api_id(),
+            out.stage(),
+            out.api_mapping_key(),
+        )
+    }
+
+    async fn unmap(&self, domain: &str, mapping_id: &str) -> Result<(), CertError> {
+        let request = self.delete_api_mapping().domain_name(domain);
+        request
+            .api_mapping_id(mapping_id)
+            .send()
+            .await
+            .aws("DeleteApiMapping")?;
+        Ok(())
     }
 }
 
@@ -217,7 +246,7 @@ fn to_domain(
     let text = |value: Option<&str>| value.filter(|v| !v.is_empty()).map(str::to_string);
     Ok(DomainName {
         name: name.to_string(),
-        api: DomainApi::Http,
+        api: GatewayKind::Http,
         endpoint,
         certificate_arn: text(config.and_then(|c| c.certificate_arn())),
         target: text(config.and_then(|c| c.api_gateway_domain_name())),

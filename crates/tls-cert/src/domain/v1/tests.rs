@@ -1,16 +1,14 @@
-use std::collections::HashMap;
+//! REST custom domains through the SDK: paging, the fields of each endpoint type, the `GetTags`
+//! fallback and the root base path. The rules both APIs share are tested in `shared`.
 
-use aws_sdk_apigateway::error::ErrorMetadata;
 use aws_sdk_apigateway::operation::create_base_path_mapping::CreateBasePathMappingOutput;
 use aws_sdk_apigateway::operation::create_domain_name::CreateDomainNameOutput;
 use aws_sdk_apigateway::operation::delete_base_path_mapping::{
     DeleteBasePathMappingError, DeleteBasePathMappingOutput,
 };
-use aws_sdk_apigateway::operation::delete_domain_name::{
-    DeleteDomainNameError, DeleteDomainNameOutput,
-};
+use aws_sdk_apigateway::operation::delete_domain_name::DeleteDomainNameOutput;
 use aws_sdk_apigateway::operation::get_base_path_mappings::GetBasePathMappingsOutput;
-use aws_sdk_apigateway::operation::get_domain_name::{GetDomainNameError, GetDomainNameOutput};
+use aws_sdk_apigateway::operation::get_domain_name::GetDomainNameOutput;
 use aws_sdk_apigateway::operation::get_domain_names::GetDomainNamesOutput;
 use aws_sdk_apigateway::operation::get_tags::GetTagsOutput;
 use aws_sdk_apigateway::operation::tag_resource::TagResourceOutput;
@@ -20,26 +18,13 @@ use aws_sdk_apigateway::types::error::NotFoundException;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
 use super::*;
+use crate::domain::shared::Tags;
+use crate::domain::tests::{not_found_meta, ours, owner, tags};
 
 const CERT: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/x";
 const EDGE_CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/y";
 
-fn owner() -> Ownership {
-    Ownership::new("prod")
-}
-
-fn ours() -> HashMap<String, String> {
-    owner().tags().into_iter().collect()
-}
-
-fn tags(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn regional_item(name: &str, tags: Option<HashMap<String, String>>) -> AwsDomainName {
+fn regional_item(name: &str, tags: Option<Tags>) -> AwsDomainName {
     AwsDomainName::builder()
         .domain_name(name)
         .regional_certificate_arn(CERT)
@@ -57,12 +42,7 @@ fn regional_item(name: &str, tags: Option<HashMap<String, String>>) -> AwsDomain
 fn not_found() -> NotFoundException {
     NotFoundException::builder()
         .message("Invalid domain name identifier specified")
-        .meta(
-            ErrorMetadata::builder()
-                .code("NotFoundException")
-                .message("Invalid domain name identifier specified")
-                .build(),
-        )
+        .meta(not_found_meta())
         .build()
 }
 
@@ -113,7 +93,7 @@ async fn find_owned_reads_item_tags_or_asks_get_tags_across_pages() {
         domains[0],
         DomainName {
             name: "api.example.com".into(),
-            api: DomainApi::Rest,
+            api: GatewayKind::Rest,
             endpoint: DomainEndpoint::Regional,
             certificate_arn: Some(CERT.into()),
             target: Some("d-abc.execute-api.eu-west-1.amazonaws.com".into()),
@@ -225,7 +205,7 @@ async fn create_edge_uses_the_certificate_arn_and_retags_when_tags_did_not_stick
 }
 
 #[tokio::test]
-async fn delete_checks_the_tags_first_falling_back_to_get_tags() {
+async fn delete_reads_tags_with_get_tags_when_get_domain_name_has_none() {
     let get = mock!(Client::get_domain_name).then_output(|| {
         GetDomainNameOutput::builder()
             .domain_name("api.example.com")
@@ -243,44 +223,6 @@ async fn delete_checks_the_tags_first_falling_back_to_get_tags() {
     );
     delete(&client, &owner(), "api.example.com").await.unwrap();
     assert_eq!((get_tags.num_calls(), delete_rule.num_calls()), (1, 1));
-
-    let get = mock!(Client::get_domain_name).then_output(|| {
-        GetDomainNameOutput::builder()
-            .domain_name("api.example.com")
-            .set_tags(Some(tags(&[
-                (gw_core::CLUSTER_TAG, "staging"),
-                (gw_core::MANAGED_BY_TAG, gw_core::MANAGED_BY_VALUE),
-            ])))
-            .build()
-    });
-    let delete_rule =
-        mock!(Client::delete_domain_name).then_output(|| DeleteDomainNameOutput::builder().build());
-    let client = mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&get, &delete_rule]);
-    let err = delete(&client, &owner(), "api.example.com")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, CertError::Invalid(_)), "{err:?}");
-    assert_eq!(delete_rule.num_calls(), 0);
-}
-
-#[tokio::test]
-async fn deleting_a_domain_name_already_gone_is_done() {
-    let get = mock!(Client::get_domain_name)
-        .then_error(|| GetDomainNameError::NotFoundException(not_found()));
-    let client = mock_client!(aws_sdk_apigateway, [&get]);
-    delete(&client, &owner(), "api.example.com").await.unwrap();
-
-    let get = mock!(Client::get_domain_name).then_output(|| {
-        GetDomainNameOutput::builder()
-            .domain_name("api.example.com")
-            .set_tags(Some(ours()))
-            .build()
-    });
-    let delete_rule = mock!(Client::delete_domain_name)
-        .then_error(|| DeleteDomainNameError::NotFoundException(not_found()));
-    let client = mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&get, &delete_rule]);
-    delete(&client, &owner(), "api.example.com").await.unwrap();
-    assert_eq!(delete_rule.num_calls(), 1);
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-use std::collections::HashMap;
+//! HTTP custom domains through the SDK: paging by `NextToken`, the domain name configuration,
+//! API mappings. The rules both APIs share are tested in `shared`.
 
 use aws_sdk_apigatewayv2::error::ErrorMetadata;
 use aws_sdk_apigatewayv2::operation::create_api_mapping::CreateApiMappingOutput;
@@ -6,13 +7,11 @@ use aws_sdk_apigatewayv2::operation::create_domain_name::CreateDomainNameOutput;
 use aws_sdk_apigatewayv2::operation::delete_api_mapping::{
     DeleteApiMappingError, DeleteApiMappingOutput,
 };
-use aws_sdk_apigatewayv2::operation::delete_domain_name::{
-    DeleteDomainNameError, DeleteDomainNameOutput,
-};
+use aws_sdk_apigatewayv2::operation::delete_domain_name::DeleteDomainNameOutput;
 use aws_sdk_apigatewayv2::operation::get_api_mappings::{
     GetApiMappingsError, GetApiMappingsOutput,
 };
-use aws_sdk_apigatewayv2::operation::get_domain_name::{GetDomainNameError, GetDomainNameOutput};
+use aws_sdk_apigatewayv2::operation::get_domain_name::GetDomainNameOutput;
 use aws_sdk_apigatewayv2::operation::get_domain_names::GetDomainNamesOutput;
 use aws_sdk_apigatewayv2::types::ApiMapping;
 use aws_sdk_apigatewayv2::types::DomainName as AwsDomainName;
@@ -20,23 +19,10 @@ use aws_sdk_apigatewayv2::types::error::{BadRequestException, NotFoundException}
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
 use super::*;
+use crate::domain::shared::Tags;
+use crate::domain::tests::{not_found_meta, ours, owner, staging, tags};
 
 const CERT: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/x";
-
-fn owner() -> Ownership {
-    Ownership::new("prod")
-}
-
-fn ours() -> HashMap<String, String> {
-    owner().tags().into_iter().collect()
-}
-
-fn tags(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 fn config(target: bool) -> DomainNameConfiguration {
     let builder = DomainNameConfiguration::builder()
@@ -53,7 +39,7 @@ fn config(target: bool) -> DomainNameConfiguration {
     }
 }
 
-fn item(name: &str, tags: Option<HashMap<String, String>>) -> AwsDomainName {
+fn item(name: &str, tags: Option<Tags>) -> AwsDomainName {
     AwsDomainName::builder()
         .domain_name(name)
         .domain_name_configurations(config(true))
@@ -64,16 +50,11 @@ fn item(name: &str, tags: Option<HashMap<String, String>>) -> AwsDomainName {
 fn not_found() -> NotFoundException {
     NotFoundException::builder()
         .message("not found")
-        .meta(
-            ErrorMetadata::builder()
-                .code("NotFoundException")
-                .message("not found")
-                .build(),
-        )
+        .meta(not_found_meta())
         .build()
 }
 
-fn found(name: &str, tags: HashMap<String, String>) -> GetDomainNameOutput {
+fn found(name: &str, tags: Tags) -> GetDomainNameOutput {
     GetDomainNameOutput::builder()
         .domain_name(name)
         .domain_name_configurations(config(true))
@@ -97,13 +78,7 @@ async fn find_owned_keeps_only_domain_names_with_both_tags_across_pages() {
         .match_requests(|r| r.next_token() == Some("p2"))
         .then_output(|| {
             GetDomainNamesOutput::builder()
-                .items(item(
-                    "staging.example.com",
-                    Some(tags(&[
-                        (gw_core::CLUSTER_TAG, "staging"),
-                        (gw_core::MANAGED_BY_TAG, gw_core::MANAGED_BY_VALUE),
-                    ])),
-                ))
+                .items(item("staging.example.com", Some(staging())))
                 .items(item(
                     "prod-by-hand.example.com",
                     Some(tags(&[(gw_core::CLUSTER_TAG, "prod")])),
@@ -117,7 +92,7 @@ async fn find_owned_keeps_only_domain_names_with_both_tags_across_pages() {
         domains,
         vec![DomainName {
             name: "api.example.com".into(),
-            api: DomainApi::Http,
+            api: GatewayKind::Http,
             endpoint: DomainEndpoint::Regional,
             certificate_arn: Some(CERT.into()),
             target: Some("d-abc.execute-api.eu-west-1.amazonaws.com".into()),
@@ -175,60 +150,6 @@ async fn delete_removes_an_owned_domain_name() {
 
     delete(&client, &owner(), "api.example.com").await.unwrap();
     assert_eq!((get.num_calls(), delete_rule.num_calls()), (1, 1));
-}
-
-#[tokio::test]
-async fn delete_refuses_a_domain_name_without_both_tags() {
-    let get = mock!(Client::get_domain_name).then_output(|| {
-        found(
-            "api.example.com",
-            tags(&[(gw_core::CLUSTER_TAG, "prod"), ("team", "web")]),
-        )
-    });
-    let delete_rule =
-        mock!(Client::delete_domain_name).then_output(|| DeleteDomainNameOutput::builder().build());
-    let client = mock_client!(
-        aws_sdk_apigatewayv2,
-        RuleMode::MatchAny,
-        [&get, &delete_rule]
-    );
-
-    let err = delete(&client, &owner(), "api.example.com")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, CertError::Invalid(m) if m.contains("not tagged as cortex-net's")),
-        "{err:?}"
-    );
-    assert_eq!(delete_rule.num_calls(), 0);
-}
-
-#[tokio::test]
-async fn deleting_a_domain_name_already_gone_is_done() {
-    // Gone before the tag check.
-    let get = mock!(Client::get_domain_name)
-        .then_error(|| GetDomainNameError::NotFoundException(not_found()));
-    let delete_rule =
-        mock!(Client::delete_domain_name).then_output(|| DeleteDomainNameOutput::builder().build());
-    let client = mock_client!(
-        aws_sdk_apigatewayv2,
-        RuleMode::MatchAny,
-        [&get, &delete_rule]
-    );
-    delete(&client, &owner(), "api.example.com").await.unwrap();
-    assert_eq!(delete_rule.num_calls(), 0);
-
-    // Gone between the tag check and the delete.
-    let get = mock!(Client::get_domain_name).then_output(|| found("api.example.com", ours()));
-    let delete_rule = mock!(Client::delete_domain_name)
-        .then_error(|| DeleteDomainNameError::NotFoundException(not_found()));
-    let client = mock_client!(
-        aws_sdk_apigatewayv2,
-        RuleMode::MatchAny,
-        [&get, &delete_rule]
-    );
-    delete(&client, &owner(), "api.example.com").await.unwrap();
-    assert_eq!(delete_rule.num_calls(), 1);
 }
 
 #[tokio::test]
