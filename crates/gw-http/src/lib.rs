@@ -91,7 +91,7 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
     let text = |key| found.resource.attribute(key).map(str::to_string);
     tls_cert::domain::custom_domain(&tls_cert::domain::DomainName {
         name: found.resource.name.clone(),
-        api: tls_cert::domain::DomainApi::Http,
+        api: gw_core::GatewayKind::Http,
         endpoint: tls_cert::check::DomainEndpoint::Regional,
         certificate_arn: text(gw_core::attr::CERTIFICATE),
         target: text(gw_core::attr::TARGET_DOMAIN),

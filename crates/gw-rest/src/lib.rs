@@ -55,7 +55,7 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
     };
     tls_cert::domain::custom_domain(&tls_cert::domain::DomainName {
         name: found.resource.name.clone(),
-        api: tls_cert::domain::DomainApi::Rest,
+        api: gw_core::GatewayKind::Rest,
         endpoint,
         certificate_arn: text(gw_core::attr::CERTIFICATE),
         target: text(gw_core::attr::TARGET_DOMAIN),
