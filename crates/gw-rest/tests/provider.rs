@@ -7,16 +7,20 @@
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::error::ErrorMetadata;
+use aws_sdk_apigateway::operation::create_base_path_mapping::CreateBasePathMappingOutput;
 use aws_sdk_apigateway::operation::create_deployment::CreateDeploymentOutput;
 use aws_sdk_apigateway::operation::create_resource::CreateResourceOutput;
 use aws_sdk_apigateway::operation::create_rest_api::CreateRestApiOutput;
 use aws_sdk_apigateway::operation::create_stage::CreateStageOutput;
 use aws_sdk_apigateway::operation::create_vpc_link::CreateVpcLinkOutput;
-use aws_sdk_apigateway::operation::delete_deployment::DeleteDeploymentOutput;
+use aws_sdk_apigateway::operation::delete_base_path_mapping::DeleteBasePathMappingOutput;
+use aws_sdk_apigateway::operation::delete_method::{DeleteMethodError, DeleteMethodOutput};
+use aws_sdk_apigateway::operation::delete_resource::{DeleteResourceError, DeleteResourceOutput};
 use aws_sdk_apigateway::operation::delete_rest_api::{DeleteRestApiError, DeleteRestApiOutput};
 use aws_sdk_apigateway::operation::delete_stage::DeleteStageError;
 use aws_sdk_apigateway::operation::delete_vpc_link::DeleteVpcLinkOutput;
 use aws_sdk_apigateway::operation::get_deployment::GetDeploymentOutput;
+use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::operation::get_resources::GetResourcesOutput;
 use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
 use aws_sdk_apigateway::operation::get_stages::GetStagesOutput;
@@ -29,50 +33,22 @@ use aws_sdk_apigateway::operation::update_stage::UpdateStageOutput;
 use aws_sdk_apigateway::types::error::{NotFoundException, TooManyRequestsException};
 use aws_sdk_apigateway::types::{
     ConnectionType, EndpointConfiguration, EndpointType, Integration, IntegrationType, Method, Op,
-    Resource as AwsResource, RestApi, Stage, VpcLinkStatus,
+    Resource as AwsResource, RestApi, Stage, VpcLink, VpcLinkStatus,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use gw_core::testing::{DNS_NAME, LB_ARN, desired};
 use gw_core::{
-    Action, Backend, DesiredGateway, GatewayProvider, LoadBalancerKind, Observed, ObservedResource,
-    Ownership, Progress, Resource, ResourceKind, RouteSpec, VpcLinkSpec, VpcLinkVersion, diff,
+    Action, Change, DesiredGateway, GatewayKind, GatewayProvider, LoadBalancerKind, Observed,
+    ObservedResource, Ownership, Plan, Progress, ProviderError, Resource, ResourceKind,
+    VpcLinkVersion, diff,
 };
 use gw_rest::{RestApiProvider, ThrottleRetry, desired_fingerprint};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const DNS: &str = "lb-1.elb.us-east-1.amazonaws.com";
-const NLB_ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/lb/1";
-
-fn desired(routes: Vec<RouteSpec>) -> DesiredGateway {
-    DesiredGateway {
-        cluster: "prod".into(),
-        region: "us-east-1".into(),
-        name: "cortex-prod".into(),
-        stage: "dev".into(),
-        backend: Backend {
-            name: "lb".into(),
-            arn: Some(NLB_ARN.into()),
-            dns_name: DNS.into(),
-            scheme: gw_core::Scheme::InternetFacing,
-            kind: LoadBalancerKind::Network,
-            port: 80,
-            listener_arn: None,
-            subnets: vec!["subnet-1".into()],
-            security_groups: vec!["sg-1".into()],
-        },
-        routes,
-        cors: None,
-        endpoint_type: Default::default(),
-        vpc_link: None,
-        domain: None,
-    }
-}
-
-fn catch_all() -> Vec<RouteSpec> {
-    vec![RouteSpec {
-        api: None,
-        path: None,
-    }]
+/// `http://<the load balancer><path>`.
+fn lb(path: &str) -> String {
+    format!("http://{DNS_NAME}{path}")
 }
 
 fn owned_tags() -> [(&'static str, &'static str); 2] {
@@ -82,39 +58,42 @@ fn owned_tags() -> [(&'static str, &'static str); 2] {
     ]
 }
 
-#[derive(Default)]
-struct Recorder(Mutex<Vec<String>>);
+/// Lines recorded in order, by mocks (the calls they saw) or as progress.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<String>>>);
 
-impl Progress for Recorder {
-    fn waiting(&self, what: &str, status: &str, _: Duration) {
-        if let Ok(mut log) = self.0.lock() {
-            log.push(format!("waiting {what}: {status}"));
+impl Log {
+    fn push(&self, line: impl Into<String>) {
+        if let Ok(mut lines) = self.0.lock() {
+            lines.push(line.into());
         }
     }
-    fn finished(&self, what: &str, status: &str, _: Duration) {
-        if let Ok(mut log) = self.0.lock() {
-            log.push(format!("finished {what}: {status}"));
-        }
-    }
-}
 
-impl Recorder {
     fn lines(&self) -> Vec<String> {
         self.0.lock().map(|l| l.clone()).unwrap_or_default()
     }
 }
 
-fn provider(client: Client) -> RestApiProvider {
-    provider_with(client, Arc::new(Recorder::default()))
+impl Progress for Log {
+    fn waiting(&self, what: &str, status: &str, _: Duration) {
+        self.push(format!("waiting {what}: {status}"));
+    }
+    fn finished(&self, what: &str, status: &str, _: Duration) {
+        self.push(format!("finished {what}: {status}"));
+    }
 }
 
-fn provider_with(client: Client, progress: Arc<Recorder>) -> RestApiProvider {
+fn provider(client: Client) -> RestApiProvider {
+    provider_with(client, Log::default())
+}
+
+fn provider_with(client: Client, progress: Log) -> RestApiProvider {
     // The apigatewayv2 side knows no VPC links: observe asks, and finds none.
     let no_links = mock!(aws_sdk_apigatewayv2::Client::get_vpc_links).then_output(|| {
         aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build()
     });
     let v2 = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&no_links]);
-    RestApiProvider::new(client, v2, progress).with_throttle_retry(ThrottleRetry {
+    RestApiProvider::new(client, v2, Arc::new(progress)).with_throttle_retry(ThrottleRetry {
         first_wait: Duration::from_millis(1),
         limit: Duration::from_secs(5),
     })
@@ -134,6 +113,38 @@ fn client(rules: &[&Rule]) -> Client {
         RuleMode::MatchAny,
         rules.iter().copied().chain([&no_domains]),
         |c| c.retry_config(RetryConfig::disabled())
+    )
+}
+
+/// Applies `plan` for the cluster `prod`.
+async fn apply(
+    provider: &RestApiProvider,
+    want: Option<&DesiredGateway>,
+    observed: &Observed,
+    plan: &Plan,
+) -> Result<(), ProviderError> {
+    provider
+        .apply(&Ownership::new("prod"), want, observed, plan)
+        .await
+}
+
+fn not_found() -> NotFoundException {
+    NotFoundException::builder()
+        .message("Invalid identifier specified")
+        .meta(ErrorMetadata::builder().code("NotFoundException").build())
+        .build()
+}
+
+fn too_many_requests() -> DeleteRestApiError {
+    DeleteRestApiError::TooManyRequestsException(
+        TooManyRequestsException::builder()
+            .message("Too Many Requests")
+            .meta(
+                ErrorMetadata::builder()
+                    .code("TooManyRequestsException")
+                    .build(),
+            )
+            .build(),
     )
 }
 
@@ -168,28 +179,22 @@ fn proxy_method(uri: &str, proxy: bool) -> Method {
     method.method_integration(integration.build()).build()
 }
 
-/// apigateway answers describing the converged catch-all gateway of `want` in the API `mine`,
-/// next to a same-named API without our tags (`theirs`), one of another cluster, and one whose
-/// listing came without tags (asked with GetTags: none).
-fn converged_rules(want: &DesiredGateway) -> Vec<Rule> {
-    let fingerprint = desired_fingerprint(want).unwrap_or_default();
+// ---------------------------------------------------------------------------------------------
+// Observing
+
+/// The listing: the API `mine` next to a same-named API without our tags (`theirs`), one of
+/// another cluster, and one whose listing came without tags (asked with GetTags: none).
+fn listing_rules() -> [Rule; 2] {
     let get_rest_apis = mock!(Client::get_rest_apis).then_output(|| {
+        let other_cluster = [
+            ("cortex.dev/cluster-name", "prod-2"),
+            ("managed-by", "cortex-net"),
+        ];
         GetRestApisOutput::builder()
             .items(rest_api("mine", "cortex-prod", &owned_tags()))
-            .items(rest_api(
-                "theirs",
-                "cortex-prod",
-                &[("owner", "someone-else")],
-            ))
+            .items(rest_api("theirs", "cortex-prod", &[("owner", "someone")]))
             .items(rest_api("untagged", "cortex-prod", &[]))
-            .items(rest_api(
-                "other",
-                "cortex-prod-2",
-                &[
-                    ("cortex.dev/cluster-name", "prod-2"),
-                    ("managed-by", "cortex-net"),
-                ],
-            ))
+            .items(rest_api("other", "cortex-prod-2", &other_cluster))
             .build()
     });
     let get_tags = mock!(Client::get_tags)
@@ -198,42 +203,39 @@ fn converged_rules(want: &DesiredGateway) -> Vec<Rule> {
                 .is_some_and(|a| a.ends_with("/restapis/untagged"))
         })
         .then_output(|| GetTagsOutput::builder().build());
-    let get_resources = mock!(Client::get_resources)
+    [get_rest_apis, get_tags]
+}
+
+/// The converged catch-all gateway's resources in `mine` (`embed=methods`).
+fn catch_all_resources_rule(dns_name: &str) -> Rule {
+    let base = format!("http://{dns_name}");
+    mock!(Client::get_resources)
         .match_requests(|r| r.rest_api_id() == Some("mine") && r.embed() == ["methods"])
-        .then_output(|| {
+        .then_output(move || {
+            let root = AwsResource::builder()
+                .id("root")
+                .path("/")
+                .resource_methods("ANY", proxy_method(&format!("{base}/"), false));
+            let proxy = AwsResource::builder()
+                .id("r-proxy")
+                .parent_id("root")
+                .path_part("{proxy+}")
+                .path("/{proxy+}")
+                .resource_methods("ANY", proxy_method(&format!("{base}/{{proxy}}"), true));
             GetResourcesOutput::builder()
-                .items(
-                    AwsResource::builder()
-                        .id("root")
-                        .path("/")
-                        .resource_methods("ANY", proxy_method(&format!("http://{DNS}/"), false))
-                        .build(),
-                )
-                .items(
-                    AwsResource::builder()
-                        .id("r-proxy")
-                        .parent_id("root")
-                        .path_part("{proxy+}")
-                        .path("/{proxy+}")
-                        .resource_methods(
-                            "ANY",
-                            proxy_method(&format!("http://{DNS}/{{proxy}}"), true),
-                        )
-                        .build(),
-                )
+                .items(root.build())
+                .items(proxy.build())
                 .build()
-        });
+        })
+}
+
+/// The stage `dev` of `mine`, serving `d1`, deployed with `fingerprint`.
+fn serving_rules(fingerprint: String) -> [Rule; 2] {
     let get_stages = mock!(Client::get_stages)
         .match_requests(|r| r.rest_api_id() == Some("mine"))
         .then_output(|| {
-            GetStagesOutput::builder()
-                .item(
-                    Stage::builder()
-                        .stage_name("dev")
-                        .deployment_id("d1")
-                        .build(),
-                )
-                .build()
+            let dev = Stage::builder().stage_name("dev").deployment_id("d1");
+            GetStagesOutput::builder().item(dev.build()).build()
         });
     let get_deployment = mock!(Client::get_deployment)
         .match_requests(|r| r.rest_api_id() == Some("mine") && r.deployment_id() == Some("d1"))
@@ -243,33 +245,36 @@ fn converged_rules(want: &DesiredGateway) -> Vec<Rule> {
                 .description(format!("cortex-net {fingerprint}"))
                 .build()
         });
-    let get_vpc_links =
-        mock!(Client::get_vpc_links).then_output(|| GetVpcLinksOutput::builder().build());
-    vec![
-        get_rest_apis,
-        get_tags,
-        get_resources,
-        get_stages,
-        get_deployment,
-        get_vpc_links,
-    ]
+    [get_stages, get_deployment]
 }
 
-async fn observe_converged(want: &DesiredGateway) -> (Observed, Vec<Rule>) {
+/// apigateway answers describing the converged catch-all gateway of `want` in the API `mine`,
+/// among APIs that are not ours: [GetRestApis, GetTags, GetResources, GetStages,
+/// GetDeployment, GetVpcLinks].
+fn converged_rules(want: &DesiredGateway) -> Vec<Rule> {
+    let fingerprint = desired_fingerprint(want).unwrap_or_default();
+    let get_vpc_links =
+        mock!(Client::get_vpc_links).then_output(|| GetVpcLinksOutput::builder().build());
+    let mut rules = Vec::from(listing_rules());
+    rules.push(catch_all_resources_rule(&want.backend.dns_name));
+    rules.extend(serving_rules(fingerprint));
+    rules.push(get_vpc_links);
+    rules
+}
+
+async fn observe_converged(want: &DesiredGateway) -> Result<(Observed, Vec<Rule>), ProviderError> {
     let rules = converged_rules(want);
     let refs: Vec<&Rule> = rules.iter().collect();
     let observed = provider(client(&refs))
         .observe(&Ownership::new("prod"))
-        .await
-        .expect("observe succeeds");
-    (observed, rules)
+        .await?;
+    Ok((observed, rules))
 }
 
 #[tokio::test]
-async fn observe_reads_only_owned_apis_and_a_converged_gateway_plans_nothing() {
-    let want = desired(catch_all());
-    let (observed, rules) = observe_converged(&want).await;
-
+async fn observe_reads_only_owned_apis() {
+    let want = desired(GatewayKind::Rest).build();
+    let (observed, rules) = observe_converged(&want).await.expect("observe succeeds");
     let apis: Vec<&str> = observed
         .of_kind(ResourceKind::Api)
         .map(|r| r.id.as_str())
@@ -291,14 +296,18 @@ async fn observe_reads_only_owned_apis_and_a_converged_gateway_plans_nothing() {
             .all(|r| r.id != "theirs" && r.parent_id.as_deref().is_none_or(|p| p == "mine")),
         "{observed:?}"
     );
+}
 
+#[tokio::test]
+async fn a_converged_gateway_plans_nothing_and_is_reported_with_its_stage() {
+    let want = desired(GatewayKind::Rest).build();
+    let (observed, _rules) = observe_converged(&want).await.expect("observe succeeds");
     let provider = provider(client(&[]));
     let plan = diff(&provider.desired_resources(&want), &observed);
     assert!(
         plan.is_empty(),
         "converged gateway planned changes:\n{plan}"
     );
-
     let info = provider
         .gateway_info(&observed, "us-east-1")
         .expect("gateway");
@@ -309,16 +318,84 @@ async fn observe_reads_only_owned_apis_and_a_converged_gateway_plans_nothing() {
     assert_eq!(info.stage, "dev");
 }
 
-#[tokio::test]
-async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_and_stage() {
-    let want = desired(vec![RouteSpec {
-        api: Some("text".into()),
-        path: Some("/v1/text-gen".into()),
-    }]);
-    let fingerprint = desired_fingerprint(&want).unwrap_or_default();
-    let log = Arc::new(Mutex::new(Vec::<String>::new()));
+/// An owned API whose only resource has a private integration described without its link,
+/// next to the owned v1 link `lnk`.
+fn private_integration_rules() -> [Rule; 4] {
+    let apis = mock!(Client::get_rest_apis).then_output(move || {
+        GetRestApisOutput::builder()
+            .items(rest_api("mine", "cortex-prod", &owned_tags()))
+            .build()
+    });
+    // The embedded integration says VPC_LINK but leaves the connection id out.
+    let resources = mock!(Client::get_resources).then_output(|| {
+        let integration = Integration::builder()
+            .r#type(IntegrationType::HttpProxy)
+            .http_method("ANY")
+            .uri(lb("/{proxy}"))
+            .connection_type(ConnectionType::VpcLink)
+            .build();
+        let method = Method::builder()
+            .http_method("ANY")
+            .method_integration(integration);
+        let resource = AwsResource::builder()
+            .id("res")
+            .path("/{proxy+}")
+            .resource_methods("ANY", method.build());
+        GetResourcesOutput::builder()
+            .items(resource.build())
+            .build()
+    });
+    let stages = mock!(Client::get_stages).then_output(|| GetStagesOutput::builder().build());
+    let links = mock!(Client::get_vpc_links).then_output(|| {
+        let mut link = VpcLink::builder()
+            .id("lnk")
+            .name("cortex-prod")
+            .target_arns(LB_ARN)
+            .status(VpcLinkStatus::Available);
+        for (k, v) in owned_tags() {
+            link = link.tags(k, v);
+        }
+        GetVpcLinksOutput::builder().items(link.build()).build()
+    });
+    [apis, resources, stages, links]
+}
 
-    let create_api = mock!(Client::create_rest_api)
+#[tokio::test]
+async fn a_private_integration_described_without_its_link_is_read_in_full() {
+    let full = mock!(Client::get_integration)
+        .match_requests(|r| {
+            r.rest_api_id() == Some("mine")
+                && r.resource_id() == Some("res")
+                && r.http_method() == Some("ANY")
+        })
+        .then_output(|| {
+            GetIntegrationOutput::builder()
+                .connection_type(ConnectionType::VpcLink)
+                .connection_id("lnk")
+                .build()
+        });
+    let [apis, resources, stages, links] = private_integration_rules();
+    let provider = provider(client(&[&apis, &resources, &full, &stages, &links]));
+    let observed = provider
+        .observe(&Ownership::new("prod"))
+        .await
+        .expect("observe succeeds");
+    let integration = observed
+        .find(ResourceKind::Integration, "ANY /{proxy+}")
+        .expect("the integration is observed");
+    assert_eq!(
+        integration.resource.attribute("connection"),
+        Some("VPC_LINK cortex-prod"),
+        "{observed:?}"
+    );
+    assert_eq!(full.num_calls(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating and updating
+
+fn create_api_rule() -> Rule {
+    mock!(Client::create_rest_api)
         .match_requests(|r| {
             let tags = r.tags().cloned().unwrap_or_default();
             r.name() == Some("cortex-prod")
@@ -332,90 +409,80 @@ async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_a
                 .id("new")
                 .root_resource_id("root")
                 .build()
-        });
-    let resource = |parent: &'static str, part: &'static str, id: &'static str| {
-        mock!(Client::create_resource)
-            .match_requests(move |r| {
-                r.rest_api_id() == Some("new")
-                    && r.parent_id() == Some(parent)
-                    && r.path_part() == Some(part)
-            })
-            .then_output(move || CreateResourceOutput::builder().id(id).build())
-    };
-    let create_v1 = resource("root", "v1", "r-v1");
-    let create_text = resource("r-v1", "text-gen", "r-text");
-    let create_proxy = resource("r-text", "{proxy+}", "r-proxy");
-    let method_exact = mock!(Client::put_method)
-        .match_requests(|r| {
-            r.resource_id() == Some("r-text")
-                && r.http_method() == Some("ANY")
-                && r.authorization_type() == Some("NONE")
-                && r.request_parameters().is_none()
         })
-        .then_output(|| PutMethodOutput::builder().build());
-    let method_proxy = mock!(Client::put_method)
-        .match_requests(|r| {
-            r.resource_id() == Some("r-proxy")
-                && r.http_method() == Some("ANY")
-                && r.authorization_type() == Some("NONE")
-                && r.request_parameters()
-                    .and_then(|p| p.get("method.request.path.proxy"))
-                    == Some(&true)
-        })
-        .then_output(|| PutMethodOutput::builder().build());
-    let integration =
-        |resource: &'static str, uri: String, proxy: bool, log: Arc<Mutex<Vec<String>>>| {
-            mock!(Client::put_integration)
-                .match_requests(move |r| {
-                    let params = r.request_parameters().cloned().unwrap_or_default();
-                    r.rest_api_id() == Some("new")
-                        && r.resource_id() == Some(resource)
-                        && r.http_method() == Some("ANY")
-                        && r.r#type() == Some(&IntegrationType::HttpProxy)
-                        && r.integration_http_method() == Some("ANY")
-                        && r.uri() == Some(uri.as_str())
-                        && r.connection_type() == Some(&ConnectionType::Internet)
-                        && r.connection_id().is_none()
-                        && r.content_handling().is_none()
-                        && (params
-                            .get("integration.request.path.proxy")
-                            .map(String::as_str)
-                            == Some("method.request.path.proxy"))
-                            == proxy
-                })
-                .then_compute_output(move |_| {
-                    if let Ok(mut l) = log.lock() {
-                        l.push(format!("PutIntegration {resource}"));
-                    }
-                    PutIntegrationOutput::builder().build()
-                })
-        };
-    let integration_exact = integration(
-        "r-text",
-        format!("http://{DNS}/v1/text-gen"),
-        false,
-        log.clone(),
-    );
-    let integration_proxy = integration(
-        "r-proxy",
-        format!("http://{DNS}/v1/text-gen/{{proxy}}"),
-        true,
-        log.clone(),
-    );
-    let deployment_log = log.clone();
-    let create_deployment = mock!(Client::create_deployment)
+}
+
+fn create_resource_rule(parent: &'static str, part: &'static str, id: &'static str) -> Rule {
+    mock!(Client::create_resource)
         .match_requests(move |r| {
             r.rest_api_id() == Some("new")
-                && r.description() == Some(format!("cortex-net {fingerprint}").as_str())
+                && r.parent_id() == Some(parent)
+                && r.path_part() == Some(part)
+        })
+        .then_output(move || CreateResourceOutput::builder().id(id).build())
+}
+
+/// `ANY` on `resource` without authorization, declaring the `{proxy}` parameter when `proxy`.
+fn put_method_rule(resource: &'static str, proxy: bool) -> Rule {
+    mock!(Client::put_method)
+        .match_requests(move |r| {
+            let parameters = r.request_parameters();
+            let declared = match parameters {
+                None => false,
+                Some(p) => p.get("method.request.path.proxy") == Some(&true),
+            };
+            r.resource_id() == Some(resource)
+                && r.http_method() == Some("ANY")
+                && r.authorization_type() == Some("NONE")
+                && (declared == proxy)
+                && (proxy || parameters.is_none())
+        })
+        .then_output(|| PutMethodOutput::builder().build())
+}
+
+/// The `HTTP_PROXY` integration of `ANY` on `resource` of the API `new`, over the internet.
+fn proxy_integration_rule(resource: &'static str, uri: String, proxy: bool, log: &Log) -> Rule {
+    let log = log.clone();
+    mock!(Client::put_integration)
+        .match_requests(move |r| {
+            let params = r.request_parameters().cloned().unwrap_or_default();
+            let forwards_proxy = params
+                .get("integration.request.path.proxy")
+                .map(String::as_str)
+                == Some("method.request.path.proxy");
+            r.rest_api_id() == Some("new")
+                && r.resource_id() == Some(resource)
+                && r.http_method() == Some("ANY")
+                && r.r#type() == Some(&IntegrationType::HttpProxy)
+                && r.integration_http_method() == Some("ANY")
+                && r.uri() == Some(uri.as_str())
+                && r.connection_type() == Some(&ConnectionType::Internet)
+                && r.connection_id().is_none()
+                && r.content_handling().is_none()
+                && forwards_proxy == proxy
+        })
+        .then_compute_output(move |_| {
+            log.push(format!("PutIntegration {resource}"));
+            PutIntegrationOutput::builder().build()
+        })
+}
+
+fn create_deployment_rule(api: &'static str, description: String, log: &Log) -> Rule {
+    let log = log.clone();
+    mock!(Client::create_deployment)
+        .match_requests(move |r| {
+            r.rest_api_id() == Some(api)
+                && r.description() == Some(description.as_str())
                 && r.stage_name().is_none()
         })
         .then_compute_output(move |_| {
-            if let Ok(mut l) = deployment_log.lock() {
-                l.push("CreateDeployment".into());
-            }
+            log.push("CreateDeployment");
             CreateDeploymentOutput::builder().id("d1").build()
-        });
-    let create_stage = mock!(Client::create_stage)
+        })
+}
+
+fn create_stage_rule() -> Rule {
+    mock!(Client::create_stage)
         .match_requests(|r| {
             r.rest_api_id() == Some("new")
                 && r.stage_name() == Some("dev")
@@ -423,24 +490,32 @@ async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_a
                 && r.tags()
                     .is_some_and(|t| t.get("managed-by").map(String::as_str) == Some("cortex-net"))
         })
-        .then_output(|| CreateStageOutput::builder().stage_name("dev").build());
+        .then_output(|| CreateStageOutput::builder().stage_name("dev").build())
+}
+
+#[tokio::test]
+async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_and_stage() {
+    let want = desired(GatewayKind::Rest)
+        .apis(&[("text", "/v1/text-gen")])
+        .build();
+    let fingerprint = desired_fingerprint(&want).unwrap_or_default();
+    let log = Log::default();
     let rules = [
-        &create_api,
-        &create_v1,
-        &create_text,
-        &create_proxy,
-        &method_exact,
-        &method_proxy,
-        &integration_exact,
-        &integration_proxy,
-        &create_deployment,
-        &create_stage,
+        create_api_rule(),
+        create_resource_rule("root", "v1", "r-v1"),
+        create_resource_rule("r-v1", "text-gen", "r-text"),
+        create_resource_rule("r-text", "{proxy+}", "r-proxy"),
+        put_method_rule("r-text", false),
+        put_method_rule("r-proxy", true),
+        proxy_integration_rule("r-text", lb("/v1/text-gen"), false, &log),
+        proxy_integration_rule("r-proxy", lb("/v1/text-gen/{proxy}"), true, &log),
+        create_deployment_rule("new", format!("cortex-net {fingerprint}"), &log),
+        create_stage_rule(),
     ];
-    let provider = provider(client(&rules));
+    let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
     let observed = Observed::default();
     let plan = diff(&provider.desired_resources(&want), &observed);
-    provider
-        .apply(&Ownership::new("prod"), Some(&want), &observed, &plan)
+    apply(&provider, Some(&want), &observed, &plan)
         .await
         .expect("apply succeeds");
     for (index, rule) in rules.iter().enumerate() {
@@ -450,7 +525,7 @@ async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_a
             "rule #{index} called once with the expected input"
         );
     }
-    let log = log.lock().map(|l| l.clone()).unwrap_or_default();
+    let log = log.lines();
     assert_eq!(
         log.last().map(String::as_str),
         Some("CreateDeployment"),
@@ -459,14 +534,13 @@ async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_a
 }
 
 #[tokio::test]
-async fn a_changed_integration_uri_is_an_update_and_a_new_deployment() {
-    let before = desired(catch_all());
-    let (observed, _rules) = observe_converged(&before).await;
-    let mut after = before.clone();
-    after.backend.dns_name = "lb-2.elb.us-east-1.amazonaws.com".into();
-    let fingerprint = desired_fingerprint(&after).unwrap_or_default();
-    assert_ne!(Some(fingerprint.clone()), desired_fingerprint(&before));
-
+async fn a_changed_integration_uri_is_planned_as_an_update_and_a_new_deployment() {
+    let before = desired(GatewayKind::Rest).build();
+    let (observed, _rules) = observe_converged(&before).await.expect("observe succeeds");
+    let after = desired(GatewayKind::Rest)
+        .dns_name("lb-2.elb.us-east-1.amazonaws.com")
+        .build();
+    assert_ne!(desired_fingerprint(&after), desired_fingerprint(&before));
     let plan = diff(&gw_rest::desired_resources(&after), &observed);
     let changes: Vec<(Action, ResourceKind, &str)> = plan
         .changes
@@ -489,41 +563,51 @@ async fn a_changed_integration_uri_is_an_update_and_a_new_deployment() {
             .is_some_and(|d| d.contains("lb-2.elb")),
         "{plan}"
     );
+}
 
-    let put_root = mock!(Client::put_integration)
-        .match_requests(|r| {
-            r.rest_api_id() == Some("mine")
-                && r.resource_id() == Some("root")
-                && r.uri() == Some("http://lb-2.elb.us-east-1.amazonaws.com/")
-        })
-        .then_output(|| PutIntegrationOutput::builder().build());
-    let put_proxy = mock!(Client::put_integration)
-        .match_requests(|r| {
-            r.rest_api_id() == Some("mine")
-                && r.resource_id() == Some("r-proxy")
-                && r.uri() == Some("http://lb-2.elb.us-east-1.amazonaws.com/{proxy}")
-        })
-        .then_output(|| PutIntegrationOutput::builder().build());
-    let create_deployment = mock!(Client::create_deployment)
+/// The integration of `resource` in `mine` put again with `uri`.
+fn put_uri_rule(resource: &'static str, uri: &'static str) -> Rule {
+    mock!(Client::put_integration)
         .match_requests(move |r| {
             r.rest_api_id() == Some("mine")
-                && r.description() == Some(format!("cortex-net {fingerprint}").as_str())
+                && r.resource_id() == Some(resource)
+                && r.uri() == Some(uri)
         })
-        .then_output(|| CreateDeploymentOutput::builder().id("d2").build());
-    let point_stage = mock!(Client::update_stage)
-        .match_requests(|r| {
-            r.rest_api_id() == Some("mine")
+        .then_output(|| PutIntegrationOutput::builder().build())
+}
+
+/// The stage `dev` of `api` pointed at the deployment `deployment`.
+fn point_stage_rule(api: &'static str, deployment: &'static str) -> Rule {
+    mock!(Client::update_stage)
+        .match_requests(move |r| {
+            r.rest_api_id() == Some(api)
                 && r.stage_name() == Some("dev")
                 && r.patch_operations().iter().any(|p| {
                     p.op() == Some(&Op::Replace)
                         && p.path() == Some("/deploymentId")
-                        && p.value() == Some("d2")
+                        && p.value() == Some(deployment)
                 })
         })
-        .then_output(|| UpdateStageOutput::builder().build());
-    let rules = [&put_root, &put_proxy, &create_deployment, &point_stage];
-    provider(client(&rules))
-        .apply(&Ownership::new("prod"), Some(&after), &observed, &plan)
+        .then_output(|| UpdateStageOutput::builder().build())
+}
+
+#[tokio::test]
+async fn a_changed_integration_uri_is_put_and_deployed_to_the_stage() {
+    let before = desired(GatewayKind::Rest).build();
+    let (observed, _rules) = observe_converged(&before).await.expect("observe succeeds");
+    let after = desired(GatewayKind::Rest)
+        .dns_name("lb-2.elb.us-east-1.amazonaws.com")
+        .build();
+    let fingerprint = desired_fingerprint(&after).unwrap_or_default();
+    let plan = diff(&gw_rest::desired_resources(&after), &observed);
+    let rules = [
+        put_uri_rule("root", "http://lb-2.elb.us-east-1.amazonaws.com/"),
+        put_uri_rule("r-proxy", "http://lb-2.elb.us-east-1.amazonaws.com/{proxy}"),
+        create_deployment_rule("mine", format!("cortex-net {fingerprint}"), &Log::default()),
+        point_stage_rule("mine", "d1"),
+    ];
+    let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
+    apply(&provider, Some(&after), &observed, &plan)
         .await
         .expect("apply succeeds");
     for (index, rule) in rules.iter().enumerate() {
@@ -534,6 +618,219 @@ async fn a_changed_integration_uri_is_an_update_and_a_new_deployment() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Removing part of a gateway, and the order of execution
+
+/// What observe would report for a gateway `up` built from `previous` (ids derived from names).
+fn observed_as_built(previous: &DesiredGateway) -> Observed {
+    let resources = gw_rest::desired_resources(previous)
+        .into_iter()
+        .map(|resource| {
+            let (id, parent_id) = match resource.kind {
+                ResourceKind::Api => ("api".to_string(), None),
+                ResourceKind::Resource => (format!("r{}", resource.name), Some("api".into())),
+                ResourceKind::Method | ResourceKind::Integration => {
+                    let (verb, path) = resource.name.split_once(' ').unwrap_or_default();
+                    (format!("r{path} {verb}"), Some("api".into()))
+                }
+                ResourceKind::Deployment => ("d1".to_string(), Some("api".into())),
+                ResourceKind::DomainName => (resource.name.clone(), None),
+                ResourceKind::ApiMapping => ("(none)".into(), Some(resource.name.clone())),
+                _ => (resource.name.clone(), Some("api".into())),
+            };
+            ObservedResource {
+                resource,
+                id,
+                parent_id,
+                created_millis: None,
+            }
+        })
+        .collect();
+    Observed { resources }
+}
+
+/// `/iris` and `/old` built, only `/iris` wanted: observed, wanted.
+fn iris_and_old() -> (Observed, DesiredGateway) {
+    let before = desired(GatewayKind::Rest)
+        .apis(&[("iris", "/iris"), ("old", "/old")])
+        .build();
+    let after = desired(GatewayKind::Rest)
+        .apis(&[("iris", "/iris")])
+        .build();
+    (observed_as_built(&before), after)
+}
+
+#[test]
+fn removing_an_api_plans_its_trim_before_the_new_deployment() {
+    let (observed, after) = iris_and_old();
+    let plan = diff(&gw_rest::desired_resources(&after), &observed);
+    let changes: Vec<(Action, ResourceKind, &str)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.action, c.kind, c.name.as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        // Printed in the order it runs: the API trimmed first, then the new deployment.
+        vec![
+            (Action::Delete, ResourceKind::Method, "ANY /old"),
+            (Action::Delete, ResourceKind::Method, "ANY /old/{proxy+}"),
+            (Action::Delete, ResourceKind::Resource, "/old"),
+            (Action::Delete, ResourceKind::Resource, "/old/{proxy+}"),
+            (Action::Delete, ResourceKind::Integration, "ANY /old"),
+            (
+                Action::Delete,
+                ResourceKind::Integration,
+                "ANY /old/{proxy+}"
+            ),
+            (Action::Update, ResourceKind::Deployment, "current"),
+        ],
+        "{plan}"
+    );
+}
+
+/// DeleteMethod and DeleteResource under `/old` of `api`, CreateDeployment and the stage
+/// pointed at it, each call logged. No DeleteIntegration: any would fail.
+fn trim_rules(log: &Log) -> [Rule; 4] {
+    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let delete_method = mock!(Client::delete_method)
+        .match_requests(|r| {
+            r.rest_api_id() == Some("api")
+                && r.resource_id().is_some_and(|id| id.starts_with("r/old"))
+        })
+        .then_compute_output(move |r| {
+            l1.push(format!(
+                "DeleteMethod {}",
+                r.resource_id().unwrap_or_default()
+            ));
+            DeleteMethodOutput::builder().build()
+        });
+    let delete_resource = mock!(Client::delete_resource)
+        .match_requests(|r| r.resource_id().is_some_and(|id| id.starts_with("r/old")))
+        .then_compute_output(move |r| {
+            l2.push(format!(
+                "DeleteResource {}",
+                r.resource_id().unwrap_or_default()
+            ));
+            DeleteResourceOutput::builder().build()
+        });
+    let create_deployment = mock!(Client::create_deployment).then_compute_output(move |_| {
+        l3.push("CreateDeployment");
+        CreateDeploymentOutput::builder().id("d2").build()
+    });
+    [
+        delete_method,
+        delete_resource,
+        create_deployment,
+        point_stage_rule("api", "d2"),
+    ]
+}
+
+#[tokio::test]
+async fn a_removed_api_is_trimmed_before_the_new_deployment_snapshots_the_api() {
+    let (observed, after) = iris_and_old();
+    let plan = diff(&gw_rest::desired_resources(&after), &observed);
+    let log = Log::default();
+    let rules = trim_rules(&log);
+    let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
+    apply(&provider, Some(&after), &observed, &plan)
+        .await
+        .expect("apply succeeds");
+    // Integrations went with their methods: no DeleteIntegration call (no rule would match it).
+    assert_eq!(
+        log.lines(),
+        vec![
+            "DeleteMethod r/old",
+            "DeleteMethod r/old/{proxy+}",
+            "DeleteResource r/old",
+            "DeleteResource r/old/{proxy+}",
+            "CreateDeployment",
+        ]
+    );
+    assert_eq!(
+        rules[3].num_calls(),
+        1,
+        "the stage serves the new deployment"
+    );
+}
+
+#[tokio::test]
+async fn apply_runs_the_changes_in_the_order_of_the_plan_never_its_own() {
+    let (observed, after) = iris_and_old();
+    let mut plan = diff(&gw_rest::desired_resources(&after), &observed);
+    // The deployment first: apply must not move it back behind the trim.
+    plan.changes.rotate_right(1);
+    assert_eq!(plan.changes[0].kind, ResourceKind::Deployment);
+    let log = Log::default();
+    let rules = trim_rules(&log);
+    let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
+    apply(&provider, Some(&after), &observed, &plan)
+        .await
+        .expect("apply succeeds");
+    assert_eq!(
+        log.lines(),
+        vec![
+            "CreateDeployment",
+            "DeleteMethod r/old",
+            "DeleteMethod r/old/{proxy+}",
+            "DeleteResource r/old",
+            "DeleteResource r/old/{proxy+}",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_mapping_to_another_stage_is_replaced_by_deleting_and_creating_it() {
+    let want = desired(GatewayKind::Rest)
+        .domain("api.example.com", "arn:aws:acm:us-east-1:1:certificate/c")
+        .build();
+    let mut observed = observed_as_built(&want);
+    for found in &mut observed.resources {
+        if found.resource.kind == ResourceKind::ApiMapping {
+            found.resource =
+                Resource::new(ResourceKind::ApiMapping, "api.example.com").with("stage", "old");
+        }
+    }
+    let plan = diff(&gw_rest::desired_resources(&want), &observed);
+    assert_eq!(plan.changes.len(), 1, "{plan}");
+    assert_eq!(plan.changes[0].action, Action::Replace, "{plan}");
+    let log = Log::default();
+    let (l1, l2) = (log.clone(), log.clone());
+    let unmap = mock!(Client::delete_base_path_mapping)
+        .match_requests(|r| {
+            r.domain_name() == Some("api.example.com") && r.base_path() == Some("(none)")
+        })
+        .then_compute_output(move |_| {
+            l1.push("DeleteBasePathMapping");
+            DeleteBasePathMappingOutput::builder().build()
+        });
+    let map = mock!(Client::create_base_path_mapping)
+        .match_requests(|r| {
+            r.domain_name() == Some("api.example.com")
+                && r.rest_api_id() == Some("api")
+                && r.stage() == Some("dev")
+        })
+        .then_compute_output(move |_| {
+            l2.push("CreateBasePathMapping");
+            CreateBasePathMappingOutput::builder().build()
+        });
+    apply(
+        &provider(client(&[&unmap, &map])),
+        Some(&want),
+        &observed,
+        &plan,
+    )
+    .await
+    .expect("apply succeeds");
+    assert_eq!(
+        log.lines(),
+        vec!["DeleteBasePathMapping", "CreateBasePathMapping"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deleting
 
 fn observed_gateway_with_link() -> Observed {
     let child = |kind, name: &str, id: &str| ObservedResource {
@@ -562,89 +859,46 @@ fn observed_gateway_with_link() -> Observed {
     }
 }
 
-#[tokio::test]
-async fn down_deletes_in_order_counts_not_found_as_done_and_waits_out_throttling() {
-    let not_found = || {
-        NotFoundException::builder()
-            .message("Invalid Stage identifier specified")
-            .meta(ErrorMetadata::builder().code("NotFoundException").build())
-            .build()
-    };
-    let log = Arc::new(Mutex::new(Vec::<String>::new()));
-    let logged = |name: &'static str| {
-        let log = log.clone();
-        move || {
-            if let Ok(mut l) = log.lock() {
-                l.push(name.to_string());
-            }
-        }
-    };
-    let stage_log = logged("DeleteStage");
-    let delete_stage = mock!(Client::delete_stage)
-        .match_requests(|r| r.rest_api_id() == Some("api") && r.stage_name() == Some("dev"))
-        .then_error(move || {
-            stage_log();
-            DeleteStageError::NotFoundException(not_found())
-        });
-    let deployment_log = logged("DeleteDeployment");
-    let delete_deployment = mock!(Client::delete_deployment)
-        .match_requests(|r| r.deployment_id() == Some("d1"))
-        .then_compute_output(move |_| {
-            deployment_log();
-            DeleteDeploymentOutput::builder().build()
-        });
-    let api_log = logged("DeleteRestApi");
+/// DeleteRestApi of `api`, throttled twice before it succeeds; DeleteVpcLink of `lnk`, which
+/// is gone at the first look. Successful deletions are logged.
+fn down_rules(log: &Log) -> [Rule; 3] {
+    let (api_log, link_log) = (log.clone(), log.clone());
     let delete_api = mock!(Client::delete_rest_api)
         .match_requests(|r| r.rest_api_id() == Some("api"))
         .sequence()
-        .error(|| {
-            DeleteRestApiError::TooManyRequestsException(
-                TooManyRequestsException::builder()
-                    .message("Too Many Requests")
-                    .meta(
-                        ErrorMetadata::builder()
-                            .code("TooManyRequestsException")
-                            .build(),
-                    )
-                    .build(),
-            )
-        })
+        .error(too_many_requests)
         .times(2)
         .output(move || {
-            api_log();
+            api_log.push("DeleteRestApi");
             DeleteRestApiOutput::builder().build()
         })
         .build();
-    let link_log = logged("DeleteVpcLink");
     let delete_link = mock!(Client::delete_vpc_link)
         .match_requests(|r| r.vpc_link_id() == Some("lnk"))
         .then_compute_output(move |_| {
-            link_log();
+            link_log.push("DeleteVpcLink");
             DeleteVpcLinkOutput::builder().build()
         });
     let link_gone = mock!(Client::get_vpc_link)
         .match_requests(|r| r.vpc_link_id() == Some("lnk"))
-        .then_error(move || GetVpcLinkError::NotFoundException(not_found()));
-    let rules = [
-        &delete_stage,
-        &delete_deployment,
-        &delete_api,
-        &delete_link,
-        &link_gone,
-    ];
-    let progress = Arc::new(Recorder::default());
-    let provider = provider_with(client(&rules), progress.clone());
+        .then_error(|| GetVpcLinkError::NotFoundException(not_found()));
+    [delete_api, delete_link, link_gone]
+}
+
+#[tokio::test]
+async fn down_deletes_the_api_then_its_link_and_waits_out_throttling() {
+    let log = Log::default();
+    let rules = down_rules(&log);
+    let progress = Log::default();
+    let provider = provider_with(client(&rules.iter().collect::<Vec<_>>()), progress.clone());
     let observed = observed_gateway_with_link();
     let plan = diff(&[], &observed);
-    provider
-        .apply(&Ownership::new("prod"), None, &observed, &plan)
+    apply(&provider, None, &observed, &plan)
         .await
-        .expect("a stage already gone counts as deleted; throttling is waited out");
-    assert_eq!(
-        log.lock().map(|l| l.clone()).unwrap_or_default(),
-        // The stage and deployment go with their API: AWS deletes an API's children with it.
-        vec!["DeleteRestApi", "DeleteVpcLink"]
-    );
+        .expect("throttling is waited out");
+    // The stage and deployment go with their API: AWS deletes an API's children with it.
+    assert_eq!(log.lines(), vec!["DeleteRestApi", "DeleteVpcLink"]);
+    let [delete_api, _, link_gone] = &rules;
     assert_eq!(
         delete_api.num_calls(),
         3,
@@ -652,20 +906,63 @@ async fn down_deletes_in_order_counts_not_found_as_done_and_waits_out_throttling
     );
     assert_eq!(link_gone.num_calls(), 1, "waited until the link was gone");
     let lines = progress.lines();
-    assert_eq!(
-        lines
-            .iter()
-            .filter(|l| l.starts_with("waiting deletion of REST API cortex-prod (api)"))
-            .count(),
-        2,
+    let waits = lines
+        .iter()
+        .filter(|l| l.starts_with("waiting deletion of REST API cortex-prod (api)"));
+    assert_eq!(waits.count(), 2, "{lines:?}");
+    assert!(
+        lines.contains(&"finished deletion of REST API cortex-prod (api): done".to_string()),
         "{lines:?}"
     );
+}
 
-    // Creating without a desired gateway is a programming error, reported, not panicked.
-    let mut create = plan.clone();
+/// A deletion of `kind` `name` (id `id`) inside the API `api`.
+fn deletion(kind: ResourceKind, name: &str, id: &str) -> Change {
+    Change {
+        action: Action::Delete,
+        kind,
+        name: name.into(),
+        id: Some(id.into()),
+        parent: Some("api".into()),
+        detail: None,
+    }
+}
+
+#[tokio::test]
+async fn deleting_what_is_already_gone_counts_as_done() {
+    let method_gone = mock!(Client::delete_method)
+        .match_requests(|r| r.rest_api_id() == Some("api") && r.resource_id() == Some("r1"))
+        .then_error(|| DeleteMethodError::NotFoundException(not_found()));
+    let resource_gone = mock!(Client::delete_resource)
+        .match_requests(|r| r.rest_api_id() == Some("api") && r.resource_id() == Some("r1"))
+        .then_error(|| DeleteResourceError::NotFoundException(not_found()));
+    let stage_gone = mock!(Client::delete_stage)
+        .match_requests(|r| r.rest_api_id() == Some("api") && r.stage_name() == Some("old"))
+        .then_error(|| DeleteStageError::NotFoundException(not_found()));
+    let plan = Plan {
+        changes: vec![
+            deletion(ResourceKind::Method, "ANY /old", "r1 ANY"),
+            // Went with its method: not asked for.
+            deletion(ResourceKind::Integration, "ANY /old", "r1 ANY"),
+            deletion(ResourceKind::Resource, "/old", "r1"),
+            deletion(ResourceKind::Stage, "old", "old"),
+        ],
+    };
+    let provider = provider(client(&[&method_gone, &resource_gone, &stage_gone]));
+    apply(&provider, None, &Observed::default(), &plan)
+        .await
+        .expect("what is gone is deleted");
+    assert_eq!(method_gone.num_calls(), 1);
+    assert_eq!(resource_gone.num_calls(), 1);
+    assert_eq!(stage_gone.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_creation_without_a_desired_gateway_is_an_error_not_a_panic() {
+    let observed = observed_gateway_with_link();
+    let mut create = diff(&[], &observed);
     create.changes[0].action = Action::Create;
-    let err = provider
-        .apply(&Ownership::new("prod"), None, &observed, &create)
+    let err = apply(&provider(client(&[])), None, &observed, &create)
         .await
         .expect_err("no desired gateway");
     assert!(
@@ -676,23 +973,13 @@ async fn down_deletes_in_order_counts_not_found_as_done_and_waits_out_throttling
 
 #[tokio::test]
 async fn throttling_that_does_not_end_is_an_error_saying_so() {
-    let delete_api = mock!(Client::delete_rest_api).then_error(|| {
-        DeleteRestApiError::TooManyRequestsException(
-            TooManyRequestsException::builder()
-                .meta(
-                    ErrorMetadata::builder()
-                        .code("TooManyRequestsException")
-                        .build(),
-                )
-                .build(),
-        )
-    });
+    let delete_api = mock!(Client::delete_rest_api).then_error(too_many_requests);
     let v2 = mock_client!(
         aws_sdk_apigatewayv2,
         RuleMode::MatchAny,
         Vec::<&Rule>::new()
     );
-    let provider = RestApiProvider::new(client(&[&delete_api]), v2, Arc::new(Recorder::default()))
+    let provider = RestApiProvider::new(client(&[&delete_api]), v2, Arc::new(Log::default()))
         .with_throttle_retry(ThrottleRetry {
             first_wait: Duration::from_millis(20),
             limit: Duration::from_millis(50),
@@ -705,13 +992,7 @@ async fn throttling_that_does_not_end_is_an_error_saying_so() {
             created_millis: None,
         }],
     };
-    let err = provider
-        .apply(
-            &Ownership::new("prod"),
-            None,
-            &observed,
-            &diff(&[], &observed),
-        )
+    let err = apply(&provider, None, &observed, &diff(&[], &observed))
         .await
         .expect_err("gives up");
     // Throttling that outlasts the retries leaves the work to a later round or run.
@@ -724,20 +1005,15 @@ async fn throttling_that_does_not_end_is_an_error_saying_so() {
     assert!(delete_api.num_calls() >= 2, "retried before giving up");
 }
 
-#[tokio::test]
-async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
-    let mut want = desired(catch_all());
-    want.backend.scheme = gw_core::Scheme::Internal;
-    want.vpc_link = Some(VpcLinkSpec {
-        version: VpcLinkVersion::V1,
-        name: "cortex-prod".into(),
-        timeout_seconds: 60,
-    });
-    let fingerprint = desired_fingerprint(&want).unwrap_or_default();
+// ---------------------------------------------------------------------------------------------
+// VPC links
+
+/// CreateVpcLink (tagged, answered PENDING), the tags that stuck, then AVAILABLE.
+fn link_v1_rules() -> [Rule; 3] {
     let create_link = mock!(Client::create_vpc_link)
         .match_requests(|r| {
             r.name() == Some("cortex-prod")
-                && r.target_arns() == [NLB_ARN]
+                && r.target_arns() == [LB_ARN]
                 && r.tags()
                     .is_some_and(|t| t.get("managed-by").map(String::as_str) == Some("cortex-net"))
         })
@@ -745,7 +1021,7 @@ async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
             CreateVpcLinkOutput::builder()
                 .id("lnk")
                 .name("cortex-prod")
-                .target_arns(NLB_ARN)
+                .target_arns(LB_ARN)
                 .status(VpcLinkStatus::Pending)
                 .build()
         });
@@ -767,49 +1043,52 @@ async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
             GetVpcLinkOutput::builder()
                 .id("lnk")
                 .name("cortex-prod")
-                .target_arns(NLB_ARN)
+                .target_arns(LB_ARN)
                 .status(VpcLinkStatus::Available)
                 .build()
         });
+    [create_link, link_tags, link_available]
+}
+
+/// The catch-all API of `new` with integrations through the link `lnk`: [CreateRestApi,
+/// CreateResource, PutMethod, PutIntegration, CreateDeployment, CreateStage].
+fn private_api_rules(fingerprint: &str) -> [Rule; 6] {
     let create_api = mock!(Client::create_rest_api).then_output(|| {
         CreateRestApiOutput::builder()
             .id("new")
             .root_resource_id("root")
             .build()
     });
-    let create_proxy = mock!(Client::create_resource)
-        .match_requests(|r| r.parent_id() == Some("root") && r.path_part() == Some("{proxy+}"))
-        .then_output(|| CreateResourceOutput::builder().id("r-proxy").build());
     let put_method = mock!(Client::put_method).then_output(|| PutMethodOutput::builder().build());
     let private_integration = mock!(Client::put_integration)
         .match_requests(|r| {
             r.connection_type() == Some(&ConnectionType::VpcLink)
                 && r.connection_id() == Some("lnk")
                 && r.integration_target().is_none()
-                && r.uri()
-                    .is_some_and(|u| u.starts_with(&format!("http://{DNS}/")))
+                && r.uri().is_some_and(|u| u.starts_with(&lb("/")))
         })
         .then_output(|| PutIntegrationOutput::builder().build());
-    let create_deployment = mock!(Client::create_deployment)
-        .match_requests(move |r| {
-            r.description() == Some(format!("cortex-net {fingerprint} vpclink=lnk").as_str())
-        })
-        .then_output(|| CreateDeploymentOutput::builder().id("d1").build());
-    let create_stage = mock!(Client::create_stage)
-        .match_requests(|r| r.deployment_id() == Some("d1"))
-        .then_output(|| CreateStageOutput::builder().build());
-    let rules = [
-        &create_link,
-        &link_tags,
-        &link_available,
-        &create_api,
-        &create_proxy,
-        &put_method,
-        &private_integration,
-        &create_deployment,
-        &create_stage,
-    ];
-    let progress = Arc::new(Recorder::default());
+    let description = format!("cortex-net {fingerprint} vpclink=lnk");
+    [
+        create_api,
+        create_resource_rule("root", "{proxy+}", "r-proxy"),
+        put_method,
+        private_integration,
+        create_deployment_rule("new", description, &Log::default()),
+        create_stage_rule(),
+    ]
+}
+
+#[tokio::test]
+async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
+    let want = desired(GatewayKind::Rest)
+        .internal(VpcLinkVersion::V1)
+        .build();
+    let fingerprint = desired_fingerprint(&want).unwrap_or_default();
+    let link_rules = link_v1_rules();
+    let api_rules = private_api_rules(&fingerprint);
+    let rules: Vec<&Rule> = link_rules.iter().chain(&api_rules).collect();
+    let progress = Log::default();
     let provider = provider_with(client(&rules), progress.clone());
     provider
         .check_supported(&want)
@@ -817,12 +1096,20 @@ async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
     let observed = Observed::default();
     let plan = diff(&provider.desired_resources(&want), &observed);
     assert_eq!(plan.changes[0].kind, ResourceKind::VpcLink);
-    provider
-        .apply(&Ownership::new("prod"), Some(&want), &observed, &plan)
+    apply(&provider, Some(&want), &observed, &plan)
         .await
         .expect("apply succeeds");
+    let [create_link, _, link_available] = &link_rules;
     assert_eq!(create_link.num_calls(), 1);
     assert!(link_available.num_calls() >= 1, "waited for AVAILABLE");
+    let [
+        _,
+        _,
+        _,
+        private_integration,
+        create_deployment,
+        create_stage,
+    ] = &api_rules;
     assert_eq!(
         private_integration.num_calls(),
         2,
@@ -830,86 +1117,109 @@ async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
     );
     assert_eq!(create_deployment.num_calls(), 1);
     assert_eq!(create_stage.num_calls(), 1);
+    let lines = progress.lines();
     assert!(
-        progress
-            .lines()
+        lines
             .iter()
             .any(|l| l.contains("VPC link cortex-prod (lnk)") && l.ends_with("AVAILABLE")),
-        "{:?}",
-        progress.lines()
+        "{lines:?}"
     );
 }
 
-#[tokio::test]
-async fn a_pending_link_shows_in_the_plan_and_a_failed_one_says_what_to_do() {
-    let mut want = desired(catch_all());
-    want.backend.scheme = gw_core::Scheme::Internal;
-    want.vpc_link = Some(VpcLinkSpec {
-        version: VpcLinkVersion::V1,
-        name: "cortex-prod".into(),
-        timeout_seconds: 60,
-    });
+/// A catch-all gateway through a v1 link, and the link observed `PENDING`.
+fn pending_link() -> (DesiredGateway, Observed) {
+    let mut want = desired(GatewayKind::Rest)
+        .internal(VpcLinkVersion::V1)
+        .build();
+    if let Some(spec) = want.vpc_link.as_mut() {
+        spec.timeout_seconds = 60;
+    }
     let observed = Observed {
         resources: vec![ObservedResource {
             resource: Resource::new(ResourceKind::VpcLink, "cortex-prod")
                 .with("version", "v1")
-                .with("targets", NLB_ARN)
+                .with("targets", LB_ARN)
                 .with("status", "PENDING"),
             id: "lnk".into(),
             parent_id: None,
             created_millis: None,
         }],
     };
-    let plan = diff(&gw_rest::desired_resources(&want), &observed);
-    assert_eq!(plan.changes[0].action, Action::Update);
-    assert_eq!(plan.changes[0].kind, ResourceKind::VpcLink);
+    (want, observed)
+}
+
+/// The first change of `want`'s plan against `observed`: the link's.
+fn link_change(want: &DesiredGateway, observed: &Observed) -> Plan {
+    let plan = diff(&gw_rest::desired_resources(want), observed);
+    Plan {
+        changes: plan.changes.into_iter().take(1).collect(),
+    }
+}
+
+#[test]
+fn a_pending_link_shows_in_the_plan_as_an_update() {
+    let (want, observed) = pending_link();
+    let only_link = link_change(&want, &observed);
+    let change = &only_link.changes[0];
+    assert_eq!(change.action, Action::Update);
+    assert_eq!(change.kind, ResourceKind::VpcLink);
     assert_eq!(
-        plan.changes[0].detail.as_deref(),
+        change.detail.as_deref(),
         Some("status: PENDING -> AVAILABLE")
     );
+}
 
+#[tokio::test]
+async fn a_link_that_failed_stops_apply_saying_what_to_do() {
+    let (want, observed) = pending_link();
     let failed = mock!(Client::get_vpc_link).then_output(|| {
         GetVpcLinkOutput::builder()
             .id("lnk")
             .name("cortex-prod")
-            .target_arns(NLB_ARN)
+            .target_arns(LB_ARN)
             .status(VpcLinkStatus::Failed)
             .status_message("NLB is not active")
             .build()
     });
-    let only_link = gw_core::Plan {
-        changes: vec![plan.changes[0].clone()],
-    };
-    let err = provider(client(&[&failed]))
-        .apply(&Ownership::new("prod"), Some(&want), &observed, &only_link)
-        .await
-        .expect_err("a FAILED link stops apply");
+    let only_link = link_change(&want, &observed);
+    let err = apply(
+        &provider(client(&[&failed])),
+        Some(&want),
+        &observed,
+        &only_link,
+    )
+    .await
+    .expect_err("a FAILED link stops apply");
     let text = err.to_string();
     assert!(text.contains("FAILED: NLB is not active"), "{text}");
     assert!(text.contains("cortex-net down"), "{text}");
+}
 
-    // A link whose target changed cannot be updated in place: the error says how to replace it.
-    let mut moved = want.clone();
-    moved.backend.arn =
-        Some("arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/lb/2".into());
-    let plan = diff(&gw_rest::desired_resources(&moved), &observed);
-    let only_link = gw_core::Plan {
-        changes: vec![plan.changes[0].clone()],
-    };
-    let err = provider(client(&[]))
-        .apply(&Ownership::new("prod"), Some(&moved), &observed, &only_link)
+#[tokio::test]
+async fn a_link_to_another_target_is_a_replacement_refused_with_the_way_out() {
+    let (mut moved, observed) = pending_link();
+    let other = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/lb/2";
+    moved.backend.arn = Some(other.into());
+    let only_link = link_change(&moved, &observed);
+    assert_eq!(only_link.changes[0].action, Action::Replace, "{only_link}");
+    // No rule: the refusal comes before any AWS call.
+    let err = apply(&provider(client(&[])), Some(&moved), &observed, &only_link)
         .await
         .expect_err("immutable link");
-    assert!(
-        err.to_string().contains("cannot be changed in place"),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "VPC link cortex-prod (lnk) cannot be changed in place (targets: {LB_ARN} -> \
+             {other}): VPC links are immutable. Run `cortex-net down` and then `cortex-net up` \
+             to replace it (the gateway is unavailable in between)"
+        )
     );
 }
 
 #[test]
 fn unsupported_combinations_are_refused_with_the_fix() {
     let provider = provider(client(&[]));
-    let mut want = desired(catch_all());
+    let mut want = desired(GatewayKind::Rest).build();
     assert!(provider.check_supported(&want).is_ok());
 
     want.backend.scheme = gw_core::Scheme::Internal;
@@ -918,12 +1228,10 @@ fn unsupported_combinations_are_refused_with_the_fix() {
         .expect_err("internal without a link");
     assert!(err.to_string().contains("gateway.vpc_link"), "{err}");
 
-    want.backend.kind = LoadBalancerKind::Application;
-    want.vpc_link = Some(VpcLinkSpec {
-        version: VpcLinkVersion::V1,
-        name: "cortex-prod".into(),
-        timeout_seconds: 60,
-    });
+    let mut want = desired(GatewayKind::Rest)
+        .internal(VpcLinkVersion::V1)
+        .load_balancer(LoadBalancerKind::Application)
+        .build();
     let err = provider.check_supported(&want).expect_err("ALB through v1");
     assert!(err.to_string().contains("vpc_link: v2"), "{err}");
     if let Some(spec) = want.vpc_link.as_mut() {
@@ -939,202 +1247,4 @@ fn unsupported_combinations_are_refused_with_the_fix() {
         .check_supported(&want)
         .expect_err("classic through a link");
     assert!(err.to_string().contains("classic"), "{err}");
-}
-
-/// What observe would report for a gateway `up` built from `previous` (ids derived from names).
-fn observed_as_built(previous: &DesiredGateway) -> Observed {
-    let resources = gw_rest::desired_resources(previous)
-        .into_iter()
-        .map(|resource| {
-            let (id, parent_id) = match resource.kind {
-                ResourceKind::Api => ("api".to_string(), None),
-                ResourceKind::Resource => (format!("r{}", resource.name), Some("api".into())),
-                ResourceKind::Method | ResourceKind::Integration => {
-                    let (verb, path) = resource.name.split_once(' ').unwrap_or_default();
-                    (format!("r{path} {verb}"), Some("api".into()))
-                }
-                ResourceKind::Deployment => ("d1".to_string(), Some("api".into())),
-                _ => (resource.name.clone(), Some("api".into())),
-            };
-            ObservedResource {
-                resource,
-                id,
-                parent_id,
-                created_millis: None,
-            }
-        })
-        .collect();
-    Observed { resources }
-}
-
-#[tokio::test]
-async fn a_removed_api_is_deleted_before_the_new_deployment_snapshots_the_api() {
-    let before = desired(vec![
-        RouteSpec {
-            api: Some("iris".into()),
-            path: Some("/iris".into()),
-        },
-        RouteSpec {
-            api: Some("old".into()),
-            path: Some("/old".into()),
-        },
-    ]);
-    let after = desired(vec![RouteSpec {
-        api: Some("iris".into()),
-        path: Some("/iris".into()),
-    }]);
-    let observed = observed_as_built(&before);
-    let plan = diff(&gw_rest::desired_resources(&after), &observed);
-    let changes: Vec<(Action, ResourceKind, &str)> = plan
-        .changes
-        .iter()
-        .map(|c| (c.action, c.kind, c.name.as_str()))
-        .collect();
-    assert_eq!(
-        changes,
-        // Printed in the order it runs: the API trimmed first, then the new deployment.
-        vec![
-            (Action::Delete, ResourceKind::Method, "ANY /old"),
-            (Action::Delete, ResourceKind::Method, "ANY /old/{proxy+}"),
-            (Action::Delete, ResourceKind::Resource, "/old"),
-            (Action::Delete, ResourceKind::Resource, "/old/{proxy+}"),
-            (Action::Delete, ResourceKind::Integration, "ANY /old"),
-            (
-                Action::Delete,
-                ResourceKind::Integration,
-                "ANY /old/{proxy+}"
-            ),
-            (Action::Update, ResourceKind::Deployment, "current"),
-        ],
-        "{plan}"
-    );
-
-    let log = Arc::new(Mutex::new(Vec::<String>::new()));
-    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
-    let delete_method = mock!(Client::delete_method)
-        .match_requests(|r| {
-            r.rest_api_id() == Some("api")
-                && r.resource_id().is_some_and(|id| id.starts_with("r/old"))
-        })
-        .then_compute_output(move |r| {
-            if let Ok(mut l) = l1.lock() {
-                l.push(format!(
-                    "DeleteMethod {}",
-                    r.resource_id().unwrap_or_default()
-                ));
-            }
-            aws_sdk_apigateway::operation::delete_method::DeleteMethodOutput::builder().build()
-        });
-    let delete_resource = mock!(Client::delete_resource)
-        .match_requests(|r| r.resource_id().is_some_and(|id| id.starts_with("r/old")))
-        .then_compute_output(move |r| {
-            if let Ok(mut l) = l2.lock() {
-                l.push(format!(
-                    "DeleteResource {}",
-                    r.resource_id().unwrap_or_default()
-                ));
-            }
-            aws_sdk_apigateway::operation::delete_resource::DeleteResourceOutput::builder().build()
-        });
-    let create_deployment = mock!(Client::create_deployment).then_compute_output(move |_| {
-        if let Ok(mut l) = l3.lock() {
-            l.push("CreateDeployment".into());
-        }
-        CreateDeploymentOutput::builder().id("d2").build()
-    });
-    let point_stage = mock!(Client::update_stage)
-        .match_requests(|r| r.stage_name() == Some("dev"))
-        .then_output(|| UpdateStageOutput::builder().build());
-    let rules = [
-        &delete_method,
-        &delete_resource,
-        &create_deployment,
-        &point_stage,
-    ];
-    provider(client(&rules))
-        .apply(&Ownership::new("prod"), Some(&after), &observed, &plan)
-        .await
-        .expect("apply succeeds");
-    // Integrations went with their methods: no DeleteIntegration call (no rule would match it).
-    assert_eq!(
-        log.lock().map(|l| l.clone()).unwrap_or_default(),
-        vec![
-            "DeleteMethod r/old",
-            "DeleteMethod r/old/{proxy+}",
-            "DeleteResource r/old",
-            "DeleteResource r/old/{proxy+}",
-            "CreateDeployment",
-        ]
-    );
-    assert_eq!(point_stage.num_calls(), 1);
-}
-
-#[tokio::test]
-async fn a_private_integration_described_without_its_link_is_read_in_full() {
-    let owned: Vec<(&str, &str)> = owned_tags().to_vec();
-    let apis = mock!(Client::get_rest_apis).then_output(move || {
-        GetRestApisOutput::builder()
-            .items(rest_api("mine", "cortex-prod", &owned))
-            .build()
-    });
-    // The embedded integration says VPC_LINK but leaves the connection id out.
-    let resources = mock!(Client::get_resources).then_output(|| {
-        let integration = Integration::builder()
-            .r#type(IntegrationType::HttpProxy)
-            .http_method("ANY")
-            .uri(format!("http://{DNS}/{{proxy}}"))
-            .connection_type(ConnectionType::VpcLink)
-            .build();
-        let method = Method::builder()
-            .http_method("ANY")
-            .method_integration(integration)
-            .build();
-        GetResourcesOutput::builder()
-            .items(
-                AwsResource::builder()
-                    .id("res")
-                    .path("/{proxy+}")
-                    .resource_methods("ANY", method)
-                    .build(),
-            )
-            .build()
-    });
-    let full = mock!(Client::get_integration)
-        .match_requests(|r| {
-            r.rest_api_id() == Some("mine")
-                && r.resource_id() == Some("res")
-                && r.http_method() == Some("ANY")
-        })
-        .then_output(|| {
-            aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput::builder()
-                .connection_type(ConnectionType::VpcLink)
-                .connection_id("lnk")
-                .build()
-        });
-    let stages = mock!(Client::get_stages).then_output(|| GetStagesOutput::builder().build());
-    let links = mock!(Client::get_vpc_links).then_output(|| {
-        let mut link = aws_sdk_apigateway::types::VpcLink::builder()
-            .id("lnk")
-            .name("cortex-prod")
-            .target_arns(NLB_ARN)
-            .status(VpcLinkStatus::Available);
-        for (k, v) in owned_tags() {
-            link = link.tags(k, v);
-        }
-        GetVpcLinksOutput::builder().items(link.build()).build()
-    });
-    let provider = provider(client(&[&apis, &resources, &full, &stages, &links]));
-    let observed = provider
-        .observe(&Ownership::new("prod"))
-        .await
-        .expect("observe succeeds");
-    let integration = observed
-        .find(ResourceKind::Integration, "ANY /{proxy+}")
-        .expect("the integration is observed");
-    assert_eq!(
-        integration.resource.attribute("connection"),
-        Some("VPC_LINK cortex-prod"),
-        "{observed:?}"
-    );
-    assert_eq!(full.num_calls(), 1);
 }
