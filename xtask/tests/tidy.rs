@@ -87,11 +87,11 @@ fn every_library_crate_opens_with_an_example() {
                 .lines()
                 .take_while(|l| l.starts_with("//!") || l.trim().is_empty())
                 .collect();
-            !docs.iter().any(|l| l.trim_start_matches("//!").trim() == "```")
-                && !docs.iter().any(|l| l.trim_start_matches("//!").trim() == "```rust")
-                && !docs
-                    .iter()
-                    .any(|l| l.trim_start_matches("//!").trim() == "```no_run")
+            let opens_a_block = |line: &&str| {
+                let text = line.trim_start_matches("//!").trim();
+                ["```", "```rust", "```no_run"].contains(&text)
+            };
+            !docs.iter().any(opens_a_block)
         })
         .map(|l| relative(&l))
         .collect();
