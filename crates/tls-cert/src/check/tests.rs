@@ -1,3 +1,5 @@
+//! [`check`] against a mocked ACM holding one certificate (or answering with an error).
+
 use std::time::{Duration, UNIX_EPOCH};
 
 use aws_sdk_acm::Client;
@@ -6,9 +8,8 @@ use aws_sdk_acm::error::ErrorMetadata;
 use aws_sdk_acm::operation::describe_certificate::{
     DescribeCertificateError, DescribeCertificateOutput,
 };
-use aws_sdk_acm::types::error::ResourceNotFoundException;
 use aws_sdk_acm::types::{DomainValidation, RecordType, ResourceRecord};
-use aws_smithy_mocks::{Rule, mock, mock_client};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 
 use super::*;
 
@@ -27,6 +28,7 @@ fn days_from_now(days: i64) -> DateTime {
     DateTime::from_secs(1_800_000_000 + days * DAY as i64)
 }
 
+/// A certificate for `example.com` and `*.example.com`, ending `not_after_days` from now.
 fn certificate(arn: &str, status: CertificateStatus, not_after_days: i64) -> CertificateDetail {
     CertificateDetail::builder()
         .certificate_arn(arn)
@@ -38,23 +40,57 @@ fn certificate(arn: &str, status: CertificateStatus, not_after_days: i64) -> Cer
         .build()
 }
 
-fn describing(arn: &'static str, detail: CertificateDetail) -> Rule {
-    mock!(Client::describe_certificate)
-        .match_requests(move |r| r.certificate_arn() == Some(arn))
-        .then_output(move || {
-            DescribeCertificateOutput::builder()
-                .certificate(detail.clone())
-                .build()
-        })
+/// An issued certificate valid for 200 more days.
+fn issued(arn: &str) -> CertificateDetail {
+    certificate(arn, CertificateStatus::Issued, 200)
 }
 
-fn client_in(region: &'static str, rule: &Rule) -> Client {
-    mock_client!(
-        aws_sdk_acm,
-        aws_smithy_mocks::RuleMode::Sequential,
-        [rule],
-        |c| c.region(Region::from_static(region))
-    )
+/// ACM in one region, answering `DescribeCertificate` with one certificate or one error.
+struct Acm {
+    rule: Rule,
+    client: Client,
+}
+
+impl Acm {
+    /// ACM in `region`, holding `detail` under its own ARN.
+    fn holding(region: &'static str, detail: CertificateDetail) -> Self {
+        let arn = detail.certificate_arn().unwrap_or_default().to_string();
+        let rule = mock!(Client::describe_certificate)
+            .match_requests(move |r| r.certificate_arn() == Some(arn.as_str()))
+            .then_output(move || {
+                DescribeCertificateOutput::builder()
+                    .certificate(detail.clone())
+                    .build()
+            });
+        Self::serving(region, rule)
+    }
+
+    /// ACM in eu-west-1, answering every `DescribeCertificate` with `code: message`.
+    fn failing(code: &'static str, message: &'static str) -> Self {
+        let rule = mock!(Client::describe_certificate).then_error(move || {
+            let meta = ErrorMetadata::builder().code(code).message(message).build();
+            DescribeCertificateError::generic(meta)
+        });
+        Self::serving("eu-west-1", rule)
+    }
+
+    fn serving(region: &'static str, rule: Rule) -> Self {
+        let client = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&rule], |c| c
+            .region(Region::from_static(region)));
+        Acm { rule, client }
+    }
+
+    async fn check(&self, usage: &CertificateUse<'_>) -> Result<CertReport, CertError> {
+        check(&self.client, usage, now()).await
+    }
+
+    /// The report for `usage`, which must not be an AWS failure.
+    async fn report(&self, usage: &CertificateUse<'_>) -> CertReport {
+        match self.check(usage).await {
+            Ok(report) => report,
+            Err(error) => panic!("{error:?}"),
+        }
+    }
 }
 
 fn regional<'a>(arn: &'a str, region: &'a str, domain: Option<&'a str>) -> CertificateUse<'a> {
@@ -67,18 +103,15 @@ fn regional<'a>(arn: &'a str, region: &'a str, domain: Option<&'a str>) -> Certi
     }
 }
 
+/// The EU certificate for a regional domain (or none) of an API in eu-west-1.
+fn in_eu(domain: Option<&str>) -> CertificateUse<'_> {
+    regional(EU_ARN, "eu-west-1", domain)
+}
+
 #[tokio::test]
 async fn an_issued_certificate_in_the_api_region_passes_and_is_summarised() {
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("eu-west-1", &rule);
-
-    let report = check(
-        &client,
-        &regional(EU_ARN, "eu-west-1", Some("api.example.com")),
-        now(),
-    )
-    .await
-    .unwrap();
+    let acm = Acm::holding("eu-west-1", issued(EU_ARN));
+    let report = acm.report(&in_eu(Some("api.example.com"))).await;
     assert_eq!(report.problems, vec![]);
     assert_eq!(report.warnings, Vec::<String>::new());
     assert!(report.is_ok());
@@ -93,29 +126,13 @@ async fn an_issued_certificate_in_the_api_region_passes_and_is_summarised() {
             region: "eu-west-1".to_string(),
         })
     );
-    assert_eq!(rule.num_calls(), 1);
+    assert_eq!(acm.rule.num_calls(), 1);
 }
 
 #[tokio::test]
 async fn not_found_uses_cortex_wording_exactly() {
-    let rule = mock!(Client::describe_certificate).then_error(|| {
-        DescribeCertificateError::ResourceNotFoundException(
-            ResourceNotFoundException::builder()
-                .message("Could not find certificate")
-                .meta(
-                    ErrorMetadata::builder()
-                        .code("ResourceNotFoundException")
-                        .message("Could not find certificate")
-                        .build(),
-                )
-                .build(),
-        )
-    });
-    let client = client_in("eu-west-1", &rule);
-
-    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
-        .await
-        .unwrap();
+    let acm = Acm::failing("ResourceNotFoundException", "Could not find certificate");
+    let report = acm.report(&in_eu(None)).await;
     assert_eq!(
         report.problems,
         vec![CertProblem::NotFound {
@@ -131,64 +148,51 @@ async fn not_found_uses_cortex_wording_exactly() {
 }
 
 #[tokio::test]
+async fn an_arn_acm_rejects_is_a_bad_arn_with_acms_words() {
+    let acm = Acm::failing("InvalidArnException", "The ARN is not well formed");
+    let report = acm.report(&in_eu(None)).await;
+    assert!(
+        matches!(&report.problems[..], [CertProblem::BadArn(text)]
+            if text.starts_with(&format!("ACM rejected the certificate ARN `{EU_ARN}`: InvalidArnException: The ARN is not well formed"))),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[tokio::test]
 async fn pending_validation_lists_the_dns_records_acm_waits_for() {
-    let record = |name: &str, value: &str| {
-        ResourceRecord::builder()
+    let validation = |domain: &str, name: &str, value: &str| {
+        let record = ResourceRecord::builder()
             .name(name)
             .r#type(RecordType::Cname)
             .value(value)
             .build()
-            .unwrap()
-    };
-    let validation = |domain: &str, rec: ResourceRecord| {
+            .unwrap();
         DomainValidation::builder()
             .domain_name(domain)
-            .resource_record(rec)
+            .resource_record(record)
             .build()
             .unwrap()
     };
+    let (a1, b1) = ("_a1.example.com.", "_b1.acm-validations.aws.");
+    let (a2, b2) = ("_a2.example.org.", "_b2.acm-validations.aws.");
     let detail = CertificateDetail::builder()
         .certificate_arn(EU_ARN)
         .domain_name("example.com")
         .subject_alternative_names("*.example.com")
         .status(CertificateStatus::PendingValidation)
         // example.com and *.example.com share one record: listed once.
-        .domain_validation_options(validation(
-            "example.com",
-            record("_a1.example.com.", "_b1.acm-validations.aws."),
-        ))
-        .domain_validation_options(validation(
-            "*.example.com",
-            record("_a1.example.com.", "_b1.acm-validations.aws."),
-        ))
-        .domain_validation_options(validation(
-            "example.org",
-            record("_a2.example.org.", "_b2.acm-validations.aws."),
-        ))
+        .domain_validation_options(validation("example.com", a1, b1))
+        .domain_validation_options(validation("*.example.com", a1, b1))
+        .domain_validation_options(validation("example.org", a2, b2))
         .build();
-    let rule = describing(EU_ARN, detail);
-    let client = client_in("eu-west-1", &rule);
-
-    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
-        .await
-        .unwrap();
-    let records = vec![
-        (
-            "_a1.example.com.".to_string(),
-            "CNAME".to_string(),
-            "_b1.acm-validations.aws.".to_string(),
-        ),
-        (
-            "_a2.example.org.".to_string(),
-            "CNAME".to_string(),
-            "_b2.acm-validations.aws.".to_string(),
-        ),
-    ];
+    let report = Acm::holding("eu-west-1", detail).report(&in_eu(None)).await;
+    let record = |name: &str, value: &str| (name.to_string(), "CNAME".to_string(), value.into());
     assert_eq!(
         report.problems,
         vec![CertProblem::NotIssued {
             status: "PENDING_VALIDATION".into(),
-            validation_records: records,
+            validation_records: vec![record(a1, b1), record(a2, b2)],
         }]
     );
     let text = report.problems[0].to_string();
@@ -204,12 +208,8 @@ async fn pending_validation_lists_the_dns_records_acm_waits_for() {
 
 #[tokio::test]
 async fn other_statuses_are_not_issued_with_the_status() {
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Failed, 200));
-    let client = client_in("eu-west-1", &rule);
-
-    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
-        .await
-        .unwrap();
+    let failed = certificate(EU_ARN, CertificateStatus::Failed, 200);
+    let report = Acm::holding("eu-west-1", failed).report(&in_eu(None)).await;
     assert_eq!(
         report.problems,
         vec![CertProblem::NotIssued {
@@ -227,12 +227,10 @@ async fn other_statuses_are_not_issued_with_the_status() {
 
 #[tokio::test]
 async fn an_expired_certificate_is_a_problem_naming_the_date() {
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Expired, -1));
-    let client = client_in("eu-west-1", &rule);
-
-    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
-        .await
-        .unwrap();
+    let expired = certificate(EU_ARN, CertificateStatus::Expired, -1);
+    let report = Acm::holding("eu-west-1", expired)
+        .report(&in_eu(None))
+        .await;
     // Reported once, as Expired, not also as "not ISSUED".
     assert_eq!(
         report.problems,
@@ -249,11 +247,8 @@ async fn an_expired_certificate_is_a_problem_naming_the_date() {
 
 #[tokio::test]
 async fn expiring_in_10_days_warns_and_in_40_days_does_not() {
-    let soon = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 10));
-    let client = client_in("eu-west-1", &soon);
-    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
-        .await
-        .unwrap();
+    let soon = certificate(EU_ARN, CertificateStatus::Issued, 10);
+    let report = Acm::holding("eu-west-1", soon).report(&in_eu(None)).await;
     assert!(report.is_ok(), "{:?}", report.problems);
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
     assert!(
@@ -262,37 +257,19 @@ async fn expiring_in_10_days_warns_and_in_40_days_does_not() {
         report.warnings[0]
     );
 
-    let later = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 40));
-    let client = client_in("eu-west-1", &later);
-    let report = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
-        .await
-        .unwrap();
+    let later = certificate(EU_ARN, CertificateStatus::Issued, 40);
+    let report = Acm::holding("eu-west-1", later).report(&in_eu(None)).await;
     assert!(report.is_ok());
     assert_eq!(report.warnings, Vec::<String>::new());
 }
 
 #[tokio::test]
 async fn a_wildcard_covers_one_label_and_nothing_deeper() {
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("eu-west-1", &rule);
-    let report = check(
-        &client,
-        &regional(EU_ARN, "eu-west-1", Some("ml.example.com")),
-        now(),
-    )
-    .await
-    .unwrap();
+    let acm = Acm::holding("eu-west-1", issued(EU_ARN));
+    let report = acm.report(&in_eu(Some("ml.example.com"))).await;
     assert!(report.is_ok(), "{:?}", report.problems);
 
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("eu-west-1", &rule);
-    let report = check(
-        &client,
-        &regional(EU_ARN, "eu-west-1", Some("a.b.example.com")),
-        now(),
-    )
-    .await
-    .unwrap();
+    let report = acm.report(&in_eu(Some("a.b.example.com"))).await;
     assert_eq!(
         report.problems,
         vec![CertProblem::DoesNotCover {
@@ -310,13 +287,13 @@ async fn a_wildcard_covers_one_label_and_nothing_deeper() {
 
 #[tokio::test]
 async fn an_edge_domain_needs_a_us_east_1_certificate() {
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("eu-west-1", &rule);
     let usage = CertificateUse {
         endpoint: DomainEndpoint::Edge,
-        ..regional(EU_ARN, "eu-west-1", Some("api.example.com"))
+        ..in_eu(Some("api.example.com"))
     };
-    let report = check(&client, &usage, now()).await.unwrap();
+    let report = Acm::holding("eu-west-1", issued(EU_ARN))
+        .report(&usage)
+        .await;
     assert_eq!(
         report.problems,
         vec![CertProblem::WrongRegion {
@@ -332,26 +309,19 @@ async fn an_edge_domain_needs_a_us_east_1_certificate() {
     );
 
     // The same domain with a us-east-1 certificate, API in eu-west-1: fine.
-    let rule = describing(US_ARN, certificate(US_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("us-east-1", &rule);
     let usage = CertificateUse {
         arn: US_ARN,
         ..usage
     };
-    assert!(check(&client, &usage, now()).await.unwrap().is_ok());
+    let acm = Acm::holding("us-east-1", issued(US_ARN));
+    assert!(acm.report(&usage).await.is_ok());
 }
 
 #[tokio::test]
 async fn a_regional_domain_needs_the_api_region() {
-    let rule = describing(US_ARN, certificate(US_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("us-east-1", &rule);
-    let report = check(
-        &client,
-        &regional(US_ARN, "eu-west-1", Some("api.example.com")),
-        now(),
-    )
-    .await
-    .unwrap();
+    let acm = Acm::holding("us-east-1", issued(US_ARN));
+    let usage = regional(US_ARN, "eu-west-1", Some("api.example.com"));
+    let report = acm.report(&usage).await;
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     let CertProblem::WrongRegion { found, needed, why } = &report.problems[0] else {
         panic!("{:?}", report.problems)
@@ -365,29 +335,21 @@ async fn a_regional_domain_needs_the_api_region() {
 
 #[tokio::test]
 async fn a_load_balancer_certificate_needs_the_cluster_region_whatever_the_endpoint() {
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("eu-west-1", &rule);
     let usage = CertificateUse {
-        arn: EU_ARN,
-        api_region: "eu-west-1",
-        domain: None,
         endpoint: DomainEndpoint::Edge,
         for_load_balancer: true,
+        ..in_eu(None)
     };
-    assert!(check(&client, &usage, now()).await.unwrap().is_ok());
+    let acm = Acm::holding("eu-west-1", issued(EU_ARN));
+    assert!(acm.report(&usage).await.is_ok());
 
-    let rule = describing(US_ARN, certificate(US_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("us-east-1", &rule);
-    let report = check(
-        &client,
-        &CertificateUse {
-            arn: US_ARN,
-            ..usage
-        },
-        now(),
-    )
-    .await
-    .unwrap();
+    let usage = CertificateUse {
+        arn: US_ARN,
+        ..usage
+    };
+    let report = Acm::holding("us-east-1", issued(US_ARN))
+        .report(&usage)
+        .await;
     assert!(
         matches!(&report.problems[..], [CertProblem::WrongRegion { needed, why, .. }]
             if needed == "eu-west-1" && why.contains("load balancer")),
@@ -398,55 +360,32 @@ async fn a_load_balancer_certificate_needs_the_cluster_region_whatever_the_endpo
 
 #[tokio::test]
 async fn a_bad_arn_is_reported_without_calling_aws() {
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("eu-west-1", &rule);
-    let report = check(
-        &client,
-        &regional(
-            "arn:aws:iam::123456789012:server-certificate/x",
-            "eu-west-1",
-            None,
-        ),
-        now(),
-    )
-    .await
-    .unwrap();
+    let acm = Acm::holding("eu-west-1", issued(EU_ARN));
+    let iam_arn = "arn:aws:iam::123456789012:server-certificate/x";
+    let report = acm.report(&regional(iam_arn, "eu-west-1", None)).await;
     assert!(
         matches!(&report.problems[..], [CertProblem::BadArn(text)] if text.contains("not an ACM certificate ARN")),
         "{:?}",
         report.problems
     );
-    assert_eq!(rule.num_calls(), 0);
+    assert_eq!(acm.rule.num_calls(), 0);
 }
 
 #[tokio::test]
 async fn a_client_for_another_region_is_refused() {
-    let rule = describing(EU_ARN, certificate(EU_ARN, CertificateStatus::Issued, 200));
-    let client = client_in("us-east-1", &rule);
-    let err = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
-        .await
-        .unwrap_err();
+    let acm = Acm::holding("us-east-1", issued(EU_ARN));
+    let err = acm.check(&in_eu(None)).await.unwrap_err();
     assert!(
         matches!(&err, CertError::Invalid(message) if message.contains("client for the certificate's region")),
         "{err:?}"
     );
-    assert_eq!(rule.num_calls(), 0);
+    assert_eq!(acm.rule.num_calls(), 0);
 }
 
 #[tokio::test]
 async fn other_aws_failures_are_errors_with_the_operation() {
-    let rule = mock!(Client::describe_certificate).then_error(|| {
-        DescribeCertificateError::generic(
-            ErrorMetadata::builder()
-                .code("AccessDeniedException")
-                .message("not allowed")
-                .build(),
-        )
-    });
-    let client = client_in("eu-west-1", &rule);
-    let err = check(&client, &regional(EU_ARN, "eu-west-1", None), now())
-        .await
-        .unwrap_err();
+    let acm = Acm::failing("AccessDeniedException", "not allowed");
+    let err = acm.check(&in_eu(None)).await.unwrap_err();
     let CertError::Aws(error) = &err else {
         panic!("{err:?}")
     };
