@@ -10,8 +10,8 @@ use vpclink::WaitOptions;
 
 pub(super) async fn apply(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
     match change.action {
-        Action::Create => create(ctx, change).await,
-        Action::Update => wait_for_existing(ctx, change).await,
+        // An update means only the status differs: wait for the link.
+        Action::Create | Action::Update => converge(ctx, change).await,
         Action::Replace => Err(ProviderError::Failed(format!(
             "VPC link {} no longer matches the load balancer's subnets or security groups \
              ({}), and AWS cannot change them in place: run `cortex-net down`, then \
@@ -32,47 +32,36 @@ fn wait_options(desired: Option<&DesiredGateway>) -> WaitOptions {
     options
 }
 
-async fn create(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
+/// Creates the link, or finds the one whose status differs (still PENDING, e.g. after an
+/// interrupted run), and waits until it is AVAILABLE.
+async fn converge(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
     let desired = ctx.desired(change)?;
-    let link = vpclink::v2::create(
-        ctx.client,
-        &ctx.owner.for_gateway(crate::KIND),
-        &change.name,
-        &desired.backend.subnets,
-        &desired.backend.security_groups,
-    )
-    .await?;
+    let link = if change.action == Action::Create {
+        vpclink::v2::create(
+            ctx.client,
+            &ctx.owner.for_gateway(crate::KIND),
+            &change.name,
+            &desired.backend.subnets,
+            &desired.backend.security_groups,
+        )
+        .await?
+    } else {
+        existing(ctx, change).await?
+    };
     ctx.ids.links.insert(change.name.clone(), link.id.clone());
-    vpclink::v2::wait_available(
-        ctx.client,
-        &link,
-        &wait_options(Some(desired)),
-        ctx.progress,
-    )
-    .await?;
+    let options = wait_options(Some(desired));
+    vpclink::v2::wait_available(ctx.client, &link, &options, ctx.progress).await?;
     Ok(())
 }
 
-/// Only the status differs (the link is still PENDING, e.g. after an interrupted run): wait
-/// until it is AVAILABLE.
-async fn wait_for_existing(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
-    let desired = ctx.desired(change)?;
+async fn existing(ctx: &Context<'_>, change: &Change) -> Result<vpclink::Link, ProviderError> {
     let id = change_id(change, "the VPC link")?;
-    let link = vpclink::v2::get(ctx.client, id).await?.ok_or_else(|| {
+    vpclink::v2::get(ctx.client, id).await?.ok_or_else(|| {
         ProviderError::Failed(format!(
             "VPC link {} ({id}) disappeared while cortex-net was working; run `cortex-net up` again",
             change.name
         ))
-    })?;
-    ctx.ids.links.insert(change.name.clone(), link.id.clone());
-    vpclink::v2::wait_available(
-        ctx.client,
-        &link,
-        &wait_options(Some(desired)),
-        ctx.progress,
-    )
-    .await?;
-    Ok(())
+    })
 }
 
 /// Deletes the VPC link and waits until it is gone, so that a `down` that returns has really

@@ -29,13 +29,9 @@ fn observed(kind: ResourceKind, name: &str, id: &str, attrs: &[(&str, &str)]) ->
     }
 }
 
-/// The plan for the resources of `kind` only.
+/// The changes the diff plans for the resources of `kind`.
 fn plan_for(kind: ResourceKind, want: &DesiredGateway, have: &Observed) -> Plan {
-    let wanted: Vec<Resource> = desired_resources(want)
-        .into_iter()
-        .filter(|r| r.kind == kind)
-        .collect();
-    let mut plan = diff(&wanted, have);
+    let mut plan = diff(&desired_resources(want), have);
     plan.changes.retain(|c| c.kind == kind);
     plan
 }
