@@ -1,6 +1,6 @@
 //! Reads what a cluster owns in apigatewayv2: its tagged HTTP APIs and everything inside them.
 
-use crate::resources::{cors_text, joined, via_link};
+use crate::resources::{cors_text, via_link};
 use aws_calls::{AwsResultExt, all_pages};
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::types::{Api, ConnectionType, Integration, Route, Stage};
@@ -17,18 +17,9 @@ pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observ
     let links = vpclink::v2::find_owned(client, &owner.for_gateway(crate::KIND))
         .await
         .map_err(ProviderError::from)?;
-    for link in &links {
-        observed.resources.push(ObservedResource {
-            resource: Resource::new(ResourceKind::VpcLink, &link.name)
-                .with(attr::VERSION, "v2")
-                .with(attr::SUBNETS, joined(&link.targets))
-                .with(attr::SECURITY_GROUPS, joined(&link.security_groups))
-                .with(attr::STATUS, link.status.to_string()),
-            id: link.id.clone(),
-            parent_id: None,
-            created_millis: link.created_millis,
-        });
-    }
+    observed
+        .resources
+        .extend(links.iter().map(vpclink::observed));
     // How integrations name their link: a duplicate by name and id (Observed::reference).
     let link_names = observed.references(ResourceKind::VpcLink);
     let domains = tls_cert::domain::v2::find_owned(client, &owner.for_gateway(crate::KIND))
