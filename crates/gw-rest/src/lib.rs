@@ -27,6 +27,41 @@
 //! This crate must never touch a REST API that lacks both ownership tags (a same-named API
 //! without them is someone else's: it is neither read further nor changed), and never create a
 //! deployment when nothing changed (a converged `up` leaves the deployment history alone).
+//! Nor may it change a deployment's fingerprint for an unchanged configuration (a resource's
+//! name, an attribute key or value, the hash): every existing REST API would be redeployed
+//! after an upgrade (`tests/fingerprint.rs` pins them), or reorder a plan while applying it
+//! (what was printed is what runs).
+//!
+//! Where things are: `resources` (the desired resources, pure), `fingerprint` (the hash and the
+//! deployment description that stores it), `observe` (what AWS holds, as resources), `apply`
+//! (one module per resource kind, over one `Context`).
+//!
+//! # Example
+//!
+//! The crate alone, without AWS: the resources of a gateway publishing `/iris`, and the plan
+//! against an account that holds nothing yet.
+//!
+//! ```
+//! use gw_core::testing::desired;
+//! use gw_core::{Action, GatewayKind, Observed, ResourceKind, diff};
+//!
+//! // The shared test gateway: cluster `prod`, an internet-facing NLB, stage `dev`.
+//! let gateway = desired(GatewayKind::Rest).apis(&[("iris", "/iris")]).build();
+//! let resources = gw_rest::desired_resources(&gateway);
+//! let plan = diff(&resources, &Observed::default());
+//!
+//! // Everything is created: the API first, then `/iris` and `/iris/{proxy+}` with their
+//! // methods and integrations, the deployment snapshotting them, the stage last.
+//! assert!(plan.changes.iter().all(|c| c.action == Action::Create));
+//! let kinds: Vec<ResourceKind> = plan.changes.iter().map(|c| c.kind).collect();
+//! assert_eq!(kinds.first(), Some(&ResourceKind::Api));
+//! assert_eq!(kinds.last(), Some(&ResourceKind::Stage));
+//! assert!(plan.to_string().contains("+ integration ANY /iris/{proxy+}"));
+//!
+//! // The deployment carries the fingerprint that decides when to redeploy.
+//! let fingerprint = gw_rest::desired_fingerprint(&gateway).unwrap_or_default();
+//! assert_eq!(fingerprint.len(), 16);
+//! ```
 
 mod apply;
 mod fingerprint;

@@ -193,12 +193,10 @@ pub(super) async fn delete(ctx: &Context<'_>, change: &Change) -> Result<(), Pro
     let options = wait_options(ctx.desired);
     match version {
         VpcLinkVersion::V1 => {
-            vpclink::v1::delete(ctx.client, id).await?;
-            vpclink::v1::wait_deleted(ctx.client, &link, &options, ctx.progress).await?;
+            vpclink::v1::delete_and_wait(ctx.client, &link, &options, ctx.progress).await?
         }
         VpcLinkVersion::V2 => {
-            vpclink::v2::delete(ctx.v2, id).await?;
-            vpclink::v2::wait_deleted(ctx.v2, &link, &options, ctx.progress).await?;
+            vpclink::v2::delete_and_wait(ctx.v2, &link, &options, ctx.progress).await?
         }
     }
     Ok(())

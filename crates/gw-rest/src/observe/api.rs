@@ -96,10 +96,7 @@ fn path_resources(found: &[AwsResource]) -> Vec<Child> {
 }
 
 /// The methods, then the integrations, of every resource, each named `<verb> <path>`.
-fn methods_and_integrations(
-    found: &FoundApi,
-    link_names: &LinkNames,
-) -> (Vec<Child>, Vec<Child>) {
+fn methods_and_integrations(found: &FoundApi, link_names: &LinkNames) -> (Vec<Child>, Vec<Child>) {
     let mut methods = Vec::new();
     let mut integrations = Vec::new();
     for r in &found.resources {
