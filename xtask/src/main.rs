@@ -8,7 +8,7 @@
 //! cargo xtask demo
 //! cargo xtask e2e [-- PYTEST_ARGS...]
 //! cargo xtask test
-//! cargo xtask bench
+//! cargo xtask bench [--quick] [--n 1,10] [--latency-ms 50] [--kinds http,rest] [--repeat 5] ...
 //! cargo xtask fuzz [--seconds N]
 //! cargo xtask chaos [--runs N] [--rate R] [--seed S] [--paths P,...] [--parallel]
 //! ```
@@ -45,8 +45,11 @@ commands:
   demo             emulators up, seed, then cortex-net plan / up / endpoints / up / down
   e2e [-- ARGS]    emulators up, build cortex-net, run pytest tests/e2e (ARGS go to pytest)
   test             the project's test command: fmt check, clippy, cargo test, e2e
-  bench            time plan / up / down per gateway kind and scheme on the emulators, and the
-                   REST build strategies (individual calls vs PutRestApi)
+  bench [--quick] [--n 1,10] [--latency-ms 50] [--kinds http,rest] [--repeat 5] ...
+                   cortex-net under API Gateway's quotas (issue 9): the release build's plan / up /
+                   down per gateway kind, scheme and number of APIs through a quota proxy (a
+                   latency per call), against AWS CLI and boto3 baselines; report in
+                   .emulators/bench (`cargo xtask bench --help` for every option)
   fuzz [--seconds N]
                    property-based fuzzing of the configuration loader for N seconds (default
                    60): prints the cases run and the crashes; exit 1 on any crash
@@ -129,11 +132,7 @@ fn real_main() -> Result<ExitCode> {
             test::run(&root)?;
             Ok(ExitCode::SUCCESS)
         }
-        "bench" => {
-            no_args(rest, "bench")?;
-            bench::run(&root)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        "bench" => Ok(exit_code(bench::run(&root, rest)?)),
         "fuzz" => {
             let seconds = fuzz::parse(rest)?;
             Ok(exit_code(fuzz::run(&root, seconds)?))
