@@ -24,7 +24,7 @@
 //!
 //! # Example: plan and apply an HTTP gateway given an SDK client
 //!
-//! The client here answers from [`aws_smithy_mocks`] rules instead of AWS: nothing exists yet,
+//! The client here answers from `aws-smithy-mocks` rules instead of AWS: nothing exists yet,
 //! so the plan creates the API, the catch-all integration and route, and the stage.
 //!
 //! ```
@@ -39,7 +39,8 @@
 //!
 //! let rules = [
 //!     // Observing: no VPC link, no custom domain, no API.
-//!     mock!(Client::get_vpc_links).then_output(|| op::get_vpc_links::GetVpcLinksOutput::builder().build()),
+//!     mock!(Client::get_vpc_links)
+//!         .then_output(|| op::get_vpc_links::GetVpcLinksOutput::builder().build()),
 //!     mock!(Client::get_domain_names)
 //!         .then_output(|| op::get_domain_names::GetDomainNamesOutput::builder().build()),
 //!     mock!(Client::get_apis).then_output(|| op::get_apis::GetApisOutput::builder().build()),
