@@ -4,7 +4,7 @@
 //! What is here:
 //! - The pure rules the checks rest on: reading a certificate ARN ([`CertificateArn`]) and
 //!   whether a certificate's names cover a domain ([`covers`]).
-//! - [`check`]: `ssl_certificate_arn` checked in ACM before any change (exists, `ISSUED`, not
+//! - [`check`](mod@check): `ssl_certificate_arn` checked in ACM before any change (exists, `ISSUED`, not
 //!   expired, covers the domain, in the right region). Read-only: the checker never writes to
 //!   AWS. Problems come back as data ([`CertProblem`]), each displayed as a sentence with the fix.
 //! - [`selfsigned`]: `cortex-net cert self-signed`: an RSA-2048 certificate and key made with
@@ -12,6 +12,62 @@
 //!   optionally imported into ACM tagged as owned.
 //! - [`domain`]: API Gateway custom domain names and their mappings, for HTTP APIs ([`domain::v2`])
 //!   and REST APIs ([`domain::v1`]), and the DNS record the user must create ([`domain::dns_record`]).
+//!
+//! Checking a certificate takes one ACM client for the certificate's own region; here a mocked
+//! one holds an issued wildcard certificate:
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//!
+//! use aws_sdk_acm::config::Region;
+//! use aws_sdk_acm::operation::describe_certificate::DescribeCertificateOutput;
+//! use aws_sdk_acm::primitives::DateTime;
+//! use aws_sdk_acm::types::{CertificateDetail, CertificateStatus};
+//! use aws_smithy_mocks::{RuleMode, mock, mock_client};
+//! use tls_cert::{CertProblem, CertificateUse, DomainEndpoint, certificate_region, check};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), tls_cert::CertError> {
+//! const ARN: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d";
+//! let in_a_year = DateTime::from(SystemTime::now() + Duration::from_secs(365 * 86_400));
+//! let describe = mock!(aws_sdk_acm::Client::describe_certificate).then_output(move || {
+//!     let certificate = CertificateDetail::builder()
+//!         .certificate_arn(ARN)
+//!         .domain_name("*.example.com")
+//!         .status(CertificateStatus::Issued)
+//!         .not_after(in_a_year)
+//!         .build();
+//!     DescribeCertificateOutput::builder().certificate(certificate).build()
+//! });
+//! let region = certificate_region(ARN).expect("an ACM certificate ARN");
+//! assert_eq!(region, "eu-west-1");
+//! let acm = mock_client!(aws_sdk_acm, RuleMode::MatchAny, [&describe], |c| c
+//!     .region(Region::new(region.clone())));
+//!
+//! // For a regional custom domain of an API in eu-west-1: fine.
+//! let usage = CertificateUse {
+//!     arn: ARN,
+//!     api_region: "eu-west-1",
+//!     domain: Some("api.example.com"),
+//!     endpoint: DomainEndpoint::Regional,
+//!     for_load_balancer: false,
+//! };
+//! let report = check(&acm, &usage, SystemTime::now()).await?;
+//! assert!(report.is_ok(), "{:?}", report.problems);
+//! assert_eq!(report.certificate.map(|c| c.status).as_deref(), Some("ISSUED"));
+//!
+//! // For an edge-optimized domain, CloudFront reads certificates in us-east-1: a problem,
+//! // displayed as a sentence with the fix.
+//! let edge = CertificateUse { endpoint: DomainEndpoint::Edge, ..usage };
+//! let report = check(&acm, &edge, SystemTime::now()).await?;
+//! let [CertProblem::WrongRegion { needed, .. }] = &report.problems[..] else {
+//!     panic!("{:?}", report.problems);
+//! };
+//! assert_eq!(needed, "us-east-1");
+//! assert!(report.problems[0].to_string().contains("request or import a certificate in us-east-1"));
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! Invariants (what must never happen):
 //! - **Never print or log private key material.** [`selfsigned::SelfSigned`]'s `Debug` and

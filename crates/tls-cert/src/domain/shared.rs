@@ -217,5 +217,70 @@ pub(crate) fn arn<C: CustomDomains>(client: &C, name: &str) -> Result<String, Ce
     ))
 }
 
+/// The public functions of [`super::v1`] and [`super::v2`] (the providers call them), for the
+/// client `$client`: the rules of this module over that client's calls.
+macro_rules! domain_functions {
+    ($client:ty) => {
+        /// Domain names carrying both ownership tags for `owner`'s cluster; every other one is
+        /// invisible.
+        pub async fn find_owned(
+            client: &$client,
+            owner: &gw_core::Ownership,
+        ) -> Result<Vec<$crate::domain::DomainName>, $crate::CertError> {
+            super::shared::find_owned(client, owner).await
+        }
+
+        /// The domain name `domain`, or `None` if it does not exist.
+        pub async fn get(
+            client: &$client,
+            domain: &str,
+        ) -> Result<Option<$crate::domain::DomainName>, $crate::CertError> {
+            super::shared::get(client, domain).await
+        }
+
+        /// Deletes the domain name `domain` after reading its tags again: one lacking `owner`'s
+        /// tags is refused. A domain name already gone counts as deleted. Its mappings go first
+        /// ([`delete_mapping`]).
+        pub async fn delete(
+            client: &$client,
+            owner: &gw_core::Ownership,
+            domain: &str,
+        ) -> Result<(), $crate::CertError> {
+            super::shared::delete(client, owner, domain).await
+        }
+
+        /// The mapping of `domain` to the API `api_id`, if there is one. A domain name that
+        /// does not exist has none.
+        pub async fn find_mapping(
+            client: &$client,
+            domain: &str,
+            api_id: &str,
+        ) -> Result<Option<$crate::domain::Mapping>, $crate::CertError> {
+            super::shared::find_mapping(client, domain, api_id).await
+        }
+
+        /// Maps the root of `domain` to `stage` of the API `api_id`.
+        pub async fn create_mapping(
+            client: &$client,
+            domain: &str,
+            api_id: &str,
+            stage: &str,
+        ) -> Result<$crate::domain::Mapping, $crate::CertError> {
+            super::shared::create_mapping(client, domain, api_id, stage).await
+        }
+
+        /// Deletes the mapping `mapping_id` of `domain`. One already gone (or whose domain name
+        /// is gone) counts as deleted.
+        pub async fn delete_mapping(
+            client: &$client,
+            domain: &str,
+            mapping_id: &str,
+        ) -> Result<(), $crate::CertError> {
+            super::shared::delete_mapping(client, domain, mapping_id).await
+        }
+    };
+}
+pub(crate) use domain_functions;
+
 #[cfg(test)]
 mod tests;

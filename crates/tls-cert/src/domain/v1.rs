@@ -1,6 +1,7 @@
 //! Custom domain names for REST APIs (`apigateway`): REGIONAL (`regionalCertificateArn`) or EDGE
-//! (`certificateArn`, a us-east-1 certificate), TLS 1.2, base path mappings. The rules (ownership,
-//! re-tagging, gone is done) are [`super::shared`]'s; this module makes the calls.
+//! (`certificateArn`, a us-east-1 certificate), TLS 1.2, base path mappings. [`find_owned`],
+//! [`get`], [`delete`] and the mapping functions apply the rules both APIs share (ownership,
+//! re-tagging, gone is done), written once in `shared`; this module makes the calls.
 //!
 //! `GetDomainNames` returns each domain name's `tags`; when an item comes without them, they are
 //! read with `GetTags` on `arn:<partition>:apigateway:<region>::/domainnames/<name>`. After
@@ -22,12 +23,6 @@ const PAGE_SIZE: i32 = 500;
 /// How AWS names the root base path.
 pub const ROOT_BASE_PATH: &str = "(none)";
 
-/// Domain names carrying both ownership tags for `owner`'s cluster; every other one is
-/// invisible.
-pub async fn find_owned(client: &Client, owner: &Ownership) -> Result<Vec<DomainName>, CertError> {
-    shared::find_owned(client, owner).await
-}
-
 /// Creates the domain name `domain` with `certificate_arn`, TLS 1.2, tagged for `owner`:
 /// REGIONAL (`regionalCertificateArn`, a certificate in the client's region) or EDGE
 /// (`certificateArn`, a certificate in us-east-1).
@@ -46,47 +41,7 @@ pub async fn create(
     shared::create(client, owner, &new).await
 }
 
-/// The domain name `domain`, or `None` if it does not exist.
-pub async fn get(client: &Client, domain: &str) -> Result<Option<DomainName>, CertError> {
-    shared::get(client, domain).await
-}
-
-/// Deletes the domain name `domain` after reading its tags again: one lacking `owner`'s tags is
-/// refused. A domain name already gone counts as deleted. Its base path mappings go first
-/// ([`delete_mapping`]).
-pub async fn delete(client: &Client, owner: &Ownership, domain: &str) -> Result<(), CertError> {
-    shared::delete(client, owner, domain).await
-}
-
-/// The base path mapping of `domain` to the REST API `api_id`, if there is one. A domain name
-/// that does not exist has none.
-pub async fn find_mapping(
-    client: &Client,
-    domain: &str,
-    api_id: &str,
-) -> Result<Option<Mapping>, CertError> {
-    shared::find_mapping(client, domain, api_id).await
-}
-
-/// Maps the root of `domain` to `stage` of the REST API `api_id`.
-pub async fn create_mapping(
-    client: &Client,
-    domain: &str,
-    api_id: &str,
-    stage: &str,
-) -> Result<Mapping, CertError> {
-    shared::create_mapping(client, domain, api_id, stage).await
-}
-
-/// Deletes the base path mapping `mapping_id` (a base path; `(none)` or empty for the root) of
-/// `domain`. One already gone (or whose domain name is gone) counts as deleted.
-pub async fn delete_mapping(
-    client: &Client,
-    domain: &str,
-    mapping_id: &str,
-) -> Result<(), CertError> {
-    shared::delete_mapping(client, domain, mapping_id).await
-}
+shared::domain_functions!(Client);
 
 /// The ARN API Gateway tags a domain name by:
 /// `arn:<partition>:apigateway:<region>::/domainnames/<name>`.

@@ -1,6 +1,7 @@
 //! Custom domain names for HTTP APIs (`apigatewayv2`): REGIONAL, TLS 1.2, API mappings. Tags
-//! come back with every domain name. The rules (ownership, re-tagging, gone is done) are
-//! [`super::shared`]'s; this module makes the calls.
+//! come back with every domain name. [`find_owned`], [`get`], [`delete`] and the
+//! mapping functions apply the rules both APIs share (ownership, re-tagging, gone is done),
+//! written once in `shared`; this module makes the calls.
 
 use aws_calls::AwsResultExt;
 use aws_sdk_apigatewayv2::Client;
@@ -10,12 +11,6 @@ use gw_core::{GatewayKind, Ownership};
 use super::shared::{self, CustomDomains, NewDomain, Tags};
 use super::{DomainName, Mapping};
 use crate::{CertError, DomainEndpoint};
-
-/// Domain names carrying both ownership tags for `owner`'s cluster; every other one is
-/// invisible.
-pub async fn find_owned(client: &Client, owner: &Ownership) -> Result<Vec<DomainName>, CertError> {
-    shared::find_owned(client, owner).await
-}
 
 /// Creates the REGIONAL domain name `domain` with `certificate_arn` (which must be in the
 /// client's region), TLS 1.2, tagged for `owner` at creation.
@@ -33,47 +28,7 @@ pub async fn create(
     shared::create(client, owner, &new).await
 }
 
-/// The domain name `domain`, or `None` if it does not exist.
-pub async fn get(client: &Client, domain: &str) -> Result<Option<DomainName>, CertError> {
-    shared::get(client, domain).await
-}
-
-/// Deletes the domain name `domain` after reading its tags again: one lacking `owner`'s tags is
-/// refused. A domain name already gone counts as deleted. Its mappings go first
-/// ([`delete_mapping`]).
-pub async fn delete(client: &Client, owner: &Ownership, domain: &str) -> Result<(), CertError> {
-    shared::delete(client, owner, domain).await
-}
-
-/// The mapping of `domain` to the API `api_id`, if there is one. A domain name that does not
-/// exist has none.
-pub async fn find_mapping(
-    client: &Client,
-    domain: &str,
-    api_id: &str,
-) -> Result<Option<Mapping>, CertError> {
-    shared::find_mapping(client, domain, api_id).await
-}
-
-/// Maps the root of `domain` to `stage` of the API `api_id`.
-pub async fn create_mapping(
-    client: &Client,
-    domain: &str,
-    api_id: &str,
-    stage: &str,
-) -> Result<Mapping, CertError> {
-    shared::create_mapping(client, domain, api_id, stage).await
-}
-
-/// Deletes the API mapping `mapping_id` of `domain`. One already gone (or whose domain name is
-/// gone) counts as deleted.
-pub async fn delete_mapping(
-    client: &Client,
-    domain: &str,
-    mapping_id: &str,
-) -> Result<(), CertError> {
-    shared::delete_mapping(client, domain, mapping_id).await
-}
+shared::domain_functions!(Client);
 
 impl CustomDomains for Client {
     const KIND: GatewayKind = GatewayKind::Http;
