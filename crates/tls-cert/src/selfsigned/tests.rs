@@ -1,3 +1,6 @@
+//! Self-signed certificates: what rcgen makes, how the files are written (0600 key, never
+//! overwritten), what never shows the key, and the import into ACM.
+
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
