@@ -289,8 +289,18 @@ pub fn check_cli(cli: &Cli) -> Vec<Diagnostic> {
 /// the SDK can be loaded. Makes no network call.
 pub fn check_inputs(options: &AwsOptions<'_>, inputs: &Inputs) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
+    endpoint_problems(options, inputs, &mut problems);
+    boolean_problems(inputs, &mut problems);
+    retry_problems(inputs, &mut problems);
+    region_problems(inputs, &mut problems);
+    credential_problems(inputs, &mut problems);
+    profile_problems(options.profile, inputs, &mut problems);
+    problems
+}
 
-    // Endpoints.
+/// `--endpoint-url`, and the endpoint URLs of the environment unless the SDK is told to ignore
+/// them.
+fn endpoint_problems(options: &AwsOptions<'_>, inputs: &Inputs, problems: &mut Vec<Diagnostic>) {
     if let Some(url) = options.endpoint_url
         && let Some(why) = endpoint_url_problem(url)
     {
@@ -317,8 +327,10 @@ pub fn check_inputs(options: &AwsOptions<'_>, inputs: &Inputs) -> Vec<Diagnostic
             }
         }
     }
+}
 
-    // Booleans the SDK reads (it ignores what it cannot parse).
+/// Booleans the SDK reads (it ignores what it cannot parse).
+fn boolean_problems(inputs: &Inputs, problems: &mut Vec<Diagnostic>) {
     for name in [
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         "AWS_USE_FIPS_ENDPOINT",
@@ -335,8 +347,10 @@ pub fn check_inputs(options: &AwsOptions<'_>, inputs: &Inputs) -> Vec<Diagnostic
             );
         }
     }
+}
 
-    // Retries (the SDK panics on bad values).
+/// Retry settings of the environment (the SDK panics on bad values).
+fn retry_problems(inputs: &Inputs, problems: &mut Vec<Diagnostic>) {
     if let Some(v) = inputs.var("AWS_MAX_ATTEMPTS")
         && let Some(d) = max_attempts_problem(
             env_label("AWS_MAX_ATTEMPTS"),
@@ -355,8 +369,10 @@ pub fn check_inputs(options: &AwsOptions<'_>, inputs: &Inputs) -> Vec<Diagnostic
     {
         problems.push(d);
     }
+}
 
-    // Region from the environment (`--region` and cluster.yaml are checked by netconf).
+/// The region from the environment (`--region` and cluster.yaml are checked by netconf).
+fn region_problems(inputs: &Inputs, problems: &mut Vec<Diagnostic>) {
     for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
         if let Some(v) = inputs.var(name)
             && !netconf::is_region(v)
@@ -370,8 +386,10 @@ pub fn check_inputs(options: &AwsOptions<'_>, inputs: &Inputs) -> Vec<Diagnostic
             );
         }
     }
+}
 
-    // Credentials: never shown, but a line break in one makes every call fail obscurely.
+/// Credentials: never shown, but a line break in one makes every call fail obscurely.
+fn credential_problems(inputs: &Inputs, problems: &mut Vec<Diagnostic>) {
     for name in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -390,10 +408,6 @@ pub fn check_inputs(options: &AwsOptions<'_>, inputs: &Inputs) -> Vec<Diagnostic
             );
         }
     }
-
-    // The profile, and the files it comes from.
-    profile_problems(options.profile, inputs, &mut problems);
-    problems
 }
 
 fn max_attempts_problem(source: String, value: &str, fix: &str) -> Option<Diagnostic> {
@@ -492,31 +506,69 @@ fn profile_files(inputs: &Inputs) -> Vec<(String, PathBuf, bool)> {
     ]
 }
 
+/// A profile section and the file it was found in.
+struct DefinedProfile {
+    /// How the file is named in messages (`~/.aws/config`, or the path from the variable).
+    label: String,
+    /// Whether it comes from the config file (whose settings the SDK reads).
+    config: bool,
+    section: Section,
+}
+
+/// The profile (`--profile` or `AWS_PROFILE`): a name that can exist, defined in one of the
+/// files, with settings the SDK can use.
 fn profile_problems(profile: Option<&str>, inputs: &Inputs, problems: &mut Vec<Diagnostic>) {
     let source = if inputs.profile_flag {
         "command-line option --profile".to_string()
     } else {
         env_label("AWS_PROFILE")
     };
-    if let Some(name) = profile {
-        let bad = if name.trim().is_empty() {
-            Some("is empty")
-        } else if name.chars().any(|c| c.is_control() || c == '[' || c == ']') {
-            Some("contains characters a profile name cannot have")
-        } else {
-            None
-        };
-        if let Some(why) = bad {
-            problems.push(
-                Diagnostic::error(&source, "", why)
-                    .with_value(name)
-                    .with_fix("name a profile of ~/.aws/config (`[profile NAME]`) or ~/.aws/credentials (`[NAME]`), or leave it out to use the default credentials"),
-            );
-            return;
-        }
+    if let Some(problem) = profile.and_then(|name| profile_name_problem(&source, name)) {
+        problems.push(problem);
+        return;
     }
-    // Read both files safely (the SDK would block on a FIFO); a missing file has no profiles.
-    let mut defined: Vec<(String, PathBuf, bool, Section)> = Vec::new();
+    let (defined, readable) = defined_profiles(inputs, problems);
+    let wanted = profile.unwrap_or("default");
+    let found: Vec<&DefinedProfile> = defined
+        .iter()
+        .filter(|d| d.section.name == wanted)
+        .collect();
+    if let Some(name) = profile
+        && found.is_empty()
+        && readable
+    {
+        problems.push(undefined_profile(&source, name, &defined, inputs));
+    }
+    // The selected profile's settings the SDK reads (it panics on bad retry settings).
+    for profile in found.into_iter().filter(|d| d.config) {
+        profile_setting_problems(profile, problems);
+    }
+}
+
+/// Why `name` cannot name a profile, if it cannot.
+fn profile_name_problem(source: &str, name: &str) -> Option<Diagnostic> {
+    let why = if name.trim().is_empty() {
+        "is empty"
+    } else if name.chars().any(|c| c.is_control() || c == '[' || c == ']') {
+        "contains characters a profile name cannot have"
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::error(source, "", why)
+            .with_value(name)
+            .with_fix("name a profile of ~/.aws/config (`[profile NAME]`) or ~/.aws/credentials (`[NAME]`), or leave it out to use the default credentials"),
+    )
+}
+
+/// Every profile of the config and credentials files, read safely (the SDK would block on a
+/// FIFO); a missing file has no profiles. Also whether every file could be read (an unreadable
+/// one is a problem of its own).
+fn defined_profiles(
+    inputs: &Inputs,
+    problems: &mut Vec<Diagnostic>,
+) -> (Vec<DefinedProfile>, bool) {
+    let mut defined = Vec::new();
     let mut readable = true;
     for (label, path, config) in profile_files(inputs) {
         if path.as_os_str() == std::ffi::OsStr::new("/dev/null")
@@ -527,7 +579,11 @@ fn profile_problems(profile: Option<&str>, inputs: &Inputs, problems: &mut Vec<D
         match netconf::read_text(&path, "check the path") {
             Ok(text) => {
                 for section in profile_sections(&text, config) {
-                    defined.push((label.clone(), path.clone(), config, section));
+                    defined.push(DefinedProfile {
+                        label: label.clone(),
+                        config,
+                        section,
+                    });
                 }
             }
             Err(d) => {
@@ -536,77 +592,74 @@ fn profile_problems(profile: Option<&str>, inputs: &Inputs, problems: &mut Vec<D
             }
         }
     }
-    let wanted = profile.unwrap_or("default");
-    let found: Vec<&(String, PathBuf, bool, Section)> = defined
-        .iter()
-        .filter(|(_, _, _, s)| s.name == wanted)
+    (defined, readable)
+}
+
+/// The profile `name` is in neither file: the profiles that are, or how to create it.
+fn undefined_profile(
+    source: &str,
+    name: &str,
+    defined: &[DefinedProfile],
+    inputs: &Inputs,
+) -> Diagnostic {
+    let mut names: Vec<&str> = defined.iter().map(|d| d.section.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let files: Vec<String> = profile_files(inputs)
+        .into_iter()
+        .map(|(l, _, _)| l)
         .collect();
-    if let Some(name) = profile
-        && found.is_empty()
-        && readable
-    {
-        let mut names: Vec<&str> = defined.iter().map(|(_, _, _, s)| s.name.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        let files: Vec<String> = profile_files(inputs)
-            .into_iter()
-            .map(|(l, _, _)| l)
-            .collect();
-        let fix = if names.is_empty() {
-            format!(
-                "create it (`aws configure --profile {}`), or leave the profile out to use the default credentials",
-                netconf::shown(name)
-            )
-        } else {
-            format!(
-                "use one of the defined profiles ({}), or create it with `aws configure --profile {}`",
-                names
-                    .iter()
-                    .map(|n| format!("`{}`", netconf::shown(n)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                netconf::shown(name)
-            )
+    let fix = if names.is_empty() {
+        format!(
+            "create it (`aws configure --profile {}`), or leave the profile out to use the default credentials",
+            netconf::shown(name)
+        )
+    } else {
+        format!(
+            "use one of the defined profiles ({}), or create it with `aws configure --profile {}`",
+            names
+                .iter()
+                .map(|n| format!("`{}`", netconf::shown(n)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            netconf::shown(name)
+        )
+    };
+    Diagnostic::error(
+        source,
+        "",
+        format!(
+            "names a profile that is not defined in {}",
+            files.join(" or ")
+        ),
+    )
+    .with_value(name)
+    .with_fix(fix)
+}
+
+/// The settings of a config-file profile that the SDK reads.
+fn profile_setting_problems(profile: &DefinedProfile, problems: &mut Vec<Diagnostic>) {
+    let DefinedProfile { label, section, .. } = profile;
+    let at = format!("{label} [profile {}]", section.name);
+    for (key, value) in &section.keys {
+        let problem = match key.as_str() {
+            "region" if !netconf::is_region(value) => Some(
+                Diagnostic::error(&at, "region", "is not an AWS region code")
+                    .with_value(value)
+                    .with_fix("set `region = us-east-1` (or another region code) in that section"),
+            ),
+            "endpoint_url" => endpoint_url_problem(value).map(|why| {
+                Diagnostic::error(&at, "endpoint_url", why)
+                    .with_value(value)
+                    .with_fix("set `endpoint_url = http://localhost:4566` (a full URL), or remove the line")
+            }),
+            "max_attempts" => max_attempts_problem(at.clone(), value, "set `max_attempts = 3` (any whole number from 1), or remove the line")
+                .map(|d| Diagnostic { field: "max_attempts".into(), ..d }),
+            "retry_mode" => retry_mode_problem(at.clone(), value, "set `retry_mode = standard` or `retry_mode = adaptive`, or remove the line")
+                .map(|d| Diagnostic { field: "retry_mode".into(), ..d }),
+            _ => None,
         };
-        problems.push(
-            Diagnostic::error(
-                &source,
-                "",
-                format!(
-                    "names a profile that is not defined in {}",
-                    files.join(" or ")
-                ),
-            )
-            .with_value(name)
-            .with_fix(fix),
-        );
-    }
-    // The selected profile's settings the SDK reads (it panics on bad retry settings).
-    for (label, _, config, section) in found {
-        if !config {
-            continue;
-        }
-        let at = format!("{label} [profile {}]", section.name);
-        for (key, value) in &section.keys {
-            let problem = match key.as_str() {
-                "region" if !netconf::is_region(value) => Some(
-                    Diagnostic::error(&at, "region", "is not an AWS region code")
-                        .with_value(value)
-                        .with_fix("set `region = us-east-1` (or another region code) in that section"),
-                ),
-                "endpoint_url" => endpoint_url_problem(value).map(|why| {
-                    Diagnostic::error(&at, "endpoint_url", why)
-                        .with_value(value)
-                        .with_fix("set `endpoint_url = http://localhost:4566` (a full URL), or remove the line")
-                }),
-                "max_attempts" => max_attempts_problem(at.clone(), value, "set `max_attempts = 3` (any whole number from 1), or remove the line")
-                    .map(|d| Diagnostic { field: "max_attempts".into(), ..d }),
-                "retry_mode" => retry_mode_problem(at.clone(), value, "set `retry_mode = standard` or `retry_mode = adaptive`, or remove the line")
-                    .map(|d| Diagnostic { field: "retry_mode".into(), ..d }),
-                _ => None,
-            };
-            problems.extend(problem);
-        }
+        problems.extend(problem);
     }
 }
 

@@ -27,8 +27,12 @@ pub struct Cli {
     /// AWS profile to use.
     #[arg(long, global = true, env = "AWS_PROFILE")]
     pub profile: Option<String>,
-    /// Send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL_<SERVICE> also works.
-    #[arg(long, global = true)]
+    // The help is given as text, not as a doc comment: rustdoc would read `<SERVICE>` as HTML.
+    #[arg(
+        long,
+        global = true,
+        help = "Send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL_<SERVICE> also works"
+    )]
     pub endpoint_url: Option<String>,
     /// The load balancer to use (name or ARN), skipping discovery.
     #[arg(long, global = true)]

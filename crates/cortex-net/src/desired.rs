@@ -106,3 +106,183 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<Desired
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{CLUSTER, config, load_balancer};
+    use gw_core::{LoadBalancerKind, VpcLinkVersion};
+
+    const INTERNAL: &str =
+        "cluster_name: prod\nregion: us-east-1\napi_load_balancer_scheme: internal\n";
+    const APIS: &str = "- name: iris\n  kind: RealtimeAPI\n- name: batch\n  kind: BatchAPI\n  \
+                        networking:\n    endpoint: /v1/batch\n- name: hidden\n  kind: AsyncAPI\n  \
+                        networking:\n    api_gateway: none\n";
+    const CERTIFICATE: &str = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d";
+
+    fn nlb(scheme: Scheme) -> LoadBalancer {
+        load_balancer(scheme, LoadBalancerKind::Network)
+    }
+
+    fn rest(vpc_link: Option<&str>) -> String {
+        let link = vpc_link.map(|v| format!("  vpc_link: {v}\n"));
+        format!("gateway:\n  type: rest\n{}", link.unwrap_or_default())
+    }
+
+    fn link_version(settings: Option<&str>, lb: &LoadBalancer) -> Option<VpcLinkVersion> {
+        let config = config(INTERNAL, None, settings);
+        let desired = build(&config, "us-east-1", lb).expect("buildable");
+        desired.vpc_link.map(|link| link.version)
+    }
+
+    #[test]
+    fn an_internet_facing_load_balancer_is_reached_directly_by_the_catch_all() {
+        let config = config(CLUSTER, None, None);
+        let desired = build(&config, "us-east-1", &nlb(Scheme::InternetFacing)).expect("built");
+        assert_eq!(desired.name, "cortex-prod");
+        assert_eq!(desired.cluster, "prod");
+        assert_eq!(desired.stage, "$default");
+        assert_eq!(
+            desired.routes,
+            [RouteSpec {
+                api: None,
+                path: None
+            }]
+        );
+        assert_eq!(desired.vpc_link, None);
+        assert_eq!(desired.domain, None);
+        assert_eq!(desired.backend.port, 80);
+        assert_eq!(
+            desired.backend.listener_arn.as_deref(),
+            Some("arn:aws:elasticloadbalancing:us-east-1:1:listener/80")
+        );
+        assert_eq!(desired.backend.dns_name, gw_core::testing::DNS_NAME);
+    }
+
+    #[test]
+    fn without_port_80_the_first_listener_is_the_target() {
+        let mut lb = nlb(Scheme::InternetFacing);
+        lb.listeners.retain(|l| l.port == 443);
+        let desired = build(&config(CLUSTER, None, None), "us-east-1", &lb).expect("built");
+        assert_eq!(desired.backend.port, 443);
+        lb.listeners.clear();
+        let desired = build(&config(CLUSTER, None, None), "us-east-1", &lb).expect("built");
+        assert_eq!(
+            (desired.backend.port, desired.backend.listener_arn),
+            (80, None)
+        );
+    }
+
+    #[test]
+    fn an_internal_load_balancer_gets_the_vpc_link_its_gateway_kind_needs() {
+        let alb = load_balancer(Scheme::Internal, LoadBalancerKind::Application);
+        let nlb = nlb(Scheme::Internal);
+        assert_eq!(link_version(None, &nlb), Some(VpcLinkVersion::V2), "HTTP");
+        assert_eq!(
+            link_version(Some(&rest(None)), &nlb),
+            Some(VpcLinkVersion::V1)
+        );
+        assert_eq!(
+            link_version(Some(&rest(Some("v2"))), &nlb),
+            Some(VpcLinkVersion::V2)
+        );
+        assert_eq!(
+            link_version(Some(&rest(None)), &alb),
+            Some(VpcLinkVersion::V2)
+        );
+        let config = config(INTERNAL, None, Some(&rest(None)));
+        let link = build(&config, "us-east-1", &nlb)
+            .expect("built")
+            .vpc_link
+            .expect("a link");
+        assert_eq!(link.name, "cortex-prod");
+        assert_eq!(
+            link.timeout_seconds,
+            netconf::DEFAULT_VPC_LINK_TIMEOUT_SECONDS
+        );
+    }
+
+    #[test]
+    fn a_vpc_link_that_cannot_reach_the_load_balancer_is_invalid_input() {
+        let alb = load_balancer(Scheme::Internal, LoadBalancerKind::Application);
+        let config = config(INTERNAL, None, Some(&rest(Some("v1"))));
+        let error = build(&config, "us-east-1", &alb).expect_err("v1 cannot reach an ALB");
+        assert_eq!(error.exit_code(), crate::EXIT_INVALID_INPUT);
+        let text = error.to_string();
+        assert!(
+            text.starts_with("load balancer api-lb is internal: "),
+            "{text}"
+        );
+        assert!(text.contains("`gateway.vpc_link: v2`"), "{text}");
+        let classic = load_balancer(Scheme::Internal, LoadBalancerKind::Classic);
+        let config = crate::testing::config(INTERNAL, None, None);
+        assert!(build(&config, "us-east-1", &classic).is_err());
+    }
+
+    #[test]
+    fn apis_without_the_gateway_get_no_route() {
+        let config = config(CLUSTER, Some(APIS), None);
+        let desired = build(&config, "us-east-1", &nlb(Scheme::InternetFacing)).expect("built");
+        let routes: Vec<(Option<&str>, Option<&str>)> = desired
+            .routes
+            .iter()
+            .map(|r| (r.api.as_deref(), r.path.as_deref()))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                (Some("iris"), Some("/iris")),
+                (Some("batch"), Some("/v1/batch"))
+            ]
+        );
+    }
+
+    #[test]
+    fn the_gateway_disabled_cluster_wide_wants_nothing_not_even_a_vpc_link() {
+        let cluster = format!("{INTERNAL}api_gateway: disabled\n");
+        // A REST API cannot reach a classic load balancer, but nothing is built to reach it.
+        let classic = load_balancer(Scheme::Internal, LoadBalancerKind::Classic);
+        let config = config(&cluster, Some(APIS), Some(&rest(None)));
+        let desired = build(&config, "us-east-1", &classic).expect("nothing to check");
+        assert!(desired.routes.is_empty());
+        assert_eq!(desired.vpc_link, None);
+        assert!(routes(&config).is_empty());
+    }
+
+    #[test]
+    fn a_domain_uses_its_own_certificate_or_the_clusters() {
+        let own =
+            format!("gateway:\n  domain: api.example.com\n  certificate_arn: {CERTIFICATE}\n");
+        let config = config(CLUSTER, None, Some(&own));
+        let desired = build(&config, "us-east-1", &nlb(Scheme::InternetFacing)).expect("built");
+        assert_eq!(
+            desired.domain,
+            Some(DomainSpec {
+                name: "api.example.com".into(),
+                certificate_arn: CERTIFICATE.into()
+            })
+        );
+        let cluster = format!("{CLUSTER}ssl_certificate_arn: {CERTIFICATE}\n");
+        let config = crate::testing::config(
+            &cluster,
+            None,
+            Some("gateway:\n  domain: api.example.com\n"),
+        );
+        let desired = build(&config, "us-east-1", &nlb(Scheme::InternetFacing)).expect("built");
+        let domain = desired.domain.expect("a domain");
+        assert_eq!(domain.certificate_arn, CERTIFICATE);
+    }
+
+    #[test]
+    fn rest_settings_reach_the_desired_gateway() {
+        let settings = "gateway:\n  type: rest\n  stage: prod\n  endpoint_type: edge\n  cors:\n    \
+                        allow_origins: ['https://example.com']\n";
+        let config = config(CLUSTER, None, Some(settings));
+        let desired = build(&config, "eu-west-1", &nlb(Scheme::InternetFacing)).expect("built");
+        assert_eq!(desired.region, "eu-west-1");
+        assert_eq!(desired.stage, "prod");
+        assert_eq!(desired.endpoint_type, gw_core::EndpointType::Edge);
+        let cors = desired.cors.expect("cors");
+        assert_eq!(cors.allow_origins, ["https://example.com"]);
+    }
+}

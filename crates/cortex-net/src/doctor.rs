@@ -3,11 +3,11 @@
 
 use crate::certificates;
 use crate::cli::Cli;
-use crate::commands::Session;
 use crate::desired;
 use crate::error::CliError;
 use crate::output;
-use gw_core::{GatewayInfo, Observed, ResourceKind};
+use crate::session::{Session, Step, configured_step};
+use gw_core::{GatewayInfo, Health};
 use lb_discovery::LoadBalancer;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -46,83 +46,13 @@ struct Report {
     checks: Vec<Check>,
 }
 
-pub async fn run(cli: &Cli, session: Session, url: Option<&str>) -> Result<(), CliError> {
+/// `cortex-net doctor`: runs every check, prints them, and fails (exit 1) when one failed.
+pub async fn run(cli: &Cli, url: Option<&str>) -> Result<(), CliError> {
+    let session = Session::open(cli).await?;
     let mut checks = Vec::new();
-    let mut gateway = None;
-    match session.load_balancer().await {
-        Err(error) => checks.push(Check::fail(
-            "load-balancer",
-            error.to_string(),
-            "set `load_balancer` in cortex-net.yaml, or check the cluster's tags",
-        )),
-        Ok(lb) => match session.converge(&lb).await {
-            Err(error) => {
-                checks.push(load_balancer_check(&session, &lb, None));
-                checks.push(Check::fail(
-                    "gateway",
-                    error.to_string(),
-                    "fix the configuration, then run `cortex-net up`",
-                ))
-            }
-            Ok(steps) => {
-                let selected = steps.iter().find(|s| s.desired.is_some());
-                checks.push(load_balancer_check(
-                    &session,
-                    &lb,
-                    selected.map(|s| &s.observed),
-                ));
-                if let Some(step) = selected {
-                    if let Some(check) = vpc_link_check(step) {
-                        checks.push(check);
-                    }
-                    gateway = step.provider.gateway_info(&step.observed, &session.region);
-                    if !step.plan.is_empty() {
-                        checks.push(Check::fail(
-                            "in-sync",
-                            format!("`up` would make {}", step.plan.summary()),
-                            "run `cortex-net plan` to see the changes, then `cortex-net up`",
-                        ));
-                    }
-                }
-            }
-        },
-    }
-    if let Ok(certificates) =
-        certificates::check_all(&session.sdk, &session.config, &session.region).await
-    {
-        for item in certificates {
-            checks.push(if item.report.problems.is_empty() {
-                let status = item
-                    .report
-                    .certificate
-                    .as_ref()
-                    .map(|c| {
-                        format!(
-                            "{} until {}",
-                            c.status,
-                            c.not_after.as_deref().unwrap_or("?")
-                        )
-                    })
-                    .unwrap_or_default();
-                Check::pass(
-                    "certificate",
-                    format!("{} {}: {status}", item.setting, item.arn),
-                )
-            } else {
-                let problems: Vec<String> =
-                    item.report.problems.iter().map(|p| p.to_string()).collect();
-                Check::fail(
-                    "certificate",
-                    format!("{} {}", item.setting, item.arn),
-                    problems.join("; "),
-                )
-            });
-        }
-    }
-    if let Some(check) = request_check(&session, gateway.as_ref(), url).await {
-        checks.push(check);
-    }
-
+    let gateway = gateway_checks(&session, &mut checks).await;
+    checks.extend(certificate_checks(&session).await);
+    checks.extend(request_check(&session, gateway.as_ref(), url).await);
     let report = Report {
         ok: checks.iter().all(|c| c.ok),
         checks,
@@ -144,18 +74,98 @@ pub async fn run(cli: &Cli, session: Session, url: Option<&str>) -> Result<(), C
     }
 }
 
+/// The load balancer, the VPC link and whether AWS matches the configuration; returns the
+/// existing gateway, for the request check.
+async fn gateway_checks(session: &Session, checks: &mut Vec<Check>) -> Option<GatewayInfo> {
+    let lb = match session.load_balancer().await {
+        Ok(lb) => lb,
+        Err(error) => {
+            checks.push(Check::fail(
+                "load-balancer",
+                error.to_string(),
+                "set `load_balancer` in cortex-net.yaml, or check the cluster's tags",
+            ));
+            return None;
+        }
+    };
+    let steps = match session.converge(&lb).await {
+        Ok(steps) => steps,
+        Err(error) => {
+            checks.push(load_balancer_check(session, &lb, None));
+            checks.push(Check::fail(
+                "gateway",
+                error.to_string(),
+                "fix the configuration, then run `cortex-net up`",
+            ));
+            return None;
+        }
+    };
+    let Some(step) = configured_step(&steps) else {
+        checks.push(load_balancer_check(session, &lb, None));
+        return None;
+    };
+    let health = step.provider.health(&step.observed);
+    checks.push(load_balancer_check(session, &lb, Some(&health)));
+    checks.extend(vpc_link_check(step, &health));
+    if !step.plan.is_empty() {
+        checks.push(Check::fail(
+            "in-sync",
+            format!("`up` would make {}", step.plan.summary()),
+            "run `cortex-net plan` to see the changes, then `cortex-net up`",
+        ));
+    }
+    step.provider.gateway_info(&step.observed, &session.region)
+}
+
+/// Each configured certificate as ACM describes it; a failure to ask ACM is a failed check too.
+async fn certificate_checks(session: &Session) -> Vec<Check> {
+    match certificates::check_all(&session.sdk, &session.config, &session.region).await {
+        Ok(checked) => checked.iter().map(certificate_check).collect(),
+        Err(error) => vec![Check::fail(
+            "certificate",
+            error.to_string(),
+            "check the certificate ARNs in cluster.yaml and cortex-net.yaml, and that these \
+             credentials may call acm:DescribeCertificate on them (`cortex-net iam-policy`)",
+        )],
+    }
+}
+
+fn certificate_check(item: &certificates::Checked) -> Check {
+    if !item.report.problems.is_empty() {
+        let problems: Vec<String> = item.report.problems.iter().map(|p| p.to_string()).collect();
+        return Check::fail(
+            "certificate",
+            format!("{} {}", item.setting, item.arn),
+            problems.join("; "),
+        );
+    }
+    let status = item
+        .report
+        .certificate
+        .as_ref()
+        .map(|c| {
+            format!(
+                "{} until {}",
+                c.status,
+                c.not_after.as_deref().unwrap_or("?")
+            )
+        })
+        .unwrap_or_default();
+    Check::pass(
+        "certificate",
+        format!("{} {}: {status}", item.setting, item.arn),
+    )
+}
+
 /// Where the existing gateway's integrations send requests: ports of `http(s)://host[:port]/...`
-/// URIs, and listener ARNs of private HTTP API integrations.
-fn integration_targets(observed: &Observed) -> (Vec<u16>, Vec<String>) {
+/// URLs, and listener ARNs of private HTTP API integrations.
+fn integration_targets(health: &Health) -> (Vec<u16>, Vec<String>) {
     let mut ports = Vec::new();
     let mut listeners = Vec::new();
-    for integration in observed.of_kind(ResourceKind::Integration) {
-        let Some(uri) = integration.resource.attribute("uri") else {
-            continue;
-        };
-        if uri.starts_with("arn:") {
-            listeners.push(uri.to_string());
-        } else if let Some((scheme, rest)) = uri.split_once("://") {
+    for target in &health.targets {
+        if target.starts_with("arn:") {
+            listeners.push(target.clone());
+        } else if let Some((scheme, rest)) = target.split_once("://") {
             let authority = rest.split('/').next().unwrap_or_default();
             let port = match authority.rsplit_once(':') {
                 Some((_, port)) => port.parse().ok(),
@@ -174,7 +184,7 @@ fn integration_targets(observed: &Observed) -> (Vec<u16>, Vec<String>) {
 
 /// The load balancer is active and listens where the gateway's integrations send requests (or,
 /// without a gateway yet, on the port they would target).
-fn load_balancer_check(session: &Session, lb: &LoadBalancer, observed: Option<&Observed>) -> Check {
+fn load_balancer_check(session: &Session, lb: &LoadBalancer, health: Option<&Health>) -> Check {
     if let Some(state) = lb.state.as_deref().filter(|s| *s != "active") {
         return Check::fail(
             "load-balancer",
@@ -182,7 +192,7 @@ fn load_balancer_check(session: &Session, lb: &LoadBalancer, observed: Option<&O
             "wait until it is active, or check the Cortex cluster (`cortex cluster info`)",
         );
     }
-    let (ports, listeners) = observed.map(integration_targets).unwrap_or_default();
+    let (ports, listeners) = health.map(integration_targets).unwrap_or_default();
     let missing_ports: Vec<u16> = ports
         .iter()
         .copied()
@@ -253,35 +263,36 @@ fn load_balancer_check(session: &Session, lb: &LoadBalancer, observed: Option<&O
     }
 }
 
-/// The VPC link is AVAILABLE, when the gateway needs one.
-fn vpc_link_check(step: &crate::commands::Step<'_>) -> Option<Check> {
+/// The VPC link can carry requests (AVAILABLE, or INACTIVE: AWS reactivates it when traffic
+/// resumes), when the gateway needs one.
+fn vpc_link_check(step: &Step<'_>, health: &Health) -> Option<Check> {
     let spec = step.desired.as_ref()?.vpc_link.as_ref()?;
-    let found = step
-        .observed
-        .of_kind(ResourceKind::VpcLink)
-        .find(|l| l.resource.name == spec.name);
+    let found = health.vpc_links.iter().find(|link| link.name == spec.name);
     Some(match found {
         None => Check::fail(
             "vpc-link",
             format!("no VPC link {} exists", spec.name),
             "run `cortex-net up`",
         ),
-        Some(link) => match link.resource.attribute("status") {
-            Some("AVAILABLE") => Check::pass(
-                "vpc-link",
-                format!("{} ({}) is AVAILABLE", spec.name, link.id),
+        Some(link) if link.usable => Check::pass(
+            "vpc-link",
+            format!(
+                "{} ({}) is {}{}",
+                spec.name,
+                link.id,
+                link.status,
+                if link.status == "INACTIVE" {
+                    " (AWS reactivates it when traffic resumes)"
+                } else {
+                    ""
+                }
             ),
-            status => Check::fail(
-                "vpc-link",
-                format!(
-                    "{} ({}) is {}",
-                    spec.name,
-                    link.id,
-                    status.unwrap_or("in an unknown state")
-                ),
-                "PENDING: run `cortex-net up` to wait for it; FAILED: `cortex-net down`, then `up`",
-            ),
-        },
+        ),
+        Some(link) => Check::fail(
+            "vpc-link",
+            format!("{} ({}) is {}", spec.name, link.id, link.status),
+            "PENDING: run `cortex-net up` to wait for it; FAILED: `cortex-net down`, then `up`",
+        ),
     })
 }
 
@@ -339,4 +350,94 @@ async fn request_check(
              points at it, and the network",
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{FakeProvider, observed};
+    use gw_core::{
+        GatewayKind, GatewayProvider, Observed, Plan, Resource, ResourceKind, VpcLinkVersion, attr,
+    };
+
+    fn step_with_link<'a>(provider: &'a FakeProvider, status: Option<&str>) -> Step<'a> {
+        let mut resources = Vec::new();
+        if let Some(status) = status {
+            let link =
+                Resource::new(ResourceKind::VpcLink, "cortex-prod").with(attr::STATUS, status);
+            resources.push(observed(link, "vl-1"));
+        }
+        Step {
+            provider,
+            desired: Some(
+                gw_core::testing::desired(GatewayKind::Http)
+                    .internal(VpcLinkVersion::V2)
+                    .build(),
+            ),
+            observed: Observed { resources },
+            plan: Plan::default(),
+        }
+    }
+
+    fn link_check(status: Option<&str>) -> Check {
+        let provider = FakeProvider::new(GatewayKind::Http, Vec::new());
+        let step = step_with_link(&provider, status);
+        let health = provider.health(&step.observed);
+        vpc_link_check(&step, &health).expect("a VPC link is wanted")
+    }
+
+    #[test]
+    fn a_vpc_link_passes_when_requests_can_go_through_it() {
+        let available = link_check(Some("AVAILABLE"));
+        assert!(available.ok);
+        assert_eq!(available.detail, "cortex-prod (vl-1) is AVAILABLE");
+        let inactive = link_check(Some("INACTIVE"));
+        assert!(inactive.ok, "{inactive:?}");
+        assert_eq!(
+            inactive.detail,
+            "cortex-prod (vl-1) is INACTIVE (AWS reactivates it when traffic resumes)"
+        );
+    }
+
+    #[test]
+    fn a_pending_failed_or_missing_vpc_link_fails_with_the_fix() {
+        for status in ["PENDING", "FAILED"] {
+            let check = link_check(Some(status));
+            assert!(!check.ok, "{check:?}");
+            assert!(check.detail.ends_with(&format!("is {status}")), "{check:?}");
+            assert!(check.fix.is_some_and(|fix| fix.contains("cortex-net up")));
+        }
+        let missing = link_check(None);
+        assert!(!missing.ok);
+        assert_eq!(missing.detail, "no VPC link cortex-prod exists");
+    }
+
+    #[test]
+    fn no_vpc_link_check_without_a_vpc_link() {
+        let provider = FakeProvider::new(GatewayKind::Http, Vec::new());
+        let mut step = step_with_link(&provider, Some("AVAILABLE"));
+        step.desired = Some(gw_core::testing::desired(GatewayKind::Http).build());
+        assert!(vpc_link_check(&step, &Health::default()).is_none());
+    }
+
+    #[test]
+    fn integration_targets_are_ports_and_listeners() {
+        let health = Health {
+            targets: vec![
+                "http://lb.example.com/iris".into(),
+                "https://lb.example.com/{proxy}".into(),
+                "http://lb.example.com:8080".into(),
+                "http://lb.example.com/other".into(),
+                "arn:aws:elasticloadbalancing:us-east-1:1:listener/80".into(),
+                "not a url".into(),
+            ],
+            vpc_links: Vec::new(),
+        };
+        let (ports, listeners) = integration_targets(&health);
+        assert_eq!(ports, [80, 443, 8080]);
+        assert_eq!(
+            listeners,
+            ["arn:aws:elasticloadbalancing:us-east-1:1:listener/80"]
+        );
+    }
 }

@@ -84,3 +84,121 @@ pub fn list(config: &Config, lb: &LoadBalancer, gateway: Option<&GatewayInfo>) -
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{CLUSTER, config, load_balancer};
+    use gw_core::{CustomDomain, DnsRecord, GatewayKind, LoadBalancerKind, Scheme};
+
+    const APIS: &str = "- name: iris\n  kind: RealtimeAPI\n- name: hidden\n  kind: AsyncAPI\n  \
+                        networking:\n    api_gateway: none\n";
+    const INVOKE_URL: &str = "https://abc.execute-api.us-east-1.amazonaws.com";
+    const LB_URL: &str = "https://api-lb-1.elb.us-east-1.amazonaws.com";
+
+    fn lb() -> LoadBalancer {
+        load_balancer(Scheme::InternetFacing, LoadBalancerKind::Network)
+    }
+
+    fn gateway(domain: Option<&str>) -> GatewayInfo {
+        GatewayInfo {
+            kind: GatewayKind::Http,
+            id: "abc".into(),
+            name: "cortex-prod".into(),
+            stage: "$default".into(),
+            invoke_url: INVOKE_URL.into(),
+            domain: domain.map(|name| CustomDomain {
+                name: name.into(),
+                url: format!("https://{name}"),
+                dns_record: DnsRecord {
+                    name: name.into(),
+                    kind: "CNAME".into(),
+                    target: None,
+                    hosted_zone_id: None,
+                    note: None,
+                },
+            }),
+        }
+    }
+
+    fn urls(endpoints: &[Endpoint]) -> Vec<(Option<&str>, &str, Via)> {
+        endpoints
+            .iter()
+            .map(|e| (e.api.as_deref(), e.url.as_str(), e.via))
+            .collect()
+    }
+
+    #[test]
+    fn public_apis_go_through_the_gateway_the_others_to_the_load_balancer() {
+        let config = config(CLUSTER, Some(APIS), None);
+        let list = list(&config, &lb(), Some(&gateway(None)));
+        assert_eq!(
+            urls(&list),
+            [
+                (
+                    Some("iris"),
+                    "https://abc.execute-api.us-east-1.amazonaws.com/iris",
+                    Via::ApiGateway
+                ),
+                (
+                    Some("hidden"),
+                    "https://api-lb-1.elb.us-east-1.amazonaws.com/hidden",
+                    Via::LoadBalancer
+                ),
+            ]
+        );
+        assert_eq!(list[0].note, None);
+        assert_eq!(list[1].note.as_deref(), Some(SELF_SIGNED_NOTE));
+    }
+
+    #[test]
+    fn without_a_gateway_everything_is_reached_at_the_load_balancer() {
+        let config = config(CLUSTER, None, None);
+        let list = list(&config, &lb(), None);
+        assert_eq!(urls(&list), [(None, LB_URL, Via::LoadBalancer)]);
+        let config = crate::testing::config(CLUSTER, Some(APIS), None);
+        let list = super::list(&config, &lb(), None);
+        assert!(list.iter().all(|e| e.via == Via::LoadBalancer), "{list:?}");
+    }
+
+    #[test]
+    fn the_catch_all_and_a_custom_domain() {
+        let config = config(CLUSTER, None, None);
+        let list = list(&config, &lb(), Some(&gateway(None)));
+        assert_eq!(urls(&list), [(None, INVOKE_URL, Via::ApiGateway)]);
+        let config = crate::testing::config(CLUSTER, Some(APIS), None);
+        let list = super::list(&config, &lb(), Some(&gateway(Some("api.example.com"))));
+        assert_eq!(list[0].url, "https://api.example.com/iris");
+    }
+
+    #[test]
+    fn a_gateway_disabled_cluster_wide_is_not_listed_even_when_it_exists() {
+        let cluster = format!("{CLUSTER}api_gateway: disabled\n");
+        let config = config(&cluster, None, None);
+        let list = list(&config, &lb(), Some(&gateway(None)));
+        assert_eq!(urls(&list), [(None, LB_URL, Via::LoadBalancer)]);
+    }
+
+    #[test]
+    fn the_load_balancers_scheme_follows_its_listeners_and_certificate() {
+        let mut plain = lb();
+        plain.listeners.retain(|l| l.port == 80);
+        let config = config(CLUSTER, None, None);
+        assert_eq!(
+            load_balancer_url(&config, &plain),
+            (
+                "http://api-lb-1.elb.us-east-1.amazonaws.com".to_string(),
+                None
+            )
+        );
+        let cluster = format!(
+            "{CLUSTER}ssl_certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d\n"
+        );
+        let config = crate::testing::config(&cluster, None, None);
+        assert_eq!(
+            load_balancer_url(&config, &plain),
+            (LB_URL.to_string(), None),
+            "the cluster's own certificate: https, nothing to skip"
+        );
+    }
+}

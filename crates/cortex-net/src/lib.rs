@@ -1,16 +1,24 @@
 //! `cortex-net`, the binary: wires configuration ([`netconf`]), load-balancer discovery
-//! ([`lb_discovery`]) and the gateway providers ([`gw_http`], ...) into the commands
-//! `validate`, `discover`, `plan`, `up`, `down`, `endpoints` and `status`.
+//! ([`lb_discovery`]) and the gateway providers ([`gw_http`], [`gw_rest`]) into the commands
+//! `validate`, `discover`, `plan`, `up`, `down`, `endpoints`, `status`, `doctor`, `cert` and
+//! `iam-policy`.
 //!
 //! It owns the user-facing contract: flags, text and JSON output, and exit codes (0 done,
-//! 1 AWS or operational failure, 2 invalid input). It holds no AWS logic of its own beyond
-//! loading the SDK configuration, and it must never apply a change the user has not seen in a
-//! plan and confirmed (`--yes`, or an answer on a terminal).
+//! 1 AWS or operational failure, 2 invalid input). It turns the configuration into the desired
+//! gateway, picks the provider of the configured [`gw_core::GatewayKind`] (`registry.rs`, one
+//! exhaustive `match`), and plans, applies and settles through the providers (`session.rs`,
+//! `settle.rs`).
+//!
+//! It must never apply a change the user has not seen in a plan and confirmed (`--yes`, or an
+//! answer on a terminal), never print a credential (`redact.rs`), and never make AWS calls of
+//! its own beyond loading the SDK configuration and checking certificates: what a gateway kind
+//! does in AWS belongs to its provider.
 
 mod aws;
 mod certificates;
 mod cli;
 mod commands;
+mod configuration;
 mod desired;
 mod doctor;
 mod endpoints;
@@ -20,7 +28,10 @@ mod output;
 mod progress;
 mod redact;
 mod registry;
+mod session;
 mod settle;
+#[cfg(test)]
+mod testing;
 
 pub use cli::{CertCommand, Cli, Command, OutputFormat};
 pub use error::{CliError, EXIT_FAILURE, EXIT_INVALID_INPUT};

@@ -1,21 +1,26 @@
-//! The gateway providers this binary knows. Adding a gateway kind means adding it here.
+//! The gateway providers this binary knows: one per [`GatewayKind`]. The `match` is
+//! exhaustive, so a new kind does not compile until it has a provider here.
 
 use aws_config::SdkConfig;
-use gw_core::{GatewayProvider, Progress};
+use gw_core::{GatewayKind, GatewayProvider, Progress};
 use std::sync::Arc;
 
-/// One provider per `gateway.type`.
-pub fn providers(config: &SdkConfig, progress: Arc<dyn Progress>) -> Vec<Box<dyn GatewayProvider>> {
-    let apigatewayv2 = aws_sdk_apigatewayv2::Client::new(config);
-    vec![
-        Box::new(gw_http::HttpApiProvider::new(
-            apigatewayv2.clone(),
-            progress.clone(),
-        )),
-        Box::new(gw_rest::RestApiProvider::new(
-            aws_sdk_apigateway::Client::new(config),
-            apigatewayv2,
+/// The provider that builds and removes gateways of `kind`, talking to AWS through `config`.
+pub fn provider(
+    kind: GatewayKind,
+    config: &SdkConfig,
+    progress: Arc<dyn Progress>,
+) -> Box<dyn GatewayProvider> {
+    match kind {
+        GatewayKind::Http => Box::new(gw_http::HttpApiProvider::new(
+            aws_sdk_apigatewayv2::Client::new(config),
             progress,
         )),
-    ]
+        // REST APIs reach load balancers through VPC links of either version (v2 for ALBs).
+        GatewayKind::Rest => Box::new(gw_rest::RestApiProvider::new(
+            aws_sdk_apigateway::Client::new(config),
+            aws_sdk_apigatewayv2::Client::new(config),
+            progress,
+        )),
+    }
 }

@@ -10,81 +10,50 @@
 //! by the diff the same way in every run (the oldest is kept), so concurrent runs converge on
 //! one gateway instead of fighting.
 
-use crate::commands::{Session, Step, merged};
 use crate::error::CliError;
 use gw_core::{Change, Plan};
-use lb_discovery::LoadBalancer;
 use std::time::Duration;
 
 /// Rounds of apply-then-observe before giving up. Each round makes progress unless another run
 /// keeps changing the same resources.
 pub(crate) const ROUNDS: u32 = 6;
 
-/// What the rounds converge to.
-#[derive(Clone, Copy)]
-pub(crate) enum Goal<'a> {
-    /// The configuration, in front of this load balancer (`up`).
-    Configured(&'a LoadBalancer),
-    /// Nothing owned by the cluster (`down`).
-    Removed,
+/// The first pause after an unsettled failure; it doubles per round (see [`pause`]).
+pub(crate) const PAUSE_UNIT: Duration = Duration::from_millis(250);
+
+/// What the rounds drive: the gateway providers in the binary, scripted answers in the tests.
+pub(crate) trait Converging {
+    /// What one observation planned (the providers' steps, or a plan alone).
+    type Steps;
+
+    /// The command to run again when AWS does not converge (`up`, `down`).
+    fn command(&self) -> &'static str;
+
+    /// Everything `steps` would change.
+    fn plan_of(&self, steps: &Self::Steps) -> Plan;
+
+    /// Applies what `steps` plan.
+    async fn apply(&self, steps: &Self::Steps) -> Result<(), CliError>;
+
+    /// Observes AWS again and plans from what it finds.
+    async fn plan_again(&self) -> Result<Self::Steps, CliError>;
+
+    /// Waits before observing again after an unsettled failure in round `round`.
+    async fn pause(&self, round: u32);
 }
 
-/// The outcome of settling: the fresh observation that planned nothing, and every change
-/// applied on the way.
-pub(crate) struct Settled<'s> {
-    pub(crate) steps: Vec<Step<'s>>,
-    pub(crate) applied: Vec<Change>,
-}
-
-impl Session {
-    /// The plan towards `goal` from a fresh observation.
-    pub(crate) async fn plan_towards(&self, goal: Goal<'_>) -> Result<Vec<Step<'_>>, CliError> {
-        match goal {
-            Goal::Configured(lb) => self.converge(lb).await,
-            Goal::Removed => self.removal().await,
-        }
-    }
-
-    /// Applies `steps`, then observes and applies again until nothing is planned, at most
-    /// [`ROUNDS`] times. Exits with an error naming what did not converge otherwise.
-    pub(crate) async fn settle<'s>(
-        &'s self,
-        goal: Goal<'_>,
-        steps: Vec<Step<'s>>,
-    ) -> Result<Settled<'s>, CliError> {
-        let command = match goal {
-            Goal::Configured(_) => "up",
-            Goal::Removed => "down",
-        };
-        let (steps, applied) = settle_with(
-            command,
-            steps,
-            |steps| merged(steps),
-            async |steps| self.apply(steps).await,
-            async || self.plan_towards(goal).await,
-            pause,
-        )
-        .await?;
-        Ok(Settled { steps, applied })
-    }
-}
-
-/// The rounds themselves, over any way of planning and applying (the providers in the binary,
-/// scripted answers in the tests): apply what `plan_of(steps)` shows, observe again with
-/// `plan_again`, until a plan is empty or [`ROUNDS`] are spent. Unsettled failures (of applying
-/// or of observing) are followed by `pause(round)` and a fresh observation; others end it.
-pub(crate) async fn settle_with<S>(
-    command: &str,
-    mut steps: S,
-    plan_of: impl Fn(&S) -> Plan,
-    apply: impl AsyncFn(&S) -> Result<(), CliError>,
-    plan_again: impl AsyncFn() -> Result<S, CliError>,
-    pause: impl AsyncFn(u32),
-) -> Result<(S, Vec<Change>), CliError> {
+/// The rounds themselves: apply what `steps` plan, observe again, until a plan is empty or
+/// [`ROUNDS`] are spent. Unsettled failures (of applying or of observing) are followed by a
+/// pause and a fresh observation; others end it. Returns the last steps (which planned nothing)
+/// and every change applied on the way.
+pub(crate) async fn settle_with<C: Converging>(
+    converging: &C,
+    mut steps: C::Steps,
+) -> Result<(C::Steps, Vec<Change>), CliError> {
     let mut applied = Vec::new();
     let mut last_failure: Option<CliError> = None;
     for round in 1..=ROUNDS {
-        let plan = plan_of(&steps);
+        let plan = converging.plan_of(&steps);
         if plan.is_empty() {
             return Ok((steps, applied));
         }
@@ -94,18 +63,18 @@ pub(crate) async fn settle_with<S>(
                  run changing this cluster); applying:\n{plan}"
             );
         }
-        match apply(&steps).await {
+        match converging.apply(&steps).await {
             Ok(()) => applied.extend(plan.changes),
             Err(error) if error.is_unsettled() => {
                 tracing::warn!("{error}; observing AWS again");
                 last_failure = Some(error);
-                pause(round).await;
+                converging.pause(round).await;
             }
             Err(error) => return Err(error),
         }
-        steps = observe_again(&plan_again, &pause, round).await?;
+        steps = observe_again(converging, round).await?;
     }
-    let plan = plan_of(&steps);
+    let plan = converging.plan_of(&steps);
     if plan.is_empty() {
         return Ok((steps, applied));
     }
@@ -115,35 +84,32 @@ pub(crate) async fn settle_with<S>(
     Err(CliError::failed(format!(
         "AWS has not converged after {ROUNDS} rounds: another run may be changing this cluster \
          at the same time. Still planned:\n{plan}\n{cause}Wait for the other run to finish, \
-         then run `cortex-net {command}` again"
+         then run `cortex-net {}` again",
+        converging.command()
     )))
 }
 
 /// A fresh plan; an unsettled failure to observe (AWS throttling the reads beyond the SDK's
 /// retries, a resource vanishing mid-read) is tried again, at most [`ROUNDS`] times.
-async fn observe_again<S>(
-    plan_again: &impl AsyncFn() -> Result<S, CliError>,
-    pause: &impl AsyncFn(u32),
-    round: u32,
-) -> Result<S, CliError> {
+async fn observe_again<C: Converging>(converging: &C, round: u32) -> Result<C::Steps, CliError> {
     let mut attempts = 1;
     loop {
-        match plan_again().await {
+        match converging.plan_again().await {
             Ok(steps) => return Ok(steps),
             Err(error) if error.is_unsettled() && attempts < ROUNDS => {
                 tracing::warn!("{error}; observing AWS again");
                 attempts += 1;
-                pause(round).await;
+                converging.pause(round).await;
             }
             Err(error) => return Err(error),
         }
     }
 }
 
-/// Waits before observing again: 250 ms doubling per round, plus up to as much again at random,
-/// so that two runs racing on one cluster fall out of step.
-async fn pause(round: u32) {
-    let base = Duration::from_millis(250) * 2u32.pow(round.saturating_sub(1).min(4));
+/// Waits before observing again: `unit` ([`PAUSE_UNIT`] in a real run) doubling per round, plus
+/// up to as much again at random, so that two runs racing on one cluster fall out of step.
+pub(crate) async fn pause(unit: Duration, round: u32) {
+    let base = unit * 2u32.pow(round.saturating_sub(1).min(4));
     let jitter = base.mul_f64(random_fraction());
     tokio::time::sleep(base + jitter).await;
 }
@@ -209,23 +175,35 @@ mod tests {
         }
 
         async fn run(&self, first: Plan) -> Result<(Plan, Vec<Change>), CliError> {
-            settle_with(
-                "up",
-                first,
-                Plan::clone,
-                async |_| {
-                    self.applied.set(self.applied.get() + 1);
-                    self.applies.borrow_mut().pop_front().unwrap_or(Ok(()))
-                },
-                async || {
-                    self.observations
-                        .borrow_mut()
-                        .pop_front()
-                        .unwrap_or_else(|| Ok(Plan::default()))
-                },
-                async |_| self.pauses.set(self.pauses.get() + 1),
-            )
-            .await
+            settle_with(self, first).await
+        }
+    }
+
+    impl Converging for Script {
+        type Steps = Plan;
+
+        fn command(&self) -> &'static str {
+            "up"
+        }
+
+        fn plan_of(&self, steps: &Plan) -> Plan {
+            steps.clone()
+        }
+
+        async fn apply(&self, _: &Plan) -> Result<(), CliError> {
+            self.applied.set(self.applied.get() + 1);
+            self.applies.borrow_mut().pop_front().unwrap_or(Ok(()))
+        }
+
+        async fn plan_again(&self) -> Result<Plan, CliError> {
+            self.observations
+                .borrow_mut()
+                .pop_front()
+                .unwrap_or_else(|| Ok(Plan::default()))
+        }
+
+        async fn pause(&self, _: u32) {
+            self.pauses.set(self.pauses.get() + 1);
         }
     }
 
