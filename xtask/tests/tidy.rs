@@ -1,6 +1,9 @@
 //! Tidy: the conventions a reviewer would otherwise have to remember, checked on every
 //! `cargo test` (as rust-analyzer's tidy test does).
 
+// The helpers below run only inside tests: a repository that cannot be read is a failed test.
+#![allow(clippy::expect_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
