@@ -13,6 +13,7 @@
 
 use crate::fingerprint::fingerprint;
 use gw_core::{Cors, DesiredGateway, Resource, ResourceKind, RouteSpec, VpcLinkVersion, attr};
+use std::collections::HashMap;
 
 /// The name of the deployment the stage serves.
 pub const CURRENT_DEPLOYMENT: &str = "current";
@@ -20,12 +21,12 @@ pub const CURRENT_DEPLOYMENT: &str = "current";
 pub(crate) const PROXY_PARAMETER: &str = "method.request.path.proxy";
 pub(crate) const PROXY_INTEGRATION_PARAMETER: &str = "integration.request.path.proxy";
 pub(crate) const MOCK_TEMPLATE: &str = r#"{"statusCode": 200}"#;
-pub(crate) const CORS_HEADERS: [&str; 3] = [
+const CORS_HEADERS: [&str; 3] = [
     "Access-Control-Allow-Headers",
     "Access-Control-Allow-Methods",
     "Access-Control-Allow-Origin",
 ];
-pub(crate) const MAX_AGE_HEADER: &str = "Access-Control-Max-Age";
+const MAX_AGE_HEADER: &str = "Access-Control-Max-Age";
 
 /// One published path: the resource (`/` is the root) and the URI its `ANY` method forwards to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,8 +117,10 @@ pub fn split_method_name(name: &str) -> Option<(&str, &str)> {
     name.split_once(' ')
 }
 
-/// The header values CORS answers with, single-quoted as API Gateway mapping values are.
-pub(crate) fn cors_header_values(cors: &Cors) -> Vec<(String, String)> {
+/// The CORS headers the `OPTIONS` mock answers with, as response parameters
+/// (`method.response.header.<name>`), each value single-quoted as API Gateway mapping values
+/// are.
+fn cors_response_headers(cors: &Cors) -> Vec<(String, String)> {
     let quoted = |values: &[String]| {
         if values.is_empty() {
             "'*'".to_string()
@@ -126,19 +129,29 @@ pub(crate) fn cors_header_values(cors: &Cors) -> Vec<(String, String)> {
         }
     };
     let mut out = vec![
-        (CORS_HEADERS[0].to_string(), quoted(&cors.allow_headers)),
-        (CORS_HEADERS[1].to_string(), quoted(&cors.allow_methods)),
-        (CORS_HEADERS[2].to_string(), quoted(&cors.allow_origins)),
+        (CORS_HEADERS[0], quoted(&cors.allow_headers)),
+        (CORS_HEADERS[1], quoted(&cors.allow_methods)),
+        (CORS_HEADERS[2], quoted(&cors.allow_origins)),
     ];
     if let Some(max_age) = cors.max_age_seconds {
-        out.push((MAX_AGE_HEADER.to_string(), format!("'{max_age}'")));
+        out.push((MAX_AGE_HEADER, format!("'{max_age}'")));
     }
-    out
+    out.into_iter()
+        .map(|(header, value)| (format!("method.response.header.{header}"), value))
+        .collect()
 }
 
-/// `method.response.header.<name>`.
-pub(crate) fn response_header(name: &str) -> String {
-    format!("method.response.header.{name}")
+/// The `OPTIONS` mock integration's response parameters: header -> value.
+pub(crate) fn cors_response_values(cors: &Cors) -> HashMap<String, String> {
+    cors_response_headers(cors).into_iter().collect()
+}
+
+/// The same headers as the `OPTIONS` method declares them (not required: `false`).
+pub(crate) fn cors_response_declared(cors: &Cors) -> HashMap<String, bool> {
+    cors_response_headers(cors)
+        .into_iter()
+        .map(|(header, _)| (header, false))
+        .collect()
 }
 
 /// A map as one comparable string: sorted `key=value`, joined by `;`.
@@ -172,11 +185,7 @@ fn method_resource(method: &str, path: &str, proxy: bool, cors: Option<&Cors>) -
     if method == "OPTIONS" {
         resource = resource.with(attr::REQUEST_PARAMETERS, "");
         if let Some(cors) = cors {
-            let declared: Vec<(String, bool)> = cors_header_values(cors)
-                .into_iter()
-                .map(|(header, _)| (response_header(&header), false))
-                .collect();
-            let map = map_text(declared.iter().map(|(k, v)| (k, v)));
+            let map = map_text(&cors_response_declared(cors));
             resource = resource.with(attr::RESPONSES, responses_text(&[("200".into(), map)]));
         }
     } else {
@@ -191,7 +200,7 @@ fn method_resource(method: &str, path: &str, proxy: bool, cors: Option<&Cors>) -
 }
 
 /// The `connection` attribute of a proxy integration: `INTERNET` or `VPC_LINK <link name>`.
-pub(crate) fn connection_text(desired: &DesiredGateway) -> String {
+fn connection_text(desired: &DesiredGateway) -> String {
     match &desired.vpc_link {
         None => "INTERNET".to_string(),
         Some(spec) => format!("VPC_LINK {}", spec.name),
@@ -220,11 +229,7 @@ fn proxy_integration(desired: &DesiredGateway, published: &Published) -> Resourc
 }
 
 fn cors_integration(path: &str, cors: &Cors) -> Resource {
-    let values: Vec<(String, String)> = cors_header_values(cors)
-        .into_iter()
-        .map(|(header, value)| (response_header(&header), value))
-        .collect();
-    let map = map_text(values.iter().map(|(k, v)| (k, v)));
+    let map = map_text(&cors_response_values(cors));
     Resource::new(ResourceKind::Integration, format!("OPTIONS {path}"))
         .with(attr::TYPE, "MOCK")
         .with(

@@ -128,6 +128,25 @@ async fn apply(
         .await
 }
 
+/// Each change as (action, kind, name), in the plan's order.
+fn summary(plan: &Plan) -> Vec<(Action, ResourceKind, &str)> {
+    plan.changes
+        .iter()
+        .map(|c| (c.action, c.kind, c.name.as_str()))
+        .collect()
+}
+
+/// Every rule matched exactly one call: each call was made, with the expected input.
+fn assert_each_called_once(rules: &[Rule]) {
+    for (index, rule) in rules.iter().enumerate() {
+        assert_eq!(
+            rule.num_calls(),
+            1,
+            "rule #{index} called once with the expected input"
+        );
+    }
+}
+
 fn not_found() -> NotFoundException {
     NotFoundException::builder()
         .message("Invalid identifier specified")
@@ -518,13 +537,7 @@ async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_a
     apply(&provider, Some(&want), &observed, &plan)
         .await
         .expect("apply succeeds");
-    for (index, rule) in rules.iter().enumerate() {
-        assert_eq!(
-            rule.num_calls(),
-            1,
-            "rule #{index} called once with the expected input"
-        );
-    }
+    assert_each_called_once(&rules);
     let log = log.lines();
     assert_eq!(
         log.last().map(String::as_str),
@@ -533,22 +546,23 @@ async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_a
     );
 }
 
-#[tokio::test]
-async fn a_changed_integration_uri_is_planned_as_an_update_and_a_new_deployment() {
+/// The converged catch-all gateway as observed, and the same gateway on another load balancer.
+async fn moved_to_lb_2() -> Result<(Observed, DesiredGateway), ProviderError> {
     let before = desired(GatewayKind::Rest).build();
-    let (observed, _rules) = observe_converged(&before).await.expect("observe succeeds");
+    let (observed, _rules) = observe_converged(&before).await?;
     let after = desired(GatewayKind::Rest)
         .dns_name("lb-2.elb.us-east-1.amazonaws.com")
         .build();
     assert_ne!(desired_fingerprint(&after), desired_fingerprint(&before));
+    Ok((observed, after))
+}
+
+#[tokio::test]
+async fn a_changed_integration_uri_is_planned_as_an_update_and_a_new_deployment() {
+    let (observed, after) = moved_to_lb_2().await.expect("observe succeeds");
     let plan = diff(&gw_rest::desired_resources(&after), &observed);
-    let changes: Vec<(Action, ResourceKind, &str)> = plan
-        .changes
-        .iter()
-        .map(|c| (c.action, c.kind, c.name.as_str()))
-        .collect();
     assert_eq!(
-        changes,
+        summary(&plan),
         vec![
             (Action::Update, ResourceKind::Integration, "ANY /"),
             (Action::Update, ResourceKind::Integration, "ANY /{proxy+}"),
@@ -593,11 +607,7 @@ fn point_stage_rule(api: &'static str, deployment: &'static str) -> Rule {
 
 #[tokio::test]
 async fn a_changed_integration_uri_is_put_and_deployed_to_the_stage() {
-    let before = desired(GatewayKind::Rest).build();
-    let (observed, _rules) = observe_converged(&before).await.expect("observe succeeds");
-    let after = desired(GatewayKind::Rest)
-        .dns_name("lb-2.elb.us-east-1.amazonaws.com")
-        .build();
+    let (observed, after) = moved_to_lb_2().await.expect("observe succeeds");
     let fingerprint = desired_fingerprint(&after).unwrap_or_default();
     let plan = diff(&gw_rest::desired_resources(&after), &observed);
     let rules = [
@@ -610,13 +620,7 @@ async fn a_changed_integration_uri_is_put_and_deployed_to_the_stage() {
     apply(&provider, Some(&after), &observed, &plan)
         .await
         .expect("apply succeeds");
-    for (index, rule) in rules.iter().enumerate() {
-        assert_eq!(
-            rule.num_calls(),
-            1,
-            "rule #{index} called once with the expected input"
-        );
-    }
+    assert_each_called_once(&rules);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -665,13 +669,8 @@ fn iris_and_old() -> (Observed, DesiredGateway) {
 fn removing_an_api_plans_its_trim_before_the_new_deployment() {
     let (observed, after) = iris_and_old();
     let plan = diff(&gw_rest::desired_resources(&after), &observed);
-    let changes: Vec<(Action, ResourceKind, &str)> = plan
-        .changes
-        .iter()
-        .map(|c| (c.action, c.kind, c.name.as_str()))
-        .collect();
     assert_eq!(
-        changes,
+        summary(&plan),
         // Printed in the order it runs: the API trimmed first, then the new deployment.
         vec![
             (Action::Delete, ResourceKind::Method, "ANY /old"),
@@ -727,19 +726,25 @@ fn trim_rules(log: &Log) -> [Rule; 4] {
     ]
 }
 
+/// Applies `plan` (made from [`iris_and_old`]) against [`trim_rules`]: the calls made, and how
+/// often the stage was pointed at the new deployment.
+async fn apply_trim(plan: &Plan) -> Result<(Vec<String>, usize), ProviderError> {
+    let (observed, after) = iris_and_old();
+    let log = Log::default();
+    let rules = trim_rules(&log);
+    let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
+    apply(&provider, Some(&after), &observed, plan).await?;
+    Ok((log.lines(), rules[3].num_calls()))
+}
+
 #[tokio::test]
 async fn a_removed_api_is_trimmed_before_the_new_deployment_snapshots_the_api() {
     let (observed, after) = iris_and_old();
     let plan = diff(&gw_rest::desired_resources(&after), &observed);
-    let log = Log::default();
-    let rules = trim_rules(&log);
-    let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
-    apply(&provider, Some(&after), &observed, &plan)
-        .await
-        .expect("apply succeeds");
+    let (calls, stage_pointed) = apply_trim(&plan).await.expect("apply succeeds");
     // Integrations went with their methods: no DeleteIntegration call (no rule would match it).
     assert_eq!(
-        log.lines(),
+        calls,
         vec![
             "DeleteMethod r/old",
             "DeleteMethod r/old/{proxy+}",
@@ -748,11 +753,7 @@ async fn a_removed_api_is_trimmed_before_the_new_deployment_snapshots_the_api() 
             "CreateDeployment",
         ]
     );
-    assert_eq!(
-        rules[3].num_calls(),
-        1,
-        "the stage serves the new deployment"
-    );
+    assert_eq!(stage_pointed, 1, "the stage serves the new deployment");
 }
 
 #[tokio::test]
@@ -762,14 +763,9 @@ async fn apply_runs_the_changes_in_the_order_of_the_plan_never_its_own() {
     // The deployment first: apply must not move it back behind the trim.
     plan.changes.rotate_right(1);
     assert_eq!(plan.changes[0].kind, ResourceKind::Deployment);
-    let log = Log::default();
-    let rules = trim_rules(&log);
-    let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
-    apply(&provider, Some(&after), &observed, &plan)
-        .await
-        .expect("apply succeeds");
+    let (calls, _) = apply_trim(&plan).await.expect("apply succeeds");
     assert_eq!(
-        log.lines(),
+        calls,
         vec![
             "CreateDeployment",
             "DeleteMethod r/old",

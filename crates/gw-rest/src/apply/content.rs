@@ -4,13 +4,12 @@
 use super::ids::Ids;
 use super::{Context, create_once, deleted_id, gone_is_done, parent_of};
 use crate::resources::{
-    MOCK_TEMPLATE, PROXY_INTEGRATION_PARAMETER, PROXY_PARAMETER, cors_header_values,
-    published_paths, response_header, split_method_name, split_path,
+    MOCK_TEMPLATE, PROXY_INTEGRATION_PARAMETER, PROXY_PARAMETER, cors_response_declared,
+    cors_response_values, published_paths, split_method_name, split_path,
 };
 use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::types::{ConnectionType, IntegrationType};
 use gw_core::{Action, Change, Cors, DesiredGateway, ProviderError, VpcLinkVersion};
-use std::collections::HashMap;
 
 /// Creates a resource under its parent; a resource has no attributes, so nothing updates.
 pub(super) async fn upsert_resource(
@@ -127,17 +126,13 @@ async fn put_method(
     if at.verb == "OPTIONS"
         && let Some(cors) = &desired.cors
     {
-        let declared: HashMap<String, bool> = cors_header_values(cors)
-            .into_iter()
-            .map(|(header, _)| (response_header(&header), false))
-            .collect();
         ctx.client
             .put_method_response()
             .rest_api_id(&at.api_id)
             .resource_id(&at.resource)
             .http_method(at.verb)
             .status_code("200")
-            .set_response_parameters(Some(declared))
+            .set_response_parameters(Some(cors_response_declared(cors)))
             .send()
             .await
             .aws("PutMethodResponse")?;
@@ -177,17 +172,13 @@ async fn put_mock_integration(
         .send()
         .await
         .aws("PutIntegration")?;
-    let values: HashMap<String, String> = cors_header_values(cors)
-        .into_iter()
-        .map(|(header, value)| (response_header(&header), value))
-        .collect();
     ctx.client
         .put_integration_response()
         .rest_api_id(&at.api_id)
         .resource_id(&at.resource)
         .http_method(at.verb)
         .status_code("200")
-        .set_response_parameters(Some(values))
+        .set_response_parameters(Some(cors_response_values(cors)))
         .send()
         .await
         .aws("PutIntegrationResponse")?;
