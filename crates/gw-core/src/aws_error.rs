@@ -124,6 +124,8 @@ impl AwsError {
     /// errors, quotas and the like are not: observing again changes nothing.
     pub fn is_unsettled(&self) -> bool {
         match self.cause {
+            // Credentials that cannot be loaded stay missing however often AWS is observed.
+            Cause::Connection { .. } if is_credentials_problem(&self.message) => false,
             Cause::Timeout | Cause::Connection { .. } | Cause::Unreadable => true,
             Cause::Construction => false,
             Cause::Service { status } => {
@@ -785,6 +787,20 @@ mod tests {
                 "Cannot delete vpc link abc, because it is referenced in integrations"
             )
             .is_unsettled()
+        );
+        let no_credentials = failure(
+            Cause::Connection {
+                timed_out: false,
+                io: false,
+            },
+            "dispatch failure: no credentials found in chain",
+        );
+        assert!(!no_credentials.is_unsettled());
+        assert!(
+            no_credentials
+                .to_string()
+                .starts_with("CreateApi failed: no AWS credentials"),
+            "{no_credentials}"
         );
         let reset = failure(
             Cause::Connection {
