@@ -13,6 +13,9 @@ pub(crate) const ROOT_ID_ATTRIBUTE: &str = "root_id";
 /// Observed-only attribute of a stage: the deployment it serves.
 pub(crate) const DEPLOYMENT_ID_ATTRIBUTE: &str = "deployment_id";
 
+/// The most items apigateway returns in one page of a listing.
+pub(crate) const PAGE_SIZE: i32 = 500;
+
 /// The ids of methods and integrations: `<resource id> <HTTP method>`.
 pub(crate) fn method_id(resource_id: &str, http_method: &str) -> String {
     format!("{resource_id} {http_method}")

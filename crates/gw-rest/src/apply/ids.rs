@@ -1,7 +1,7 @@
 //! The ids `apply` needs along the way: those observed, then those of what it creates.
 
 use super::{Context, required};
-use crate::observe::ROOT_ID_ATTRIBUTE;
+use crate::observe::{PAGE_SIZE, ROOT_ID_ATTRIBUTE};
 use crate::resources::CURRENT_DEPLOYMENT;
 use aws_calls::AwsResultExt;
 use gw_core::{DesiredGateway, Observed, ProviderError, ResourceKind};
@@ -79,7 +79,7 @@ impl Ids {
             .get_resources()
             .rest_api_id(&api_id)
             .into_paginator()
-            .page_size(500)
+            .page_size(PAGE_SIZE)
             .items()
             .send();
         while let Some(resource) = listing.try_next().await.aws("GetResources")? {

@@ -1,15 +1,12 @@
 //! The AWS reads of observing: which REST APIs are owned, and what one of them holds (its
 //! resources with their methods and integrations, its stages, the deployments they serve).
 
-use super::method_id;
+use super::{PAGE_SIZE, method_id};
 use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::{Resource as AwsResource, RestApi, Stage};
 use gw_core::{Ownership, ProviderError};
 use std::collections::{BTreeMap, HashMap};
-
-/// The most items AWS returns in one page of a listing.
-const PAGE_SIZE: i32 = 500;
 
 /// One owned REST API as read from AWS, before it becomes resources.
 pub(super) struct FoundApi {
