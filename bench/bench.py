@@ -172,10 +172,10 @@ def run_process(cmd: list[str], env: dict[str, str], cwd: Path | None = None,
 class Aws:
     """The two gated proxies every command and baseline goes through."""
 
-    def __init__(self, latency_ms: float) -> None:
+    def __init__(self, latency_ms: float, aws_rules: bool = True) -> None:
         self.gate = QuotaGate(latency_ms, moto_accounts=True)
-        self.moto = AwsProxy(MOTO, name="moto", gate=self.gate)
-        self.localstack = AwsProxy(LOCALSTACK, name="localstack", gate=self.gate)
+        self.moto = AwsProxy(MOTO, name="moto", gate=self.gate, aws_rules=aws_rules)
+        self.localstack = AwsProxy(LOCALSTACK, name="localstack", gate=self.gate, aws_rules=aws_rules)
 
     def stop(self) -> None:
         self.moto.stop()
@@ -429,6 +429,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="largest N of the AWS CLI baseline (about half a second per call; default 10)")
     ap.add_argument("--jobs", type=int, default=1,
                     help="scenarios run side by side, each with proxies and an account of its own (default 1)")
+    ap.add_argument("--no-aws-rules", dest="aws_rules", action="store_false",
+                    help="proxies without awsproxy's AWS rules (they read the emulator before some calls)")
     ap.add_argument("--quick", action="store_true", help="N=1,10, one latency, no sweep: for CI")
     ap.add_argument("--bin", type=Path, default=Path(os.environ.get("CORTEX_NET_BENCH_BIN")
                                                       or REPO / "target" / "release" / "cortex-net"),
@@ -493,7 +495,8 @@ def run(opts: argparse.Namespace, on_scenario: Callable[[dict], None] = lambda r
     report: dict[str, Any] = {
         "config": {"n": sorted(opts.n), "latency_ms": opts.latency_ms, "sweep_latency_ms": opts.sweep_latency_ms,
                    "kinds": opts.kinds, "schemes": opts.schemes, "repeat": opts.repeat, "short_s": opts.short_s,
-                   "pending_s": opts.pending_s, "quick": opts.quick, "jobs": opts.jobs, "binary": str(opts.bin),
+                   "pending_s": opts.pending_s, "quick": opts.quick, "jobs": opts.jobs,
+                   "aws_rules": opts.aws_rules, "binary": str(opts.bin),
                    "binary_bytes": opts.bin.stat().st_size, "commit": git_commit(), "region": REGION,
                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": platform.node(),
                    "cpus": os.cpu_count()},
@@ -505,7 +508,7 @@ def run(opts: argparse.Namespace, on_scenario: Callable[[dict], None] = lambda r
     lock = threading.Lock()
 
     def worker() -> None:
-        aws = Aws(opts.latency_ms)  # proxies (and quota buckets) of this worker's own
+        aws = Aws(opts.latency_ms, opts.aws_rules)  # proxies (and quota buckets) of this worker's own
         try:
             while True:
                 with lock:
@@ -527,7 +530,7 @@ def run(opts: argparse.Namespace, on_scenario: Callable[[dict], None] = lambda r
     report["config"]["scenarios_seconds"] = round(time.monotonic() - t0, 1)
     if opts.baselines and "http" in opts.kinds and "internet-facing" in opts.schemes:
         venv_bin = ensure_bench_venv()
-        aws = Aws(opts.latency_ms)
+        aws = Aws(opts.latency_ms, opts.aws_rules)
         try:
             for tool, n, lat in baseline_plan(opts):
                 report["baselines"].append(run_baseline(aws, tool, n, lat, venv_bin, opts))
