@@ -54,11 +54,11 @@ impl From<gw_core::ProviderError> for CliError {
     fn from(error: gw_core::ProviderError) -> Self {
         match error {
             gw_core::ProviderError::Unsupported(_) => CliError::invalid(error.to_string()),
-            gw_core::ProviderError::Unsettled { .. } => CliError {
-                unsettled: true,
+            // A failed AWS call may be unsettled too (a lost answer to a create, a conflict).
+            _ => CliError {
+                unsettled: error.is_unsettled(),
                 ..CliError::failed(error.to_string())
             },
-            _ => CliError::failed(error.to_string()),
         }
     }
 }
@@ -66,5 +66,32 @@ impl From<gw_core::ProviderError> for CliError {
 impl From<lb_discovery::DiscoveryError> for CliError {
     fn from(error: lb_discovery::DiscoveryError) -> Self {
         CliError::failed(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gw_core::{AwsError, ProviderError};
+
+    #[test]
+    fn provider_failures_keep_their_exit_code_and_whether_observing_again_may_help() {
+        let unsupported = CliError::from(ProviderError::Unsupported("no".into()));
+        assert_eq!(unsupported.exit_code(), EXIT_INVALID_INPUT);
+        let unsettled = CliError::from(ProviderError::Unsettled {
+            operation: "DeleteVpcLink",
+            message: "another run is deleting it".into(),
+        });
+        assert!(unsettled.is_unsettled());
+        let lost = AwsError::service("apigateway", "CreateApi", 500, "InternalFailure", "oops");
+        assert!(
+            lost.is_unsettled(),
+            "a 5xx to a create: the create may have happened"
+        );
+        let lost = CliError::from(ProviderError::from(lost));
+        assert!(lost.is_unsettled(), "{lost}");
+        assert_eq!(lost.exit_code(), EXIT_FAILURE);
+        let denied = AwsError::service("apigateway", "GetApis", 403, "AccessDeniedException", "no");
+        assert!(!CliError::from(ProviderError::from(denied)).is_unsettled());
     }
 }
