@@ -226,6 +226,14 @@ fn endpoint_fix(value: &str, unset: &str) -> String {
     }
 }
 
+/// A URL from `source` that cannot be an endpoint (`why`), with the fix: a corrected URL, or
+/// `unset` (how to do without it).
+fn bad_url(source: &str, url: &str, why: &str, unset: &str) -> Diagnostic {
+    Diagnostic::error(source, "", why)
+        .with_value(url)
+        .with_fix(endpoint_fix(url, unset))
+}
+
 fn is_true(value: &str) -> bool {
     value.trim().eq_ignore_ascii_case("true")
 }
@@ -265,14 +273,12 @@ pub fn check_cli(cli: &Cli) -> Vec<Diagnostic> {
     if let Command::Doctor { url: Some(url) } = &cli.command
         && let Some(why) = endpoint_url_problem(url)
     {
-        problems.push(
-            Diagnostic::error("command-line option --url", "", why)
-                .with_value(url)
-                .with_fix(endpoint_fix(
-                    url,
-                    "leave `--url` out to use the gateway's invoke URL",
-                )),
-        );
+        problems.push(bad_url(
+            "command-line option --url",
+            url,
+            why,
+            "leave `--url` out to use the gateway's invoke URL",
+        ));
     }
     problems.extend(check_inputs(
         &AwsOptions {
@@ -304,14 +310,12 @@ fn endpoint_problems(options: &AwsOptions<'_>, inputs: &Inputs, problems: &mut V
     if let Some(url) = options.endpoint_url
         && let Some(why) = endpoint_url_problem(url)
     {
-        problems.push(
-            Diagnostic::error("command-line option --endpoint-url", "", why)
-                .with_value(url)
-                .with_fix(endpoint_fix(
-                    url,
-                    "leave `--endpoint-url` out to call AWS itself",
-                )),
-        );
+        problems.push(bad_url(
+            "command-line option --endpoint-url",
+            url,
+            why,
+            "leave `--endpoint-url` out to call AWS itself",
+        ));
     }
     let ignored = inputs
         .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
@@ -319,11 +323,12 @@ fn endpoint_problems(options: &AwsOptions<'_>, inputs: &Inputs, problems: &mut V
     if !ignored {
         for (name, url) in endpoint_vars(inputs) {
             if let Some(why) = endpoint_url_problem(url) {
-                problems.push(
-                    Diagnostic::error(env_label(name), "", why)
-                        .with_value(url)
-                        .with_fix(endpoint_fix(url, &format!("unset {name}"))),
-                );
+                problems.push(bad_url(
+                    &env_label(name),
+                    url,
+                    why,
+                    &format!("unset {name}"),
+                ));
             }
         }
     }

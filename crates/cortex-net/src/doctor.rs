@@ -119,7 +119,15 @@ async fn gateway_checks(session: &Session, checks: &mut Vec<Check>) -> Option<Ga
 
 /// Each configured certificate as ACM describes it; a failure to ask ACM is a failed check too.
 async fn certificate_checks(session: &Session) -> Vec<Check> {
-    match certificates::check_all(&session.sdk, &session.config, &session.region).await {
+    certificate_results(
+        certificates::check_all(&session.sdk, &session.config, &session.region).await,
+    )
+}
+
+/// One check per certificate ACM described, or one failed check with the reason ACM could not
+/// be asked.
+fn certificate_results(checked: Result<Vec<certificates::Checked>, CliError>) -> Vec<Check> {
+    match checked {
         Ok(checked) => checked.iter().map(certificate_check).collect(),
         Err(error) => vec![Check::fail(
             "certificate",
@@ -418,6 +426,26 @@ mod tests {
         let mut step = step_with_link(&provider, Some("AVAILABLE"));
         step.desired = Some(gw_core::testing::desired(GatewayKind::Http).build());
         assert!(vpc_link_check(&step, &Health::default()).is_none());
+    }
+
+    #[test]
+    fn a_certificate_acm_cannot_describe_is_a_failed_check_with_the_reason() {
+        let checks = certificate_results(Err(CliError::failed(
+            "DescribeCertificate failed: access denied",
+        )));
+        let [check] = &checks[..] else {
+            panic!("one check: {checks:?}");
+        };
+        assert_eq!(check.name, "certificate");
+        assert!(!check.ok);
+        assert_eq!(check.detail, "DescribeCertificate failed: access denied");
+        assert!(
+            check
+                .fix
+                .as_deref()
+                .is_some_and(|f| f.contains("acm:DescribeCertificate"))
+        );
+        assert!(certificate_results(Ok(Vec::new())).is_empty());
     }
 
     #[test]
