@@ -235,7 +235,8 @@ impl ProviderError {
 }
 
 /// A gateway kind. The binary holds providers as `Box<dyn GatewayProvider>`, one per
-/// `gateway.type`; adding a kind means implementing this and registering it, nothing more.
+/// [`GatewayKind`]; ARCHITECTURE.md, "Adding a gateway kind", lists the rest of what a new kind
+/// takes.
 ///
 /// The split keeps the decision pure: [`GatewayProvider::desired_resources`] and
 /// [`crate::diff`] compute the plan without AWS, so plans are testable and printable; only
