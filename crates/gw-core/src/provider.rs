@@ -158,6 +158,21 @@ pub struct Health {
     pub vpc_links: Vec<LinkHealth>,
 }
 
+impl Health {
+    /// The targets of the integrations among `observed` (their [`crate::attr::URI`]), with the
+    /// VPC links as the provider reads them.
+    pub fn new(observed: &Observed, vpc_links: Vec<LinkHealth>) -> Self {
+        Health {
+            targets: observed
+                .of_kind(ResourceKind::Integration)
+                .filter_map(|i| i.resource.attribute(crate::attr::URI))
+                .map(str::to_string)
+                .collect(),
+            vpc_links,
+        }
+    }
+}
+
 /// A VPC link as `doctor` sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinkHealth {

@@ -209,14 +209,7 @@ impl GatewayProvider for RestApiProvider {
     }
 
     fn health(&self, observed: &Observed) -> gw_core::Health {
-        gw_core::Health {
-            targets: observed
-                .of_kind(gw_core::ResourceKind::Integration)
-                .filter_map(|i| i.resource.attribute(gw_core::attr::URI))
-                .map(str::to_string)
-                .collect(),
-            vpc_links: vpclink::health(observed),
-        }
+        gw_core::Health::new(observed, vpclink::health(observed))
     }
 
     fn gateway_info(&self, observed: &Observed, region: &str) -> Option<GatewayInfo> {

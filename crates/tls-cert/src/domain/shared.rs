@@ -217,6 +217,29 @@ pub(crate) fn arn<C: CustomDomains>(client: &C, name: &str) -> Result<String, Ce
     ))
 }
 
+/// The [`CustomDomains`] calls that both SDK clients spell alike (same builder methods on
+/// different types): written once, expanded in each client's `impl`.
+macro_rules! spelled_alike_calls {
+    () => {
+        async fn tag(&self, arn: &str, tags: &Tags) -> Result<(), gw_core::AwsError> {
+            let request = self.tag_resource().resource_arn(arn);
+            request
+                .set_tags(Some(tags.clone()))
+                .send()
+                .await
+                .aws("TagResource")?;
+            Ok(())
+        }
+
+        async fn delete_domain_name(&self, name: &str) -> Result<(), CertError> {
+            let request = self.delete_domain_name().domain_name(name);
+            request.send().await.aws("DeleteDomainName")?;
+            Ok(())
+        }
+    };
+}
+pub(super) use spelled_alike_calls;
+
 /// The public functions of [`super::v1`] and [`super::v2`] (the providers call them), for the
 /// client `$client`: the rules of this module over that client's calls.
 macro_rules! domain_functions {

@@ -13,7 +13,7 @@ use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, SecurityPolicy};
 use gw_core::{GatewayKind, Ownership};
 
-use super::shared::{self, CustomDomains, NewDomain, Tags, gone_as_none};
+use super::shared::{self, CustomDomains, NewDomain, Tags, gone_as_none, spelled_alike_calls};
 use super::{DomainName, Mapping};
 use crate::{CertError, DomainEndpoint};
 
@@ -155,21 +155,7 @@ impl CustomDomains for Client {
         Ok((created, out.tags.unwrap_or_default()))
     }
 
-    async fn tag(&self, arn: &str, tags: &Tags) -> Result<(), gw_core::AwsError> {
-        let request = self.tag_resource().resource_arn(arn);
-        request
-            .set_tags(Some(tags.clone()))
-            .send()
-            .await
-            .aws("TagResource")?;
-        Ok(())
-    }
-
-    async fn delete_domain_name(&self, name: &str) -> Result<(), CertError> {
-        let request = self.delete_domain_name().domain_name(name);
-        request.send().await.aws("DeleteDomainName")?;
-        Ok(())
-    }
+    spelled_alike_calls!();
 
     async fn mappings(&self, domain: &str) -> Result<Vec<Mapping>, CertError> {
         let items = self
