@@ -183,13 +183,14 @@ impl GatewayProvider for HttpApiProvider {
             .children(&api.id, ResourceKind::Stage)
             .next()
             .map(|s| s.resource.name.clone())
-            .unwrap_or_else(|| "$default".to_string());
+            .unwrap_or_else(|| KIND.default_stage().to_string());
         let base = api
             .resource
             .attribute(gw_core::attr::ENDPOINT)
             .map(str::to_string)
             .unwrap_or_else(|| format!("https://{}.execute-api.{region}.amazonaws.com", api.id));
-        let invoke_url = if stage == "$default" {
+        // The `$default` stage is served at the API's root.
+        let invoke_url = if stage == KIND.default_stage() {
             base
         } else {
             format!("{base}/{stage}")

@@ -101,8 +101,6 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
 /// The `gateway.type` this provider serves.
 pub const KIND: gw_core::GatewayKind = gw_core::GatewayKind::Rest;
 
-/// The stage a REST API gets when `gateway.stage` is not set (Cortex's guide uses `dev`).
-pub const DEFAULT_STAGE: &str = "dev";
 
 /// The URL clients call: REST APIs always carry the stage in the path.
 pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
@@ -219,7 +217,7 @@ impl GatewayProvider for RestApiProvider {
             .children(&api.id, ResourceKind::Stage)
             .next()
             .map(|s| s.resource.name.clone())
-            .unwrap_or_else(|| DEFAULT_STAGE.to_string());
+            .unwrap_or_else(|| KIND.default_stage().to_string());
         Some(GatewayInfo {
             kind: KIND,
             id: api.id.clone(),
@@ -240,7 +238,7 @@ mod tests {
     #[test]
     fn invoke_url_carries_the_stage() {
         assert_eq!(
-            invoke_url("a1b2c3", "eu-west-1", DEFAULT_STAGE),
+            invoke_url("a1b2c3", "eu-west-1", KIND.default_stage()),
             "https://a1b2c3.execute-api.eu-west-1.amazonaws.com/dev"
         );
     }
