@@ -198,9 +198,11 @@ class Aws:
     def env(self, account: str) -> dict[str, str]:
         """The environment of a client of the proxies: the account, no AWS configuration of the
         user's, every endpoint variable pointing at the proxies."""
+        # No CORTEX_NET_* setting of the user's shell either: every run reads only its files.
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_RETRY",
-                                    "AWS_MAX_ATTEMPTS", "AWS_SESSION_TOKEN", "AWS_ROLE", "AWS_WEB_IDENTITY"))}
+                                    "AWS_MAX_ATTEMPTS", "AWS_SESSION_TOKEN", "AWS_ROLE", "AWS_WEB_IDENTITY",
+                                    "CORTEX_NET_"))}
         env.update({"AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": "test",
                     "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                     "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
@@ -432,9 +434,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-aws-rules", dest="aws_rules", action="store_false",
                     help="proxies without awsproxy's AWS rules (they read the emulator before some calls)")
     ap.add_argument("--quick", action="store_true", help="N=1,10, one latency, no sweep: for CI")
-    ap.add_argument("--bin", type=Path, default=Path(os.environ.get("CORTEX_NET_BENCH_BIN")
-                                                      or REPO / "target" / "release" / "cortex-net"),
+    ap.add_argument("--bin", type=Path, default=REPO / "target" / "release" / "cortex-net",
                     help="the cortex-net binary (default target/release/cortex-net)")
+    ap.add_argument("--commit", help="the commit the binary was built from, for the report (default: HEAD)")
     ap.add_argument("--out", type=Path, default=REPO / ".emulators" / "bench",
                     help="where report.json, report.md and report.svg go (default .emulators/bench)")
     args = ap.parse_args(argv)
@@ -497,7 +499,7 @@ def run(opts: argparse.Namespace, on_scenario: Callable[[dict], None] = lambda r
                    "kinds": opts.kinds, "schemes": opts.schemes, "repeat": opts.repeat, "short_s": opts.short_s,
                    "pending_s": opts.pending_s, "quick": opts.quick, "jobs": opts.jobs,
                    "aws_rules": opts.aws_rules, "binary": str(opts.bin),
-                   "binary_bytes": opts.bin.stat().st_size, "commit": git_commit(), "region": REGION,
+                   "binary_bytes": opts.bin.stat().st_size, "commit": opts.commit or git_commit(), "region": REGION,
                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": platform.node(),
                    "cpus": os.cpu_count()},
         "scenarios": [], "baselines": []}

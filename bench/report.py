@@ -126,7 +126,7 @@ def markdown(report: dict) -> str:
     lines = [
         "# cortex-net under API Gateway's quotas",
         "",
-        f"Binary `{cfg['binary']}` ({cfg['binary_bytes'] / 1e6:.1f} MB), commit {cfg.get('commit')}; "
+        f"cortex-net at commit {cfg.get('commit')} (binary {cfg['binary_bytes'] / 1e6:.1f} MB); "
         f"{cfg['latency_ms']:g} ms a call (also {', '.join(f'{x:g}' for x in cfg['sweep_latency_ms']) or 'no other'} "
         f"ms for internet-facing N <= the sweep's limit); API Gateway's control-plane quotas enforced by the proxy; "
         f"internal clusters' VPC link PENDING {cfg['pending_s']:g} s. Each command starts with full quota buckets; "
@@ -249,7 +249,7 @@ def svg(report: dict) -> str:
     parts += _panel(90, 70, 360, 290, "wall time", ns, wall, "seconds")
     parts += _panel(560, 70, 360, 290, "calls (incl. 429s)", ns, calls, "calls")
     legend_y = 420
-    x = 120
+    x = 60
     for kind in ("http", "rest"):
         for scheme in ("internet-facing", "internal"):
             if (kind, scheme) not in wall:
@@ -258,6 +258,6 @@ def svg(report: dict) -> str:
             parts.append(f'<line x1="{x}" y1="{legend_y}" x2="{x + 30}" y2="{legend_y}" stroke="{COLORS[kind]}" '
                          f'stroke-width="2"{dash}/>')
             parts.append(f'<text x="{x + 36}" y="{legend_y + 4}" font-size="12">{kind.upper()} API, {scheme}</text>')
-            x += 190
+            x += 215
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
