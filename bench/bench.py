@@ -165,6 +165,53 @@ def run_process(cmd: list[str], env: dict[str, str], cwd: Path | None = None,
                     out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
+class Spawner:
+    """bench/spawner.py: starts the measured commands from a small process of their own, so
+    that their peak RSS is theirs (see there). Thread-safe: requests run concurrently."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-I", "-S", str(HERE / "spawner.py")],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[threading.Event, list]] = {}
+        self._next = 0
+        threading.Thread(target=self._read, name="spawner", daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            answer = json.loads(line)
+            with self._lock:
+                event, box = self._waiting.pop(answer["id"])
+            box.append(answer)
+            event.set()
+
+    def run(self, cmd: list[str], env: dict[str, str], cwd: Path | None = None,
+            timeout: float = CLI_TIMEOUT) -> Proc:
+        event, box = threading.Event(), []
+        with self._lock:
+            self._next += 1
+            rid = self._next
+            self._waiting[rid] = (event, box)
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps({"id": rid, "cmd": cmd, "env": env, "timeout": timeout,
+                                              "cwd": str(cwd) if cwd else None}) + "\n")
+            self.proc.stdin.flush()
+        if not event.wait(timeout + 60):
+            raise RuntimeError(f"the spawner did not answer for {cmd}")
+        a = box[0]
+        self.floor_mib = a["floor_mib"]
+        return Proc(a["code"], a["wall"], a["rss_mib"], a["stdout"], a["stderr"])
+
+    def stop(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+SPAWNER: Spawner | None = None
+
+
 # ---------------------------------------------------------------------------
 # The proxies, seeding, workspaces
 # ---------------------------------------------------------------------------
@@ -259,7 +306,8 @@ def run_command(aws: Aws, bin_path: Path, ws: Path, account: str, args: tuple[st
     aws.start_command(latency_ms)
     cmd = [str(bin_path), "-c", "cluster.yaml", "-a", "cortex.yaml", "--settings", "cortex-net.yaml",
            "-o", "json", *args]
-    p = run_process(cmd, aws.env(account), cwd=ws)
+    assert SPAWNER is not None, "run() starts the spawner"
+    p = SPAWNER.run(cmd, aws.env(account), cwd=ws)
     rec: dict[str, Any] = {"exit": p.code, "wall_s": round(p.wall, 3), "rss_mib": round(p.rss_mib, 1),
                            **call_metrics(aws.calls())}
     if p.code != 0:
@@ -493,7 +541,17 @@ def git_commit() -> str | None:
 
 
 def run(opts: argparse.Namespace, on_scenario: Callable[[dict], None] = lambda r: None) -> dict[str, Any]:
+    global SPAWNER
     t0 = time.monotonic()
+    SPAWNER = Spawner()
+    try:
+        return _run(opts, on_scenario, t0)
+    finally:
+        SPAWNER.stop()
+        SPAWNER = None
+
+
+def _run(opts: argparse.Namespace, on_scenario: Callable[[dict], None], t0: float) -> dict[str, Any]:
     report: dict[str, Any] = {
         "config": {"n": sorted(opts.n), "latency_ms": opts.latency_ms, "sweep_latency_ms": opts.sweep_latency_ms,
                    "kinds": opts.kinds, "schemes": opts.schemes, "repeat": opts.repeat, "short_s": opts.short_s,
@@ -540,6 +598,7 @@ def run(opts: argparse.Namespace, on_scenario: Callable[[dict], None] = lambda r
             aws.stop()
     report["scenarios"].sort(key=lambda s: (s["latency_ms"], s["kind"], s["scheme"], s["n"]))
     report["config"]["wall_seconds"] = round(time.monotonic() - t0, 1)
+    report["config"]["rss_floor_mib"] = round(getattr(SPAWNER, "floor_mib", 0.0), 1)
     report["ratios"] = reporting.ratios(report)
     report["targets"] = reporting.targets(report)
     return report

@@ -136,7 +136,9 @@ def markdown(report: dict) -> str:
         "",
         "Reads and writes are calls AWS carried out (ELB, STS and API Gateway); 429s are the quota "
         "proxy's refusals (each one retried by the SDK); chain is the longest sequence of calls each "
-        "starting after the previous one ended.",
+        "starting after the previous one ended. Peak RSS is the cortex-net process's own (started from a small "
+        f"spawner process: figures at or below {cfg.get('rss_floor_mib', 0):g} MiB, the spawner's own peak, mean "
+        "'at most that').",
         "",
         "## Targets (issue 9)",
         "",
