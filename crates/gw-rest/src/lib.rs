@@ -101,7 +101,6 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
 /// The `gateway.type` this provider serves.
 pub const KIND: gw_core::GatewayKind = gw_core::GatewayKind::Rest;
 
-
 /// The URL clients call: REST APIs always carry the stage in the path.
 pub fn invoke_url(api_id: &str, region: &str, stage: &str) -> String {
     format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}")
