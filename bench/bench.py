@@ -19,6 +19,11 @@ Per command: reads, writes, 429s received, the longest chain of calls that waite
 wall time, peak RSS of the cortex-net process (`os.wait4`). Short scenarios (every command under
 `--short-s`, 10 s) run `--repeat` times (default 5) and report medians; longer ones run once.
 
+Emulator gaps: LocalStack leaves `connectionId` out of embedded integrations (AWS includes it): the
+LocalStack proxy adds it (`emulate_embedded_connection_ids`), so REST reads count what AWS would
+answer. Not emulated: AWS pages GetResources by 500 and apigatewayv2 listings by page; the
+emulators answer in one page, so at N=500 AWS would need a few more reads.
+
 Baselines in the same run, HTTP API internet-facing: the console steps (create the API, per API two
 integrations and two routes, the `$default` stage; then delete the API) with the AWS CLI
 (bench/baseline_aws_cli.sh, awscli from PyPI in .emulators/venv-bench) and in one boto3 process
@@ -223,6 +228,9 @@ class Aws:
         self.gate = QuotaGate(latency_ms, moto_accounts=True)
         self.moto = AwsProxy(MOTO, name="moto", gate=self.gate, aws_rules=aws_rules)
         self.localstack = AwsProxy(LOCALSTACK, name="localstack", gate=self.gate, aws_rules=aws_rules)
+        # AWS embeds an integration's connectionId, LocalStack does not: without this, REST reads
+        # would count one GetIntegration per private integration that AWS never needs.
+        self.localstack.emulate_embedded_connection_ids()
 
     def stop(self) -> None:
         self.moto.stop()

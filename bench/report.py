@@ -140,6 +140,11 @@ def markdown(report: dict) -> str:
         f"spawner process: figures at or below {cfg.get('rss_floor_mib', 0):g} MiB, the spawner's own peak, mean "
         "'at most that').",
         "",
+        "Emulator gaps: the LocalStack proxy adds the `connectionId` that AWS embeds in integrations and "
+        "LocalStack leaves out (else REST observes would count a GetIntegration per private integration); not "
+        "emulated: AWS answers GetResources 500 items a page and apigatewayv2 listings by page, the emulators in "
+        "one page, so at N=500 AWS would take a few more reads.",
+        "",
         "## Targets (issue 9)",
         "",
         "| target | measured | |",

@@ -38,6 +38,15 @@ and emulates, where an emulator falls short of AWS, by rule:
   recorded with `emulated="integration-target"` (not `faulted`: the call did reach the emulator
   and succeeded); `integration_targets()` shows what is held.
 
+- `emulate_embedded_connection_ids()`: LocalStack 4.13.1 leaves `connectionId` out of the
+  integrations it embeds (GetResources / GetResource with `embed=methods`, GetMethod's
+  `methodIntegration`); AWS includes it, so a client there needs no GetIntegration per private
+  integration. With this rule the proxy remembers `connectionId` from 2xx PutIntegration request
+  bodies (and `/connectionId` patches of UpdateIntegration), keyed like the integration-target
+  rule, forgets it with the integration, method, resource or API, and adds it to embedded
+  integrations of `connectionType` VPC_LINK that lack it (`emulated="embedded-connection-id"`).
+  The benchmark uses it, so REST reads are counted as AWS would answer them.
+
 AWS rules (on by default, `AwsProxy(..., aws_rules=False)` to forward what AWS would refuse):
 AWS refuses calls the emulators accept. Before forwarding such a call the proxy reads the
 emulator's current state (a GET with the client's own Authorization header: moto takes the
@@ -283,6 +292,8 @@ class AwsProxy:
         # emulate_integration_target_storage(): (restApiId, resourceId, httpMethod) -> target;
         # None while the rule is off.
         self._integration_targets: dict[tuple[str, str, str], str] | None = None
+        # emulate_embedded_connection_ids(): (restApiId, resourceId, httpMethod) -> connectionId.
+        self._connection_ids: dict[tuple[str, str, str], str] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
@@ -334,6 +345,84 @@ class AwsProxy:
                 self._integration_targets = _SHARED_INTEGRATION_TARGETS
             elif self._integration_targets is None:
                 self._integration_targets = {}
+
+    def emulate_embedded_connection_ids(self) -> None:
+        """Embedded integrations carry `connectionId`, as AWS's do (see the module docstring)."""
+        with self._lock:
+            if self._connection_ids is None:
+                self._connection_ids = {}
+
+    def _note_connection_id(self, op: str, path: str, body: bytes) -> None:
+        """After a 2xx answer: learn or forget the `connectionId` of an integration."""
+        segs = _rest_segments(path)
+        if len(segs) < 2 or segs[0] != "restapis":
+            return
+        api = segs[1]
+        resource = segs[3] if len(segs) > 3 and segs[2] == "resources" else ""
+        verb = segs[5].upper() if len(segs) > 5 and segs[4] == "methods" else ""
+        with self._lock:
+            store = self._connection_ids
+            if store is None:
+                return
+            key = (api, resource, verb)
+            if op == "PutIntegration" and resource and verb:
+                conn = _json_object(body).get("connectionId")
+                if isinstance(conn, str) and conn:
+                    store[key] = conn
+                else:
+                    store.pop(key, None)
+            elif op == "UpdateIntegration" and resource and verb:
+                for patch in _json_object(body).get("patchOperations") or []:
+                    if isinstance(patch, dict) and patch.get("path") == "/connectionId":
+                        if patch.get("op") in ("replace", "add") and patch.get("value"):
+                            store[key] = str(patch["value"])
+                        else:
+                            store.pop(key, None)
+            elif op in ("DeleteIntegration", "DeleteMethod") and resource and verb:
+                store.pop(key, None)
+            elif op == "DeleteResource" and resource:
+                for k in [k for k in store if k[:2] == (api, resource)]:
+                    del store[k]
+            elif op == "DeleteRestApi":
+                for k in [k for k in store if k[0] == api]:
+                    del store[k]
+
+    def _add_connection_ids(self, op: str, path: str, body: bytes) -> tuple[bytes, str | None]:
+        """Adds remembered `connectionId`s to embedded VPC_LINK integrations that lack them."""
+        segs = _rest_segments(path)
+        with self._lock:
+            store = dict(self._connection_ids or {})
+        if not store or len(segs) < 2 or segs[0] != "restapis":
+            return body, None
+        doc = _json_object(body)
+        if not doc:
+            return body, None
+        api, changed = segs[1], False
+
+        def fill(integration: object, resource: str, verb: str) -> None:
+            nonlocal changed
+            conn = store.get((api, resource, verb.upper()))
+            if (conn and isinstance(integration, dict) and integration.get("connectionType") == "VPC_LINK"
+                    and not integration.get("connectionId")):
+                integration["connectionId"] = conn
+                changed = True
+
+        def fill_resource(res: object, resource_id: str = "") -> None:
+            if isinstance(res, dict) and isinstance(res.get("resourceMethods"), dict):
+                for verb, method in res["resourceMethods"].items():
+                    if isinstance(method, dict):
+                        fill(method.get("methodIntegration"), str(res.get("id") or resource_id), verb)
+
+        if op == "GetMethod" and len(segs) > 5:
+            fill(doc.get("methodIntegration"), segs[3], segs[5])
+        elif op == "GetResource" and len(segs) > 3:
+            fill_resource(doc, segs[3])
+        elif op == "GetResources":
+            for res in doc.get("item") or doc.get("items") or []:
+                fill_resource(res)
+        if not changed:
+            return body, None
+        return json.dumps(doc).encode(), "embedded-connection-id"
 
     def integration_targets(self) -> dict[tuple[str, str, str], str]:
         """What the integration-target rule holds: {(restApiId, resourceId, httpMethod): target}."""
@@ -1185,6 +1274,10 @@ def _handler_for(proxy: AwsProxy):
                     and proxy._integration_target_active()):
                 proxy._note_integration_target(op, self.path, req.body)
                 data, emulated = proxy._add_integration_target(op, self.path, data)
+            if op in _INTEGRATION_TARGET_OPS and 200 <= status < 300 and proxy._connection_ids is not None:
+                proxy._note_connection_id(op, self.path, req.body)
+                data, added = proxy._add_connection_ids(op, self.path, data)
+                emulated = emulated or added
             if fault is not None:  # after the effect: the client gets the error instead
                 self._fault(req, *fault)
                 return
