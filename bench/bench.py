@@ -493,6 +493,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--bin", type=Path, default=REPO / "target" / "release" / "cortex-net",
                     help="the cortex-net binary (default target/release/cortex-net)")
     ap.add_argument("--commit", help="the commit the binary was built from, for the report (default: HEAD)")
+    ap.add_argument("--render", type=Path, metavar="REPORT.json",
+                    help="measure nothing: write report.md and report.svg (to --out) from a report.json")
     ap.add_argument("--out", type=Path, default=REPO / ".emulators" / "bench",
                     help="where report.json, report.md and report.svg go (default .emulators/bench)")
     args = ap.parse_args(argv)
@@ -509,7 +511,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ap.error(f"bad values: {bad or 'repeat/n'}; kinds {KINDS}, schemes {SCHEMES}, baselines aws-cli,boto3")
     args.bin = args.bin.resolve()
     args.out = args.out.resolve()
-    if not args.bin.is_file():
+    if not args.bin.is_file() and not args.render:
         ap.error(f"no cortex-net binary at {args.bin} (cargo build --release -p cortex-net, or --bin)")
     return args
 
@@ -623,6 +625,13 @@ def write_outputs(report: dict[str, Any], out: Path) -> tuple[Path, Path, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     opts = parse_args(argv)
+    if opts.render:
+        report = json.loads(opts.render.read_text())
+        report["ratios"] = reporting.ratios(report)
+        report["targets"] = reporting.targets(report)
+        for p in write_outputs(report, opts.out):
+            print(f"wrote {p}")
+        return 0
     opts.out.mkdir(parents=True, exist_ok=True)
     partial = opts.out / "report.partial.json"
 

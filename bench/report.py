@@ -132,7 +132,8 @@ def markdown(report: dict) -> str:
         f"internal clusters' VPC link PENDING {cfg['pending_s']:g} s. Each command starts with full quota buckets; "
         f"short scenarios (every command under {cfg['short_s']:g} s) are the median of {cfg['repeat']} runs, longer "
         f"ones one run (column runs). The whole run took {cfg.get('wall_seconds', 0) / 60:.1f} min "
-        f"({cfg['cpus']} CPUs, {cfg['started']}).",
+        f"({cfg.get('jobs', 1)} scenario(s) at a time, each in an account of its own; {cfg['cpus']} CPUs shared "
+        f"with other work; {cfg['started']}).",
         "",
         "Reads and writes are calls AWS carried out (ELB, STS and API Gateway); 429s are the quota "
         "proxy's refusals (each one retried by the SDK); chain is the longest sequence of calls each "
@@ -251,7 +252,7 @@ def svg(report: dict) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<text x="{width / 2}" y="24" text-anchor="middle" font-size="16">cortex-net `up` from scratch under '
+             f'<text x="{width / 2}" y="24" text-anchor="middle" font-size="16">cortex-net up from scratch under '
              f'API Gateway\'s quotas, {lat:g} ms a call</text>']
     parts += _panel(90, 70, 360, 290, "wall time", ns, wall, "seconds")
     parts += _panel(560, 70, 360, 290, "calls (incl. 429s)", ns, calls, "calls")
