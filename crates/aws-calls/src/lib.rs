@@ -5,7 +5,8 @@
 //! command line, where its `Display` is the sentence with the fix. Creates install
 //! [`CreateOnce`], so that an unknown outcome is settled by observing, never by sending twice.
 //!
-//! Listings without an SDK paginator (apigatewayv2's) go through [`all_pages`].
+//! Listings without an SDK paginator (apigatewayv2's) go through [`all_pages`]; calls that
+//! may come in numbers wait for API Gateway's account quotas in [`Quotas`].
 //!
 //! ```
 //! use aws_calls::AwsResultExt;
@@ -24,11 +25,13 @@
 //! This crate makes no AWS calls of its own and holds no state.
 
 mod pages;
+mod quotas;
 mod retry;
 
 pub use gw_core::AwsError;
 use gw_core::Cause;
 pub use pages::all_pages;
+pub use quotas::Quotas;
 pub use retry::CreateOnce;
 
 use aws_smithy_runtime_api::client::result::SdkError;

@@ -42,10 +42,11 @@ impl Session {
         })
         .await?;
         let progress = crate::progress::reporter(cli.output == OutputFormat::Text);
+        let quotas = std::sync::Arc::new(aws_calls::Quotas::api_gateway());
         let gateways = Gateways::new(
             config.settings.gateway.r#type,
             Ownership::new(&config.cluster.cluster_name),
-            |kind| registry::provider(kind, &sdk, progress.clone()),
+            |kind| registry::provider(kind, &sdk, progress.clone(), quotas.clone()),
         );
         Ok(Self {
             region: aws::region(&sdk),

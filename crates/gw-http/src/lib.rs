@@ -107,12 +107,24 @@ pub const KIND: gw_core::GatewayKind = gw_core::GatewayKind::Http;
 pub struct HttpApiProvider {
     client: Client,
     progress: Arc<dyn Progress>,
+    quotas: Arc<aws_calls::Quotas>,
 }
 
 impl HttpApiProvider {
     /// `progress` hears about long waits (VPC links becoming available or going away).
     pub fn new(client: Client, progress: Arc<dyn Progress>) -> Self {
-        Self { client, progress }
+        Self {
+            client,
+            progress,
+            quotas: Arc::new(aws_calls::Quotas::api_gateway()),
+        }
+    }
+
+    /// Shares the account's API Gateway budget with the other users of `quotas` (the other
+    /// gateway kind's provider in the same run).
+    pub fn with_quotas(mut self, quotas: Arc<aws_calls::Quotas>) -> Self {
+        self.quotas = quotas;
+        self
     }
 }
 

@@ -112,6 +112,7 @@ pub struct RestApiProvider {
     v2: aws_sdk_apigatewayv2::Client,
     progress: Arc<dyn Progress>,
     throttle: ThrottleRetry,
+    quotas: Arc<aws_calls::Quotas>,
 }
 
 impl RestApiProvider {
@@ -127,7 +128,15 @@ impl RestApiProvider {
             v2,
             progress,
             throttle: ThrottleRetry::default(),
+            quotas: Arc::new(aws_calls::Quotas::api_gateway()),
         }
+    }
+
+    /// Shares the account's API Gateway budget with the other users of `quotas` (the other
+    /// gateway kind's provider in the same run).
+    pub fn with_quotas(mut self, quotas: Arc<aws_calls::Quotas>) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     /// How long a throttled `DeleteRestApi` is retried (default: 5 s doubling, up to 2 min).
