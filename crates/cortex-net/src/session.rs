@@ -227,7 +227,8 @@ impl Gateways {
         Ok(steps)
     }
 
-    /// Applies each step's plan, provider by provider, in order.
+    /// Applies each step's plan, provider by provider, in order: what AWS deletes with an API
+    /// is listed in the plan but not sent ([`Plan::executable`]).
     pub(crate) async fn apply(&self, steps: &[Step<'_>]) -> Result<(), CliError> {
         for step in steps.iter().filter(|s| !s.plan.is_empty()) {
             step.provider
@@ -235,7 +236,7 @@ impl Gateways {
                     &self.owner,
                     step.desired.as_ref(),
                     &step.observed,
-                    &step.plan,
+                    &step.plan.executable(),
                 )
                 .await?;
         }

@@ -16,9 +16,10 @@ use std::collections::HashSet;
 ///   compared, so read-only attributes AWS adds do not cause churn. When one of the differing
 ///   attributes cannot change in place ([`ResourceKind::fixed_attributes`]), it is replaced.
 /// - Every observed resource not matched is deleted, duplicates included. The children of an
-///   API that is deleted go with it (AWS deletes them), so they are not listed. Observed
-///   resources are owned by construction, so nothing here can plan the deletion of something
-///   cortex-net did not create.
+///   API that is deleted go with it (AWS deletes them): they are listed, marked so
+///   ([`Plan::goes_with_parent`]), and left out of what is applied ([`Plan::executable`]).
+///   Observed resources are owned by construction, so nothing here can plan the deletion of
+///   something cortex-net did not create.
 ///
 /// The plan's order is the order of execution: see [`Plan`].
 pub fn diff(desired: &[Resource], observed: &Observed) -> Plan {
@@ -72,20 +73,20 @@ pub fn diff(desired: &[Resource], observed: &Observed) -> Plan {
         .resources
         .iter()
         .enumerate()
-        .filter(|(index, have)| {
-            unmatched(index)
-                && !have
-                    .parent_id
-                    .as_deref()
-                    .is_some_and(|parent| deleted_apis.contains(parent))
-        })
-        .map(|(_, have)| Change {
-            action: Action::Delete,
-            kind: have.resource.kind,
-            name: have.resource.name.clone(),
-            id: Some(have.id.clone()),
-            parent: have.parent_id.clone(),
-            detail: None,
+        .filter(|(index, _)| unmatched(index))
+        .map(|(_, have)| {
+            let with_api = have
+                .parent_id
+                .as_deref()
+                .is_some_and(|parent| deleted_apis.contains(parent));
+            Change {
+                action: Action::Delete,
+                kind: have.resource.kind,
+                name: have.resource.name.clone(),
+                id: Some(have.id.clone()),
+                parent: have.parent_id.clone(),
+                detail: with_api.then(|| crate::plan::GOES_WITH_API.to_string()),
+            }
         })
         .collect();
     // Stable: resources of one rank keep the order they were observed in.
@@ -160,7 +161,7 @@ fn differences(want: &Resource, have: &Resource) -> Option<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ObservedResource, ResourceKind};
+    use crate::{GOES_WITH_API, ObservedResource, ResourceKind};
 
     fn have(kind: ResourceKind, name: &str, id: &str, attrs: &[(&str, &str)]) -> ObservedResource {
         let mut resource = Resource::new(kind, name);
@@ -317,13 +318,24 @@ mod tests {
         let plan = diff(&desired, &observed);
         // The oldest API (ties: lowest id) is kept with its stage; the others go whole, their
         // children with them.
-        let deleted: Vec<_> = plan
-            .changes
-            .iter()
-            .map(|c| (c.action, c.kind, c.id.as_deref().unwrap_or("")))
-            .collect();
+        fn listed(plan: &Plan) -> Vec<(Action, ResourceKind, &str)> {
+            plan.changes
+                .iter()
+                .map(|c| (c.action, c.kind, c.id.as_deref().unwrap_or("")))
+                .collect()
+        }
         assert_eq!(
-            deleted,
+            listed(&plan),
+            vec![
+                (Action::Delete, ResourceKind::Stage, "$default"),
+                (Action::Delete, ResourceKind::Api, "b-new"),
+                (Action::Delete, ResourceKind::Api, "c-same-age"),
+            ]
+        );
+        assert_eq!(plan.changes[0].parent.as_deref(), Some("b-new"));
+        assert!(plan.goes_with_parent(&plan.changes[0]));
+        assert_eq!(
+            listed(&plan.executable()),
             vec![
                 (Action::Delete, ResourceKind::Api, "b-new"),
                 (Action::Delete, ResourceKind::Api, "c-same-age"),
@@ -374,12 +386,16 @@ mod tests {
             (create.action, create.kind, create.parent.as_deref()),
             (Action::Create, ResourceKind::Stage, None)
         );
-        let delete = &plan.changes[1];
+        let executable = plan.executable();
+        let delete = &executable.changes[1];
         assert_eq!(
             (delete.action, delete.kind, delete.id.as_deref()),
             (Action::Delete, ResourceKind::Api, Some("young"))
         );
-        assert_eq!(plan.len(), 2, "{plan}");
+        assert_eq!(executable.len(), 2, "{plan}");
+        // The duplicate's stage is listed, as going with it.
+        assert_eq!(plan.len(), 3, "{plan}");
+        assert_eq!(plan.changes[1].detail.as_deref(), Some(GOES_WITH_API));
     }
 
     #[test]
@@ -528,6 +544,38 @@ mod tests {
                 (Action::Create, ResourceKind::Stage, "dev"),
                 (Action::Update, ResourceKind::Deployment, "current"),
                 (Action::Delete, ResourceKind::Stage, "old"),
+            ]
+        );
+    }
+
+    #[test]
+    fn what_goes_with_a_deleted_api_is_listed_but_not_sent() {
+        let observed = Observed {
+            resources: vec![
+                have(ResourceKind::Api, "cortex-a", "a1", &[]),
+                within(have(ResourceKind::Route, "ANY /iris", "r1", &[]), "a1"),
+                within(
+                    have(ResourceKind::Integration, "ANY /iris", "i1", &[]),
+                    "a1",
+                ),
+                have(ResourceKind::VpcLink, "cortex-a", "l1", &[]),
+            ],
+        };
+        let plan = diff(&[], &observed);
+        assert_eq!(plan.len(), 4, "{plan}");
+        assert_eq!(
+            plan.summary(),
+            "0 to create, 0 to update, 4 to delete (2 of them with their API)"
+        );
+        assert!(
+            plan.to_string()
+                .contains("- route ANY /iris (r1): goes with its API")
+        );
+        assert_eq!(
+            actions(&plan.executable()),
+            vec![
+                (Action::Delete, ResourceKind::Api, "cortex-a"),
+                (Action::Delete, ResourceKind::VpcLink, "cortex-a"),
             ]
         );
     }

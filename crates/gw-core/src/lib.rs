@@ -55,7 +55,7 @@ pub use kind::{
     EndpointType, GatewayKind, LoadBalancerKind, ParseEnumError, Scheme, VpcLinkVersion, one_of,
 };
 pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};
-pub use plan::{Action, Change, Plan, ResourceKind};
+pub use plan::{Action, Change, GOES_WITH_API, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
 pub use provider::{
     CustomDomain, DnsRecord, GatewayInfo, GatewayProvider, Health, LinkHealth, Observed,

@@ -110,6 +110,9 @@ impl fmt::Display for ResourceKind {
     }
 }
 
+/// The `detail` of a deletion that AWS carries out by deleting the API it lives in.
+pub const GOES_WITH_API: &str = "goes with its API";
+
 /// One change to one resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
@@ -177,14 +180,50 @@ impl Plan {
         self.changes.extend(other.changes);
     }
 
-    /// "2 to create, 1 to update, 0 to delete" (and ", 1 to replace" when there is one).
+    /// Whether `change` is done by AWS when the API it lives in is deleted by this plan: listed,
+    /// so that the plan shows everything that goes, but never sent.
+    pub fn goes_with_parent(&self, change: &Change) -> bool {
+        change.action == Action::Delete
+            && change.kind != ResourceKind::Api
+            && change.parent.as_deref().is_some_and(|parent| {
+                self.changes.iter().any(|c| {
+                    c.action == Action::Delete
+                        && c.kind == ResourceKind::Api
+                        && c.id.as_deref() == Some(parent)
+                })
+            })
+    }
+
+    /// The changes to send to AWS: all but those that go with their API.
+    pub fn executable(&self) -> Plan {
+        Plan {
+            changes: self
+                .changes
+                .iter()
+                .filter(|c| !self.goes_with_parent(c))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// "2 to create, 1 to update, 0 to delete" (", 1 to replace" when there is one, and how many
+    /// deletions go with their API when some do).
     pub fn summary(&self) -> String {
         let replace = match self.count(Action::Replace) {
             0 => String::new(),
             n => format!(", {n} to replace"),
         };
+        let implied = self
+            .changes
+            .iter()
+            .filter(|c| self.goes_with_parent(c))
+            .count();
+        let with_api = match implied {
+            0 => String::new(),
+            n => format!(" ({n} of them with their API)"),
+        };
         format!(
-            "{} to create, {} to update, {} to delete{replace}",
+            "{} to create, {} to update, {} to delete{with_api}{replace}",
             self.count(Action::Create),
             self.count(Action::Update),
             self.count(Action::Delete)
