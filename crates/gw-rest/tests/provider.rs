@@ -888,7 +888,8 @@ async fn down_deletes_the_api_then_its_link_and_waits_out_throttling() {
     let progress = Log::default();
     let provider = provider_with(client(&rules.iter().collect::<Vec<_>>()), progress.clone());
     let observed = observed_gateway_with_link();
-    let plan = diff(&[], &observed);
+    // As the CLI sends it: what goes with the API is listed, not sent.
+    let plan = diff(&[], &observed).executable();
     apply(&provider, None, &observed, &plan)
         .await
         .expect("throttling is waited out");
