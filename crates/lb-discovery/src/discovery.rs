@@ -24,9 +24,13 @@ impl Discovery {
 
     /// The one load balancer, elbv2 or classic, tagged as the API load balancer of `cluster`,
     /// with its listeners. Errors if there is none or more than one: it never guesses.
+    ///
+    /// The two APIs are walked side by side (each lists, then reads tags); when both fail, the
+    /// error is elbv2's, the one a walk of elbv2 first would have met.
     pub async fn discover(&self, cluster: &str) -> Result<LoadBalancer, DiscoveryError> {
-        let v2 = walk::list_tagged(&self.elbv2).await?;
-        let classic = walk::list_tagged(&self.elb).await?;
+        let (v2, classic) =
+            tokio::join!(walk::list_tagged(&self.elbv2), walk::list_tagged(&self.elb));
+        let (v2, classic) = (v2?, classic?);
         let examined = v2.seen + classic.seen;
         let mut matches: Vec<LoadBalancer> = v2
             .tagged

@@ -260,6 +260,8 @@ pub struct World {
     pub page_size: usize,
     /// Error code elbv2 DescribeLoadBalancers answers with, if any.
     pub v2_describe_fails_with: Option<&'static str>,
+    /// Error code classic DescribeLoadBalancers answers with, if any.
+    pub classic_describe_fails_with: Option<&'static str>,
 }
 
 #[derive(Clone, Default)]
@@ -322,6 +324,14 @@ struct Fake {
     calls: Recorder,
 }
 
+/// A refusal with this error code, as AWS words an authorisation failure.
+fn refusal(code: &str) -> ErrorMetadata {
+    ErrorMetadata::builder()
+        .code(code)
+        .message("User: arn:aws:iam::123456789012:user/ci is not authorized")
+        .build()
+}
+
 /// What AWS answers a DescribeTags call with more than 20 names or ARNs.
 fn too_many_keys() -> ErrorMetadata {
     validation("Member must have length less than or equal to 20")
@@ -335,12 +345,10 @@ impl Fake {
         let (w, c) = (self.world.clone(), self.calls.clone());
         mock!(v2::Client::describe_load_balancers).then_compute_response(move |req| {
             if let Some(code) = w.v2_describe_fails_with {
-                return MockResponse::Error(E::generic(
-                    ErrorMetadata::builder()
-                        .code(code)
-                        .message("User: arn:aws:iam::123456789012:user/ci is not authorized")
-                        .build(),
-                ));
+                c.get()
+                    .v2_list_markers
+                    .push(req.marker().map(str::to_owned));
+                return MockResponse::Error(E::generic(refusal(code)));
             }
             let wanted: Vec<String> = req
                 .load_balancer_arns()
@@ -439,6 +447,12 @@ impl Fake {
         };
         let (w, c) = (self.world.clone(), self.calls.clone());
         mock!(elb::Client::describe_load_balancers).then_compute_response(move |req| {
+            if let Some(code) = w.classic_describe_fails_with {
+                c.get()
+                    .classic_list_markers
+                    .push(req.marker().map(str::to_owned));
+                return MockResponse::Error(E::generic(refusal(code)));
+            }
             let wanted = req.load_balancer_names().to_vec();
             if wanted.is_empty() {
                 c.get()

@@ -5,8 +5,9 @@
 //! balancer of the account and region, reads their tags, and returns the single one tagged as
 //! the cluster's API load balancer (see [`tags`] for the rules). [`Discovery::lookup`] checks a
 //! load balancer named by hand. Both fill in its listeners. Both Elastic Load Balancing APIs
-//! go through one walk (describe every load balancer, then their tags 20 at a time); an AWS
-//! failure is a [`gw_core::AwsError`] inside [`DiscoveryError::Aws`].
+//! go through one walk (describe every load balancer, then their tags 20 at a time), the two
+//! walks side by side; an AWS failure is a [`gw_core::AwsError`] inside
+//! [`DiscoveryError::Aws`] (elbv2's first when both fail).
 //!
 //! ```
 //! use aws_sdk_elasticloadbalancing as elb;

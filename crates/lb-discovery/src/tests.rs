@@ -257,6 +257,52 @@ async fn aws_errors_name_the_call_and_give_a_hint() {
     assert!(text.contains("cortex-net iam-policy"), "{text}");
 }
 
+#[tokio::test]
+async fn both_apis_are_walked_side_by_side_and_elbv2_errors_come_first() {
+    let world = World {
+        v2_describe_fails_with: Some("AccessDenied"),
+        classic_describe_fails_with: Some("AccessDenied"),
+        ..decoys()
+    };
+    let (d, calls) = world.discovery();
+
+    let err = d.discover("a").await.unwrap_err();
+
+    let DiscoveryError::Aws(error) = &err else {
+        panic!("expected Aws, got {err:?}");
+    };
+    assert_eq!(error.service, "elasticloadbalancingv2", "{error:?}");
+    assert!(error.has_code("AccessDenied"), "{error:?}");
+    let calls = calls.get();
+    assert_eq!(calls.v2_list_markers, vec![None]);
+    assert_eq!(
+        calls.classic_list_markers,
+        vec![None],
+        "the classic walk does not wait for elbv2's"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_classic_walk_fails_discovery_even_when_elbv2_matches() {
+    let mut world = World {
+        classic_describe_fails_with: Some("AccessDenied"),
+        ..decoys()
+    };
+    world.v2.push(V2Lb::nlb("a-api", cortex_api("a")));
+    let (d, calls) = world.discovery();
+
+    let err = d.discover("a").await.unwrap_err();
+
+    let DiscoveryError::Aws(error) = &err else {
+        panic!("expected Aws, got {err:?}");
+    };
+    assert_eq!(error.service, "elasticloadbalancing", "{error:?}");
+    assert!(
+        calls.get().v2_listeners.is_empty(),
+        "no listeners are read for an undecided choice"
+    );
+}
+
 // --- lookup -------------------------------------------------------------------------------
 
 #[tokio::test]
