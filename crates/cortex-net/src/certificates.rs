@@ -78,19 +78,22 @@ pub async fn check_all(
             },
         ));
     }
-    let mut checked = Vec::new();
-    for (setting, usage) in uses {
+    // Side by side; the first failure in the order above is the one reported.
+    let checks = uses.iter().map(|(setting, usage)| async move {
         let acm = acm_for(sdk, usage.arn)?;
-        let report = tls_cert::check::check(&acm, &usage, SystemTime::now())
+        let report = tls_cert::check::check(&acm, usage, SystemTime::now())
             .await
             .map_err(|e| CliError::failed(e.to_string()))?;
-        checked.push(Checked {
+        Ok(Checked {
             setting,
             arn: usage.arn.to_string(),
             report,
-        });
-    }
-    Ok(checked)
+        })
+    });
+    futures_util::future::join_all(checks)
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// Stops the command, before any change, when a certificate cannot be used; prints warnings

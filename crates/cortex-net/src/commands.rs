@@ -8,7 +8,7 @@ use crate::desired;
 use crate::endpoints::{self, Endpoint};
 use crate::error::CliError;
 use crate::output;
-use crate::session::{Goal, Session, configured_step, merged};
+use crate::session::{Certificates, Goal, Session, configured_step, merged};
 use gw_core::{GatewayInfo, Plan};
 use lb_discovery::LoadBalancer;
 use serde::Serialize;
@@ -104,9 +104,7 @@ fn discover_text(lb: &LoadBalancer) {
 
 async fn plan(cli: &Cli) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
-    session.check_certificates().await?;
-    let lb = session.load_balancer().await?;
-    let plan = merged(&session.converge(&lb).await?);
+    let plan = merged(&session.survey(Certificates::Enforced).await?.steps);
     output::emit(cli.output, &plan, || println!("{plan}"))
 }
 
@@ -135,8 +133,9 @@ async fn cert(cli: &Cli, command: &CertCommand) -> Result<(), CliError> {
 
 async fn list_endpoints(cli: &Cli) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
-    let lb = session.load_balancer().await?;
-    let gateway = session.gateway().await?;
+    // Side by side; a load balancer that cannot be found is the error reported first.
+    let (lb, gateway) = tokio::join!(session.load_balancer(), session.gateway());
+    let (lb, gateway) = (lb?, gateway?);
     let list = endpoints::list(&session.config, &lb, gateway.as_ref());
     if gateway.is_none() && !desired::routes(&session.config).is_empty() {
         tracing::warn!("no gateway exists yet: run `cortex-net up` to create it");
@@ -173,10 +172,8 @@ struct UpReport {
 
 async fn up(cli: &Cli, yes: bool) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
-    session.check_certificates().await?;
-    let lb = session.load_balancer().await?;
-    let goal = session.configured(&lb)?;
-    let steps = session.gateways.plan_towards(&goal).await?;
+    let surveyed = session.survey(Certificates::Enforced).await?;
+    let (lb, goal, steps) = (surveyed.lb, surveyed.goal, surveyed.steps);
     let plan = merged(&steps);
     if cli.output == OutputFormat::Text {
         println!("{plan}");
@@ -187,8 +184,7 @@ async fn up(cli: &Cli, yes: bool) -> Result<(), CliError> {
     // Only a converged gateway is reported: the gateway comes from the last observation, which
     // planned nothing.
     let settled = session.gateways.settle(&goal, steps).await?;
-    let gateway = configured_step(&settled.steps)
-        .and_then(|step| step.provider.gateway_info(&step.observed, &session.region));
+    let gateway = settled.gateway(&session.region);
     let report = UpReport {
         changes: settled.applied,
         endpoints: endpoints::list(&session.config, &lb, gateway.as_ref()),
@@ -262,8 +258,8 @@ struct StatusReport {
 
 async fn status(cli: &Cli) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
-    let lb = session.load_balancer().await?;
-    let steps = session.converge(&lb).await?;
+    let surveyed = session.survey(Certificates::Unchecked).await?;
+    let (lb, steps) = (surveyed.lb, surveyed.steps);
     let plan = merged(&steps);
     let observed = configured_step(&steps)
         .map(|step| step.observed.clone())

@@ -50,8 +50,12 @@ struct Report {
 pub async fn run(cli: &Cli, url: Option<&str>) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
     let mut checks = Vec::new();
-    let gateway = gateway_checks(&session, &mut checks).await;
-    checks.extend(certificate_checks(&session).await);
+    // The checks' reads side by side; the checks are listed in their fixed order.
+    let (gateway, certificates) = tokio::join!(
+        gateway_checks(&session, &mut checks),
+        certificate_checks(&session)
+    );
+    checks.extend(certificates);
     checks.extend(request_check(&session, gateway.as_ref(), url).await);
     let report = Report {
         ok: checks.iter().all(|c| c.ok),
@@ -77,7 +81,8 @@ pub async fn run(cli: &Cli, url: Option<&str>) -> Result<(), CliError> {
 /// The load balancer, the VPC link and whether AWS matches the configuration; returns the
 /// existing gateway, for the request check.
 async fn gateway_checks(session: &Session, checks: &mut Vec<Check>) -> Option<GatewayInfo> {
-    let lb = match session.load_balancer().await {
+    let (lb, observed) = session.read_all().await;
+    let lb = match lb {
         Ok(lb) => lb,
         Err(error) => {
             checks.push(Check::fail(
@@ -88,7 +93,10 @@ async fn gateway_checks(session: &Session, checks: &mut Vec<Check>) -> Option<Ga
             return None;
         }
     };
-    let steps = match session.converge(&lb).await {
+    let planned = session
+        .configured(&lb)
+        .and_then(|goal| session.gateways.plan_from(&goal, observed));
+    let steps = match planned {
         Ok(steps) => steps,
         Err(error) => {
             checks.push(load_balancer_check(session, &lb, None));

@@ -1,6 +1,12 @@
 //! One command's session: the configuration, AWS, and the gateway providers. Plans towards a
 //! goal over every provider (the selected kind converges, the others remove what they own),
 //! applies, and settles.
+//!
+//! What a command reads before it plans is independent: the certificate checks, the load
+//! balancer's discovery and every provider's observation. They go side by side ([`survey`]);
+//! when several fail, the error is the one a sequential run would have met first (a
+//! certificate, the load balancer, the desired gateway, then the providers in kind order), so
+//! messages and exit codes do not depend on which answer came back first.
 
 use crate::aws::{self, AwsOptions};
 use crate::certificates;
@@ -10,11 +16,13 @@ use crate::desired;
 use crate::error::CliError;
 use crate::registry;
 use crate::settle::{self, Converging};
+use futures_util::future::join_all;
 use gw_core::{
     Change, DesiredGateway, GatewayInfo, GatewayKind, GatewayProvider, Observed, Ownership, Plan,
 };
 use lb_discovery::{Discovery, LoadBalancer};
 use netconf::Config;
+use std::future::Future;
 use std::time::Duration;
 
 /// The configuration, AWS, and the gateway providers, for one command.
@@ -67,25 +75,34 @@ impl Session {
 
     /// Checks the configured certificates in ACM and stops, before any change, when one cannot
     /// be used.
-    pub(crate) async fn check_certificates(&self) -> Result<(), CliError> {
+    async fn check_certificates(&self) -> Result<(), CliError> {
         let checked = certificates::check_all(&self.sdk, &self.config, &self.region).await?;
         certificates::enforce(&checked)
     }
 
     /// The cluster's API load balancer: the configured one, else the one its tags name.
     pub(crate) async fn load_balancer(&self) -> Result<LoadBalancer, CliError> {
+        let lb = self.find_load_balancer().await?;
+        self.warn_if_unclaimed(&lb);
+        Ok(lb)
+    }
+
+    async fn find_load_balancer(&self) -> Result<LoadBalancer, CliError> {
         let cluster = &self.config.cluster.cluster_name;
-        let lb = match &self.config.settings.load_balancer {
+        Ok(match &self.config.settings.load_balancer {
             Some(name_or_arn) => self.discovery.lookup(cluster, name_or_arn).await?,
             None => self.discovery.discover(cluster).await?,
-        };
+        })
+    }
+
+    fn warn_if_unclaimed(&self, lb: &LoadBalancer) {
         if !lb.owned_by_cluster {
             tracing::warn!(
-                "load balancer {} carries no tags of cluster {cluster}; using it because it was named explicitly",
-                lb.name
+                "load balancer {} carries no tags of cluster {}; using it because it was named explicitly",
+                lb.name,
+                self.config.cluster.cluster_name
             );
         }
-        Ok(lb)
     }
 
     /// What `up` converges to: the configuration in front of `lb`.
@@ -94,10 +111,37 @@ impl Session {
         Ok(Goal::Configured(Box::new(desired)))
     }
 
-    /// The plan that makes AWS match the configuration in front of `lb`, from a fresh
-    /// observation.
-    pub(crate) async fn converge(&self, lb: &LoadBalancer) -> Result<Vec<Step<'_>>, CliError> {
-        self.gateways.plan_towards(&self.configured(lb)?).await
+    /// The load balancer, the configured gateway in front of it and the plan towards it, from
+    /// one observation by every provider. With [`Certificates::Enforced`] the configured
+    /// certificates are checked too, and one that cannot be used stops the command. The reads
+    /// go side by side ([`survey`]).
+    pub(crate) async fn survey(
+        &self,
+        certificates: Certificates,
+    ) -> Result<Surveyed<'_>, CliError> {
+        let checks = async {
+            match certificates {
+                Certificates::Enforced => self.check_certificates().await,
+                Certificates::Unchecked => Ok(()),
+            }
+        };
+        let surveyed = survey(&self.gateways, checks, self.find_load_balancer(), |lb| {
+            self.configured(lb)
+        })
+        .await?;
+        self.warn_if_unclaimed(&surveyed.lb);
+        Ok(surveyed)
+    }
+
+    /// The load balancer and every provider's observation, read side by side, each result as it
+    /// came (`doctor` turns failures into failed checks).
+    pub(crate) async fn read_all(
+        &self,
+    ) -> (
+        Result<LoadBalancer, CliError>,
+        Result<Vec<Observation<'_>>, CliError>,
+    ) {
+        tokio::join!(self.load_balancer(), self.gateways.observe())
     }
 
     /// The selected kind's gateway as it exists now.
@@ -106,6 +150,38 @@ impl Session {
         let observed = provider.observe(self.owner()).await?;
         Ok(provider.gateway_info(&observed, &self.region))
     }
+}
+
+/// Whether a survey checks the configured certificates (`plan`, `up`) or not (`status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Certificates {
+    Enforced,
+    Unchecked,
+}
+
+/// What a command reads before it plans, and the plan.
+pub(crate) struct Surveyed<'g> {
+    pub(crate) lb: LoadBalancer,
+    pub(crate) goal: Goal,
+    pub(crate) steps: Vec<Step<'g>>,
+}
+
+/// Runs `checks`, finds the load balancer (`lb`) and observes every provider side by side, then
+/// plans towards the goal `goal` makes of the load balancer. Errors in the order a sequential
+/// run meets them: `checks`, `lb`, `goal`, the selected kind's support for it, then the
+/// providers' observations in kind order.
+pub(crate) async fn survey<'g>(
+    gateways: &'g Gateways,
+    checks: impl Future<Output = Result<(), CliError>>,
+    lb: impl Future<Output = Result<LoadBalancer, CliError>>,
+    goal: impl FnOnce(&LoadBalancer) -> Result<Goal, CliError>,
+) -> Result<Surveyed<'g>, CliError> {
+    let (checked, lb, observed) = tokio::join!(checks, lb, gateways.observe());
+    checked?;
+    let lb = lb?;
+    let goal = goal(&lb)?;
+    let steps = gateways.plan_from(&goal, observed)?;
+    Ok(Surveyed { lb, goal, steps })
 }
 
 /// What a plan converges to.
@@ -125,6 +201,12 @@ impl Goal {
             Goal::Removed => "down",
         }
     }
+}
+
+/// What one provider found.
+pub(crate) struct Observation<'a> {
+    provider: &'a dyn GatewayProvider,
+    observed: Observed,
 }
 
 /// One provider's share of a plan.
@@ -155,6 +237,15 @@ pub(crate) fn configured_step<'s, 'a>(steps: &'s [Step<'a>]) -> Option<&'s Step<
 pub(crate) struct Settled<'s> {
     pub(crate) steps: Vec<Step<'s>>,
     pub(crate) applied: Vec<Change>,
+}
+
+impl Settled<'_> {
+    /// The configured kind's gateway as the last observation, the one that planned nothing,
+    /// found it: what `up` reports, with no read of its own (C1).
+    pub(crate) fn gateway(&self, region: &str) -> Option<GatewayInfo> {
+        let step = configured_step(&self.steps)?;
+        step.provider.gateway_info(&step.observed, region)
+    }
 }
 
 /// The provider of every gateway kind, one of them selected by `gateway.type`, and the cluster's
@@ -199,31 +290,67 @@ impl Gateways {
         all
     }
 
+    /// Every provider's observation, read side by side, in [`GatewayKind`] order. When several
+    /// fail, the error is the first provider's in that order.
+    pub(crate) async fn observe(&self) -> Result<Vec<Observation<'_>>, CliError> {
+        let all = self.all();
+        let found = join_all(all.iter().map(|provider| provider.observe(&self.owner))).await;
+        all.into_iter()
+            .zip(found)
+            .map(|(provider, observed)| {
+                Ok(Observation {
+                    provider,
+                    observed: observed?,
+                })
+            })
+            .collect()
+    }
+
+    /// Refuses a desired gateway the selected kind cannot build.
+    fn check_supported(&self, goal: &Goal) -> Result<(), CliError> {
+        if let Goal::Configured(desired) = goal
+            && !desired.routes.is_empty()
+        {
+            self.selected.check_supported(desired)?;
+        }
+        Ok(())
+    }
+
     /// The plan towards `goal` from a fresh observation by every provider: the selected kind
     /// converges to the desired gateway, every other kind removes what it owns (a switch from
     /// `http` to `rest` replaces the gateway).
     pub(crate) async fn plan_towards(&self, goal: &Goal) -> Result<Vec<Step<'_>>, CliError> {
+        self.check_supported(goal)?;
+        self.plan_from(goal, self.observe().await)
+    }
+
+    /// The plan towards `goal` from `observed` ([`Gateways::observe`]); a goal the selected
+    /// kind cannot build is refused before a failed observation is reported.
+    pub(crate) fn plan_from<'g>(
+        &'g self,
+        goal: &Goal,
+        observed: Result<Vec<Observation<'g>>, CliError>,
+    ) -> Result<Vec<Step<'g>>, CliError> {
+        self.check_supported(goal)?;
         let desired = match goal {
             Goal::Configured(desired) => Some(desired.as_ref()),
             Goal::Removed => None,
         };
-        if let Some(desired) = desired.filter(|d| !d.routes.is_empty()) {
-            self.selected.check_supported(desired)?;
-        }
-        let mut steps = Vec::new();
-        for provider in self.all() {
-            let observed = provider.observe(&self.owner).await?;
-            let desired = desired.filter(|_| provider.kind() == self.selected.kind());
-            let wanted = desired
-                .map(|desired| provider.desired_resources(desired))
-                .unwrap_or_default();
-            steps.push(Step {
-                provider,
-                desired: desired.cloned(),
-                plan: gw_core::diff(&wanted, &observed),
-                observed,
-            });
-        }
+        let steps = observed?
+            .into_iter()
+            .map(|Observation { provider, observed }| {
+                let desired = desired.filter(|_| provider.kind() == self.selected.kind());
+                let wanted = desired
+                    .map(|desired| provider.desired_resources(desired))
+                    .unwrap_or_default();
+                Step {
+                    provider,
+                    desired: desired.cloned(),
+                    plan: gw_core::diff(&wanted, &observed),
+                    observed,
+                }
+            })
+            .collect();
         Ok(steps)
     }
 
@@ -485,6 +612,153 @@ mod tests {
             .expect("converged");
         assert_eq!(settled.applied.len(), 3);
         assert!(settled.steps.iter().all(|s| s.observed.is_empty()));
+    }
+
+    /// A read that logs its start, answers after one turn of the scheduler, and logs its end.
+    async fn logged<T>(log: &Log, name: &str, answer: Result<T, CliError>) -> Result<T, CliError> {
+        log.lock().expect("lock").push(name.to_string());
+        tokio::task::yield_now().await;
+        log.lock().expect("lock").push(format!("{name} done"));
+        answer
+    }
+
+    fn lb() -> LoadBalancer {
+        crate::testing::load_balancer(
+            gw_core::Scheme::InternetFacing,
+            gw_core::LoadBalancerKind::Network,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_survey_starts_every_read_before_any_ends_and_observes_each_kind_once() {
+        let (gateways, log) = gateways(GatewayKind::Http, vec![api("h1", "/")], Vec::new());
+        let surveyed = survey(
+            &gateways,
+            logged(&log, "certificates", Ok(())),
+            logged(&log, "discover", Ok(lb())),
+            |_| Ok(configured(GatewayKind::Http)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("surveyed: {e}"));
+        let calls = taken(&log);
+        let at = |call: &str| calls.iter().position(|c| c == call).expect(call);
+        for started in ["certificates", "discover", "observe http", "observe rest"] {
+            for ended in ["certificates done", "discover done"] {
+                assert!(
+                    at(started) < at(ended),
+                    "{started} after {ended}: {calls:?}"
+                );
+            }
+        }
+        let observations = calls.iter().filter(|c| c.starts_with("observe")).count();
+        assert_eq!(observations, 2, "one per kind: {calls:?}");
+        assert!(merged(&surveyed.steps).is_empty());
+        assert_eq!(surveyed.lb.name, "api-lb");
+        assert!(matches!(surveyed.goal, Goal::Configured(_)));
+    }
+
+    /// The error of a survey in which `failing` reads fail (all providers failing to observe,
+    /// the selected one refusing the goal, when named).
+    async fn survey_error(failing: &[&str]) -> CliError {
+        let fails = |what: &str| failing.contains(&what);
+        let mut http = FakeProvider::new(GatewayKind::Http, Vec::new());
+        let mut rest = FakeProvider::new(GatewayKind::Rest, Vec::new());
+        if fails("observe") {
+            http = http.failing_to_observe("http observation");
+            rest = rest.failing_to_observe("rest observation");
+        } else if fails("observe rest") {
+            rest = rest.failing_to_observe("rest observation");
+        }
+        if fails("supported") {
+            http = http.refusing("unsupported");
+        }
+        let (gateways, _) = with_fakes(GatewayKind::Http, http, rest);
+        let answer = |what: &str| {
+            if fails(what) {
+                Err(CliError::invalid(what))
+            } else {
+                Ok(())
+            }
+        };
+        let checks = async { answer("certificates") };
+        let lb = async { answer("load balancer").map(|()| lb()) };
+        let goal = |_: &LoadBalancer| answer("goal").map(|()| configured(GatewayKind::Http));
+        match survey(&gateways, checks, lb, goal).await {
+            Ok(_) => panic!("{failing:?} fail, the survey did not"),
+            Err(error) => error,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_survey_reports_the_failure_a_sequential_run_meets_first() {
+        let all = [
+            "certificates",
+            "load balancer",
+            "goal",
+            "supported",
+            "observe",
+        ];
+        for (at, expected) in [
+            (0, "certificates"),
+            (1, "load balancer"),
+            (2, "goal"),
+            (3, "unsupported"),
+            (4, "http observation"),
+        ] {
+            let error = survey_error(&all[at..]).await;
+            assert_eq!(error.to_string(), expected, "failing: {:?}", &all[at..]);
+        }
+        let error = survey_error(&["observe rest"]).await;
+        assert_eq!(error.to_string(), "rest observation");
+        assert_eq!(error.exit_code(), crate::EXIT_FAILURE);
+        assert_eq!(
+            survey_error(&["supported", "observe"]).await.exit_code(),
+            crate::EXIT_INVALID_INPUT,
+            "an unsupported gateway is invalid input, whatever AWS answered"
+        );
+    }
+
+    #[tokio::test]
+    async fn up_reports_the_gateway_of_the_settled_observation_and_reads_nothing_more() {
+        let (gateways, log) = with_fakes(
+            GatewayKind::Http,
+            FakeProvider::new(GatewayKind::Http, Vec::new()).losing_creates(1),
+            FakeProvider::new(GatewayKind::Rest, Vec::new()),
+        );
+        let goal = configured(GatewayKind::Http);
+        let steps = gateways.plan_towards(&goal).await.expect("planned");
+        let settled = gateways.settle(&goal, steps).await.expect("converged");
+        let calls = taken(&log);
+        let observed: Vec<&str> = calls
+            .iter()
+            .map(|c| match c.split_whitespace().next() {
+                Some("observe") => c.as_str(),
+                _ => "apply",
+            })
+            .collect();
+        assert_eq!(
+            observed,
+            [
+                "observe http",
+                "observe rest",
+                "apply",
+                "observe http",
+                "observe rest",
+                "apply",
+                "observe http",
+                "observe rest"
+            ],
+            "one observation per kind and round: {calls:?}"
+        );
+        let gateway = settled.gateway("us-east-1").expect("a gateway");
+        assert!(
+            taken(&log).is_empty(),
+            "reporting the gateway reads nothing"
+        );
+        assert_eq!(
+            gateway.id, "http-1",
+            "the API made in the second round, which only the settled observation saw"
+        );
     }
 
     #[test]

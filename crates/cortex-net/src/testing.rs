@@ -64,6 +64,10 @@ pub struct FakeProvider {
     state: Mutex<Vec<ObservedResource>>,
     /// Creates whose answer is lost before they take effect: AWS stays without them.
     lost_creates: Mutex<usize>,
+    /// What every observation fails with, if anything.
+    failing_observe: Option<String>,
+    /// Why `check_supported` refuses every desired gateway, if it does.
+    unsupported: Option<String>,
     pub calls: Arc<Mutex<Vec<String>>>,
 }
 
@@ -74,8 +78,22 @@ impl FakeProvider {
             kind,
             state: Mutex::new(existing),
             lost_creates: Mutex::new(0),
+            failing_observe: None,
+            unsupported: None,
             calls: Arc::new(Mutex::new(Vec::new())),
         }
+    }
+
+    /// Every observation fails with `message`.
+    pub fn failing_to_observe(mut self, message: &str) -> Self {
+        self.failing_observe = Some(message.into());
+        self
+    }
+
+    /// Every desired gateway is refused as unsupported, for `reason`.
+    pub fn refusing(mut self, reason: &str) -> Self {
+        self.unsupported = Some(reason.into());
+        self
     }
 
     /// Records into `calls` (shared by several fakes: one log, in call order).
@@ -150,7 +168,10 @@ impl GatewayProvider for FakeProvider {
     }
 
     fn check_supported(&self, _: &DesiredGateway) -> Result<(), ProviderError> {
-        Ok(())
+        match &self.unsupported {
+            Some(reason) => Err(ProviderError::Unsupported(reason.clone())),
+            None => Ok(()),
+        }
     }
 
     fn desired_resources(&self, desired: &DesiredGateway) -> Vec<Resource> {
@@ -174,8 +195,14 @@ impl GatewayProvider for FakeProvider {
         resources
     }
 
+    /// Records the call, then answers after a pause (one turn of the scheduler), as a call over
+    /// the network would: observations run side by side record their starts first.
     async fn observe(&self, _: &Ownership) -> Result<Observed, ProviderError> {
         self.record(format!("observe {}", self.kind));
+        tokio::task::yield_now().await;
+        if let Some(message) = &self.failing_observe {
+            return Err(ProviderError::Failed(message.clone()));
+        }
         Ok(Observed {
             resources: self.state.lock().expect("lock").clone(),
         })
