@@ -1,5 +1,10 @@
-//! Applies a plan to apigatewayv2, change by change, in the plan's order (which is the order
-//! of execution: [`gw_core::diff`] decided it). Each resource kind has its own module.
+//! Applies a plan to apigatewayv2 in the plan's order (which is the order of execution:
+//! [`gw_core::diff`] decided it). Each resource kind has its own module.
+//!
+//! Changes of one kind in one phase that do not depend on each other (the routes, once the
+//! integration exists; their deletions; the deletions of integrations) are sent side by side,
+//! at most [`IN_FLIGHT`] at a time, each after its token from the account's budget
+//! ([`aws_calls::Quotas`]); every other change is sent alone, in order.
 
 mod api;
 mod domain;
@@ -8,18 +13,28 @@ mod link;
 mod route;
 mod stage;
 
+use aws_calls::Quotas;
 use aws_sdk_apigatewayv2::Client;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use gw_core::{
-    AwsError, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
+    Action, AwsError, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
     ResourceKind,
 };
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Calls in flight at once when changes go side by side: enough to keep API Gateway's 10
+/// requests/s busy at a few hundred milliseconds a call, few enough that a failure stops the
+/// rest early.
+pub(crate) const IN_FLIGHT: usize = 16;
 
 /// Everything one `apply` works with: the client, who owns what it makes, the desired gateway
 /// and the ids known so far.
 pub(crate) struct Context<'a> {
     client: &'a Client,
     progress: &'a dyn Progress,
+    quotas: &'a Quotas,
     owner: &'a Ownership,
     /// `None` when removing everything.
     desired: Option<&'a DesiredGateway>,
@@ -30,7 +45,7 @@ pub(crate) struct Context<'a> {
 #[derive(Debug, Default)]
 struct Ids {
     api: Option<String>,
-    /// Integration name (the route it serves) -> id, inside the kept API only.
+    /// Integration name -> id, inside the kept API only.
     integrations: HashMap<String, String>,
     /// VPC link name -> id.
     links: HashMap<String, String>,
@@ -63,15 +78,15 @@ impl Ids {
 
 impl<'a> Context<'a> {
     pub(crate) fn new(
-        client: &'a Client,
-        progress: &'a dyn Progress,
+        provider: &'a crate::HttpApiProvider,
         owner: &'a Ownership,
         desired: Option<&'a DesiredGateway>,
         observed: &Observed,
     ) -> Self {
         Context {
-            client,
-            progress,
+            client: &provider.client,
+            progress: provider.progress.as_ref(),
+            quotas: &provider.quotas,
             owner,
             desired,
             ids: Ids::from_observed(desired, observed),
@@ -93,29 +108,129 @@ impl<'a> Context<'a> {
         required(&self.ids.api, "the API")
     }
 
-    /// Applies `plan` in the order given, stopping at the first failure.
+    /// Applies `plan` in the order given, stopping at the first failure. A run of changes that
+    /// [`side_by_side`] allows goes out concurrently.
     pub(crate) async fn apply(&mut self, plan: &Plan) -> Result<(), ProviderError> {
-        for change in &plan.changes {
-            match change.kind {
-                ResourceKind::VpcLink => link::apply(self, change).await?,
-                ResourceKind::Api => api::apply(self, change).await?,
-                ResourceKind::Integration => integration::apply(self, change).await?,
-                ResourceKind::Route => route::apply(self, change).await?,
-                ResourceKind::Stage => stage::apply(self, change).await?,
-                ResourceKind::DomainName => domain::apply_domain(self, change).await?,
-                ResourceKind::ApiMapping => domain::apply_mapping(self, change).await?,
-                other @ (ResourceKind::Resource
-                | ResourceKind::Method
-                | ResourceKind::Deployment) => {
-                    return Err(ProviderError::Unexpected(format!(
-                        "the HTTP API provider does not manage {other} resources"
-                    )));
-                }
+        let mut rest = plan.changes.as_slice();
+        while let Some(first) = rest.first() {
+            let together = rest.iter().take_while(|c| side_by_side(first, c)).count();
+            if together == 0 {
+                self.quotas.acquire(&operation(first)).await;
+                self.apply_one(first).await?;
+                tracing::info!("{first}");
+                rest = &rest[1..];
+            } else {
+                self.apply_together(&rest[..together]).await?;
+                rest = &rest[together..];
             }
-            tracing::info!("{change}");
         }
         Ok(())
     }
+
+    async fn apply_one(&mut self, change: &Change) -> Result<(), ProviderError> {
+        match change.kind {
+            ResourceKind::VpcLink => link::apply(self, change).await,
+            ResourceKind::Api => api::apply(self, change).await,
+            ResourceKind::Integration => integration::apply(self, change).await,
+            ResourceKind::Route => route::apply(self, change).await,
+            ResourceKind::Stage => stage::apply(self, change).await,
+            ResourceKind::DomainName => domain::apply_domain(self, change).await,
+            ResourceKind::ApiMapping => domain::apply_mapping(self, change).await,
+            other @ (ResourceKind::Resource | ResourceKind::Method | ResourceKind::Deployment) => {
+                Err(ProviderError::Unexpected(format!(
+                    "the HTTP API provider does not manage {other} resources"
+                )))
+            }
+        }
+    }
+
+    /// Sends `changes` (independent, see [`side_by_side`]) concurrently, at most [`IN_FLIGHT`]
+    /// at a time. On the first failure nothing more is sent; the calls in flight are waited for
+    /// and the first error is returned (an unsettled one makes the session observe again).
+    async fn apply_together(&self, changes: &[Change]) -> Result<(), ProviderError> {
+        let stopped = AtomicBool::new(false);
+        let mut waiting = changes.iter();
+        let mut in_flight = FuturesUnordered::new();
+        let mut failure = None;
+        loop {
+            while failure.is_none() && in_flight.len() < IN_FLIGHT {
+                let Some(change) = waiting.next() else { break };
+                in_flight.push(self.send_beside(change, &stopped));
+            }
+            match in_flight.next().await {
+                None => break,
+                Some(Ok(())) => {}
+                Some(Err(error)) => {
+                    stopped.store(true, Ordering::Relaxed);
+                    failure.get_or_insert(error);
+                }
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// One change of a concurrent run: waits for its token, and is not sent when another
+    /// change of the run has failed meanwhile.
+    async fn send_beside(
+        &self,
+        change: &Change,
+        stopped: &AtomicBool,
+    ) -> Result<(), ProviderError> {
+        self.quotas.acquire(&operation(change)).await;
+        if stopped.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match change.kind {
+            ResourceKind::Route => route::apply(self, change).await?,
+            ResourceKind::Integration if change.action == Action::Delete => {
+                integration::delete(self, change).await?;
+            }
+            _ => {
+                return Err(ProviderError::Unexpected(format!(
+                    "{change} cannot be sent beside other changes"
+                )));
+            }
+        }
+        tracing::info!("{change}");
+        Ok(())
+    }
+}
+
+/// Whether `change` may be sent while `first` is in flight: the same kind in the same phase
+/// (both deletions, or neither), of a kind whose changes do not depend on each other: routes
+/// (each only reads the integration's id) and deletions of integrations (the routes that
+/// targeted them were moved or deleted before, in plan order).
+fn side_by_side(first: &Change, change: &Change) -> bool {
+    let independent = match first.kind {
+        ResourceKind::Route => true,
+        ResourceKind::Integration => first.action == Action::Delete,
+        _ => false,
+    };
+    independent
+        && change.kind == first.kind
+        && (change.action == Action::Delete) == (first.action == Action::Delete)
+}
+
+/// The API Gateway operation a change is sent as, for the account's budget: `CreateRoute`,
+/// `UpdateIntegration`, `DeleteApi` ... (a replace updates, or deletes and creates: one token
+/// either way, as only the shared rate applies to them).
+fn operation(change: &Change) -> String {
+    let verb = match change.action {
+        Action::Create => "Create",
+        Action::Update | Action::Replace => "Update",
+        Action::Delete => "Delete",
+    };
+    let noun = match change.kind {
+        ResourceKind::VpcLink => "VpcLink",
+        ResourceKind::Api => "Api",
+        ResourceKind::Integration => "Integration",
+        ResourceKind::Route => "Route",
+        ResourceKind::Stage => "Stage",
+        ResourceKind::DomainName => "DomainName",
+        ResourceKind::ApiMapping => "ApiMapping",
+        ResourceKind::Resource | ResourceKind::Method | ResourceKind::Deployment => "",
+    };
+    format!("{verb}{noun}")
 }
 
 /// Creates are sent once: an unknown outcome is settled by observing again (aws_calls::CreateOnce).

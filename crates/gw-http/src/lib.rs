@@ -3,19 +3,20 @@
 //!
 //! What it builds, for an internet-facing load balancer:
 //! - one HTTP API named `cortex-<cluster>`, tagged as owned;
-//! - without API configs, one `HTTP_PROXY` integration to `http://<LB DNS>/{proxy}` behind the
-//!   route `ANY /{proxy+}` (what Cortex's console guide makes by hand);
-//! - with API configs, for each public API the routes `ANY <endpoint>` and
-//!   `ANY <endpoint>/{proxy+}`, each with an integration that preserves the path;
+//! - one `HTTP_PROXY` integration to `http://<LB DNS>` that sends the path the client called
+//!   (`overwrite:path = $request.path`), shared by every route;
+//! - without API configs, the route `ANY /{proxy+}` (what Cortex's console guide makes by
+//!   hand); with API configs, for each public API the routes `ANY <endpoint>` and
+//!   `ANY <endpoint>/{proxy+}`;
 //! - the stage (`$default` unless configured) with auto-deploy, tagged as owned.
 //!
 //! For an internal load balancer, a VPC link v2 (from the load balancer's subnets and security
-//! groups, tagged as owned, waited for until `AVAILABLE`) and private integrations to the
-//! listener ARN instead; the link goes last on removal, after the API that references it.
+//! groups, tagged as owned, waited for until `AVAILABLE`) and the integration to the listener
+//! ARN through it instead; the link goes last on removal, after the API that references it.
 //!
 //! Integrations and routes cannot carry tags in apigatewayv2; they are ours because the API
-//! they live in is. Each integration is named after the route that uses it, which gives it a
-//! stable identity for the diff.
+//! they live in is. The integration's description, [`INTEGRATION`], is its stable identity for
+//! the diff; integrations of the earlier shape (one per route) are replaced by it.
 //!
 //! This crate must never read or change an API that lacks both ownership tags, whatever its
 //! name, and never decides what to change: [`gw_core::diff`] does, and `apply` carries out
@@ -25,7 +26,7 @@
 //! # Example: plan and apply an HTTP gateway given an SDK client
 //!
 //! The client here answers from `aws-smithy-mocks` rules instead of AWS: nothing exists yet,
-//! so the plan creates the API, the catch-all integration and route, and the stage.
+//! so the plan creates the API, the integration, the catch-all route and the stage.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -85,7 +86,7 @@ use gw_core::{
 };
 use std::sync::Arc;
 
-pub use resources::{desired_resources, integration_uri, route_keys};
+pub use resources::{INTEGRATION, desired_resources, route_keys};
 
 /// The custom domain as the user must see it: its URL and the DNS record to create.
 fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
@@ -163,7 +164,11 @@ impl GatewayProvider for HttpApiProvider {
     }
 
     async fn observe(&self, owner: &Ownership) -> Result<Observed, ProviderError> {
-        observe::observe(&self.client, owner).await
+        let read = observe::Reader {
+            client: &self.client,
+            quotas: &self.quotas,
+        };
+        observe::observe(read, owner).await
     }
 
     async fn apply(
@@ -173,15 +178,9 @@ impl GatewayProvider for HttpApiProvider {
         observed: &Observed,
         plan: &Plan,
     ) -> Result<(), ProviderError> {
-        apply::Context::new(
-            &self.client,
-            self.progress.as_ref(),
-            owner,
-            desired,
-            observed,
-        )
-        .apply(plan)
-        .await
+        apply::Context::new(self, owner, desired, observed)
+            .apply(plan)
+            .await
     }
 
     fn health(&self, observed: &Observed) -> gw_core::Health {

@@ -1,9 +1,14 @@
 //! Reads what a cluster owns in apigatewayv2: its tagged HTTP APIs and everything inside them.
+//!
+//! Independent reads go side by side, each after its token from the account's budget
+//! ([`aws_calls::Quotas`]): the VPC links, the domain names and the APIs first, then every API's
+//! integrations, routes and stages and every domain's mappings.
 
-use crate::resources::{cors_text, via_link};
-use aws_calls::{AwsResultExt, all_pages};
+use crate::resources::{INTEGRATION, cors_text, via_link};
+use aws_calls::{AwsResultExt, Quotas, all_pages};
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::types::{Api, ConnectionType, Integration, Route, Stage};
+use futures_util::future::{try_join, try_join_all, try_join3};
 use gw_core::{
     Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind, attr,
 };
@@ -12,30 +17,57 @@ use std::collections::{BTreeMap, HashMap};
 /// The largest page apigatewayv2 listings return.
 const PAGE_SIZE: &str = "100";
 
-pub(crate) async fn observe(client: &Client, owner: &Ownership) -> Result<Observed, ProviderError> {
+/// The client and the account's budget every read takes a token from.
+#[derive(Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) quotas: &'a Quotas,
+}
+
+pub(crate) async fn observe(
+    read: Reader<'_>,
+    owner: &Ownership,
+) -> Result<Observed, ProviderError> {
+    let ours = owner.for_gateway(crate::KIND);
+    let links = async {
+        read.quotas.acquire("GetVpcLinks").await;
+        vpclink::v2::find_owned(read.client, &ours)
+            .await
+            .map_err(ProviderError::from)
+    };
+    let domains = async {
+        read.quotas.acquire("GetDomainNames").await;
+        tls_cert::domain::v2::find_owned(read.client, &ours)
+            .await
+            .map_err(ProviderError::from)
+    };
+    let (links, domains, apis) = try_join3(links, domains, owned_apis(read, owner)).await?;
+
     let mut observed = Observed::default();
-    let links = vpclink::v2::find_owned(client, &owner.for_gateway(crate::KIND))
-        .await
-        .map_err(ProviderError::from)?;
     observed
         .resources
         .extend(links.iter().map(vpclink::observed));
     // How integrations name their link: a duplicate by name and id (Observed::reference).
     let link_names = observed.references(ResourceKind::VpcLink);
-    let domains = tls_cert::domain::v2::find_owned(client, &owner.for_gateway(crate::KIND))
-        .await
-        .map_err(ProviderError::from)?;
-    let mut api_ids = Vec::new();
-    for api in owned_apis(client, owner).await? {
-        let Some(api_id) = api.api_id() else {
-            continue;
-        };
-        observed.resources.push(api_resource(api_id, &api));
-        observe_children(client, api_id, &link_names, &mut observed).await?;
-        api_ids.push(api_id.to_string());
+    let apis: Vec<(&str, &Api)> = apis
+        .iter()
+        .filter_map(|api| Some((api.api_id()?, api)))
+        .collect();
+    let api_ids: Vec<&str> = apis.iter().map(|(id, _)| *id).collect();
+    let children = try_join_all(api_ids.iter().map(|id| read_children(read, id)));
+    let mappings = try_join_all(domains.iter().map(|d| read_mappings(read, d, &api_ids)));
+    let (children, mappings) = try_join(children, mappings).await?;
+
+    // In the order of a sequential read: the diff keeps observed order among equals.
+    for ((api_id, api), children) in apis.iter().zip(children) {
+        observed.resources.push(api_resource(api_id, api));
+        observed
+            .resources
+            .extend(children.resources(api_id, &link_names));
     }
-    for domain in &domains {
-        observe_domain(client, domain, &api_ids, &mut observed).await?;
+    for (domain, mappings) in domains.iter().zip(mappings) {
+        observed.resources.push(domain_resource(domain));
+        observed.resources.extend(mappings);
     }
     Ok(observed)
 }
@@ -62,14 +94,8 @@ fn api_resource(api_id: &str, api: &Api) -> ObservedResource {
     }
 }
 
-/// Our domain name, and its mappings to our APIs; the domain, a mapping's parent, is what
-/// deletes it.
-async fn observe_domain(
-    client: &Client,
-    domain: &tls_cert::domain::DomainName,
-    api_ids: &[String],
-    observed: &mut Observed,
-) -> Result<(), ProviderError> {
+/// Our domain name as a resource.
+fn domain_resource(domain: &tls_cert::domain::DomainName) -> ObservedResource {
     let mut resource = Resource::new(ResourceKind::DomainName, &domain.name).with(
         attr::CERTIFICATE,
         domain.certificate_arn.clone().unwrap_or_default(),
@@ -80,37 +106,50 @@ async fn observe_domain(
     if let Some(zone) = &domain.hosted_zone_id {
         resource = resource.with(attr::HOSTED_ZONE, zone);
     }
-    observed.resources.push(ObservedResource {
+    ObservedResource {
         resource,
         id: domain.name.clone(),
         parent_id: None,
         created_millis: None,
-    });
-    for api_id in api_ids {
-        if let Some(mapping) =
-            tls_cert::domain::v2::find_mapping(client, &domain.name, api_id).await?
-        {
-            observed.resources.push(ObservedResource {
-                resource: Resource::new(ResourceKind::ApiMapping, &domain.name)
-                    .with(attr::STAGE, &mapping.stage),
-                id: mapping.id,
-                parent_id: Some(domain.name.clone()),
-                created_millis: None,
-            });
-        }
     }
-    Ok(())
+}
+
+/// The mappings of our domain name to our APIs; the domain, a mapping's parent, is what
+/// deletes it.
+async fn read_mappings(
+    read: Reader<'_>,
+    domain: &tls_cert::domain::DomainName,
+    api_ids: &[&str],
+) -> Result<Vec<ObservedResource>, ProviderError> {
+    let mappings = try_join_all(api_ids.iter().map(|api_id| async move {
+        read.quotas.acquire("GetApiMappings").await;
+        tls_cert::domain::v2::find_mapping(read.client, &domain.name, api_id).await
+    }))
+    .await?;
+    Ok(mappings
+        .into_iter()
+        .flatten()
+        .map(|mapping| ObservedResource {
+            resource: Resource::new(ResourceKind::ApiMapping, &domain.name)
+                .with(attr::STAGE, &mapping.stage),
+            id: mapping.id,
+            parent_id: Some(domain.name.clone()),
+            created_millis: None,
+        })
+        .collect())
 }
 
 /// The APIs carrying both ownership tags. GetApis returns tags with each API; when an answer
 /// leaves them out, GetTags is asked, so an untagged answer never hides one of ours.
-async fn owned_apis(client: &Client, owner: &Ownership) -> Result<Vec<Api>, ProviderError> {
+async fn owned_apis(read: Reader<'_>, owner: &Ownership) -> Result<Vec<Api>, ProviderError> {
+    let client = read.client;
     let region = client
         .config()
         .region()
         .map(|r| r.to_string())
         .unwrap_or_default();
     let apis = all_pages(|token| async move {
+        read.quotas.acquire("GetApis").await;
         let request = client.get_apis().max_results(PAGE_SIZE);
         let page = request.set_next_token(token).send().await;
         let page = page.aws("GetApis")?;
@@ -122,14 +161,17 @@ async fn owned_apis(client: &Client, owner: &Ownership) -> Result<Vec<Api>, Prov
         let Some(id) = api.api_id() else { continue };
         let tags: HashMap<String, String> = match api.tags() {
             Some(tags) => tags.clone(),
-            None => client
-                .get_tags()
-                .resource_arn(gw_core::apigateway_arn(&region, &format!("/apis/{id}")))
-                .send()
-                .await
-                .aws("GetTags")?
-                .tags
-                .unwrap_or_default(),
+            None => {
+                read.quotas.acquire("GetTags").await;
+                client
+                    .get_tags()
+                    .resource_arn(gw_core::apigateway_arn(&region, &format!("/apis/{id}")))
+                    .send()
+                    .await
+                    .aws("GetTags")?
+                    .tags
+                    .unwrap_or_default()
+            }
         };
         if owner.owns(&tags) {
             owned.push(api);
@@ -138,14 +180,18 @@ async fn owned_apis(client: &Client, owner: &Ownership) -> Result<Vec<Api>, Prov
     Ok(owned)
 }
 
-/// An API's integrations, routes and stages, each as a child of the API.
-async fn observe_children(
-    client: &Client,
-    api_id: &str,
-    link_names: &HashMap<String, String>,
-    observed: &mut Observed,
-) -> Result<(), ProviderError> {
-    let integrations: Vec<Integration> = all_pages(|token| async move {
+/// What one API holds, as AWS lists it.
+struct Children {
+    integrations: Vec<Integration>,
+    routes: Vec<Route>,
+    stages: Vec<Stage>,
+}
+
+/// An API's integrations, routes and stages, read side by side.
+async fn read_children(read: Reader<'_>, api_id: &str) -> Result<Children, ProviderError> {
+    let client = read.client;
+    let integrations = all_pages(|token| async move {
+        read.quotas.acquire("GetIntegrations").await;
         let request = client
             .get_integrations()
             .api_id(api_id)
@@ -153,73 +199,102 @@ async fn observe_children(
         let page = request.set_next_token(token).send().await;
         let page = page.aws("GetIntegrations")?;
         Ok((page.items.unwrap_or_default(), page.next_token))
-    })
-    .await?;
-    let mut routes: Vec<Route> = all_pages(|token| async move {
+    });
+    let routes = all_pages(|token| async move {
+        read.quotas.acquire("GetRoutes").await;
         let request = client.get_routes().api_id(api_id).max_results(PAGE_SIZE);
         let page = request.set_next_token(token).send().await;
         let page = page.aws("GetRoutes")?;
         Ok((page.items.unwrap_or_default(), page.next_token))
-    })
-    .await?;
-    let stages: Vec<Stage> = all_pages(|token| async move {
+    });
+    let stages = all_pages(|token| async move {
+        read.quotas.acquire("GetStages").await;
         let request = client.get_stages().api_id(api_id).max_results(PAGE_SIZE);
         let page = request.set_next_token(token).send().await;
         let page = page.aws("GetStages")?;
         Ok((page.items.unwrap_or_default(), page.next_token))
+    });
+    let (integrations, routes, stages) = try_join3(integrations, routes, stages).await?;
+    Ok(Children {
+        integrations,
+        routes,
+        stages,
     })
-    .await?;
-
-    // An integration is named after the first route (by key) that targets it; one no route
-    // targets keeps its id as name, so the diff deletes it.
-    routes.sort_by(|a, b| a.route_key().cmp(&b.route_key()));
-    let integration_names = integration_names(&routes);
-    let child = |resource, id: &str| ObservedResource {
-        resource,
-        id: id.to_string(),
-        parent_id: Some(api_id.to_string()),
-        created_millis: None,
-    };
-    for integration in &integrations {
-        let Some(id) = integration.integration_id() else {
-            continue;
-        };
-        let name = integration_name(id, integration.description(), &integration_names);
-        let resource = integration_resource(name, integration, link_names);
-        observed.resources.push(child(resource, id));
-    }
-    for route in &routes {
-        let (Some(id), Some(key)) = (route.route_id(), route.route_key()) else {
-            continue;
-        };
-        let target = route_target(route, &integration_names);
-        let resource = Resource::new(ResourceKind::Route, key).with(attr::TARGET, target);
-        observed.resources.push(child(resource, id));
-    }
-    for stage in &stages {
-        let Some(name) = stage.stage_name() else {
-            continue;
-        };
-        let auto_deploy = stage.auto_deploy().unwrap_or(false).to_string();
-        let resource =
-            Resource::new(ResourceKind::Stage, name).with(attr::AUTO_DEPLOY, auto_deploy);
-        // Stages are addressed by name within their API.
-        observed.resources.push(child(resource, name));
-    }
-    Ok(())
 }
 
-/// Integration id -> the key of the first route (by key) that targets it.
-fn integration_names(sorted_routes: &[Route]) -> BTreeMap<String, String> {
-    let mut names = BTreeMap::new();
-    for route in sorted_routes {
-        if let (Some(key), Some(id)) = (route.route_key(), route.target().and_then(target_id)) {
-            names
-                .entry(id.to_string())
-                .or_insert_with(|| key.to_string());
+impl Children {
+    /// Each as a child of the API `api_id`; integrations named by [`integration_names`], routes
+    /// by key (sorted) and what they target, stages by name.
+    fn resources(
+        mut self,
+        api_id: &str,
+        link_names: &HashMap<String, String>,
+    ) -> Vec<ObservedResource> {
+        self.routes
+            .sort_by(|a, b| a.route_key().cmp(&b.route_key()));
+        let names = integration_names(&self.integrations);
+        let child = |resource, id: &str| ObservedResource {
+            resource,
+            id: id.to_string(),
+            parent_id: Some(api_id.to_string()),
+            created_millis: None,
+        };
+        let mut resources = Vec::new();
+        for integration in &self.integrations {
+            let Some(id) = integration.integration_id() else {
+                continue;
+            };
+            let name = names.get(id).cloned().unwrap_or_default();
+            let resource = integration_resource(name, integration, link_names);
+            resources.push(child(resource, id));
         }
+        for route in &self.routes {
+            let (Some(id), Some(key)) = (route.route_id(), route.route_key()) else {
+                continue;
+            };
+            let target = route_target(route, &names);
+            let resource = Resource::new(ResourceKind::Route, key).with(attr::TARGET, target);
+            resources.push(child(resource, id));
+        }
+        for stage in &self.stages {
+            let Some(name) = stage.stage_name() else {
+                continue;
+            };
+            let auto_deploy = stage.auto_deploy().unwrap_or(false).to_string();
+            let resource =
+                Resource::new(ResourceKind::Stage, name).with(attr::AUTO_DEPLOY, auto_deploy);
+            // Stages are addressed by name within their API.
+            resources.push(child(resource, name));
+        }
+        resources
     }
-    names
+}
+
+/// Integration id -> its name for the diff. Ours is found by its description, [`INTEGRATION`]
+/// (so one whose create answer was lost is found, not made again); of several, the lowest id
+/// keeps the name in every run, and the others are `duplicate load-balancer`. Any other
+/// integration (one per route, as earlier versions made them) goes by its description, the
+/// route it was made for, or else by its target form `integrations/<id>`. None of those is
+/// desired: the diff moves the routes off them, then deletes them.
+fn integration_names(integrations: &[Integration]) -> BTreeMap<String, String> {
+    let ours = integrations
+        .iter()
+        .filter(|i| i.description() == Some(INTEGRATION))
+        .filter_map(Integration::integration_id)
+        .min();
+    integrations
+        .iter()
+        .filter_map(|integration| {
+            let id = integration.integration_id()?;
+            let name = match integration.description().filter(|d| !d.is_empty()) {
+                Some(INTEGRATION) if Some(id) == ours => INTEGRATION.to_string(),
+                Some(INTEGRATION) => format!("duplicate {INTEGRATION}"),
+                Some(made_for) => made_for.to_string(),
+                None => format!("integrations/{id}"),
+            };
+            Some((id.to_string(), name))
+        })
+        .collect()
 }
 
 /// An integration as a resource named `name`; its link, if any, by name (or `name (id)` for a
@@ -265,26 +340,6 @@ fn route_target(route: &Route, integration_names: &BTreeMap<String, String>) -> 
                 .unwrap_or_else(|| t.to_string())
         })
         .unwrap_or_default()
-}
-
-/// An integration is named after the first route (by key) that targets it. One that no route
-/// targets goes by the route it was made for (its description), unless a routed one already has
-/// that name: then it is a leftover, named by its id, and the diff deletes it. So a create whose
-/// answer was lost is found and routed, not made twice.
-fn integration_name(
-    id: &str,
-    description: Option<&str>,
-    routed: &BTreeMap<String, String>,
-) -> String {
-    if let Some(route) = routed.get(id) {
-        return route.clone();
-    }
-    match description {
-        Some(made_for) if !made_for.is_empty() && !routed.values().any(|r| r == made_for) => {
-            made_for.to_string()
-        }
-        _ => format!("unrouted integration {id}"),
-    }
 }
 
 /// `integrations/abc123` -> `abc123`.

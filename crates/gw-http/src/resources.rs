@@ -24,13 +24,14 @@ pub fn route_keys(route: &RouteSpec) -> Vec<String> {
     }
 }
 
-/// The integration URI for a route key: the load balancer with the same path, `{proxy+}`
-/// becoming the `{proxy}` variable, so Cortex sees the path the client called.
-pub fn integration_uri(desired: &DesiredGateway, route_key: &str) -> String {
-    let path = route_key.strip_prefix("ANY ").unwrap_or(route_key);
-    let path = path.replace("{proxy+}", "{proxy}");
-    format!("{}{path}", desired.backend.base_url())
-}
+/// The name (and AWS description) of the one integration every route targets: the load balancer.
+/// Its description is its identity: one whose create answer was lost is found by it.
+pub const INTEGRATION: &str = "load-balancer";
+
+/// The request parameter of [`INTEGRATION`]: the backend receives the path the client called
+/// (AWS: `$request.path` is the request path without the stage name), whatever the route
+/// (`ANY /iris`, `ANY /iris/{proxy+}`, the catch-all `ANY /{proxy+}`) and the stage.
+pub(crate) const OVERWRITE_PATH: (&str, &str) = ("overwrite:path", "$request.path");
 
 pub(crate) fn cors_text(cors: Option<&Cors>) -> String {
     match cors {
@@ -49,10 +50,10 @@ pub(crate) fn cors_text(cors: Option<&Cors>) -> String {
 
 /// Everything the desired gateway consists of, parents first. No routes: nothing at all.
 ///
-/// Through a VPC link (internal load balancers), every integration targets the listener ARN
-/// and API Gateway forwards the request path. For private integrations AWS prepends a stage
-/// other than `$default` to that path; `overwrite:path = $request.path` sends the path the
-/// client called, which is what Cortex routes on.
+/// One integration serves every route: `HTTP_PROXY` to the load balancer's base URL (through a
+/// VPC link for internal load balancers: its listener ARN) with `overwrite:path =
+/// $request.path`, so Cortex sees the path the client called. N APIs are then 2N routes and one
+/// integration, instead of an integration per route.
 pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
     if desired.routes.is_empty() {
         return Vec::new();
@@ -75,26 +76,23 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
             .with(attr::PROTOCOL, "HTTP")
             .with(attr::CORS, cors_text(desired.cors.as_ref())),
     );
-    let keys: Vec<String> = desired.routes.iter().flat_map(route_keys).collect();
-    for key in &keys {
-        let integration = Resource::new(ResourceKind::Integration, key)
-            .with(attr::TYPE, "HTTP_PROXY")
-            .with(attr::METHOD, "ANY");
-        resources.push(match &desired.vpc_link {
-            None => integration
-                .with(attr::URI, integration_uri(desired, key))
-                .with(attr::CONNECTION, "INTERNET"),
-            Some(link) => integration
-                .with(
-                    attr::URI,
-                    desired.backend.listener_arn.clone().unwrap_or_default(),
-                )
-                .with(attr::CONNECTION, via_link(&link.name))
-                .with(attr::OVERWRITE_PATH, "$request.path"),
-        });
-    }
-    for key in &keys {
-        resources.push(Resource::new(ResourceKind::Route, key).with(attr::TARGET, key));
+    let integration = Resource::new(ResourceKind::Integration, INTEGRATION)
+        .with(attr::TYPE, "HTTP_PROXY")
+        .with(attr::METHOD, "ANY");
+    let integration = match &desired.vpc_link {
+        None => integration
+            .with(attr::URI, desired.backend.base_url())
+            .with(attr::CONNECTION, "INTERNET"),
+        Some(link) => integration
+            .with(
+                attr::URI,
+                desired.backend.listener_arn.clone().unwrap_or_default(),
+            )
+            .with(attr::CONNECTION, via_link(&link.name)),
+    };
+    resources.push(integration.with(attr::OVERWRITE_PATH, OVERWRITE_PATH.1));
+    for key in desired.routes.iter().flat_map(route_keys) {
+        resources.push(Resource::new(ResourceKind::Route, key).with(attr::TARGET, INTEGRATION));
     }
     resources
         .push(Resource::new(ResourceKind::Stage, &desired.stage).with(attr::AUTO_DEPLOY, "true"));
@@ -173,18 +171,18 @@ mod tests {
             .iter()
             .filter(|r| r.kind == ResourceKind::Integration)
             .collect();
-        assert_eq!(integrations.len(), 2);
-        for integration in integrations {
-            assert_eq!(integration.attribute(attr::URI), Some("arn:listener/80"));
-            assert_eq!(
-                integration.attribute(attr::CONNECTION),
-                Some("VPC_LINK cortex-prod")
-            );
-            assert_eq!(
-                integration.attribute(attr::OVERWRITE_PATH),
-                Some("$request.path")
-            );
-        }
+        assert_eq!(integrations.len(), 1, "one integration for both routes");
+        let integration = integrations[0];
+        assert_eq!(integration.name, INTEGRATION);
+        assert_eq!(integration.attribute(attr::URI), Some("arn:listener/80"));
+        assert_eq!(
+            integration.attribute(attr::CONNECTION),
+            Some("VPC_LINK cortex-prod")
+        );
+        assert_eq!(
+            integration.attribute(attr::OVERWRITE_PATH),
+            Some("$request.path")
+        );
     }
 
     fn summary(resources: &[Resource]) -> Vec<(ResourceKind, String, Option<String>)> {
@@ -201,7 +199,7 @@ mod tests {
     }
 
     #[test]
-    fn catch_all_matches_the_console_guide() {
+    fn catch_all_is_one_route_to_the_load_balancer_keeping_the_path() {
         let resources = desired_resources(&desired(GatewayKind::Http).build());
         assert_eq!(
             summary(&resources),
@@ -209,65 +207,70 @@ mod tests {
                 (ResourceKind::Api, "cortex-prod".into(), None),
                 (
                     ResourceKind::Integration,
-                    "ANY /{proxy+}".into(),
-                    Some(format!("http://{DNS_NAME}/{{proxy}}"))
+                    INTEGRATION.into(),
+                    Some(format!("http://{DNS_NAME}"))
                 ),
                 (
                     ResourceKind::Route,
                     "ANY /{proxy+}".into(),
-                    Some("ANY /{proxy+}".into())
+                    Some(INTEGRATION.into())
                 ),
                 (ResourceKind::Stage, "$default".into(), None),
             ]
         );
         assert_eq!(resources[0].attribute(attr::PROTOCOL), Some("HTTP"));
         assert_eq!(resources[1].attribute(attr::TYPE), Some("HTTP_PROXY"));
+        assert_eq!(resources[1].attribute(attr::CONNECTION), Some("INTERNET"));
+        assert_eq!(
+            resources[1].attribute(attr::OVERWRITE_PATH),
+            Some("$request.path")
+        );
         assert_eq!(resources[3].attribute(attr::AUTO_DEPLOY), Some("true"));
     }
 
     #[test]
-    fn per_api_routes_preserve_the_path() {
+    fn per_api_routes_share_one_integration() {
         let resources = desired_resources(
             &desired(GatewayKind::Http)
                 .apis(&[("iris", "/iris"), ("text", "/v1/text-gen")])
                 .build(),
         );
-        let uris: Vec<_> = resources
-            .iter()
-            .filter(|r| r.kind == ResourceKind::Integration)
-            .map(|r| (r.name.as_str(), r.attribute(attr::URI).unwrap_or("")))
-            .collect();
-        let lb = format!("http://{DNS_NAME}");
         assert_eq!(
-            uris,
+            summary(&resources),
             vec![
-                ("ANY /iris", format!("{lb}/iris").as_str()),
+                (ResourceKind::Api, "cortex-prod".into(), None),
                 (
-                    "ANY /iris/{proxy+}",
-                    format!("{lb}/iris/{{proxy}}").as_str()
+                    ResourceKind::Integration,
+                    INTEGRATION.into(),
+                    Some(format!("http://{DNS_NAME}"))
                 ),
-                ("ANY /v1/text-gen", format!("{lb}/v1/text-gen").as_str()),
                 (
-                    "ANY /v1/text-gen/{proxy+}",
-                    format!("{lb}/v1/text-gen/{{proxy}}").as_str()
+                    ResourceKind::Route,
+                    "ANY /iris".into(),
+                    Some(INTEGRATION.into())
                 ),
+                (
+                    ResourceKind::Route,
+                    "ANY /iris/{proxy+}".into(),
+                    Some(INTEGRATION.into())
+                ),
+                (
+                    ResourceKind::Route,
+                    "ANY /v1/text-gen".into(),
+                    Some(INTEGRATION.into())
+                ),
+                (
+                    ResourceKind::Route,
+                    "ANY /v1/text-gen/{proxy+}".into(),
+                    Some(INTEGRATION.into())
+                ),
+                (ResourceKind::Stage, "$default".into(), None),
             ]
         );
-        let routes: Vec<_> = resources
-            .iter()
-            .filter(|r| r.kind == ResourceKind::Route)
-            .map(|r| r.name.as_str())
-            .collect();
         assert_eq!(
-            routes,
-            vec![
-                "ANY /iris",
-                "ANY /iris/{proxy+}",
-                "ANY /v1/text-gen",
-                "ANY /v1/text-gen/{proxy+}"
-            ]
+            resources[1].attribute(attr::OVERWRITE_PATH),
+            Some("$request.path")
         );
-        assert!(!routes.contains(&"ANY /{proxy+}"));
     }
 
     #[test]
@@ -291,7 +294,7 @@ mod tests {
         );
         assert_eq!(
             resources[1].attribute(attr::URI),
-            Some(format!("http://{DNS_NAME}:8080/{{proxy}}").as_str())
+            Some(format!("http://{DNS_NAME}:8080").as_str())
         );
     }
 }

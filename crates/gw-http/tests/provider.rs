@@ -6,19 +6,21 @@ use aws_sdk_apigatewayv2::operation::create_api::CreateApiOutput;
 use aws_sdk_apigatewayv2::operation::create_integration::CreateIntegrationOutput;
 use aws_sdk_apigatewayv2::operation::create_route::CreateRouteOutput;
 use aws_sdk_apigatewayv2::operation::create_stage::CreateStageOutput;
+use aws_sdk_apigatewayv2::operation::delete_integration::DeleteIntegrationOutput;
 use aws_sdk_apigatewayv2::operation::delete_route::DeleteRouteError;
 use aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput;
 use aws_sdk_apigatewayv2::operation::get_integrations::GetIntegrationsOutput;
 use aws_sdk_apigatewayv2::operation::get_routes::GetRoutesOutput;
 use aws_sdk_apigatewayv2::operation::get_stages::GetStagesOutput;
+use aws_sdk_apigatewayv2::operation::update_route::UpdateRouteOutput;
 use aws_sdk_apigatewayv2::types::error::NotFoundException;
 use aws_sdk_apigatewayv2::types::{Api, Integration, ProtocolType, Route, Stage};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use gw_core::testing::{DNS_NAME, desired};
 use gw_core::{Action, GatewayKind, GatewayProvider, LogProgress, Ownership, ResourceKind, diff};
-use gw_http::HttpApiProvider;
+use gw_http::{HttpApiProvider, INTEGRATION};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 fn api(id: &str, name: &str, tags: &[(&str, &str)]) -> Api {
     let tags: HashMap<String, String> = tags
@@ -60,7 +62,8 @@ fn get_apis_of_three_owners() -> Rule {
     })
 }
 
-/// The catch-all's integration and route, an unrouted integration and the stage of API `mine`.
+/// The shared integration, the catch-all route, an unrouted integration of no description and
+/// the stage of API `mine`.
 fn children_of_mine() -> [Rule; 3] {
     let get_integrations = mock!(Client::get_integrations)
         .match_requests(|r| r.api_id() == Some("mine"))
@@ -69,9 +72,11 @@ fn children_of_mine() -> [Rule; 3] {
                 .items(
                     Integration::builder()
                         .integration_id("i1")
+                        .description(INTEGRATION)
                         .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy)
                         .integration_method("ANY")
-                        .integration_uri(format!("http://{DNS_NAME}/{{proxy}}"))
+                        .integration_uri(format!("http://{DNS_NAME}"))
+                        .request_parameters("overwrite:path", "$request.path")
                         .build(),
                 )
                 .items(Integration::builder().integration_id("orphan").build())
@@ -172,29 +177,27 @@ async fn apply_creates_tagged_resources_wired_together() {
     let create_integration = mock!(Client::create_integration)
         .match_requests(|r| {
             r.api_id() == Some("new")
-                && r.integration_uri() == Some(format!("http://{DNS_NAME}/iris/{{proxy}}").as_str())
+                && r.integration_uri() == Some(format!("http://{DNS_NAME}").as_str())
+                && r.description() == Some(INTEGRATION)
+                && r.request_parameters()
+                    .and_then(|p| p.get("overwrite:path"))
+                    .map(String::as_str)
+                    == Some("$request.path")
         })
         .then_output(|| {
             CreateIntegrationOutput::builder()
-                .integration_id("i-proxy")
-                .build()
-        });
-    let create_integration_exact = mock!(Client::create_integration)
-        .match_requests(|r| r.integration_uri() == Some(format!("http://{DNS_NAME}/iris").as_str()))
-        .then_output(|| {
-            CreateIntegrationOutput::builder()
-                .integration_id("i-exact")
+                .integration_id("i-shared")
                 .build()
         });
     let create_route_proxy = mock!(Client::create_route)
         .match_requests(|r| {
             r.route_key() == Some("ANY /iris/{proxy+}")
-                && r.target() == Some("integrations/i-proxy")
+                && r.target() == Some("integrations/i-shared")
         })
         .then_output(|| CreateRouteOutput::builder().route_id("r1").build());
     let create_route_exact = mock!(Client::create_route)
         .match_requests(|r| {
-            r.route_key() == Some("ANY /iris") && r.target() == Some("integrations/i-exact")
+            r.route_key() == Some("ANY /iris") && r.target() == Some("integrations/i-shared")
         })
         .then_output(|| CreateRouteOutput::builder().route_id("r2").build());
     let create_stage = mock!(Client::create_stage)
@@ -208,8 +211,7 @@ async fn apply_creates_tagged_resources_wired_together() {
         .then_output(|| CreateStageOutput::builder().stage_name("$default").build());
     let rules = [
         (create_api, "CreateApi"),
-        (create_integration, "CreateIntegration /iris/{proxy}"),
-        (create_integration_exact, "CreateIntegration /iris"),
+        (create_integration, "CreateIntegration to the load balancer"),
         (create_route_proxy, "CreateRoute ANY /iris/{proxy+}"),
         (create_route_exact, "CreateRoute ANY /iris"),
         (create_stage, "CreateStage"),
@@ -277,5 +279,272 @@ async fn deleting_what_is_already_gone_succeeds_and_a_malformed_plan_is_an_error
     assert!(
         err.to_string().contains("without a desired gateway"),
         "{err}"
+    );
+}
+
+/// Observing answers: API `mine` (see [`get_apis_of_three_owners`]) holding `integrations`,
+/// `routes` and the stage `$default`; no VPC link, no domain name.
+fn observing(integrations: Vec<Integration>, routes: Vec<Route>) -> Vec<Rule> {
+    vec![
+        get_apis_of_three_owners(),
+        mock!(Client::get_integrations)
+            .match_requests(|r| r.api_id() == Some("mine"))
+            .then_output(move || {
+                GetIntegrationsOutput::builder()
+                    .set_items(Some(integrations.clone()))
+                    .build()
+            }),
+        mock!(Client::get_routes)
+            .match_requests(|r| r.api_id() == Some("mine"))
+            .then_output(move || {
+                GetRoutesOutput::builder()
+                    .set_items(Some(routes.clone()))
+                    .build()
+            }),
+        children_of_mine()[2].clone(),
+        mock!(Client::get_vpc_links).then_output(|| {
+            aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build()
+        }),
+        mock!(Client::get_domain_names).then_output(|| {
+            aws_sdk_apigatewayv2::operation::get_domain_names::GetDomainNamesOutput::builder()
+                .build()
+        }),
+    ]
+}
+
+/// An `HTTP_PROXY` integration as cortex-net makes them: `description` and URI given.
+fn integration(id: &str, description: &str, uri: &str) -> Integration {
+    let mut integration = Integration::builder()
+        .integration_id(id)
+        .description(description)
+        .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy)
+        .integration_method("ANY")
+        .integration_uri(uri)
+        .connection_type(aws_sdk_apigatewayv2::types::ConnectionType::Internet);
+    if description == INTEGRATION {
+        integration = integration.request_parameters("overwrite:path", "$request.path");
+    }
+    integration.build()
+}
+
+fn route(id: &str, key: &str, integration: &str) -> Route {
+    Route::builder()
+        .route_id(id)
+        .route_key(key)
+        .target(format!("integrations/{integration}"))
+        .build()
+}
+
+fn summary(plan: &gw_core::Plan) -> Vec<(Action, ResourceKind, String, Option<String>)> {
+    plan.changes
+        .iter()
+        .map(|c| (c.action, c.kind, c.name.clone(), c.id.clone()))
+        .collect()
+}
+
+/// The writes of moving API `mine` to the shared integration `i-new`, each recorded in the
+/// order it reaches AWS.
+fn migration_writes() -> ([Rule; 3], Arc<Mutex<Vec<String>>>) {
+    let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = |calls: &Arc<Mutex<Vec<String>>>, call: String| {
+        calls.lock().unwrap_or_else(|e| e.into_inner()).push(call);
+        true
+    };
+    let seen = calls.clone();
+    let create = mock!(Client::create_integration)
+        .match_requests(move |r| {
+            r.api_id() == Some("mine")
+                && r.description() == Some(INTEGRATION)
+                && log(
+                    &seen,
+                    format!("create {}", r.integration_uri().unwrap_or("")),
+                )
+        })
+        .then_output(|| {
+            CreateIntegrationOutput::builder()
+                .integration_id("i-new")
+                .build()
+        });
+    let seen = calls.clone();
+    let retarget = mock!(Client::update_route)
+        .match_requests(move |r| {
+            r.api_id() == Some("mine")
+                && r.target() == Some("integrations/i-new")
+                && log(&seen, format!("retarget {}", r.route_id().unwrap_or("")))
+        })
+        .then_output(|| UpdateRouteOutput::builder().build());
+    let seen = calls.clone();
+    let delete = mock!(Client::delete_integration)
+        .match_requests(move |r| {
+            r.api_id() == Some("mine")
+                && log(
+                    &seen,
+                    format!("delete {}", r.integration_id().unwrap_or("")),
+                )
+        })
+        .then_output(|| DeleteIntegrationOutput::builder().build());
+    ([create, retarget, delete], calls)
+}
+
+#[tokio::test]
+async fn a_gateway_with_an_integration_per_route_moves_to_the_shared_one() {
+    let lb = format!("http://{DNS_NAME}");
+    let old = observing(
+        vec![
+            integration("i-a", "ANY /iris", &format!("{lb}/iris")),
+            integration("i-b", "ANY /iris/{proxy+}", &format!("{lb}/iris/{{proxy}}")),
+        ],
+        vec![
+            route("r-a", "ANY /iris", "i-a"),
+            route("r-b", "ANY /iris/{proxy+}", "i-b"),
+        ],
+    );
+    let (writes, calls) = migration_writes();
+    let rules: Vec<&Rule> = old.iter().chain(&writes).collect();
+    let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, rules);
+    let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
+    let want = desired(GatewayKind::Http)
+        .apis(&[("iris", "/iris")])
+        .build();
+    let observed = provider
+        .observe(&Ownership::new("prod"))
+        .await
+        .expect("observed");
+    let plan = diff(&provider.desired_resources(&want), &observed);
+    let some = |id: &str| Some(id.to_string());
+    assert_eq!(
+        summary(&plan),
+        vec![
+            (
+                Action::Create,
+                ResourceKind::Integration,
+                INTEGRATION.into(),
+                None
+            ),
+            (
+                Action::Update,
+                ResourceKind::Route,
+                "ANY /iris".into(),
+                some("r-a")
+            ),
+            (
+                Action::Update,
+                ResourceKind::Route,
+                "ANY /iris/{proxy+}".into(),
+                some("r-b")
+            ),
+            (
+                Action::Delete,
+                ResourceKind::Integration,
+                "ANY /iris".into(),
+                some("i-a")
+            ),
+            (
+                Action::Delete,
+                ResourceKind::Integration,
+                "ANY /iris/{proxy+}".into(),
+                some("i-b")
+            ),
+        ],
+        "{plan}"
+    );
+    assert_eq!(
+        plan.changes[1].detail.as_deref(),
+        Some("target: ANY /iris -> load-balancer")
+    );
+
+    provider
+        .apply(&Ownership::new("prod"), Some(&want), &observed, &plan)
+        .await
+        .expect("migrated");
+    let calls = calls.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert_eq!(calls[0], format!("create {lb}"), "{calls:?}");
+    let mut retargets = calls[1..3].to_vec();
+    retargets.sort();
+    assert_eq!(retargets, ["retarget r-a", "retarget r-b"], "{calls:?}");
+    let mut deletes = calls[3..].to_vec();
+    deletes.sort();
+    assert_eq!(deletes, ["delete i-a", "delete i-b"], "{calls:?}");
+}
+
+#[tokio::test]
+async fn a_shared_integration_whose_create_answer_was_lost_is_found_and_routed() {
+    let lb = format!("http://{DNS_NAME}");
+    let lost = observing(vec![integration("i-lost", INTEGRATION, &lb)], vec![]);
+    let create_route = mock!(Client::create_route)
+        .match_requests(|r| {
+            r.route_key() == Some("ANY /{proxy+}") && r.target() == Some("integrations/i-lost")
+        })
+        .then_output(|| CreateRouteOutput::builder().build());
+    let rules: Vec<&Rule> = lost.iter().chain([&create_route]).collect();
+    let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, rules);
+    let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
+    let want = desired(GatewayKind::Http).build();
+    let observed = provider
+        .observe(&Ownership::new("prod"))
+        .await
+        .expect("observed");
+    let plan = diff(&provider.desired_resources(&want), &observed);
+    assert_eq!(
+        summary(&plan),
+        vec![(
+            Action::Create,
+            ResourceKind::Route,
+            "ANY /{proxy+}".into(),
+            None
+        )],
+        "no second integration: {plan}"
+    );
+    provider
+        .apply(&Ownership::new("prod"), Some(&want), &observed, &plan)
+        .await
+        .expect("routed");
+    assert_eq!(create_route.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn of_two_shared_integrations_the_lowest_id_is_kept_in_every_run() {
+    let lb = format!("http://{DNS_NAME}");
+    // Two runs made one each; the routes target the newer one (a higher id).
+    let twice = observing(
+        vec![
+            integration("i-2", INTEGRATION, &lb),
+            integration("i-1", INTEGRATION, &lb),
+        ],
+        vec![route("r-1", "ANY /{proxy+}", "i-2")],
+    );
+    let rules: Vec<&Rule> = twice.iter().collect();
+    let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, rules);
+    let provider = HttpApiProvider::new(client, Arc::new(LogProgress));
+    let observed = provider
+        .observe(&Ownership::new("prod"))
+        .await
+        .expect("observed");
+    let plan = diff(
+        &provider.desired_resources(&desired(GatewayKind::Http).build()),
+        &observed,
+    );
+    let duplicate = format!("duplicate {INTEGRATION}");
+    assert_eq!(
+        summary(&plan),
+        vec![
+            (
+                Action::Update,
+                ResourceKind::Route,
+                "ANY /{proxy+}".into(),
+                Some("r-1".into())
+            ),
+            (
+                Action::Delete,
+                ResourceKind::Integration,
+                duplicate.clone(),
+                Some("i-2".into())
+            ),
+        ],
+        "{plan}"
+    );
+    assert_eq!(
+        plan.changes[0].detail.as_deref(),
+        Some(format!("target: {duplicate} -> {INTEGRATION}").as_str())
     );
 }

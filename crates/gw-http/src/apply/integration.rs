@@ -1,51 +1,52 @@
-//! Integrations: one `HTTP_PROXY` per route key, to the load balancer on the same path, or to
-//! its listener through the VPC link.
+//! The integration every route targets: `HTTP_PROXY` to the load balancer, or to its listener
+//! through the VPC link, passing on the path the client called. Leftovers (duplicates, one per
+//! route as earlier versions made them) are deleted once no route targets them.
 
 use super::{Context, change_id, create_once, gone_is_done, parent_api};
-use crate::resources::integration_uri;
+use crate::resources::OVERWRITE_PATH;
 use aws_calls::AwsResultExt;
 use aws_sdk_apigatewayv2::types::{ConnectionType, IntegrationType};
 use gw_core::{Action, Change, DesiredGateway, ProviderError};
-use std::collections::HashMap;
 
 pub(super) async fn apply(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
     match change.action {
         Action::Create => create(ctx, change).await,
         // No attribute of an integration is fixed: a replace is an update.
         Action::Update | Action::Replace => update(ctx, change).await,
-        Action::Delete => {
-            let deleted = ctx
-                .client
-                .delete_integration()
-                .api_id(parent_api(change)?)
-                .integration_id(change_id(change, "the resource to delete")?)
-                .send()
-                .await
-                .map(|_| ())
-                .aws("DeleteIntegration");
-            gone_is_done(deleted)
-        }
+        Action::Delete => delete(ctx, change).await,
     }
 }
 
-/// Where an integration sends requests.
+/// Deletes one integration. Only reads the context, so that deletions can be sent side by side.
+pub(super) async fn delete(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
+    let deleted = ctx
+        .client
+        .delete_integration()
+        .api_id(parent_api(change)?)
+        .integration_id(change_id(change, "the resource to delete")?)
+        .send()
+        .await
+        .map(|_| ())
+        .aws("DeleteIntegration");
+    gone_is_done(deleted)
+}
+
+/// Where the integration sends requests.
 struct Target {
     uri: String,
     connection: ConnectionType,
     link_id: Option<String>,
-    parameters: Option<HashMap<String, String>>,
 }
 
 impl Target {
-    /// The load balancer on the route's path, or its listener through the VPC link, with the
-    /// path the client called (see [`crate::resources::desired_resources`]).
-    fn of(ctx: &Context<'_>, desired: &DesiredGateway, name: &str) -> Result<Self, ProviderError> {
+    /// The load balancer, or its listener through the VPC link (see
+    /// [`crate::resources::desired_resources`]).
+    fn of(ctx: &Context<'_>, desired: &DesiredGateway) -> Result<Self, ProviderError> {
         let Some(link) = &desired.vpc_link else {
             return Ok(Target {
-                uri: integration_uri(desired, name),
+                uri: desired.backend.base_url(),
                 connection: ConnectionType::Internet,
                 link_id: None,
-                parameters: None,
             });
         };
         let link_id = ctx.ids.links.get(&link.name).cloned().ok_or_else(|| {
@@ -55,10 +56,6 @@ impl Target {
             uri: desired.backend.listener_arn.clone().unwrap_or_default(),
             connection: ConnectionType::VpcLink,
             link_id: Some(link_id),
-            parameters: Some(HashMap::from([(
-                "overwrite:path".to_string(),
-                "$request.path".to_string(),
-            )])),
         })
     }
 }
@@ -66,7 +63,7 @@ impl Target {
 async fn create(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
     let desired = ctx.desired(change)?;
     let api_id = ctx.api_id()?;
-    let target = Target::of(ctx, desired, &change.name)?;
+    let target = Target::of(ctx, desired)?;
     let created = ctx
         .client
         .create_integration()
@@ -76,10 +73,9 @@ async fn create(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderEr
         .integration_uri(target.uri)
         .connection_type(target.connection)
         .set_connection_id(target.link_id)
-        .set_request_parameters(target.parameters)
+        .request_parameters(OVERWRITE_PATH.0, OVERWRITE_PATH.1)
         .payload_format_version("1.0")
-        // Names it, so that one whose answer was lost is found before a route targets it
-        // (see `observe`).
+        // Its identity: one whose answer was lost is found by it (see `observe`).
         .description(&change.name)
         .customize()
         .config_override(create_once())
@@ -98,7 +94,7 @@ async fn create(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderEr
 async fn update(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
     let desired = ctx.desired(change)?;
     let api_id = ctx.api_id()?;
-    let target = Target::of(ctx, desired, &change.name)?;
+    let target = Target::of(ctx, desired)?;
     ctx.client
         .update_integration()
         .api_id(api_id)
@@ -108,7 +104,7 @@ async fn update(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError>
         .integration_uri(target.uri)
         .connection_type(target.connection)
         .set_connection_id(target.link_id)
-        .set_request_parameters(target.parameters)
+        .request_parameters(OVERWRITE_PATH.0, OVERWRITE_PATH.1)
         .send()
         .await
         .aws("UpdateIntegration")?;

@@ -1,10 +1,12 @@
-//! Routes: each targets the integration named after it.
+//! Routes: each targets the one integration, [`crate::INTEGRATION`].
 
 use super::{Context, change_id, create_once, gone_is_done, parent_api};
 use aws_calls::AwsResultExt;
 use gw_core::{Action, Change, ProviderError};
 
-pub(super) async fn apply(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
+/// Creates, retargets or deletes one route. Only reads the context, so that routes can be sent
+/// side by side.
+pub(super) async fn apply(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
     if change.action == Action::Delete {
         let deleted = ctx
             .client
@@ -19,10 +21,13 @@ pub(super) async fn apply(ctx: &mut Context<'_>, change: &Change) -> Result<(), 
     }
     ctx.desired(change)?;
     let api_id = ctx.api_id()?;
-    // Our routes target the integration named after them (see `resources`).
-    let integration = ctx.ids.integrations.get(&change.name).ok_or_else(|| {
-        ProviderError::Unexpected(format!("no integration for route {}", change.name))
-    })?;
+    let integration = ctx
+        .ids
+        .integrations
+        .get(crate::INTEGRATION)
+        .ok_or_else(|| {
+            ProviderError::Unexpected(format!("no integration for route {}", change.name))
+        })?;
     let target = format!("integrations/{integration}");
     if change.action == Action::Create {
         ctx.client

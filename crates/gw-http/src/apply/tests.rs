@@ -1,20 +1,25 @@
 //! Applying plans against faked apigatewayv2 answers: replaces, link waits, the plan's order.
 
-use super::Context;
+use super::{Context, IN_FLIGHT};
+use crate::HttpApiProvider;
 use crate::resources::desired_resources;
 use aws_sdk_apigatewayv2::Client;
+use aws_sdk_apigatewayv2::error::ErrorMetadata;
 use aws_sdk_apigatewayv2::operation::create_api_mapping::CreateApiMappingOutput;
+use aws_sdk_apigatewayv2::operation::create_route::{CreateRouteError, CreateRouteOutput};
 use aws_sdk_apigatewayv2::operation::delete_api_mapping::DeleteApiMappingOutput;
 use aws_sdk_apigatewayv2::operation::delete_route::DeleteRouteOutput;
 use aws_sdk_apigatewayv2::operation::delete_stage::DeleteStageOutput;
 use aws_sdk_apigatewayv2::operation::get_vpc_link::GetVpcLinkOutput;
 use aws_sdk_apigatewayv2::types::VpcLinkStatus;
+use aws_sdk_apigatewayv2::types::error::{BadRequestException, ConflictException};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use gw_core::testing::desired;
 use gw_core::{
     Action, Change, DesiredGateway, GatewayKind, LogProgress, Observed, ObservedResource,
     Ownership, Plan, Resource, ResourceKind, VpcLinkVersion, attr, diff,
 };
+use std::sync::Arc;
 
 fn observed(kind: ResourceKind, name: &str, id: &str, attrs: &[(&str, &str)]) -> ObservedResource {
     let mut resource = Resource::new(kind, name);
@@ -42,10 +47,18 @@ async fn apply(
     have: &Observed,
     plan: &Plan,
 ) -> Result<(), gw_core::ProviderError> {
+    let provider = HttpApiProvider::new(client.clone(), Arc::new(LogProgress));
+    apply_with(&provider, want, have, plan).await
+}
+
+async fn apply_with(
+    provider: &HttpApiProvider,
+    want: Option<&DesiredGateway>,
+    have: &Observed,
+    plan: &Plan,
+) -> Result<(), gw_core::ProviderError> {
     let owner = Ownership::new("prod");
-    Context::new(client, &LogProgress, &owner, want, have)
-        .apply(plan)
-        .await
+    Context::new(provider, &owner, want, have).apply(plan).await
 }
 
 fn internal_gateway() -> DesiredGateway {
@@ -207,4 +220,110 @@ async fn changes_run_in_the_order_the_plan_gives() {
         .await
         .expect("both deleted");
     assert_eq!((stage.num_calls(), route.num_calls()), (1, 1));
+}
+
+/// The API `api-1` with the shared integration `i-1`, and `apis` Cortex APIs desired: the plan
+/// creates two routes per API.
+fn routes_to_create(apis: usize) -> (DesiredGateway, Observed, Plan) {
+    let names: Vec<(String, String)> = (0..apis)
+        .map(|i| (format!("api-{i:02}"), format!("/api-{i:02}")))
+        .collect();
+    let pairs: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(n, p)| (n.as_str(), p.as_str()))
+        .collect();
+    let want = desired(GatewayKind::Http).apis(&pairs).build();
+    let mut integration = observed(ResourceKind::Integration, crate::INTEGRATION, "i-1", &[]);
+    integration.parent_id = Some("api-1".into());
+    let have = Observed {
+        resources: vec![
+            observed(ResourceKind::Api, "cortex-prod", "api-1", &[]),
+            integration,
+        ],
+    };
+    let plan = plan_for(ResourceKind::Route, &want, &have);
+    assert_eq!(plan.changes.len(), 2 * apis, "{plan}");
+    (want, have, plan)
+}
+
+#[tokio::test]
+async fn routes_go_side_by_side_each_once_to_the_shared_integration() {
+    let (want, have, plan) = routes_to_create(20);
+    let keys = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = keys.clone();
+    let create = mock!(Client::create_route)
+        .match_requests(move |r| {
+            let ours = r.api_id() == Some("api-1") && r.target() == Some("integrations/i-1");
+            if ours {
+                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                seen.push(r.route_key().unwrap_or_default().to_string());
+            }
+            ours
+        })
+        .then_output(|| CreateRouteOutput::builder().build());
+    let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&create]);
+    apply(&client, Some(&want), &have, &plan)
+        .await
+        .expect("every route created");
+    let mut sent = keys.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    sent.sort();
+    let mut planned: Vec<String> = plan.changes.iter().map(|c| c.name.clone()).collect();
+    planned.sort();
+    assert_eq!(sent, planned, "each planned route sent exactly once");
+}
+
+#[tokio::test]
+async fn a_failure_among_routes_side_by_side_stops_the_rest_and_is_returned() {
+    let (want, have, plan) = routes_to_create(20);
+    let refused = mock!(Client::create_route).then_error(|| {
+        CreateRouteError::ConflictException(
+            ConflictException::builder()
+                .message("Route already exists")
+                .meta(ErrorMetadata::builder().code("ConflictException").build())
+                .build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&refused]);
+    let err = apply(&client, Some(&want), &have, &plan)
+        .await
+        .expect_err("the conflict is returned");
+    match &err {
+        gw_core::ProviderError::Aws(aws) => assert!(aws.is_unsettled(), "{err}"),
+        other => panic!("not an AWS error: {other}"),
+    }
+    // Nothing was sent after the first failure: at most one window of calls went out.
+    assert!(
+        refused.num_calls() <= IN_FLIGHT,
+        "{} of {} routes sent after a failure",
+        refused.num_calls(),
+        plan.changes.len()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn changes_waiting_for_the_budget_are_not_sent_after_a_failure() {
+    let (want, have, plan) = routes_to_create(4);
+    let quotas = Arc::new(aws_calls::Quotas::api_gateway());
+    // The account's burst is spent: each call waits for the next token (100 ms apart).
+    for _ in 0..40 {
+        quotas.acquire("GetApis").await;
+    }
+    let refused = mock!(Client::create_route).then_error(|| {
+        CreateRouteError::BadRequestException(
+            BadRequestException::builder()
+                .message("refused")
+                .meta(ErrorMetadata::builder().code("BadRequestException").build())
+                .build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&refused]);
+    let provider = HttpApiProvider::new(client, Arc::new(LogProgress)).with_quotas(quotas);
+    apply_with(&provider, Some(&want), &have, &plan)
+        .await
+        .expect_err("the refusal is returned");
+    assert_eq!(
+        refused.num_calls(),
+        1,
+        "the changes still waiting for a token when the first failed were not sent"
+    );
 }
