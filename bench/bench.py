@@ -257,7 +257,9 @@ class Aws:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_RETRY",
                                     "AWS_MAX_ATTEMPTS", "AWS_SESSION_TOKEN", "AWS_ROLE", "AWS_WEB_IDENTITY",
-                                    "CORTEX_NET_"))}
+                                    "CORTEX_NET_", "PYTHONPYCACHEPREFIX"))}
+        # (PYTHONPYCACHEPREFIX, which xtask sets, would make every `aws` of the baseline ignore
+        # the venv's compiled modules: 2.4 s a process instead of 0.7 s.)
         env.update({"AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": "test",
                     "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                     "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
