@@ -48,9 +48,13 @@ def assert_no_orphan_integrations(aws: Aws, api_id: str):
 
 
 def assert_proxy_integration(integ: dict, uri: str):
+    """The one integration every route targets: the load balancer, with the path the client called
+    (moto stores and returns RequestParameters as AWS does)."""
     assert integ["IntegrationType"] == "HTTP_PROXY", integ
     assert integ["IntegrationMethod"] == "ANY", integ
     assert integ["IntegrationUri"] == uri, integ
+    assert (integ.get("RequestParameters") or {}).get("overwrite:path") == "$request.path", integ
+    assert integ.get("Description") == "load-balancer", integ
     # AWS accepts only payload format 1.0 for HTTP_PROXY integrations.
     assert integ.get("PayloadFormatVersion", "1.0") == "1.0", integ
 
@@ -109,7 +113,7 @@ def test_up_creates_catch_all_http_api(cli, aws, seeded, ws):
 
     routes = aws.routes_by_key(api_id)
     assert set(routes) == {"ANY /{proxy+}"}, sorted(routes)
-    assert_proxy_integration(aws.integration_of(api_id, routes["ANY /{proxy+}"]), f"http://{dns}/{{proxy}}")
+    assert_proxy_integration(aws.integration_of(api_id, routes["ANY /{proxy+}"]), f"http://{dns}")
     assert_no_orphan_integrations(aws, api_id)
     assert_default_stage(aws, api_id, cluster)
 
@@ -160,7 +164,7 @@ def test_up_repairs_drift(cli, aws, seeded, ws):
     up(cli, ws)
     routes = aws.routes_by_key(api_id)
     assert set(routes) == {"ANY /{proxy+}"}
-    assert_proxy_integration(aws.integration_of(api_id, routes["ANY /{proxy+}"]), f"http://{dns}/{{proxy}}")
+    assert_proxy_integration(aws.integration_of(api_id, routes["ANY /{proxy+}"]), f"http://{dns}")
     assert_no_orphan_integrations(aws, api_id)
     assert run(cli, ws, "plan").ok().json["changes"] == []
 
@@ -178,7 +182,7 @@ def test_replaced_load_balancer_updates_integrations(cli, aws, seeded, ws):
     assert {k for _, k in change_set(r.json)} == {"integration"}, r.json
     routes = aws.routes_by_key(api_id)
     assert_proxy_integration(aws.integration_of(api_id, routes["ANY /{proxy+}"]),
-                             f"http://{new_lb['dns_name']}/{{proxy}}")
+                             f"http://{new_lb['dns_name']}")
     assert snapshot(aws, api_id)["routes"] == routes_before, "routes were recreated"
     assert_no_orphan_integrations(aws, api_id)
 
@@ -192,7 +196,7 @@ def test_up_with_classic_elb(cli, aws, seed, workspace):
     routes = aws.routes_by_key(api["ApiId"])
     assert set(routes) == {"ANY /{proxy+}"}
     assert_proxy_integration(aws.integration_of(api["ApiId"], routes["ANY /{proxy+}"]),
-                             f"http://{seeded['load_balancer']['dns_name']}/{{proxy}}")
+                             f"http://{seeded['load_balancer']['dns_name']}")
     assert seeded["load_balancer"]["name"] in aws.classic_lb_names()
 
 
@@ -205,12 +209,13 @@ def expected_routes(endpoints: list[str]) -> set[str]:
 
 
 def assert_api_routes(aws: Aws, api_id: str, dns: str, public_endpoints: list[str]):
+    """Two routes per public API, all targeting the one integration to the load balancer."""
     routes = aws.routes_by_key(api_id)
     assert set(routes) == expected_routes(public_endpoints), sorted(routes)
-    for e in public_endpoints:
-        assert_proxy_integration(aws.integration_of(api_id, routes[f"ANY {e}"]), f"http://{dns}{e}")
-        assert_proxy_integration(aws.integration_of(api_id, routes[f"ANY {e}/{{proxy+}}"]),
-                                 f"http://{dns}{e}/{{proxy}}")
+    integrations = aws.integrations(api_id)
+    assert len(integrations) == 1, integrations
+    assert {r["Target"] for r in routes.values()} == {f"integrations/{integrations[0]['IntegrationId']}"}, routes
+    assert_proxy_integration(integrations[0], f"http://{dns}")
     assert_no_orphan_integrations(aws, api_id)
 
 
@@ -279,6 +284,51 @@ def test_switching_from_catch_all_to_apis(cli, aws, seeded, ws):
     assert r.json["gateway"]["id"] == api_id
     assert {k for _, k in change_set(r.json)} <= {"route", "integration"}, r.json
     assert_api_routes(aws, api_id, dns, ["/iris"])
+
+
+def make_per_route_gateway(aws: Aws, cluster: str, dns: str, endpoint: str) -> tuple[str, dict[str, str]]:
+    """The shape earlier versions made: an owned API whose every route has an integration of its own
+    (named by its description, the route key) to the same path on the load balancer. Returns the
+    API id and {route key: route id}."""
+    tags = {"cortex.dev/cluster-name": cluster, "managed-by": "cortex-net"}
+    api_id = aws.apigw.create_api(Name=f"cortex-{cluster}", ProtocolType="HTTP", Tags=tags)["ApiId"]
+    route_ids = {}
+    for key, uri in ((f"ANY {endpoint}", f"http://{dns}{endpoint}"),
+                     (f"ANY {endpoint}/{{proxy+}}", f"http://{dns}{endpoint}/{{proxy}}")):
+        integ = aws.apigw.create_integration(ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY",
+                                             IntegrationUri=uri, PayloadFormatVersion="1.0", Description=key)
+        route = aws.apigw.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integ['IntegrationId']}")
+        route_ids[key] = route["RouteId"]
+    aws.apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True, Tags=tags)
+    return api_id, route_ids
+
+
+def test_integrations_per_route_converge_to_the_shared_one(cli, aws, seeded, ws):
+    """A gateway of the earlier shape: `up` makes the shared integration, moves the routes onto it
+    (the same routes, retargeted) and deletes the old integrations once nothing targets them."""
+    cluster, dns = seeded["cluster"], seeded["load_balancer"]["dns_name"]
+    api_id, route_ids = make_per_route_gateway(aws, cluster, dns, "/iris")
+    old = {i["IntegrationId"] for i in aws.integrations(api_id)}
+    ws.write_apis([api_spec("iris", "/iris")])
+
+    plan = run(cli, ws, "plan", apis=True).ok()
+    changes = [(c["action"], c["kind"], c["name"]) for c in assert_changes_shape(plan.json, "plan")]
+    assert changes == [
+        ("create", "integration", "load-balancer"),
+        ("update", "route", "ANY /iris"),
+        ("update", "route", "ANY /iris/{proxy+}"),
+        ("delete", "integration", "ANY /iris"),
+        ("delete", "integration", "ANY /iris/{proxy+}"),
+    ], plan.json
+
+    r = up(cli, ws, apis=True)
+    assert r.json["changes"] == plan.json["changes"], f"plan {plan.json} vs up {r.json}"
+    assert r.json["gateway"]["id"] == api_id
+    assert {k: v["RouteId"] for k, v in aws.routes_by_key(api_id).items()} == route_ids, "routes were recreated"
+    assert_api_routes(aws, api_id, dns, ["/iris"])
+    assert not old & {i["IntegrationId"] for i in aws.integrations(api_id)}, "an old integration is left"
+    assert_default_stage(aws, api_id, cluster)
+    assert run(cli, ws, "plan", apis=True).ok().json["changes"] == []
 
 
 # ---------------------------------------------------------------------------
