@@ -3,10 +3,11 @@
 //!
 //! Changes of one kind in one phase that do not depend on each other (the routes, once the
 //! integration exists; their deletions; the deletions of integrations) are sent side by side,
-//! at most [`IN_FLIGHT`] at a time, each after its token from the account's budget
-//! ([`aws_calls::Quotas`]); every other change is sent alone, in order.
+//! ([`beside`]); every other change is sent alone, in order, after its token from the account's
+//! budget ([`aws_calls::Quotas`]).
 
 mod api;
+mod beside;
 mod domain;
 mod integration;
 mod link;
@@ -15,19 +16,14 @@ mod stage;
 
 use aws_calls::Quotas;
 use aws_sdk_apigatewayv2::Client;
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use gw_core::{
     Action, AwsError, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
     ResourceKind,
 };
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Calls in flight at once when changes go side by side: enough to keep API Gateway's 10
-/// requests/s busy at a few hundred milliseconds a call, few enough that a failure stops the
-/// rest early.
-pub(crate) const IN_FLIGHT: usize = 16;
+#[cfg(test)]
+use beside::IN_FLIGHT;
 
 /// Everything one `apply` works with: the client, who owns what it makes, the desired gateway
 /// and the ids known so far.
@@ -109,11 +105,14 @@ impl<'a> Context<'a> {
     }
 
     /// Applies `plan` in the order given, stopping at the first failure. A run of changes that
-    /// [`side_by_side`] allows goes out concurrently.
+    /// [`beside::side_by_side`] allows goes out concurrently.
     pub(crate) async fn apply(&mut self, plan: &Plan) -> Result<(), ProviderError> {
         let mut rest = plan.changes.as_slice();
         while let Some(first) = rest.first() {
-            let together = rest.iter().take_while(|c| side_by_side(first, c)).count();
+            let together = rest
+                .iter()
+                .take_while(|c| beside::side_by_side(first, c))
+                .count();
             if together == 0 {
                 self.quotas.acquire(&operation(first)).await;
                 self.apply_one(first).await?;
@@ -132,6 +131,7 @@ impl<'a> Context<'a> {
             ResourceKind::VpcLink => link::apply(self, change).await,
             ResourceKind::Api => api::apply(self, change).await,
             ResourceKind::Integration => integration::apply(self, change).await,
+            // Routes always go through `apply_together`, even one alone.
             ResourceKind::Route => route::apply(self, change).await,
             ResourceKind::Stage => stage::apply(self, change).await,
             ResourceKind::DomainName => domain::apply_domain(self, change).await,
@@ -143,72 +143,6 @@ impl<'a> Context<'a> {
             }
         }
     }
-
-    /// Sends `changes` (independent, see [`side_by_side`]) concurrently, at most [`IN_FLIGHT`]
-    /// at a time. On the first failure nothing more is sent; the calls in flight are waited for
-    /// and the first error is returned (an unsettled one makes the session observe again).
-    async fn apply_together(&self, changes: &[Change]) -> Result<(), ProviderError> {
-        let stopped = AtomicBool::new(false);
-        let mut waiting = changes.iter();
-        let mut in_flight = FuturesUnordered::new();
-        let mut failure = None;
-        loop {
-            while failure.is_none() && in_flight.len() < IN_FLIGHT {
-                let Some(change) = waiting.next() else { break };
-                in_flight.push(self.send_beside(change, &stopped));
-            }
-            match in_flight.next().await {
-                None => break,
-                Some(Ok(())) => {}
-                Some(Err(error)) => {
-                    stopped.store(true, Ordering::Relaxed);
-                    failure.get_or_insert(error);
-                }
-            }
-        }
-        failure.map_or(Ok(()), Err)
-    }
-
-    /// One change of a concurrent run: waits for its token, and is not sent when another
-    /// change of the run has failed meanwhile.
-    async fn send_beside(
-        &self,
-        change: &Change,
-        stopped: &AtomicBool,
-    ) -> Result<(), ProviderError> {
-        self.quotas.acquire(&operation(change)).await;
-        if stopped.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        match change.kind {
-            ResourceKind::Route => route::apply(self, change).await?,
-            ResourceKind::Integration if change.action == Action::Delete => {
-                integration::delete(self, change).await?;
-            }
-            _ => {
-                return Err(ProviderError::Unexpected(format!(
-                    "{change} cannot be sent beside other changes"
-                )));
-            }
-        }
-        tracing::info!("{change}");
-        Ok(())
-    }
-}
-
-/// Whether `change` may be sent while `first` is in flight: the same kind in the same phase
-/// (both deletions, or neither), of a kind whose changes do not depend on each other: routes
-/// (each only reads the integration's id) and deletions of integrations (the routes that
-/// targeted them were moved or deleted before, in plan order).
-fn side_by_side(first: &Change, change: &Change) -> bool {
-    let independent = match first.kind {
-        ResourceKind::Route => true,
-        ResourceKind::Integration => first.action == Action::Delete,
-        _ => false,
-    };
-    independent
-        && change.kind == first.kind
-        && (change.action == Action::Delete) == (first.action == Action::Delete)
 }
 
 /// The API Gateway operation a change is sent as, for the account's budget: `CreateRoute`,

@@ -17,13 +17,16 @@ pub(super) async fn apply(ctx: &mut Context<'_>, change: &Change) -> Result<(), 
     }
 }
 
-/// Deletes one integration. Only reads the context, so that deletions can be sent side by side.
+/// Deletes one integration. Only reads the context, so that deletions can be sent side by side
+/// (they always are: [`super::beside`], whose budget retries throttling).
 pub(super) async fn delete(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
     let deleted = ctx
         .client
         .delete_integration()
         .api_id(parent_api(change)?)
         .integration_id(change_id(change, "the resource to delete")?)
+        .customize()
+        .config_override(super::beside::budgeted())
         .send()
         .await
         .map(|_| ())

@@ -1,11 +1,12 @@
 //! Routes: each targets the one integration, [`crate::INTEGRATION`].
 
-use super::{Context, change_id, create_once, gone_is_done, parent_api};
+use super::beside::{budgeted, budgeted_create};
+use super::{Context, change_id, gone_is_done, parent_api};
 use aws_calls::AwsResultExt;
 use gw_core::{Action, Change, ProviderError};
 
 /// Creates, retargets or deletes one route. Only reads the context, so that routes can be sent
-/// side by side.
+/// side by side (they always are: [`super::beside`], whose budget retries throttling).
 pub(super) async fn apply(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
     if change.action == Action::Delete {
         let deleted = ctx
@@ -13,6 +14,8 @@ pub(super) async fn apply(ctx: &Context<'_>, change: &Change) -> Result<(), Prov
             .delete_route()
             .api_id(parent_api(change)?)
             .route_id(change_id(change, "the resource to delete")?)
+            .customize()
+            .config_override(budgeted())
             .send()
             .await
             .map(|_| ())
@@ -36,7 +39,7 @@ pub(super) async fn apply(ctx: &Context<'_>, change: &Change) -> Result<(), Prov
             .route_key(&change.name)
             .target(target)
             .customize()
-            .config_override(create_once())
+            .config_override(budgeted_create())
             .send()
             .await
             .aws("CreateRoute")?;
@@ -47,6 +50,8 @@ pub(super) async fn apply(ctx: &Context<'_>, change: &Change) -> Result<(), Prov
             .api_id(api_id)
             .route_id(change_id(change, "the route")?)
             .target(target)
+            .customize()
+            .config_override(budgeted())
             .send()
             .await
             .aws("UpdateRoute")?;

@@ -4,6 +4,7 @@ use super::{Context, IN_FLIGHT};
 use crate::HttpApiProvider;
 use crate::resources::desired_resources;
 use aws_sdk_apigatewayv2::Client;
+use aws_sdk_apigatewayv2::config::retry::RetryConfig;
 use aws_sdk_apigatewayv2::error::ErrorMetadata;
 use aws_sdk_apigatewayv2::operation::create_api_mapping::CreateApiMappingOutput;
 use aws_sdk_apigatewayv2::operation::create_route::{CreateRouteError, CreateRouteOutput};
@@ -12,7 +13,9 @@ use aws_sdk_apigatewayv2::operation::delete_route::DeleteRouteOutput;
 use aws_sdk_apigatewayv2::operation::delete_stage::DeleteStageOutput;
 use aws_sdk_apigatewayv2::operation::get_vpc_link::GetVpcLinkOutput;
 use aws_sdk_apigatewayv2::types::VpcLinkStatus;
-use aws_sdk_apigatewayv2::types::error::{BadRequestException, ConflictException};
+use aws_sdk_apigatewayv2::types::error::{
+    BadRequestException, ConflictException, TooManyRequestsException,
+};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use gw_core::testing::desired;
 use gw_core::{
@@ -326,4 +329,41 @@ async fn changes_waiting_for_the_budget_are_not_sent_after_a_failure() {
         1,
         "the changes still waiting for a token when the first failed were not sent"
     );
+}
+
+#[tokio::test]
+async fn a_throttled_route_waits_for_the_budget_and_goes_again() {
+    let (want, have, plan) = routes_to_create(1);
+    let throttled = || {
+        CreateRouteError::TooManyRequestsException(
+            TooManyRequestsException::builder()
+                .message("Too Many Requests")
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("TooManyRequestsException")
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let create = mock!(Client::create_route)
+        .match_requests(|r| r.route_key() == Some("ANY /api-00"))
+        .sequence()
+        .error(throttled)
+        .times(2)
+        .output(|| CreateRouteOutput::builder().build())
+        .build();
+    let other = mock!(Client::create_route).then_output(|| CreateRouteOutput::builder().build());
+    // As many attempts as the SDK is allowed (AWS_MAX_ATTEMPTS and the like).
+    let client = mock_client!(
+        aws_sdk_apigatewayv2,
+        RuleMode::MatchAny,
+        [&create, &other],
+        |config| config.retry_config(RetryConfig::standard().with_max_attempts(3))
+    );
+    apply(&client, Some(&want), &have, &plan)
+        .await
+        .expect("created on the third attempt");
+    assert_eq!(create.num_calls(), 3);
+    assert_eq!(other.num_calls(), 1, "the other route once");
 }
