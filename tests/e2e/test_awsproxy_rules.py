@@ -270,6 +270,26 @@ def test_rest_vpc_link_keeps_create_tags_and_cannot_be_deleted_while_used(region
     assert rule_marks(proxy) == [("DeleteVpcLink", 400, "aws-rule:vpc-link-in-use")]
 
 
+def test_rest_vpc_link_used_by_an_imported_integration_cannot_be_deleted(region, account, aws_proxy):
+    """AWS keeps the link of a private integration put with PutRestApi (LocalStack drops it; the
+    proxy's imported-integration emulation keeps it): deleting the link is refused then too."""
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    target = f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/net/rules/{uuid.uuid4().hex[:16]}"
+    link = c.create_vpc_link(name="rules-import", targetArns=[target])["id"]
+    api = c.create_rest_api(name=f"rules-{uuid.uuid4().hex[:6]}")["id"]
+    document = {"openapi": "3.0.1", "info": {"title": "rules", "version": "1"}, "paths": {"/": {
+        "x-amazon-apigateway-any-method": {"responses": {}, "x-amazon-apigateway-integration": {
+            "type": "http_proxy", "httpMethod": "ANY", "uri": "http://lb.example/",
+            "connectionType": "VPC_LINK", "connectionId": link}}}}}
+    c.put_rest_api(restApiId=api, mode="overwrite", body=json.dumps(document).encode())
+    status, code, message = error_of(lambda: c.delete_vpc_link(vpcLinkId=link))
+    assert (status, code) == (400, "BadRequestException") and api in message, message
+    c.delete_rest_api(restApiId=api)
+    c.delete_vpc_link(vpcLinkId=link)
+    assert rule_marks(proxy) == [("DeleteVpcLink", 400, "aws-rule:vpc-link-in-use")]
+
+
 def test_session_proxies_carry_the_cli_and_enforce_the_rules(region, aws):
     """The CLI of every test goes through the session proxies (conftest), rules on."""
     assert os.environ["AWS_ENDPOINT_URL"] == MOTO_PROXY

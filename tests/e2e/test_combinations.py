@@ -1,8 +1,9 @@
 """All gateway kinds x load-balancer schemes: {http, rest} x {internet-facing, internal}, plus REST
 through a VPC link v2. Each: plan (changes nothing), up, state read back, converged second up,
 down, decoys untouched. HTTP APIs live in moto, REST APIs in LocalStack (an account per test).
-A REST API's private integrations are read through the session proxy, as AWS keeps what the
-API's document (PutRestApi) said (LocalStack drops the link and target; see support/awsproxy.py)."""
+A REST API's content is put as one OpenAPI document (PutRestApi); its private integrations are read
+through proxies with the integration-target rule, as AWS keeps what the document said (LocalStack
+drops the target; see support/awsproxy.py)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,6 @@ def test_combination(kind, scheme, vpc_link, link_version, cli, aws, rest, accou
         gateway["vpc_link"] = vpc_link
     ws.write_settings({"gateway": gateway})
     env = account_env(account)
-    proxy = None
 
     # plan: a full set of creations, nothing changed.
     plan = run_json(cli, ws, "plan", env=env).ok()
@@ -100,7 +100,7 @@ def test_combination(kind, scheme, vpc_link, link_version, cli, aws, rest, accou
     else:
         res = rest.resources(ids[0])
         assert "/{proxy+}" in res and "/" in res, sorted(res)
-        # Read as AWS keeps the API's document (the session proxy; LocalStack drops the link).
+        # Read as AWS keeps the API's document (the session proxy; LocalStack drops the target).
         as_aws = Rest(rest.region, rest.account, endpoint=LOCALSTACK_PROXY)
         for path in ("/", "/{proxy+}"):
             i = as_aws.integration(ids[0], res[path]["id"], "ANY")
@@ -115,7 +115,8 @@ def test_combination(kind, scheme, vpc_link, link_version, cli, aws, rest, accou
     # recording proxies saw, elbv2 and ACM included, is a Describe/Get/List).
     journal = Journal()
     moto_proxy = aws_proxy(ENDPOINT, "moto", journal)
-    api_proxy = proxy or aws_proxy(LOCALSTACK, "localstack")
+    api_proxy = aws_proxy(LOCALSTACK, "localstack")
+    api_proxy.emulate_integration_target_storage(shared=True)  # the targets `up` gave, as AWS keeps them
     api_proxy.journal = journal
     converged_env = dict(env, AWS_ENDPOINT_URL=moto_proxy.url,
                          AWS_ENDPOINT_URL_API_GATEWAY=api_proxy.url)

@@ -15,8 +15,10 @@ and the decoys (another cluster's and an untagged load balancer, a foreign HTTP 
 paths, a foreign REST API, all named like ours) are untouched at the end.
 
 CI time: each k costs four or five CLI runs, so k is capped by CORTEX_NET_E2E_CRASH_MAX_K (default
-5: every write of the HTTP paths, the first five of the REST paths); CORTEX_NET_E2E_CRASH_MAX_K=100
-runs them all (the CLI leaves CORTEX_NET_E2E_* variables alone: netconf reserves the prefix).
+5: every write of every path; a REST `up` writes CreateRestApi, PutRestApi (the API's content as
+one document), CreateDeployment, CreateStage, after CreateVpcLink when internal);
+CORTEX_NET_E2E_CRASH_MAX_K=100 runs them all for longer paths (the CLI leaves CORTEX_NET_E2E_*
+variables alone: netconf reserves the prefix).
 """
 
 from __future__ import annotations

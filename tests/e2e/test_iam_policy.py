@@ -128,7 +128,7 @@ def test_iam_policy_rest_internet_facing(cli, seed, workspace, account, aws_prox
     policy = print_policy(cli, ws, env, tmp_path)
     assert not allowed(policy, "apigateway:POST", f"arn:aws:apigateway:{ws.region}::/apis", ws.region)
     ops = assert_covered(policy, run_lifecycle(cli, ws, env, aws_proxy), ws.region)
-    assert {"CreateRestApi", "PutIntegration", "CreateDeployment", "DeleteRestApi"} <= ops, ops
+    assert {"CreateRestApi", "PutRestApi", "CreateDeployment", "DeleteRestApi"} <= ops, ops
 
 
 def test_iam_policy_rest_internal_vpc_link_v1(cli, seed, workspace, account, aws_proxy, tmp_path):

@@ -4,8 +4,12 @@ LocalStack proxies `<LocalStack>/_aws/execute-api/<id>/<stage>/<path>` to the in
 host; the load balancer's DNS name is mapped to 127.0.0.1 in LocalStack's hosts file
 (support/hosts.py) and the seeded listener uses the port of a stand-in backend
 (support/backend.py), so the requests arrive there. Each test uses an account of its own.
-With a VPC link v2 the CLI talks to LocalStack through the proxy with its integration-target rule
-(LocalStack drops `integrationTarget`; see support/awsproxy.py)."""
+
+The CLI puts the API's content as one OpenAPI document (PutRestApi). LocalStack drops the
+private integrations' `connectionType`, `connectionId` and `integrationTarget` from it, AWS keeps
+them: every proxy completes the import in LocalStack from the document, and the session proxy's
+integration-target rule keeps the target (support/awsproxy.py), so a VPC link v2 integration is
+read through it."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import json
 
 import pytest
 
-from conftest import LOCALSTACK, account_env, api_spec, assert_changes_shape, invoke
+from conftest import LOCALSTACK_PROXY, SESSION_PROXIES, Rest, account_env, api_spec, assert_changes_shape, invoke
 from support.gateways import assert_decoys_intact, assert_owned, run_json, v1_links, v2_links
 from support.hosts import map_host
 
@@ -66,6 +70,12 @@ def assert_catch_all(rest, api_id: str, base: str, *, link_id: str | None = None
         assert root_integ.get("connectionId") == link_id, root_integ
 
 
+def as_aws_keeps_it(rest: Rest) -> Rest:
+    """The same account and region read through the session proxy: integrations carry the
+    `integrationTarget` AWS keeps (LocalStack drops it)."""
+    return Rest(rest.region, rest.account, endpoint=LOCALSTACK_PROXY)
+
+
 def assert_dev_stage(rest, api_id: str, stage: str = "dev") -> str:
     stages = {s["stageName"]: s for s in rest.stages(api_id)}
     assert list(stages) == [stage], stages
@@ -103,6 +113,9 @@ def test_rest_internet_facing_up_invoke_converge_redeploy_down(cli, aws, rest, a
     assert rest.owned_rest_apis(cluster) == [], "plan changed something"
 
     r = run_json(cli, ws, "up", "--yes", env=env).ok()
+    # The plan says how its content changes run: together, as the API's document.
+    content = [c for c in r.json["changes"] if c["kind"] in ("resource", "method", "integration")]
+    assert content and all("(PutRestApi)" in (c.get("detail") or "") for c in content), content
     api = the_rest_api(rest, cluster)
     gw = r.json["gateway"]
     assert (gw["kind"], gw["id"], gw["stage"]) == ("rest", api["id"], "dev"), gw
@@ -183,13 +196,11 @@ def test_rest_internal_v1_link_up_invoke_down(cli, aws, rest, account, seed, wor
     assert_decoys_intact(aws, seeded)
 
 
-def test_rest_internal_v2_link_up_invoke_down(cli, aws, rest, account, seed, workspace, backend, aws_proxy):
+def test_rest_internal_v2_link_up_invoke_down(cli, aws, rest, account, seed, workspace, backend):
     seeded, ws = rest_cluster(seed, workspace, backend, scheme="internal",
                               settings={"gateway": {"vpc_link": "v2"}})
     cluster, lb = seeded["cluster"], seeded["load_balancer"]
-    proxy = aws_proxy(LOCALSTACK, "localstack")
-    proxy.emulate_integration_target_storage()  # LocalStack drops integrationTarget; AWS keeps it
-    env = account_env(account, AWS_ENDPOINT_URL_API_GATEWAY=proxy.url)
+    env = account_env(account)
     run_json(cli, ws, "up", "--yes", env=env).ok()
     links = v2_links(aws, cluster)
     assert len(links) == 1, links
@@ -197,18 +208,20 @@ def test_rest_internal_v2_link_up_invoke_down(cli, aws, rest, account, seed, wor
     assert v1_links(rest, cluster) == [], "a v1 link was made although v2 was asked for"
     api = the_rest_api(rest, cluster)
     res = rest.resources(api["id"])
-    integ = rest.integration(api["id"], res["/{proxy+}"]["id"], "ANY")
+    integ = as_aws_keeps_it(rest).integration(api["id"], res["/{proxy+}"]["id"], "ANY")
     assert integ.get("connectionType") == "VPC_LINK", integ
     assert integ.get("connectionId") == links[0]["VpcLinkId"], integ
+    assert integ.get("integrationTarget") == lb["arn"], integ
     assert integ["uri"].startswith(f"http://{lb['dns_name']}:{backend.port}/"), integ
-    targets = proxy.integration_targets()
-    assert (api["id"], res["/{proxy+}"]["id"], "ANY") in targets, targets
-    assert set(targets.values()) == {lb["arn"]}, targets
+    # The document named the load balancer (integrationTarget) beside the link, for each path.
+    targets = SESSION_PROXIES["localstack"].integration_targets()
+    assert {(api["id"], res[p]["id"], "ANY") for p in ("/", "/{proxy+}")} <= set(targets), targets
     assert_requests_arrive(backend, api["id"])
 
     assert run_json(cli, ws, "up", "--yes", env=env).ok().json["changes"] == []
     d = run_json(cli, ws, "down", "--yes", env=env).ok()
     assert ("delete", "api") in {(c["action"], c["kind"]) for c in d.json["changes"]}, d.json
-    assert proxy.integration_targets() == {}, "DeleteRestApi left integration targets behind"
+    assert not [k for k in SESSION_PROXIES["localstack"].integration_targets() if k[0] == api["id"]], \
+        "DeleteRestApi left integration targets behind"
     assert rest.owned_rest_apis(cluster) == [] and v2_links(aws, cluster) == []
     assert_decoys_intact(aws, seeded)

@@ -37,16 +37,16 @@ def test_http_up_survives_throttled_create_route(cli, aws, seed, workspace, aws_
     assert r.json["gateway"]["id"] == apis[0]["ApiId"]
 
 
-def test_rest_up_survives_throttled_put_integration(cli, rest, account, seed, workspace, aws_proxy):
+def test_rest_up_survives_throttled_put_rest_api(cli, rest, account, seed, workspace, aws_proxy):
     seeded = seed(decoys=False)
     cluster = seeded["cluster"]
     ws = workspace(cluster, seeded["region"])
     ws.write_settings({"gateway": {"type": "rest"}})
     proxy = aws_proxy(LOCALSTACK, "localstack")
-    proxy.throttle("PutIntegration", 2)
+    proxy.throttle("PutRestApi", 2)
     env = account_env(account, AWS_ENDPOINT_URL_API_GATEWAY=proxy.url, **RETRIES)
     run_json(cli, ws, "up", "--yes", env=env).ok()
-    assert_retried(proxy, "PutIntegration", 2)
+    assert_retried(proxy, "PutRestApi", 2)
     apis = rest.owned_rest_apis(cluster)
     assert len(apis) == 1, apis
     assert run_json(cli, ws, "up", "--yes", env=env).ok().json["changes"] == []

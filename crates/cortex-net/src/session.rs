@@ -343,10 +343,12 @@ impl Gateways {
                 let wanted = desired
                     .map(|desired| provider.desired_resources(desired))
                     .unwrap_or_default();
+                let mut plan = gw_core::diff(&wanted, &observed);
+                provider.annotate(&mut plan);
                 Step {
                     provider,
                     desired: desired.cloned(),
-                    plan: gw_core::diff(&wanted, &observed),
+                    plan,
                     observed,
                 }
             })

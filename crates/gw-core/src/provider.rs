@@ -267,6 +267,11 @@ pub trait GatewayProvider: Send + Sync {
     /// The resources the desired gateway consists of, parents before children.
     fn desired_resources(&self, desired: &DesiredGateway) -> Vec<Resource>;
 
+    /// Says, in the `detail` of the changes of `plan`, how `apply` makes those it does not make
+    /// one call each (REST: the API's content, put as one document); the changes and their
+    /// order stay the diff's, so what is printed is what runs. Nothing by default.
+    fn annotate(&self, _plan: &mut Plan) {}
+
     /// Reads what this cluster owns (by tags, never by name alone). Resources without both
     /// ownership tags, and children of such resources, are never returned.
     async fn observe(&self, owner: &Ownership) -> Result<Observed, ProviderError>;

@@ -7,6 +7,10 @@
 //! Deferring the deployment past the child deletions is what makes a new deployment snapshot
 //! the API without what was just removed; `apply` never reorders, so what was printed is what
 //! runs.
+//!
+//! The content changes (resources, methods, integrations, created, updated or deleted) are
+//! made together by one `PutRestApi` of the API's document, where the first of them stands in
+//! the plan; the plan says so on each of them ([`crate::annotate`]).
 
 mod api;
 mod content;
@@ -44,6 +48,8 @@ impl Default for ThrottleRetry {
 /// the desired gateway (`None` when removing everything) and what was observed.
 pub(crate) struct Context<'a> {
     pub client: &'a aws_sdk_apigateway::Client,
+    /// The account's API Gateway budget, for the calls with a quota of their own.
+    pub quotas: &'a aws_calls::Quotas,
     pub v2: &'a aws_sdk_apigatewayv2::Client,
     pub progress: &'a dyn Progress,
     pub throttle: ThrottleRetry,
@@ -72,9 +78,18 @@ impl<'a> Context<'a> {
 
 pub(crate) async fn apply(ctx: &Context<'_>, plan: &Plan) -> Result<(), ProviderError> {
     let mut ids = Ids::from_observed(ctx.desired, ctx.observed);
+    let mut content_put = false;
     for change in &plan.changes {
+        if crate::is_content(change.kind) {
+            if !content_put {
+                content::put_document(ctx, ctx.desired_for(change)?, &ids).await?;
+                content_put = true;
+            }
+            tracing::info!("{change}");
+            continue;
+        }
         match change.action {
-            Action::Delete => delete(ctx, change, &mut ids).await?,
+            Action::Delete => delete(ctx, change).await?,
             Action::Create | Action::Update | Action::Replace => {
                 let desired = ctx.desired_for(change)?;
                 upsert(ctx, desired, change, &mut ids).await?;
@@ -94,9 +109,6 @@ async fn upsert(
     match change.kind {
         ResourceKind::VpcLink => link::upsert(ctx, desired, change, ids).await,
         ResourceKind::Api => api::upsert(ctx, desired, change, ids).await,
-        ResourceKind::Resource => content::upsert_resource(ctx, change, ids).await,
-        ResourceKind::Method => content::upsert_method(ctx, desired, change, ids).await,
-        ResourceKind::Integration => content::upsert_integration(ctx, desired, change, ids).await,
         ResourceKind::Deployment => rollout::upsert_deployment(ctx, desired, ids).await,
         ResourceKind::Stage => rollout::upsert_stage(ctx, change, ids).await,
         ResourceKind::DomainName => domain::upsert_name(ctx, desired, change).await,
@@ -105,13 +117,10 @@ async fn upsert(
     }
 }
 
-async fn delete(ctx: &Context<'_>, change: &Change, ids: &mut Ids) -> Result<(), ProviderError> {
+async fn delete(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
     match change.kind {
         ResourceKind::DomainName => domain::delete_name(ctx, change).await,
         ResourceKind::ApiMapping => domain::delete_mapping(ctx, change).await,
-        ResourceKind::Method => content::delete_method(ctx, change, ids).await,
-        ResourceKind::Integration => content::delete_integration(ctx, change, ids).await,
-        ResourceKind::Resource => content::delete_resource(ctx, change).await,
         ResourceKind::Stage => rollout::delete_stage(ctx, change).await,
         ResourceKind::Deployment => rollout::delete_deployment(ctx, change).await,
         ResourceKind::Api => api::delete(ctx, change).await,

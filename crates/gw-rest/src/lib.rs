@@ -20,9 +20,11 @@
 //! `current` (the one the stage serves) is compared by fingerprint, so `up` deploys when, and
 //! only when, the API changed: a converged `up` plans nothing and creates no deployment.
 //!
-//! Everything is built with individual calls rather than one `PutRestApi` import: the import
-//! loses `connectionType`/`connectionId` on LocalStack (the e2e emulator) and would replace the
-//! whole API on every change instead of what the plan shows (see `bench/`).
+//! The API itself is created with `CreateRestApi`, tagged as owned in that call (so that it is
+//! found again after a lost answer); its content (resources, methods, integrations) is put as
+//! one OpenAPI document with `PutRestApi` whenever the plan changes any of it: one call, within
+//! API Gateway's quota of one per second, instead of six per published API. The plan still
+//! lists each change, and says on each that the document makes it ([`annotate`]).
 //!
 //! This crate must never touch a REST API that lacks both ownership tags (a same-named API
 //! without them is someone else's: it is neither read further nor changed), and never create a
@@ -32,9 +34,10 @@
 //! after an upgrade (`tests/fingerprint.rs` pins them), or reorder a plan while applying it
 //! (what was printed is what runs).
 //!
-//! Where things are: `resources` (the desired resources, pure), `fingerprint` (the hash and the
-//! deployment description that stores it), `observe` (what AWS holds, as resources), `apply`
-//! (one module per resource kind, over one `Context`).
+//! Where things are: `resources` (the desired resources, pure), `document` (the API's content
+//! as an OpenAPI document, pure), `fingerprint` (the hash and the deployment description that
+//! stores it), `observe` (what AWS holds, as resources), `apply` (one module per resource kind,
+//! over one `Context`).
 //!
 //! # Example
 //!
@@ -64,6 +67,7 @@
 //! ```
 
 mod apply;
+mod document;
 mod fingerprint;
 mod observe;
 mod resources;
@@ -73,9 +77,40 @@ use gw_core::{
     DesiredGateway, GatewayInfo, GatewayProvider, Observed, Ownership, Plan, Progress,
     ProviderError, Resource, ResourceKind, VpcLinkVersion,
 };
+
+/// What the plan says of a content change: the API's document makes it.
+pub const IN_DOCUMENT: &str = "via the API's OpenAPI document (PutRestApi)";
+
+/// Whether changes of this kind are the API's content, which its document carries.
+pub(crate) fn is_content(kind: ResourceKind) -> bool {
+    matches!(
+        kind,
+        ResourceKind::Resource | ResourceKind::Method | ResourceKind::Integration
+    )
+}
+
+/// Marks every content change `apply` makes through the API's document ([`IN_DOCUMENT`],
+/// after what differs for an update), so that the plan printed is the plan run. What goes with
+/// a deleted API is left as it is: it is not sent at all.
+pub fn annotate(plan: &mut Plan) {
+    let marked: Vec<bool> = plan
+        .changes
+        .iter()
+        .map(|c| is_content(c.kind) && !plan.goes_with_parent(c))
+        .collect();
+    for (change, marked) in plan.changes.iter_mut().zip(marked) {
+        if marked {
+            change.detail = Some(match change.detail.take() {
+                Some(detail) => format!("{detail}; {IN_DOCUMENT}"),
+                None => IN_DOCUMENT.to_string(),
+            });
+        }
+    }
+}
 use std::sync::Arc;
 
 pub use apply::ThrottleRetry;
+pub use document::openapi_document;
 pub use fingerprint::{desired_fingerprint, fingerprint};
 pub use resources::{
     CURRENT_DEPLOYMENT, Published, desired_resources, published_paths, resource_paths,
@@ -191,6 +226,10 @@ impl GatewayProvider for RestApiProvider {
         resources::desired_resources(desired)
     }
 
+    fn annotate(&self, plan: &mut Plan) {
+        annotate(plan);
+    }
+
     async fn observe(&self, owner: &Ownership) -> Result<Observed, ProviderError> {
         observe::observe(&self.client, &self.v2, owner).await
     }
@@ -204,6 +243,7 @@ impl GatewayProvider for RestApiProvider {
     ) -> Result<(), ProviderError> {
         let ctx = apply::Context {
             client: &self.client,
+            quotas: &self.quotas,
             v2: &self.v2,
             progress: self.progress.as_ref(),
             throttle: self.throttle,

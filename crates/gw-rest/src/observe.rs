@@ -8,8 +8,6 @@ mod read;
 use aws_sdk_apigateway::Client;
 use gw_core::{Observed, Ownership, ProviderError};
 
-/// Observed-only attribute of the API: the id of its root resource `/`.
-pub(crate) const ROOT_ID_ATTRIBUTE: &str = "root_id";
 /// Observed-only attribute of a stage: the deployment it serves.
 pub(crate) const DEPLOYMENT_ID_ATTRIBUTE: &str = "deployment_id";
 
@@ -21,17 +19,28 @@ pub(crate) fn method_id(resource_id: &str, http_method: &str) -> String {
     format!("{resource_id} {http_method}")
 }
 
+/// Everything the cluster owns in apigateway. The owned APIs (and their content), the VPC links
+/// of both versions and the custom domains are read side by side: none waits on another. Only
+/// the domains' mappings to our APIs need both; a failure is reported in the order a sequential
+/// reading would meet it.
 pub(crate) async fn observe(
     client: &Client,
     v2: &aws_sdk_apigatewayv2::Client,
     owner: &Ownership,
 ) -> Result<Observed, ProviderError> {
-    let apis = read::owned_apis(client, owner).await?;
-
+    let rest_owner = owner.for_gateway(crate::KIND);
     // Links: every owned v1 link (only REST APIs use them), and the v2 links tagged for REST
     // gateways (HTTP APIs own v2 links of the same cluster too, tagged for `http`).
-    let mut links = vpclink::v1::find_owned(client, owner).await?;
-    links.extend(vpclink::v2::find_owned(v2, &owner.for_gateway(crate::KIND)).await?);
+    let (apis, v1_links, v2_links, domains) = tokio::join!(
+        read::owned_apis(client, owner),
+        vpclink::v1::find_owned(client, owner),
+        vpclink::v2::find_owned(v2, &rest_owner),
+        tls_cert::domain::v1::find_owned(client, &rest_owner),
+    );
+    let apis = apis?;
+    let mut links = v1_links?;
+    links.extend(v2_links?);
+    let domains = domains?;
 
     let mut observed = Observed::default();
     observed
@@ -41,6 +50,6 @@ pub(crate) async fn observe(
     for found in &apis {
         api::push_api(found, &link_names, &mut observed);
     }
-    domains::push_domains(client, owner, &apis, &mut observed).await?;
+    domains::push_domains(client, &domains, &apis, &mut observed).await?;
     Ok(observed)
 }

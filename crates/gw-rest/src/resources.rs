@@ -102,21 +102,6 @@ pub fn resource_paths(published: &[Published]) -> Vec<String> {
     out
 }
 
-/// The parent path of a resource path (`/v1/text-gen` -> `/v1`, `/iris` -> `/`) and its last
-/// segment.
-pub fn split_path(path: &str) -> (&str, &str) {
-    match path.rsplit_once('/') {
-        Some(("", part)) => ("/", part),
-        Some((parent, part)) => (parent, part),
-        None => ("/", path),
-    }
-}
-
-/// `ANY /iris` -> (`ANY`, `/iris`).
-pub fn split_method_name(name: &str) -> Option<(&str, &str)> {
-    name.split_once(' ')
-}
-
 /// The CORS headers the `OPTIONS` mock answers with, as response parameters
 /// (`method.response.header.<name>`), each value single-quoted as API Gateway mapping values
 /// are.
@@ -608,19 +593,5 @@ mod tests {
         );
         let mapping = find(&resources, ResourceKind::ApiMapping, "api.example.com");
         assert_eq!(mapping.attribute(attr::STAGE), Some("dev"));
-    }
-
-    #[test]
-    fn paths_split_into_parent_and_part() {
-        assert_eq!(split_path("/iris"), ("/", "iris"));
-        assert_eq!(split_path("/v1/text-gen"), ("/v1", "text-gen"));
-        assert_eq!(
-            split_path("/v1/text-gen/{proxy+}"),
-            ("/v1/text-gen", "{proxy+}")
-        );
-        assert_eq!(
-            split_method_name("ANY /iris/{proxy+}"),
-            Some(("ANY", "/iris/{proxy+}"))
-        );
     }
 }

@@ -9,13 +9,11 @@ use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::error::ErrorMetadata;
 use aws_sdk_apigateway::operation::create_base_path_mapping::CreateBasePathMappingOutput;
 use aws_sdk_apigateway::operation::create_deployment::CreateDeploymentOutput;
-use aws_sdk_apigateway::operation::create_resource::CreateResourceOutput;
 use aws_sdk_apigateway::operation::create_rest_api::CreateRestApiOutput;
 use aws_sdk_apigateway::operation::create_stage::CreateStageOutput;
 use aws_sdk_apigateway::operation::create_vpc_link::CreateVpcLinkOutput;
 use aws_sdk_apigateway::operation::delete_base_path_mapping::DeleteBasePathMappingOutput;
-use aws_sdk_apigateway::operation::delete_method::{DeleteMethodError, DeleteMethodOutput};
-use aws_sdk_apigateway::operation::delete_resource::{DeleteResourceError, DeleteResourceOutput};
+use aws_sdk_apigateway::operation::delete_deployment::DeleteDeploymentError;
 use aws_sdk_apigateway::operation::delete_rest_api::{DeleteRestApiError, DeleteRestApiOutput};
 use aws_sdk_apigateway::operation::delete_stage::DeleteStageError;
 use aws_sdk_apigateway::operation::delete_vpc_link::DeleteVpcLinkOutput;
@@ -27,13 +25,12 @@ use aws_sdk_apigateway::operation::get_stages::GetStagesOutput;
 use aws_sdk_apigateway::operation::get_tags::GetTagsOutput;
 use aws_sdk_apigateway::operation::get_vpc_link::{GetVpcLinkError, GetVpcLinkOutput};
 use aws_sdk_apigateway::operation::get_vpc_links::GetVpcLinksOutput;
-use aws_sdk_apigateway::operation::put_integration::PutIntegrationOutput;
-use aws_sdk_apigateway::operation::put_method::PutMethodOutput;
+use aws_sdk_apigateway::operation::put_rest_api::PutRestApiOutput;
 use aws_sdk_apigateway::operation::update_stage::UpdateStageOutput;
 use aws_sdk_apigateway::types::error::{NotFoundException, TooManyRequestsException};
 use aws_sdk_apigateway::types::{
     ConnectionType, EndpointConfiguration, EndpointType, Integration, IntegrationType, Method, Op,
-    Resource as AwsResource, RestApi, Stage, VpcLink, VpcLinkStatus,
+    PutMode, Resource as AwsResource, RestApi, Stage, VpcLink, VpcLinkStatus,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use gw_core::testing::{DNS_NAME, LB_ARN, desired};
@@ -42,7 +39,7 @@ use gw_core::{
     ObservedResource, Ownership, Plan, Progress, ProviderError, Resource, ResourceKind,
     VpcLinkVersion, diff,
 };
-use gw_rest::{RestApiProvider, ThrottleRetry, desired_fingerprint};
+use gw_rest::{IN_DOCUMENT, RestApiProvider, ThrottleRetry, desired_fingerprint, openapi_document};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -318,6 +315,25 @@ async fn observe_reads_only_owned_apis() {
 }
 
 #[tokio::test]
+async fn observe_reports_the_failure_a_sequential_reading_meets_first() {
+    // Listing the APIs and the links both fail; they are read side by side, and the error is
+    // the API listing's, as when they were read one after the other.
+    let apis = mock!(Client::get_rest_apis)
+        .sequence()
+        .http_status(500, None)
+        .build();
+    let links = mock!(Client::get_vpc_links)
+        .sequence()
+        .http_status(503, None)
+        .build();
+    let err = provider(client(&[&apis, &links]))
+        .observe(&Ownership::new("prod"))
+        .await
+        .expect_err("nothing answers");
+    assert!(err.to_string().starts_with("GetRestApis"), "{err}");
+}
+
+#[tokio::test]
 async fn a_converged_gateway_plans_nothing_and_is_reported_with_its_stage() {
     let want = desired(GatewayKind::Rest).build();
     let (observed, _rules) = observe_converged(&want).await.expect("observe succeeds");
@@ -431,58 +447,29 @@ fn create_api_rule() -> Rule {
         })
 }
 
-fn create_resource_rule(parent: &'static str, part: &'static str, id: &'static str) -> Rule {
-    mock!(Client::create_resource)
-        .match_requests(move |r| {
-            r.rest_api_id() == Some("new")
-                && r.parent_id() == Some(parent)
-                && r.path_part() == Some(part)
-        })
-        .then_output(move || CreateResourceOutput::builder().id(id).build())
-}
-
-/// `ANY` on `resource` without authorization, declaring the `{proxy}` parameter when `proxy`.
-fn put_method_rule(resource: &'static str, proxy: bool) -> Rule {
-    mock!(Client::put_method)
-        .match_requests(move |r| {
-            let parameters = r.request_parameters();
-            let declared = match parameters {
-                None => false,
-                Some(p) => p.get("method.request.path.proxy") == Some(&true),
-            };
-            r.resource_id() == Some(resource)
-                && r.http_method() == Some("ANY")
-                && r.authorization_type() == Some("NONE")
-                && (declared == proxy)
-                && (proxy || parameters.is_none())
-        })
-        .then_output(|| PutMethodOutput::builder().build())
-}
-
-/// The `HTTP_PROXY` integration of `ANY` on `resource` of the API `new`, over the internet.
-fn proxy_integration_rule(resource: &'static str, uri: String, proxy: bool, log: &Log) -> Rule {
+/// The API's document put on `api` in overwrite mode: exactly the document of `want` with
+/// its integrations through `link`; each call logged with the bytes it carried.
+fn put_document_rule(
+    api: &'static str,
+    want: &DesiredGateway,
+    link: Option<&str>,
+    log: &Log,
+) -> Rule {
+    let expected = openapi_document(want, link).to_string();
     let log = log.clone();
-    mock!(Client::put_integration)
+    mock!(Client::put_rest_api)
         .match_requests(move |r| {
-            let params = r.request_parameters().cloned().unwrap_or_default();
-            let forwards_proxy = params
-                .get("integration.request.path.proxy")
-                .map(String::as_str)
-                == Some("method.request.path.proxy");
-            r.rest_api_id() == Some("new")
-                && r.resource_id() == Some(resource)
-                && r.http_method() == Some("ANY")
-                && r.r#type() == Some(&IntegrationType::HttpProxy)
-                && r.integration_http_method() == Some("ANY")
-                && r.uri() == Some(uri.as_str())
-                && r.connection_type() == Some(&ConnectionType::Internet)
-                && r.connection_id().is_none()
-                && r.content_handling().is_none()
-                && forwards_proxy == proxy
+            r.rest_api_id() == Some(api)
+                && r.mode() == Some(&PutMode::Overwrite)
+                && r.body().map(|b| b.as_ref()) == Some(expected.as_bytes())
         })
-        .then_compute_output(move |_| {
-            log.push(format!("PutIntegration {resource}"));
-            PutIntegrationOutput::builder().build()
+        .then_compute_output(move |r| {
+            let body = r.body().map(|b| b.as_ref().to_vec()).unwrap_or_default();
+            log.push(format!(
+                "PutRestApi {}",
+                String::from_utf8_lossy(&body).len()
+            ));
+            PutRestApiOutput::builder().id(api).build()
         })
 }
 
@@ -513,7 +500,7 @@ fn create_stage_rule() -> Rule {
 }
 
 #[tokio::test]
-async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_and_stage() {
+async fn apply_creates_the_api_tagged_and_puts_its_content_as_one_document_then_the_stage() {
     let want = desired(GatewayKind::Rest)
         .apis(&[("text", "/v1/text-gen")])
         .build();
@@ -521,29 +508,87 @@ async fn apply_creates_the_api_tagged_and_wires_resources_methods_integrations_a
     let log = Log::default();
     let rules = [
         create_api_rule(),
-        create_resource_rule("root", "v1", "r-v1"),
-        create_resource_rule("r-v1", "text-gen", "r-text"),
-        create_resource_rule("r-text", "{proxy+}", "r-proxy"),
-        put_method_rule("r-text", false),
-        put_method_rule("r-proxy", true),
-        proxy_integration_rule("r-text", lb("/v1/text-gen"), false, &log),
-        proxy_integration_rule("r-proxy", lb("/v1/text-gen/{proxy}"), true, &log),
+        put_document_rule("new", &want, None, &log),
         create_deployment_rule("new", format!("cortex-net {fingerprint}"), &log),
         create_stage_rule(),
     ];
     let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
     let observed = Observed::default();
     let plan = diff(&provider.desired_resources(&want), &observed);
+    // /v1, /v1/text-gen, /v1/text-gen/{proxy+}, two methods, two integrations: one call.
+    let content = plan
+        .changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ResourceKind::Resource | ResourceKind::Method | ResourceKind::Integration
+            )
+        })
+        .count();
+    assert_eq!(content, 7, "{plan}");
     apply(&provider, Some(&want), &observed, &plan)
         .await
         .expect("apply succeeds");
     assert_each_called_once(&rules);
     let log = log.lines();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].starts_with("PutRestApi"), "{log:?}");
     assert_eq!(
-        log.last().map(String::as_str),
-        Some("CreateDeployment"),
+        log[1], "CreateDeployment",
         "the deployment snapshots the finished API: {log:?}"
     );
+}
+
+#[tokio::test]
+async fn a_lost_put_rest_api_answer_is_unsettled_and_the_same_document_is_put_again() {
+    let want = desired(GatewayKind::Rest).build();
+    let fingerprint = desired_fingerprint(&want).unwrap_or_default();
+    let bodies = Log::default();
+    let seen = bodies.clone();
+    // The first answer is lost (a 500, which may come after the effect); the second arrives.
+    let put = mock!(Client::put_rest_api)
+        .match_requests(move |r| {
+            let body = r.body().map(|b| b.as_ref().to_vec()).unwrap_or_default();
+            seen.push(String::from_utf8_lossy(&body).to_string());
+            r.rest_api_id() == Some("new") && r.mode() == Some(&PutMode::Overwrite)
+        })
+        .sequence()
+        .http_status(500, None)
+        .output(|| PutRestApiOutput::builder().id("new").build())
+        .build();
+    let log = Log::default();
+    let rest = [
+        create_deployment_rule("new", format!("cortex-net {fingerprint}"), &log),
+        create_stage_rule(),
+    ];
+    let provider = provider(client(&[&put, &rest[0], &rest[1]]));
+    // The API exists (created in an earlier round); its content does not.
+    let observed = Observed {
+        resources: vec![ObservedResource {
+            resource: Resource::new(ResourceKind::Api, "cortex-prod")
+                .with("endpoint_type", "REGIONAL"),
+            id: "new".into(),
+            parent_id: None,
+            created_millis: None,
+        }],
+    };
+    let plan = diff(&provider.desired_resources(&want), &observed);
+    let err = apply(&provider, Some(&want), &observed, &plan)
+        .await
+        .expect_err("the answer was lost");
+    assert!(err.is_unsettled(), "observed again, not given up: {err}");
+    assert!(log.lines().is_empty(), "nothing deployed after a lost put");
+    // The next round puts the same document again: an overwrite repeated is the same API.
+    apply(&provider, Some(&want), &observed, &plan)
+        .await
+        .expect("the second put is answered");
+    let bodies = bodies.lines();
+    assert_eq!(put.num_calls(), 2);
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[0], openapi_document(&want, None).to_string());
+    assert_eq!(log.lines(), vec!["CreateDeployment"]);
 }
 
 /// The converged catch-all gateway as observed, and the same gateway on another load balancer.
@@ -579,17 +624,6 @@ async fn a_changed_integration_uri_is_planned_as_an_update_and_a_new_deployment(
     );
 }
 
-/// The integration of `resource` in `mine` put again with `uri`.
-fn put_uri_rule(resource: &'static str, uri: &'static str) -> Rule {
-    mock!(Client::put_integration)
-        .match_requests(move |r| {
-            r.rest_api_id() == Some("mine")
-                && r.resource_id() == Some(resource)
-                && r.uri() == Some(uri)
-        })
-        .then_output(|| PutIntegrationOutput::builder().build())
-}
-
 /// The stage `dev` of `api` pointed at the deployment `deployment`.
 fn point_stage_rule(api: &'static str, deployment: &'static str) -> Rule {
     mock!(Client::update_stage)
@@ -610,10 +644,11 @@ async fn a_changed_integration_uri_is_put_and_deployed_to_the_stage() {
     let (observed, after) = moved_to_lb_2().await.expect("observe succeeds");
     let fingerprint = desired_fingerprint(&after).unwrap_or_default();
     let plan = diff(&gw_rest::desired_resources(&after), &observed);
+    let log = Log::default();
     let rules = [
-        put_uri_rule("root", "http://lb-2.elb.us-east-1.amazonaws.com/"),
-        put_uri_rule("r-proxy", "http://lb-2.elb.us-east-1.amazonaws.com/{proxy}"),
-        create_deployment_rule("mine", format!("cortex-net {fingerprint}"), &Log::default()),
+        // Both integrations' new URIs, in one document.
+        put_document_rule("mine", &after, None, &log),
+        create_deployment_rule("mine", format!("cortex-net {fingerprint}"), &log),
         point_stage_rule("mine", "d1"),
     ];
     let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
@@ -621,6 +656,68 @@ async fn a_changed_integration_uri_is_put_and_deployed_to_the_stage() {
         .await
         .expect("apply succeeds");
     assert_each_called_once(&rules);
+}
+
+#[test]
+fn the_plan_says_which_changes_the_document_makes() {
+    let want = desired(GatewayKind::Rest)
+        .apis(&[("iris", "/iris")])
+        .build();
+    let provider = provider(client(&[]));
+    let mut plan = diff(&provider.desired_resources(&want), &Observed::default());
+    let before = plan.clone();
+    provider.annotate(&mut plan);
+    // The same changes in the same order: only what the document makes says so.
+    assert_eq!(summary(&plan), summary(&before));
+    for change in &plan.changes {
+        let content = matches!(
+            change.kind,
+            ResourceKind::Resource | ResourceKind::Method | ResourceKind::Integration
+        );
+        let expected = content.then_some(IN_DOCUMENT);
+        assert_eq!(change.detail.as_deref(), expected, "{change}");
+    }
+    assert!(
+        plan.to_string().contains(
+            "+ integration ANY /iris/{proxy+}: via the API's OpenAPI document (PutRestApi)"
+        ),
+        "{plan}"
+    );
+    // The JSON shape stays: the note is the change's `detail`.
+    let json = serde_json::to_value(&plan).unwrap_or_default();
+    assert_eq!(json["changes"][1]["detail"], IN_DOCUMENT, "{json}");
+}
+
+#[tokio::test]
+async fn an_update_keeps_what_differs_and_adds_the_document() {
+    let (observed, after) = moved_to_lb_2().await.expect("observe succeeds");
+    let mut plan = diff(&gw_rest::desired_resources(&after), &observed);
+    gw_rest::annotate(&mut plan);
+    let detail = plan.changes[0].detail.clone().unwrap_or_default();
+    assert!(detail.starts_with("uri: http://"), "{detail}");
+    assert!(detail.ends_with(&format!("; {IN_DOCUMENT}")), "{detail}");
+    // The deployment is its own call.
+    assert!(
+        !plan.changes[2]
+            .detail
+            .clone()
+            .unwrap_or_default()
+            .contains(IN_DOCUMENT)
+    );
+}
+
+#[test]
+fn what_goes_with_a_deleted_api_is_not_said_to_be_in_a_document() {
+    let observed = observed_as_built(&desired(GatewayKind::Rest).build());
+    let mut plan = diff(&[], &observed);
+    gw_rest::annotate(&mut plan);
+    assert!(
+        plan.changes
+            .iter()
+            .all(|c| c.detail.as_deref() != Some(IN_DOCUMENT)),
+        "{plan}"
+    );
+    assert!(plan.to_string().contains("goes with its API"), "{plan}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,38 +786,17 @@ fn removing_an_api_plans_its_trim_before_the_new_deployment() {
     );
 }
 
-/// DeleteMethod and DeleteResource under `/old` of `api`, CreateDeployment and the stage
-/// pointed at it, each call logged. No DeleteIntegration: any would fail.
-fn trim_rules(log: &Log) -> [Rule; 4] {
-    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
-    let delete_method = mock!(Client::delete_method)
-        .match_requests(|r| {
-            r.rest_api_id() == Some("api")
-                && r.resource_id().is_some_and(|id| id.starts_with("r/old"))
-        })
-        .then_compute_output(move |r| {
-            l1.push(format!(
-                "DeleteMethod {}",
-                r.resource_id().unwrap_or_default()
-            ));
-            DeleteMethodOutput::builder().build()
-        });
-    let delete_resource = mock!(Client::delete_resource)
-        .match_requests(|r| r.resource_id().is_some_and(|id| id.starts_with("r/old")))
-        .then_compute_output(move |r| {
-            l2.push(format!(
-                "DeleteResource {}",
-                r.resource_id().unwrap_or_default()
-            ));
-            DeleteResourceOutput::builder().build()
-        });
+/// The document of `after` put on `api` (without `/old`), CreateDeployment and the stage
+/// pointed at it, each call logged. No DeleteMethod, DeleteResource or DeleteIntegration: any
+/// would fail.
+fn trim_rules(after: &DesiredGateway, log: &Log) -> [Rule; 3] {
+    let l3 = log.clone();
     let create_deployment = mock!(Client::create_deployment).then_compute_output(move |_| {
         l3.push("CreateDeployment");
         CreateDeploymentOutput::builder().id("d2").build()
     });
     [
-        delete_method,
-        delete_resource,
+        put_document_rule("api", after, None, log),
         create_deployment,
         point_stage_rule("api", "d2"),
     ]
@@ -731,10 +807,15 @@ fn trim_rules(log: &Log) -> [Rule; 4] {
 async fn apply_trim(plan: &Plan) -> Result<(Vec<String>, usize), ProviderError> {
     let (observed, after) = iris_and_old();
     let log = Log::default();
-    let rules = trim_rules(&log);
+    let rules = trim_rules(&after, &log);
     let provider = provider(client(&rules.iter().collect::<Vec<_>>()));
     apply(&provider, Some(&after), &observed, plan).await?;
-    Ok((log.lines(), rules[3].num_calls()))
+    let calls = log
+        .lines()
+        .into_iter()
+        .map(|l| l.split(' ').next().unwrap_or_default().to_string())
+        .collect();
+    Ok((calls, rules[2].num_calls()))
 }
 
 #[tokio::test]
@@ -742,17 +823,8 @@ async fn a_removed_api_is_trimmed_before_the_new_deployment_snapshots_the_api() 
     let (observed, after) = iris_and_old();
     let plan = diff(&gw_rest::desired_resources(&after), &observed);
     let (calls, stage_pointed) = apply_trim(&plan).await.expect("apply succeeds");
-    // Integrations went with their methods: no DeleteIntegration call (no rule would match it).
-    assert_eq!(
-        calls,
-        vec![
-            "DeleteMethod r/old",
-            "DeleteMethod r/old/{proxy+}",
-            "DeleteResource r/old",
-            "DeleteResource r/old/{proxy+}",
-            "CreateDeployment",
-        ]
-    );
+    // Six deletions, one document without `/old`; then the deployment.
+    assert_eq!(calls, vec!["PutRestApi", "CreateDeployment"]);
     assert_eq!(stage_pointed, 1, "the stage serves the new deployment");
 }
 
@@ -764,16 +836,7 @@ async fn apply_runs_the_changes_in_the_order_of_the_plan_never_its_own() {
     plan.changes.rotate_right(1);
     assert_eq!(plan.changes[0].kind, ResourceKind::Deployment);
     let (calls, _) = apply_trim(&plan).await.expect("apply succeeds");
-    assert_eq!(
-        calls,
-        vec![
-            "CreateDeployment",
-            "DeleteMethod r/old",
-            "DeleteMethod r/old/{proxy+}",
-            "DeleteResource r/old",
-            "DeleteResource r/old/{proxy+}",
-        ]
-    );
+    assert_eq!(calls, vec!["CreateDeployment", "PutRestApi"]);
 }
 
 #[tokio::test]
@@ -927,31 +990,46 @@ fn deletion(kind: ResourceKind, name: &str, id: &str) -> Change {
 
 #[tokio::test]
 async fn deleting_what_is_already_gone_counts_as_done() {
-    let method_gone = mock!(Client::delete_method)
-        .match_requests(|r| r.rest_api_id() == Some("api") && r.resource_id() == Some("r1"))
-        .then_error(|| DeleteMethodError::NotFoundException(not_found()));
-    let resource_gone = mock!(Client::delete_resource)
-        .match_requests(|r| r.rest_api_id() == Some("api") && r.resource_id() == Some("r1"))
-        .then_error(|| DeleteResourceError::NotFoundException(not_found()));
     let stage_gone = mock!(Client::delete_stage)
         .match_requests(|r| r.rest_api_id() == Some("api") && r.stage_name() == Some("old"))
         .then_error(|| DeleteStageError::NotFoundException(not_found()));
+    let deployment_gone = mock!(Client::delete_deployment)
+        .match_requests(|r| r.rest_api_id() == Some("api") && r.deployment_id() == Some("d0"))
+        .then_error(|| DeleteDeploymentError::NotFoundException(not_found()));
+    let api_gone = mock!(Client::delete_rest_api)
+        .match_requests(|r| r.rest_api_id() == Some("api"))
+        .then_error(|| DeleteRestApiError::NotFoundException(not_found()));
+    let mut api = deletion(ResourceKind::Api, "cortex-prod", "api");
+    api.parent = None;
     let plan = Plan {
         changes: vec![
-            deletion(ResourceKind::Method, "ANY /old", "r1 ANY"),
-            // Went with its method: not asked for.
-            deletion(ResourceKind::Integration, "ANY /old", "r1 ANY"),
-            deletion(ResourceKind::Resource, "/old", "r1"),
             deletion(ResourceKind::Stage, "old", "old"),
+            deletion(ResourceKind::Deployment, "deployment d0", "d0"),
+            api,
         ],
     };
-    let provider = provider(client(&[&method_gone, &resource_gone, &stage_gone]));
+    let provider = provider(client(&[&stage_gone, &deployment_gone, &api_gone]));
     apply(&provider, None, &Observed::default(), &plan)
         .await
         .expect("what is gone is deleted");
-    assert_eq!(method_gone.num_calls(), 1);
-    assert_eq!(resource_gone.num_calls(), 1);
     assert_eq!(stage_gone.num_calls(), 1);
+    assert_eq!(deployment_gone.num_calls(), 1);
+    assert_eq!(api_gone.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn content_without_a_desired_gateway_is_an_error_not_a_call() {
+    // The content of an API that goes is deleted with it; none is ever sent alone.
+    let plan = Plan {
+        changes: vec![deletion(ResourceKind::Method, "ANY /old", "r1 ANY")],
+    };
+    let err = apply(&provider(client(&[])), None, &Observed::default(), &plan)
+        .await
+        .expect_err("no document without a desired gateway");
+    assert!(
+        err.to_string().contains("without a desired gateway"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -1048,29 +1126,18 @@ fn link_v1_rules() -> [Rule; 3] {
 }
 
 /// The catch-all API of `new` with integrations through the link `lnk`: [CreateRestApi,
-/// CreateResource, PutMethod, PutIntegration, CreateDeployment, CreateStage].
-fn private_api_rules(fingerprint: &str) -> [Rule; 6] {
+/// PutRestApi, CreateDeployment, CreateStage].
+fn private_api_rules(want: &DesiredGateway, fingerprint: &str) -> [Rule; 4] {
     let create_api = mock!(Client::create_rest_api).then_output(|| {
         CreateRestApiOutput::builder()
             .id("new")
             .root_resource_id("root")
             .build()
     });
-    let put_method = mock!(Client::put_method).then_output(|| PutMethodOutput::builder().build());
-    let private_integration = mock!(Client::put_integration)
-        .match_requests(|r| {
-            r.connection_type() == Some(&ConnectionType::VpcLink)
-                && r.connection_id() == Some("lnk")
-                && r.integration_target().is_none()
-                && r.uri().is_some_and(|u| u.starts_with(&lb("/")))
-        })
-        .then_output(|| PutIntegrationOutput::builder().build());
     let description = format!("cortex-net {fingerprint} vpclink=lnk");
     [
         create_api,
-        create_resource_rule("root", "{proxy+}", "r-proxy"),
-        put_method,
-        private_integration,
+        put_document_rule("new", want, Some("lnk"), &Log::default()),
         create_deployment_rule("new", description, &Log::default()),
         create_stage_rule(),
     ]
@@ -1083,7 +1150,7 @@ async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
         .build();
     let fingerprint = desired_fingerprint(&want).unwrap_or_default();
     let link_rules = link_v1_rules();
-    let api_rules = private_api_rules(&fingerprint);
+    let api_rules = private_api_rules(&want, &fingerprint);
     let rules: Vec<&Rule> = link_rules.iter().chain(&api_rules).collect();
     let progress = Log::default();
     let provider = provider_with(client(&rules), progress.clone());
@@ -1099,21 +1166,14 @@ async fn a_vpc_link_v1_is_created_waited_for_and_used_by_the_integrations() {
     let [create_link, _, link_available] = &link_rules;
     assert_eq!(create_link.num_calls(), 1);
     assert!(link_available.num_calls() >= 1, "waited for AVAILABLE");
-    let [
-        _,
-        _,
-        _,
-        private_integration,
-        create_deployment,
-        create_stage,
-    ] = &api_rules;
-    assert_eq!(
-        private_integration.num_calls(),
-        2,
-        "ANY / and ANY /{{proxy+}}"
-    );
-    assert_eq!(create_deployment.num_calls(), 1);
-    assert_eq!(create_stage.num_calls(), 1);
+    // ANY / and ANY /{proxy+} through `lnk`, in the one document put once the link is there.
+    assert_each_called_once(&api_rules);
+    let document = openapi_document(&want, Some("lnk"));
+    for path in ["/", "/{proxy+}"] {
+        let integration = &document["paths"][path]["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"];
+        assert_eq!(integration["connectionType"], "VPC_LINK", "{path}");
+        assert_eq!(integration["connectionId"], "lnk", "{path}");
+    }
     let lines = progress.lines();
     assert!(
         lines

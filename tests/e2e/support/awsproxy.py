@@ -47,6 +47,21 @@ and emulates, where an emulator falls short of AWS, by rule:
   integrations of `connectionType` VPC_LINK that lack it (`emulated="embedded-connection-id"`).
   The benchmark uses it, so REST reads are counted as AWS would answer them.
 
+and, always (AWS keeps what an imported document says):
+
+- imported integrations: LocalStack 4.13.1's `PutRestApi` (an OpenAPI document; cortex-net's REST
+  provider puts its API's content so) makes every `http_proxy` integration of the document
+  `connectionType` INTERNET and drops `connectionId` and `integrationTarget` from
+  `x-amazon-apigateway-integration`; AWS keeps them. After a 2xx PutRestApi the proxy reads the
+  API's resources from the emulator (signed like the client's call) and completes each private
+  integration (`connectionType` VPC_LINK) of the document there as AWS keeps it: a PutIntegration
+  upstream with the document's fields, side by side, before the client gets its answer (not
+  recorded, not gated). Every reader of the emulator, direct or through a proxy, then sees the
+  link. The emulator drops `integrationTarget` from those puts too: each completion is handed to
+  this proxy's integration-target and embedded-connection-id rules as if the client had sent it
+  (they learn what they are on for), after they forgot what they held for the API (the document
+  replaced its content).
+
 AWS rules (on by default, `AwsProxy(..., aws_rules=False)` to forward what AWS would refuse):
 AWS refuses calls the emulators accept. Before forwarding such a call the proxy reads the
 emulator's current state (a GET with the client's own Authorization header: moto takes the
@@ -104,6 +119,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
@@ -965,6 +981,8 @@ def _rule_keys(req: _Request) -> list[tuple]:
                     conn = patch.get("value")
         if isinstance(conn, str) and conn:
             keys.append(("vpclink", region, conn))
+    elif len(s) == 2 and s[0] == "restapis" and m == "PUT":  # PutRestApi: the links it names
+        keys += [("vpclink", region, link) for link in _document_links(req.body)]
     elif len(s) == 2 and s[0] == "vpclinks" and m == "DELETE":
         keys.append(("vpclink", region, s[1]))
     return keys
@@ -1124,6 +1142,71 @@ _INTEGRATION_TARGET_OPS = {
 }
 
 
+# The imported-integration completion (see the module docstring).
+_ANY_METHOD = "x-amazon-apigateway-any-method"
+_INTEGRATION_FIELDS = ("type", "httpMethod", "uri", "connectionType", "connectionId", "integrationTarget",
+                       "requestParameters", "requestTemplates", "passthroughBehavior", "timeoutInMillis",
+                       "contentHandling", "cacheNamespace", "cacheKeyParameters")
+
+
+def _document_integrations(body: bytes) -> dict[tuple[str, str], dict]:
+    """{(path, METHOD): x-amazon-apigateway-integration} of the private integrations (VPC_LINK)
+    of an OpenAPI document (JSON)."""
+    out: dict[tuple[str, str], dict] = {}
+    paths = _json_object(body).get("paths")
+    for path, item in (paths.items() if isinstance(paths, dict) else ()):
+        for verb, operation in (item.items() if isinstance(item, dict) else ()):
+            integration = operation.get("x-amazon-apigateway-integration") if isinstance(operation, dict) else None
+            if isinstance(integration, dict) and str(integration.get("connectionType", "")).upper() == "VPC_LINK":
+                out[(str(path), "ANY" if verb == _ANY_METHOD else str(verb).upper())] = integration
+    return out
+
+
+def _document_links(body: bytes) -> set[str]:
+    """The VPC links a document's integrations name."""
+    return {str(i["connectionId"]) for i in _document_integrations(body).values() if i.get("connectionId")}
+
+
+def _put_integration_body(integration: dict) -> bytes:
+    """The PutIntegration request body that makes what a document's integration says (the wire
+    spells `integrationHttpMethod` `httpMethod`, as the document does)."""
+    body = {k: v for k, v in integration.items() if k in _INTEGRATION_FIELDS}
+    for key in ("type", "passthroughBehavior", "connectionType"):
+        if isinstance(body.get(key), str):
+            body[key] = body[key].upper()
+    return json.dumps(body).encode()
+
+
+def complete_import(proxy: "AwsProxy", req: _Request, up: _Upstream) -> None:
+    """After a 2xx PutRestApi: each private integration of the document put again upstream with
+    what AWS keeps of it, and handed to the proxy's emulation rules as a client's PutIntegration."""
+    if len(req.segs) != 2 or req.segs[0] != "restapis":
+        return
+    api = req.segs[1]
+    # The document replaced the API's content: what the rules held for it is gone, as with the API.
+    proxy._note_integration_target("DeleteRestApi", f"/restapis/{quote(api)}", b"")
+    if proxy._connection_ids is not None:
+        proxy._note_connection_id("DeleteRestApi", f"/restapis/{quote(api)}", b"")
+    wanted = _document_integrations(req.body)
+    if not wanted:
+        return
+    ids = {r.get("path"): r.get("id") for r in up.items(f"/restapis/{quote(api)}/resources", v1=True)}
+    puts = [(f"/restapis/{quote(api)}/resources/{quote(ids[path])}/methods/{quote(verb)}/integration",
+             _put_integration_body(integration))
+            for (path, verb), integration in wanted.items() if isinstance(ids.get(path), str)]
+
+    def put(item: tuple[str, bytes]) -> None:
+        path, body = item
+        status, _ = up.request("PUT", path, body)
+        if 200 <= status < 300:
+            proxy._note_integration_target("PutIntegration", path, body)
+            if proxy._connection_ids is not None:
+                proxy._note_connection_id("PutIntegration", path, body)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(put, puts))
+
+
 def _handler_for(proxy: AwsProxy):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -1274,6 +1357,11 @@ def _handler_for(proxy: AwsProxy):
                     and proxy._integration_target_active()):
                 proxy._note_integration_target(op, self.path, req.body)
                 data, emulated = proxy._add_integration_target(op, self.path, data)
+            if op == "PutRestApi" and 200 <= status < 300:
+                try:
+                    complete_import(proxy, req, up)
+                except OSError:
+                    pass  # the emulator did not answer: the import stays as it made it
             if op in _INTEGRATION_TARGET_OPS and 200 <= status < 300 and proxy._connection_ids is not None:
                 proxy._note_connection_id(op, self.path, req.body)
                 data, added = proxy._add_connection_ids(op, self.path, data)

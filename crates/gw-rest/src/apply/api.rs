@@ -3,6 +3,7 @@
 
 use super::ids::Ids;
 use super::{Context, create_once, deleted_id, required};
+use crate::document::api_description;
 use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::types::{
     EndpointConfiguration, EndpointType as AwsEndpointType, Op, PatchOperation,
@@ -28,14 +29,12 @@ async fn create(
     desired: &DesiredGateway,
     ids: &mut Ids,
 ) -> Result<(), ProviderError> {
+    ctx.quotas.acquire("CreateRestApi").await;
     let created = ctx
         .client
         .create_rest_api()
         .name(&desired.name)
-        .description(format!(
-            "Cortex cluster {}: managed by cortex-net",
-            desired.cluster
-        ))
+        .description(api_description(desired))
         .endpoint_configuration(
             EndpointConfiguration::builder()
                 .types(AwsEndpointType::from(desired.endpoint_type.as_aws()))
@@ -51,7 +50,6 @@ async fn create(
         .id()
         .ok_or_else(|| ProviderError::Unexpected("CreateRestApi returned no id".into()))?;
     ids.api = Some(id.to_string());
-    ids.root = created.root_resource_id().map(str::to_string);
     Ok(())
 }
 

@@ -23,6 +23,7 @@ pub(super) async fn upsert_deployment(
         .as_ref()
         .and_then(|spec| ids.links.get(&spec.name))
         .map(String::as_str);
+    ctx.quotas.acquire("CreateDeployment").await;
     let created = ctx
         .client
         .create_deployment()

@@ -2,7 +2,7 @@
 //! API, its resources, methods and integrations, the deployments its stages serve, the stages.
 
 use super::read::FoundApi;
-use super::{DEPLOYMENT_ID_ATTRIBUTE, ROOT_ID_ATTRIBUTE, method_id};
+use super::{DEPLOYMENT_ID_ATTRIBUTE, method_id};
 use crate::fingerprint::parse_deployment_description;
 use crate::resources::{CURRENT_DEPLOYMENT, map_text, responses_text};
 use aws_sdk_apigateway::types::{Integration, Method, Resource as AwsResource, Stage};
@@ -62,16 +62,8 @@ fn api_resource(found: &FoundApi) -> ObservedResource {
         .endpoint_configuration()
         .map(|c| c.types().iter().map(|t| t.as_str()).collect())
         .unwrap_or_default();
-    let mut api = Resource::new(ResourceKind::Api, found.api.name().unwrap_or_default())
+    let api = Resource::new(ResourceKind::Api, found.api.name().unwrap_or_default())
         .with(attr::ENDPOINT_TYPE, endpoint_types.join(","));
-    if let Some(root) = found
-        .resources
-        .iter()
-        .find(|r| r.path() == Some("/"))
-        .and_then(|r| r.id())
-    {
-        api = api.with(ROOT_ID_ATTRIBUTE, root);
-    }
     ObservedResource {
         resource: api,
         id: found.id.clone(),

@@ -3,30 +3,39 @@
 
 use super::read::FoundApi;
 use aws_sdk_apigateway::Client;
-use gw_core::{Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind, attr};
+use futures_util::future::join_all;
+use gw_core::{Observed, ObservedResource, ProviderError, Resource, ResourceKind, attr};
 use tls_cert::check::DomainEndpoint;
 use tls_cert::domain::DomainName;
 
+/// The owned custom domains, and each one's mapping to one of our APIs (read side by side).
 pub(super) async fn push_domains(
     client: &Client,
-    owner: &Ownership,
+    domains: &[DomainName],
     apis: &[FoundApi],
     observed: &mut Observed,
 ) -> Result<(), ProviderError> {
-    for domain in tls_cert::domain::v1::find_owned(client, &owner.for_gateway(crate::KIND)).await? {
-        observed.resources.push(domain_resource(&domain));
-        for found in apis {
-            if let Some(mapping) =
-                tls_cert::domain::v1::find_mapping(client, &domain.name, &found.id).await?
-            {
-                observed.resources.push(ObservedResource {
-                    resource: Resource::new(ResourceKind::ApiMapping, &domain.name)
-                        .with(attr::STAGE, &mapping.stage),
-                    id: mapping.id,
-                    parent_id: Some(domain.name.clone()),
-                    created_millis: None,
-                });
-            }
+    let pairs = domains
+        .iter()
+        .flat_map(|domain| apis.iter().map(move |found| (domain, found)));
+    let mappings = join_all(pairs.map(|(domain, found)| async move {
+        let mapping = tls_cert::domain::v1::find_mapping(client, &domain.name, &found.id).await;
+        (domain.name.as_str(), mapping)
+    }))
+    .await;
+    for domain in domains {
+        observed.resources.push(domain_resource(domain));
+        for (name, mapping) in mappings.iter().filter(|(name, _)| *name == domain.name) {
+            let Some(mapping) = mapping.as_ref().map_err(Clone::clone)? else {
+                continue;
+            };
+            observed.resources.push(ObservedResource {
+                resource: Resource::new(ResourceKind::ApiMapping, *name)
+                    .with(attr::STAGE, &mapping.stage),
+                id: mapping.id.clone(),
+                parent_id: Some(domain.name.clone()),
+                created_millis: None,
+            });
         }
     }
     Ok(())

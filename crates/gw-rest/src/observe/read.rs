@@ -5,8 +5,9 @@ use super::{PAGE_SIZE, method_id};
 use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::{Resource as AwsResource, RestApi, Stage};
+use futures_util::future::join_all;
 use gw_core::{Ownership, ProviderError};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One owned REST API as read from AWS, before it becomes resources.
 pub(super) struct FoundApi {
@@ -21,33 +22,45 @@ pub(super) struct FoundApi {
     pub connection_ids: HashMap<String, String>,
 }
 
-/// Every owned REST API with its content, oldest first.
+/// Every owned REST API with its content, oldest first; the APIs are read side by side.
 pub(super) async fn owned_apis(
     client: &Client,
     owner: &Ownership,
 ) -> Result<Vec<FoundApi>, ProviderError> {
-    let mut apis = Vec::new();
-    for api in tagged_apis(client, owner).await? {
-        let Some(id) = api.id().map(str::to_string) else {
-            continue;
-        };
-        apis.push(read_api(client, api, id).await?);
-    }
-    Ok(apis)
+    let apis = tagged_apis(client, owner)
+        .await?
+        .into_iter()
+        .filter_map(|api| {
+            let id = api.id()?.to_string();
+            Some(read_api(client, api, id))
+        });
+    // In the listing's order whichever answer comes first; the first failure in that order.
+    join_all(apis).await.into_iter().collect()
 }
 
+/// One API's content: its resources (then the connection ids they left out) beside its stages
+/// (then the deployments they serve); the two chains do not wait on each other.
 async fn read_api(client: &Client, api: RestApi, id: String) -> Result<FoundApi, ProviderError> {
-    let resources = api_resources(client, &id).await?;
-    let connection_ids = missing_connection_ids(client, &id, &resources).await?;
-    let stages = client
-        .get_stages()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .aws("GetStages")?
-        .item()
-        .to_vec();
-    let deployments = served_deployments(client, &id, &stages).await?;
+    let content = async {
+        let resources = api_resources(client, &id).await?;
+        let connection_ids = missing_connection_ids(client, &id, &resources).await?;
+        Ok::<_, ProviderError>((resources, connection_ids))
+    };
+    let serving = async {
+        let stages = client
+            .get_stages()
+            .rest_api_id(&id)
+            .send()
+            .await
+            .aws("GetStages")?
+            .item()
+            .to_vec();
+        let deployments = served_deployments(client, &id, &stages).await?;
+        Ok::<_, ProviderError>((stages, deployments))
+    };
+    let (content, serving) = tokio::join!(content, serving);
+    let (resources, connection_ids) = content?;
+    let (stages, deployments) = serving?;
     Ok(FoundApi {
         api,
         id,
@@ -71,14 +84,21 @@ async fn tagged_apis(client: &Client, owner: &Ownership) -> Result<Vec<RestApi>,
         .try_collect()
         .await
         .aws("GetRestApis")?;
-    let mut owned = Vec::new();
-    for api in listed {
-        let Some(id) = api.id() else { continue };
-        let tags = match api.tags().filter(|t| !t.is_empty()) {
-            Some(tags) => tags.clone(),
-            None => api_tags(client, id).await?,
+    // The tags of APIs listed without them, asked side by side.
+    let tagged = join_all(listed.into_iter().map(|api| async move {
+        let tags = match (api.id(), api.tags().filter(|t| !t.is_empty())) {
+            (None, _) => return Ok(None),
+            (Some(_), Some(tags)) => tags.clone(),
+            (Some(id), None) => api_tags(client, id).await?,
         };
-        if owner.owns(&tags) {
+        Ok::<_, ProviderError>(Some((api, tags)))
+    }))
+    .await;
+    let mut owned = Vec::new();
+    for found in tagged {
+        if let Some((api, tags)) = found?
+            && owner.owns(&tags)
+        {
             owned.push(api);
         }
     }
@@ -122,18 +142,15 @@ async fn api_resources(client: &Client, api_id: &str) -> Result<Vec<AwsResource>
         .aws("GetResources")?)
 }
 
-/// The descriptions of the deployments the stages serve (which carry our fingerprints); `None`
-/// for one deleted since the stages were read.
+/// The descriptions of the deployments the stages serve (which carry our fingerprints), read
+/// side by side; `None` for one deleted since the stages were read.
 async fn served_deployments(
     client: &Client,
     api_id: &str,
     stages: &[Stage],
 ) -> Result<BTreeMap<String, Option<String>>, ProviderError> {
-    let mut deployments = BTreeMap::new();
-    for deployment_id in stages.iter().filter_map(|s| s.deployment_id()) {
-        if deployments.contains_key(deployment_id) {
-            continue;
-        }
+    let ids: BTreeSet<&str> = stages.iter().filter_map(|s| s.deployment_id()).collect();
+    let read = ids.into_iter().map(|deployment_id| async move {
         let description = match client
             .get_deployment()
             .rest_api_id(api_id)
@@ -144,11 +161,11 @@ async fn served_deployments(
         {
             Ok(out) => out.description().map(str::to_string),
             Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(ProviderError::from(e)),
         };
-        deployments.insert(deployment_id.to_string(), description);
-    }
-    Ok(deployments)
+        Ok((deployment_id.to_string(), description))
+    });
+    join_all(read).await.into_iter().collect()
 }
 
 /// Reads the connection id of private integrations that `GetResources?embed=methods` described
