@@ -19,6 +19,14 @@ pub(crate) fn method_id(resource_id: &str, http_method: &str) -> String {
     format!("{resource_id} {http_method}")
 }
 
+/// The owned REST APIs as AWS lists them now, oldest first (nothing read of their content).
+pub(crate) async fn owned_rest_apis(
+    client: &Client,
+    owner: &Ownership,
+) -> Result<Vec<aws_sdk_apigateway::types::RestApi>, ProviderError> {
+    read::tagged_apis(client, owner).await
+}
+
 /// Everything the cluster owns in apigateway. The owned APIs (and their content), the VPC links
 /// of both versions and the custom domains are read side by side: none waits on another. Only
 /// the domains' mappings to our APIs need both; a failure is reported in the order a sequential

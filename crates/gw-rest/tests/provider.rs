@@ -429,6 +429,11 @@ async fn a_private_integration_described_without_its_link_is_read_in_full() {
 // ---------------------------------------------------------------------------------------------
 // Creating and updating
 
+/// The listing right before CreateRestApi: no API of ours yet.
+fn no_api_yet_rule() -> Rule {
+    mock!(Client::get_rest_apis).then_output(|| GetRestApisOutput::builder().build())
+}
+
 fn create_api_rule() -> Rule {
     mock!(Client::create_rest_api)
         .match_requests(|r| {
@@ -507,6 +512,7 @@ async fn apply_creates_the_api_tagged_and_puts_its_content_as_one_document_then_
     let fingerprint = desired_fingerprint(&want).unwrap_or_default();
     let log = Log::default();
     let rules = [
+        no_api_yet_rule(),
         create_api_rule(),
         put_document_rule("new", &want, None, &log),
         create_deployment_rule("new", format!("cortex-net {fingerprint}"), &log),
@@ -589,6 +595,27 @@ async fn a_lost_put_rest_api_answer_is_unsettled_and_the_same_document_is_put_ag
     assert_eq!(bodies[0], bodies[1]);
     assert_eq!(bodies[0], openapi_document(&want, None).to_string());
     assert_eq!(log.lines(), vec!["CreateDeployment"]);
+}
+
+#[tokio::test]
+async fn an_api_made_by_another_run_since_the_observation_is_not_made_again() {
+    let want = desired(GatewayKind::Rest).build();
+    // Observed: nothing. Listed right before creating: the API another run just made.
+    let listed = mock!(Client::get_rest_apis).then_output(|| {
+        GetRestApisOutput::builder()
+            .items(rest_api("theirs-new", "cortex-prod", &owned_tags()))
+            .build()
+    });
+    let provider = provider(client(&[&listed]));
+    let observed = Observed::default();
+    let plan = diff(&provider.desired_resources(&want), &observed);
+    // No CreateRestApi rule: a create would fail the test.
+    let err = apply(&provider, Some(&want), &observed, &plan)
+        .await
+        .expect_err("observed again instead");
+    assert!(err.is_unsettled(), "{err}");
+    assert!(err.to_string().contains("theirs-new"), "{err}");
+    assert_eq!(listed.num_calls(), 1);
 }
 
 /// The converged catch-all gateway as observed, and the same gateway on another load balancer.
@@ -1125,9 +1152,9 @@ fn link_v1_rules() -> [Rule; 3] {
     [create_link, link_tags, link_available]
 }
 
-/// The catch-all API of `new` with integrations through the link `lnk`: [CreateRestApi,
-/// PutRestApi, CreateDeployment, CreateStage].
-fn private_api_rules(want: &DesiredGateway, fingerprint: &str) -> [Rule; 4] {
+/// The catch-all API of `new` with integrations through the link `lnk`: [GetRestApis (none
+/// yet), CreateRestApi, PutRestApi, CreateDeployment, CreateStage].
+fn private_api_rules(want: &DesiredGateway, fingerprint: &str) -> [Rule; 5] {
     let create_api = mock!(Client::create_rest_api).then_output(|| {
         CreateRestApiOutput::builder()
             .id("new")
@@ -1136,6 +1163,7 @@ fn private_api_rules(want: &DesiredGateway, fingerprint: &str) -> [Rule; 4] {
     });
     let description = format!("cortex-net {fingerprint} vpclink=lnk");
     [
+        no_api_yet_rule(),
         create_api,
         put_document_rule("new", want, Some("lnk"), &Log::default()),
         create_deployment_rule("new", description, &Log::default()),

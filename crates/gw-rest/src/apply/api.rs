@@ -29,6 +29,24 @@ async fn create(
     desired: &DesiredGateway,
     ids: &mut Ids,
 ) -> Result<(), ProviderError> {
+    // Another run may have made the API since this one observed AWS. Looking again right before
+    // creating narrows the window for a second one to a single call: a run that already
+    // finished on the first API then never sees it deleted as the junior duplicate.
+    if let Some(found) = crate::observe::owned_rest_apis(ctx.client, ctx.owner)
+        .await?
+        .into_iter()
+        .find(|api| api.name() == Some(desired.name.as_str()))
+    {
+        return Err(ProviderError::Unsettled {
+            operation: "CreateRestApi",
+            message: format!(
+                "REST API {} ({}) appeared since AWS was observed: another run is building this \
+                 cluster's gateway",
+                desired.name,
+                found.id().unwrap_or_default()
+            ),
+        });
+    }
     ctx.quotas.acquire("CreateRestApi").await;
     let created = ctx
         .client

@@ -74,7 +74,10 @@ async fn read_api(client: &Client, api: RestApi, id: String) -> Result<FoundApi,
 /// The REST APIs carrying both ownership tags, oldest first (so that, should there be
 /// duplicates, the diff keeps the oldest and its children). GetRestApis returns tags with each
 /// API; when an answer leaves them out, GetTags is asked. Nothing else is read of other APIs.
-async fn tagged_apis(client: &Client, owner: &Ownership) -> Result<Vec<RestApi>, ProviderError> {
+pub(super) async fn tagged_apis(
+    client: &Client,
+    owner: &Ownership,
+) -> Result<Vec<RestApi>, ProviderError> {
     let listed = client
         .get_rest_apis()
         .into_paginator()
