@@ -32,7 +32,7 @@ pub use gw_core::AwsError;
 use gw_core::Cause;
 pub use pages::all_pages;
 pub use quotas::Quotas;
-pub use retry::CreateOnce;
+pub use retry::{CreateOnce, ThrottlingWaitsForBudget};
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;

@@ -45,6 +45,38 @@ impl ClassifyRetry for CreateOnce {
     }
 }
 
+/// A retry classifier for calls sent side by side under [`crate::Quotas`]: it forbids the SDK's
+/// own retry of throttling (its backoff ignores the shared budget and takes tokens from the calls
+/// beside it), leaving every other verdict as it was; the caller waits for the budget and sends
+/// again.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThrottlingWaitsForBudget;
+
+impl ClassifyRetry for ThrottlingWaitsForBudget {
+    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
+        RetryAction::NoActionIndicated
+    }
+
+    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        match previous {
+            RetryAction::RetryIndicated(RetryReason::RetryableError {
+                kind: ErrorKind::ThrottlingError,
+                ..
+            }) => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "cortex-net: throttled calls wait for the account's budget"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        // Last, so that it sees every other classifier's verdict.
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +101,24 @@ mod tests {
             CreateOnce.classify_retry_v2(&ctx, &RetryAction::NoActionIndicated),
             RetryAction::NoActionIndicated
         );
+    }
+
+    #[test]
+    fn throttling_is_not_retried_by_the_sdk_and_the_rest_is_left_alone() {
+        let ctx = InterceptorContext::new(
+            aws_smithy_runtime_api::client::interceptors::context::Input::erase(()),
+        );
+        let verdict = |previous| ThrottlingWaitsForBudget.classify_retry_v2(&ctx, &previous);
+        assert_eq!(
+            verdict(RetryAction::throttling_error()),
+            RetryAction::RetryForbidden
+        );
+        for other in [
+            RetryAction::server_error(),
+            RetryAction::transient_error(),
+            RetryAction::NoActionIndicated,
+        ] {
+            assert_eq!(verdict(other), RetryAction::NoActionIndicated);
+        }
     }
 }

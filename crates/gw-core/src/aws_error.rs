@@ -109,6 +109,17 @@ impl AwsError {
         self.has_code("ConflictException")
     }
 
+    /// Whether AWS refused the request rate (a 429, or a throttling code), as opposed to a quota
+    /// on the number of things: waiting settles the one, not the other.
+    pub fn is_throttled(&self) -> bool {
+        let Cause::Service { status } = self.cause else {
+            return false;
+        };
+        let code = self.code.as_deref().unwrap_or_default();
+        (status == 429 || classify(code, &self.message) == Some(Failure::Throttled))
+            && !self.is_quota_exceeded()
+    }
+
     /// Whether this is an AWS quota of the account and region (`LimitExceededException`,
     /// `ServiceQuotaExceededException`, a `TooManyRequestsException` whose message speaks of a
     /// quota or a maximum number...), as opposed to throttling: re-running cannot help.
@@ -826,6 +837,17 @@ mod tests {
             )
             .is_unsettled()
         );
+        assert!(svc(429, "TooManyRequestsException", "slow down").is_throttled());
+        assert!(svc(400, "ThrottlingException", "Rate exceeded").is_throttled());
+        assert!(
+            !svc(
+                429,
+                "TooManyRequestsException",
+                "You have exceeded the quota for APIs in this account"
+            )
+            .is_throttled()
+        );
+        assert!(!svc(409, "ConflictException", "exists").is_throttled());
         let denied = svc(403, "AccessDeniedException", "no");
         assert!(
             denied

@@ -8,14 +8,9 @@
 //! waits for its next token instead, as many times as the SDK would have tried.
 
 use super::{Context, integration, operation, route};
-use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
-use aws_smithy_runtime_api::client::retries::classifiers::{
-    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
-};
-use aws_smithy_types::retry::ErrorKind;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use gw_core::{Action, Cause, Change, ProviderError, ResourceKind};
+use gw_core::{Action, Change, ProviderError, ResourceKind};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Calls in flight at once: enough to keep API Gateway's 10 requests/s busy at a few hundred
@@ -106,80 +101,15 @@ impl Context<'_> {
 /// AWS's 429 for the request rate (not a quota on the number of things, which waiting cannot
 /// settle).
 fn throttled(error: &ProviderError) -> bool {
-    let ProviderError::Aws(error) = error else {
-        return false;
-    };
-    let code = error.code.as_deref().unwrap_or_default();
-    let throttling = matches!(error.cause, Cause::Service { status: 429 })
-        || [
-            "TooManyRequestsException",
-            "Throttling",
-            "ThrottlingException",
-        ]
-        .contains(&code);
-    throttling && !error.is_quota_exceeded()
+    matches!(error, ProviderError::Aws(error) if error.is_throttled())
 }
 
 /// The SDK configuration of a call sent side by side: throttling goes back to the budget.
 pub(super) fn budgeted() -> aws_sdk_apigatewayv2::config::Builder {
-    aws_sdk_apigatewayv2::Config::builder().retry_classifier(ThrottlingWaitsForBudget)
+    aws_sdk_apigatewayv2::Config::builder().retry_classifier(aws_calls::ThrottlingWaitsForBudget)
 }
 
 /// [`budgeted`] for a create, which is also sent once ([`aws_calls::CreateOnce`]).
 pub(super) fn budgeted_create() -> aws_sdk_apigatewayv2::config::Builder {
-    super::create_once().retry_classifier(ThrottlingWaitsForBudget)
-}
-
-/// A retry classifier that forbids the SDK's own retry of throttling, leaving every other verdict
-/// as it was: the caller waits for the account's budget and sends again.
-#[derive(Debug, Clone, Copy, Default)]
-struct ThrottlingWaitsForBudget;
-
-impl ClassifyRetry for ThrottlingWaitsForBudget {
-    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
-        RetryAction::NoActionIndicated
-    }
-
-    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
-        match previous {
-            RetryAction::RetryIndicated(RetryReason::RetryableError {
-                kind: ErrorKind::ThrottlingError,
-                ..
-            }) => RetryAction::RetryForbidden,
-            _ => RetryAction::NoActionIndicated,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        "cortex-net: throttled calls wait for the account's budget"
-    }
-
-    fn priority(&self) -> RetryClassifierPriority {
-        // Last, so that it sees every other classifier's verdict.
-        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn throttling_is_not_retried_by_the_sdk_and_the_rest_is_left_alone() {
-        let ctx = InterceptorContext::new(
-            aws_smithy_runtime_api::client::interceptors::context::Input::erase(()),
-        );
-        let verdict = |previous| ThrottlingWaitsForBudget.classify_retry_v2(&ctx, &previous);
-        assert_eq!(
-            verdict(RetryAction::throttling_error()),
-            RetryAction::RetryForbidden
-        );
-        for other in [
-            RetryAction::server_error(),
-            RetryAction::transient_error(),
-            RetryAction::NoActionIndicated,
-        ] {
-            assert_eq!(verdict(other), RetryAction::NoActionIndicated);
-        }
-    }
+    super::create_once().retry_classifier(aws_calls::ThrottlingWaitsForBudget)
 }
