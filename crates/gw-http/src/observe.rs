@@ -66,7 +66,7 @@ pub(crate) async fn observe(
             .extend(children.resources(api_id, &link_names));
     }
     for (domain, mappings) in domains.iter().zip(mappings) {
-        observed.resources.push(domain_resource(domain));
+        observed.resources.push(domain.observed());
         observed.resources.extend(mappings);
     }
     Ok(observed)
@@ -91,26 +91,6 @@ fn api_resource(api_id: &str, api: &Api) -> ObservedResource {
         id: api_id.to_string(),
         parent_id: None,
         created_millis: api.created_date().and_then(|d| d.to_millis().ok()),
-    }
-}
-
-/// Our domain name as a resource.
-fn domain_resource(domain: &tls_cert::domain::DomainName) -> ObservedResource {
-    let mut resource = Resource::new(ResourceKind::DomainName, &domain.name).with(
-        attr::CERTIFICATE,
-        domain.certificate_arn.clone().unwrap_or_default(),
-    );
-    if let Some(target) = &domain.target {
-        resource = resource.with(attr::TARGET_DOMAIN, target);
-    }
-    if let Some(zone) = &domain.hosted_zone_id {
-        resource = resource.with(attr::HOSTED_ZONE, zone);
-    }
-    ObservedResource {
-        resource,
-        id: domain.name.clone(),
-        parent_id: None,
-        created_millis: None,
     }
 }
 

@@ -38,6 +38,30 @@ pub struct DomainName {
 }
 
 impl DomainName {
+    /// The resource both providers report for it: its certificate, and where its DNS record
+    /// must point (when AWS says). The one place a domain name becomes a
+    /// [`gw_core::ObservedResource`].
+    pub fn observed(&self) -> gw_core::ObservedResource {
+        use gw_core::attr;
+        let mut resource = gw_core::Resource::new(gw_core::ResourceKind::DomainName, &self.name)
+            .with(
+                attr::CERTIFICATE,
+                self.certificate_arn.clone().unwrap_or_default(),
+            );
+        if let Some(target) = &self.target {
+            resource = resource.with(attr::TARGET_DOMAIN, target);
+        }
+        if let Some(zone) = &self.hosted_zone_id {
+            resource = resource.with(attr::HOSTED_ZONE, zone);
+        }
+        gw_core::ObservedResource {
+            resource,
+            id: self.name.clone(),
+            parent_id: None,
+            created_millis: None,
+        }
+    }
+
     /// How progress and errors name it: `custom domain api.example.com`.
     pub fn describe(&self) -> String {
         format!("custom domain {}", self.name)

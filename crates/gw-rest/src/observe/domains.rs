@@ -41,27 +41,14 @@ pub(super) async fn push_domains(
     Ok(())
 }
 
+/// The domain name as both providers report it, with the endpoint type a REST domain's
+/// desired state names.
 fn domain_resource(domain: &DomainName) -> ObservedResource {
     let endpoint = match domain.endpoint {
         DomainEndpoint::Regional => "REGIONAL",
         DomainEndpoint::Edge => "EDGE",
     };
-    let mut resource = Resource::new(ResourceKind::DomainName, &domain.name)
-        .with(
-            attr::CERTIFICATE,
-            domain.certificate_arn.clone().unwrap_or_default(),
-        )
-        .with(attr::ENDPOINT_TYPE, endpoint);
-    if let Some(target) = &domain.target {
-        resource = resource.with(attr::TARGET_DOMAIN, target);
-    }
-    if let Some(zone) = &domain.hosted_zone_id {
-        resource = resource.with(attr::HOSTED_ZONE, zone);
-    }
-    ObservedResource {
-        resource,
-        id: domain.name.clone(),
-        parent_id: None,
-        created_millis: None,
-    }
+    let mut observed = domain.observed();
+    observed.resource = observed.resource.with(attr::ENDPOINT_TYPE, endpoint);
+    observed
 }
