@@ -217,6 +217,23 @@ pub(crate) fn arn<C: CustomDomains>(client: &C, name: &str) -> Result<String, Ce
     ))
 }
 
+/// The domain names of a listing, with their tags; one AWS listed without a name is logged and
+/// skipped (it cannot be ours: ours are found by name).
+pub(super) fn named(
+    listed: impl IntoIterator<Item = (Result<DomainName, CertError>, Tags)>,
+) -> Vec<(DomainName, Tags)> {
+    listed
+        .into_iter()
+        .filter_map(|(domain, tags)| match domain {
+            Ok(domain) => Some((domain, tags)),
+            Err(_) => {
+                tracing::warn!("GetDomainNames returned a domain name without a name; ignoring it");
+                None
+            }
+        })
+        .collect()
+}
+
 /// The [`CustomDomains`] calls that both SDK clients spell alike (same builder methods on
 /// different types): written once, expanded in each client's `impl`.
 macro_rules! spelled_alike_calls {

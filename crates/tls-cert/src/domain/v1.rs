@@ -82,17 +82,10 @@ impl CustomDomains for Client {
             .try_collect()
             .await
             .aws("GetDomainNames")?;
-        let mut found = Vec::new();
-        for item in items {
+        Ok(shared::named(items.into_iter().map(|item| {
             let domain = to_domain("GetDomainNames", &fields_of!(item));
-            match domain {
-                Ok(domain) => found.push((domain, item.tags.unwrap_or_default())),
-                Err(_) => tracing::warn!(
-                    "GetDomainNames returned a domain name without a name; ignoring it"
-                ),
-            }
-        }
-        Ok(found)
+            (domain, item.tags.unwrap_or_default())
+        })))
     }
 
     async fn domain_name(&self, name: &str) -> Result<(DomainName, Tags), CertError> {
