@@ -259,10 +259,13 @@ class Aws:
 
     # -- Load balancers ------------------------------------------------------
     def lb_names(self) -> set[str]:
-        return {lb["LoadBalancerName"] for lb in self.elbv2.describe_load_balancers()["LoadBalancers"]}
+        # Every page: a long-lived emulator may hold more load balancers than one page shows.
+        pages = self.elbv2.get_paginator("describe_load_balancers").paginate()
+        return {lb["LoadBalancerName"] for page in pages for lb in page["LoadBalancers"]}
 
     def classic_lb_names(self) -> set[str]:
-        return {lb["LoadBalancerName"] for lb in self.elb.describe_load_balancers()["LoadBalancerDescriptions"]}
+        pages = self.elb.get_paginator("describe_load_balancers").paginate()
+        return {lb["LoadBalancerName"] for page in pages for lb in page["LoadBalancerDescriptions"]}
 
     def add_cluster_nlb(self, seeded: dict, name: str | None = None) -> dict:
         """A second NLB tagged for the seeded cluster (to make discovery ambiguous)."""
