@@ -6,7 +6,8 @@
 //! [`CreateOnce`], so that an unknown outcome is settled by observing, never by sending twice.
 //!
 //! Listings without an SDK paginator (apigatewayv2's) go through [`all_pages`]; calls that
-//! may come in numbers wait for API Gateway's account quotas in [`Quotas`].
+//! may come in numbers wait for API Gateway's account quotas in [`Quotas`], and install
+//! [`ThrottlingWaitsForBudget`] so that their throttling waits for that budget too.
 //!
 //! ```
 //! use aws_calls::AwsResultExt;
@@ -22,7 +23,7 @@
 //! assert_eq!(error.to_string(), "CreateApi did not complete: ConflictException: exists");
 //! ```
 //!
-//! This crate makes no AWS calls of its own and holds no state.
+//! This crate makes no AWS calls of its own; its only state is the budget in [`Quotas`].
 
 mod pages;
 mod quotas;
