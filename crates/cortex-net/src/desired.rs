@@ -29,6 +29,7 @@ pub fn routes(config: &Config) -> Vec<RouteSpec> {
         None => vec![RouteSpec {
             api: None,
             path: None,
+            protection: Default::default(),
         }],
         Some(apis) => apis
             .iter()
@@ -36,6 +37,7 @@ pub fn routes(config: &Config) -> Vec<RouteSpec> {
             .map(|api| RouteSpec {
                 api: Some(api.name.clone()),
                 path: Some(api.endpoint.clone()),
+                protection: Default::default(),
             })
             .collect(),
     }
@@ -104,6 +106,7 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<Desired
             }),
             _ => None,
         },
+        protection: Default::default(),
     })
 }
 
@@ -146,7 +149,8 @@ mod tests {
             desired.routes,
             [RouteSpec {
                 api: None,
-                path: None
+                path: None,
+                protection: Default::default(),
             }]
         );
         assert_eq!(desired.vpc_link, None);

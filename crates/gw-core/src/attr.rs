@@ -5,6 +5,8 @@
 pub const PROTOCOL: &str = "protocol";
 pub const CORS: &str = "cors";
 pub const ENDPOINT_TYPE: &str = "endpoint_type";
+/// A route's (HTTP) or method's (REST) authorization: `NONE`, `AWS_IAM`, `JWT <authorizer>`,
+/// `API_KEY` (REST: no authorizer, an API key required).
 pub const AUTHORIZATION: &str = "authorization";
 pub const REQUEST_PARAMETERS: &str = "request_parameters";
 pub const RESPONSES: &str = "responses";
@@ -42,3 +44,25 @@ pub const TARGET_DOMAIN: &str = "target_domain";
 pub const HOSTED_ZONE: &str = "hosted_zone";
 /// Observed only: an API's invoke endpoint.
 pub const ENDPOINT: &str = "endpoint";
+
+/// A JWT route's scopes, sorted and comma-joined.
+pub const AUTHORIZATION_SCOPES: &str = "authorization_scopes";
+/// A JWT authorizer's issuer.
+pub const ISSUER: &str = "issuer";
+/// A JWT authorizer's audiences, sorted and comma-joined.
+pub const AUDIENCES: &str = "audiences";
+/// A stage's default throttle, or a usage plan's ([`crate::Throttle`]'s display, or `off`).
+pub const THROTTLE: &str = "throttle";
+/// A stage's per-API throttles: `<route or method path>=<throttle>;...`, sorted, or `off`.
+pub const ROUTE_THROTTLES: &str = "route_throttles";
+/// A stage's access log: `<destination ARN> <format digest>`, or `off`.
+pub const ACCESS_LOG: &str = "access_log";
+/// An API key's value digest ([`crate::SecretValue::digest`]); only for values the
+/// configuration supplies.
+pub const VALUE: &str = "value";
+/// A usage plan's stages: `<API name>:<stage>`.
+pub const API_STAGES: &str = "api_stages";
+/// A usage plan's quota ([`crate::Quota`]'s display, or `off`).
+pub const QUOTA: &str = "quota";
+/// A usage plan's keys, by name, sorted and comma-joined.
+pub const KEYS: &str = "keys";

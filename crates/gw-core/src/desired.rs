@@ -1,6 +1,6 @@
 //! What the configuration asks for, in gateway terms, before any AWS API shapes it.
 
-use crate::{EndpointType, LoadBalancerKind, Scheme, VpcLinkVersion};
+use crate::{EndpointType, LoadBalancerKind, Protection, RouteProtection, Scheme, VpcLinkVersion};
 use serde::Serialize;
 
 /// The gateway a cluster should have. Built by the binary from the configuration and the
@@ -24,6 +24,8 @@ pub struct DesiredGateway {
     pub vpc_link: Option<VpcLinkSpec>,
     /// A custom domain name in front of the stage, with its certificate.
     pub domain: Option<DomainSpec>,
+    /// The stage's throttle and access log, the JWT authorizer, API keys and usage plans.
+    pub protection: Protection,
 }
 
 /// A custom domain name mapped to the gateway's stage. Regional for HTTP APIs and regional REST
@@ -84,6 +86,8 @@ impl Backend {
 pub struct RouteSpec {
     pub api: Option<String>,
     pub path: Option<String>,
+    /// Who may call it and how fast.
+    pub protection: RouteProtection,
 }
 
 /// CORS answered by the gateway itself.

@@ -41,6 +41,7 @@ mod kind;
 mod ownership;
 mod plan;
 mod progress;
+mod protection;
 mod provider;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -57,6 +58,10 @@ pub use kind::{
 pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};
 pub use plan::{Action, Change, GOES_WITH_API, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
+pub use protection::{
+    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, Auth, JWT_AUTHORIZER, JwtAuthorizer, KeySource,
+    Protection, Quota, QuotaPeriod, RouteProtection, SecretValue, Throttle, UsagePlanSpec,
+};
 pub use provider::{
     CustomDomain, DnsRecord, GatewayInfo, GatewayProvider, Health, LinkHealth, Observed,
     ObservedResource, ProviderError, Resource,

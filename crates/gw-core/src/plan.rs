@@ -23,12 +23,19 @@ pub enum ResourceKind {
     DomainName,
     Api,
     Integration,
+    /// An HTTP API's JWT authorizer, which routes reference.
+    Authorizer,
     Route,
     Resource,
     Method,
     Stage,
     Deployment,
     ApiMapping,
+    /// A REST API key: account-wide, owned by tags, attached to usage plans.
+    ApiKey,
+    /// A REST usage plan: binds keys to the stage with a throttle and a quota. Its changes
+    /// run with the rollout (AWS refuses a plan naming a stage that does not exist yet).
+    UsagePlan,
 }
 
 impl ResourceKind {
@@ -37,15 +44,19 @@ impl ResourceKind {
     /// VPC link still referenced), the domain name last.
     pub fn deletion_rank(self) -> u8 {
         match self {
-            ResourceKind::ApiMapping => 0,
+            // A usage plan lets go of the stage before the stage or the API goes.
+            ResourceKind::ApiMapping | ResourceKind::UsagePlan => 0,
             ResourceKind::Route | ResourceKind::Method => 1,
-            ResourceKind::Resource => 2,
+            // An authorizer after the routes that reference it.
+            ResourceKind::Resource | ResourceKind::Authorizer => 2,
             ResourceKind::Integration => 3,
             ResourceKind::Stage => 4,
             ResourceKind::Deployment => 5,
             ResourceKind::Api => 6,
             ResourceKind::VpcLink => 7,
             ResourceKind::DomainName => 8,
+            // Keys last: the usage plans that held them are gone by then.
+            ResourceKind::ApiKey => 9,
         }
     }
 
@@ -62,13 +73,17 @@ impl ResourceKind {
             ],
             ResourceKind::Api => &[attr::PROTOCOL],
             ResourceKind::ApiMapping => &[attr::STAGE],
+            // AWS cannot change a key's value: a new value is a new key.
+            ResourceKind::ApiKey => &[attr::VALUE],
             ResourceKind::DomainName
             | ResourceKind::Integration
             | ResourceKind::Route
             | ResourceKind::Resource
             | ResourceKind::Method
             | ResourceKind::Stage
-            | ResourceKind::Deployment => &[],
+            | ResourceKind::Deployment
+            | ResourceKind::Authorizer
+            | ResourceKind::UsagePlan => &[],
         }
     }
 
@@ -78,7 +93,10 @@ impl ResourceKind {
     pub fn is_rollout(self) -> bool {
         matches!(
             self,
-            ResourceKind::Deployment | ResourceKind::Stage | ResourceKind::ApiMapping
+            ResourceKind::Deployment
+                | ResourceKind::Stage
+                | ResourceKind::ApiMapping
+                | ResourceKind::UsagePlan
         )
     }
 
@@ -100,6 +118,9 @@ impl ResourceKind {
             ResourceKind::Stage => "stage",
             ResourceKind::Deployment => "deployment",
             ResourceKind::ApiMapping => "api-mapping",
+            ResourceKind::Authorizer => "authorizer",
+            ResourceKind::ApiKey => "api-key",
+            ResourceKind::UsagePlan => "usage-plan",
         }
     }
 }

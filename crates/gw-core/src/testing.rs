@@ -2,8 +2,9 @@
 //! `testing`): one fixture instead of a copy per test file.
 
 use crate::{
-    Backend, Cors, DesiredGateway, DomainSpec, EndpointType, GatewayKind, LoadBalancerKind,
-    RouteSpec, Scheme, VpcLinkSpec, VpcLinkVersion,
+    AccessLog, ApiKeySpec, Auth, Backend, Cors, DesiredGateway, DomainSpec, EndpointType,
+    GatewayKind, JwtAuthorizer, KeySource, LoadBalancerKind, RouteProtection, RouteSpec, Scheme,
+    Throttle, UsagePlanSpec, VpcLinkSpec, VpcLinkVersion,
 };
 
 /// The load balancer's DNS name in [`desired`]'s gateway.
@@ -33,11 +34,13 @@ pub fn desired(kind: GatewayKind) -> DesiredBuilder {
         routes: vec![RouteSpec {
             api: None,
             path: None,
+            protection: RouteProtection::default(),
         }],
         cors: None,
         endpoint_type: EndpointType::Regional,
         vpc_link: None,
         domain: None,
+        protection: Default::default(),
     })
 }
 
@@ -67,6 +70,7 @@ impl DesiredBuilder {
             .map(|(api, path)| RouteSpec {
                 api: Some((*api).into()),
                 path: Some((*path).into()),
+                protection: RouteProtection::default(),
             })
             .collect();
         self
@@ -124,6 +128,61 @@ impl DesiredBuilder {
             name: name.into(),
             certificate_arn: certificate_arn.into(),
         });
+        self
+    }
+
+    /// Every route's authorization.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        for route in &mut self.0.routes {
+            route.protection.auth = auth;
+        }
+        self
+    }
+
+    /// The route of API `api`'s authorization, scopes and throttle.
+    pub fn route_protection(mut self, api: &str, protection: RouteProtection) -> Self {
+        for route in &mut self.0.routes {
+            if route.api.as_deref() == Some(api) {
+                route.protection = protection.clone();
+            }
+        }
+        self
+    }
+
+    /// The stage's default throttle.
+    pub fn throttle(mut self, rate: u32, burst: u32) -> Self {
+        self.0.protection.throttle = Some(Throttle { rate, burst });
+        self
+    }
+
+    pub fn access_log(mut self, destination_arn: &str) -> Self {
+        self.0.protection.access_log = Some(AccessLog {
+            destination_arn: destination_arn.into(),
+            format: crate::ACCESS_LOG_FORMAT.into(),
+        });
+        self
+    }
+
+    pub fn jwt(mut self, issuer: &str, audiences: &[&str]) -> Self {
+        self.0.protection.jwt = Some(JwtAuthorizer {
+            issuer: issuer.into(),
+            audiences: audiences.iter().map(|a| (*a).into()).collect(),
+        });
+        self
+    }
+
+    /// An API key whose value AWS generates.
+    pub fn api_key(mut self, name: &str) -> Self {
+        self.0.protection.api_keys.push(ApiKeySpec {
+            name: name.into(),
+            source: KeySource::Generated,
+            value: None,
+        });
+        self
+    }
+
+    pub fn usage_plan(mut self, plan: UsagePlanSpec) -> Self {
+        self.0.protection.usage_plans.push(plan);
         self
     }
 }

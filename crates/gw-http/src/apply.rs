@@ -136,7 +136,12 @@ impl<'a> Context<'a> {
             ResourceKind::Stage => stage::apply(self, change).await,
             ResourceKind::DomainName => domain::apply_domain(self, change).await,
             ResourceKind::ApiMapping => domain::apply_mapping(self, change).await,
-            other @ (ResourceKind::Resource | ResourceKind::Method | ResourceKind::Deployment) => {
+            other @ (ResourceKind::Resource
+            | ResourceKind::Method
+            | ResourceKind::Deployment
+            | ResourceKind::Authorizer
+            | ResourceKind::ApiKey
+            | ResourceKind::UsagePlan) => {
                 Err(ProviderError::Unexpected(format!(
                     "the HTTP API provider does not manage {other} resources"
                 )))
@@ -162,6 +167,9 @@ fn operation(change: &Change) -> String {
         ResourceKind::Stage => "Stage",
         ResourceKind::DomainName => "DomainName",
         ResourceKind::ApiMapping => "ApiMapping",
+        ResourceKind::Authorizer => "Authorizer",
+        ResourceKind::ApiKey => "ApiKey",
+        ResourceKind::UsagePlan => "UsagePlan",
         ResourceKind::Resource | ResourceKind::Method | ResourceKind::Deployment => "",
     };
     format!("{verb}{noun}")

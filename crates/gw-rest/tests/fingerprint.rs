@@ -33,12 +33,14 @@ fn gateway(scheme: Scheme, routes: &[(&str, &str)]) -> DesiredGateway {
             .map(|(api, path)| RouteSpec {
                 api: Some((*api).into()),
                 path: Some((*path).into()),
+                protection: Default::default(),
             })
             .collect(),
         cors: None,
         endpoint_type: EndpointType::Regional,
         vpc_link: None,
         domain: None,
+        protection: Default::default(),
     }
 }
 
@@ -85,6 +87,7 @@ fn catch_all_internet_facing() {
     desired.routes = vec![RouteSpec {
         api: None,
         path: None,
+        protection: Default::default(),
     }];
     assert_eq!(
         deployment_fingerprint(&desired).as_deref(),
