@@ -86,6 +86,10 @@ pub enum Command {
         /// emulator's, or a custom domain not yet in DNS).
         #[arg(long)]
         url: Option<String>,
+        /// For an API that requires an API key: also send a request with the key held in this
+        /// environment variable (it must pass; without a key it must be refused with 403).
+        #[arg(long, value_name = "VAR")]
+        api_key_env: Option<String>,
     },
     /// Certificates.
     Cert {

@@ -25,7 +25,9 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Down { yes } => down(cli, *yes).await,
         Command::Endpoints => list_endpoints(cli).await,
         Command::Status => status(cli).await,
-        Command::Doctor { url } => crate::doctor::run(cli, url.as_deref()).await,
+        Command::Doctor { url, api_key_env } => {
+            crate::doctor::run(cli, url.as_deref(), api_key_env.as_deref()).await
+        }
         Command::Cert { command } => cert(cli, command).await,
         Command::IamPolicy {
             account_id,

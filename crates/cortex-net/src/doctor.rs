@@ -10,7 +10,8 @@ use crate::session::{Session, Step, configured_step};
 use gw_core::{GatewayInfo, Health};
 use lb_discovery::LoadBalancer;
 use serde::Serialize;
-use std::time::{Duration, Instant};
+
+mod requests;
 
 #[derive(Debug, Serialize)]
 struct Check {
@@ -47,7 +48,9 @@ struct Report {
 }
 
 /// `cortex-net doctor`: runs every check, prints them, and fails (exit 1) when one failed.
-pub async fn run(cli: &Cli, url: Option<&str>) -> Result<(), CliError> {
+pub async fn run(cli: &Cli, url: Option<&str>, api_key_env: Option<&str>) -> Result<(), CliError> {
+    // Invalid input before any AWS call.
+    let api_key = api_key_env.map(requests::api_key_from_env).transpose()?;
     let session = Session::open(cli).await?;
     let mut checks = Vec::new();
     // The checks' reads side by side; the checks are listed in their fixed order.
@@ -56,7 +59,11 @@ pub async fn run(cli: &Cli, url: Option<&str>) -> Result<(), CliError> {
         certificate_checks(&session)
     );
     checks.extend(certificates);
-    checks.extend(request_check(&session, gateway.as_ref(), url).await);
+    let base = url.map(str::to_string).or(gateway.map(|gw| gw.invoke_url));
+    if let Some(base) = base {
+        let routes = desired::routes(&session.config);
+        checks.extend(requests::checks(&base, &routes, api_key.as_ref()).await);
+    }
     let report = Report {
         ok: checks.iter().all(|c| c.ok),
         checks,
@@ -308,62 +315,6 @@ fn vpc_link_check(step: &Step<'_>, health: &Health) -> Option<Check> {
             "vpc-link",
             format!("{} ({}) is {}", spec.name, link.id, link.status),
             "PENDING: run `cortex-net up` to wait for it; FAILED: `cortex-net down`, then `up`",
-        ),
-    })
-}
-
-/// A GET through the gateway (or `url`): an answer that is not a gateway error passes.
-async fn request_check(
-    session: &Session,
-    gateway: Option<&GatewayInfo>,
-    url: Option<&str>,
-) -> Option<Check> {
-    let base = match (url, gateway) {
-        (Some(url), _) => url.to_string(),
-        (None, Some(gw)) => gw.invoke_url.clone(),
-        (None, None) => return None,
-    };
-    // The first public API's endpoint, else the root: a path Cortex routes.
-    let path = desired::routes(&session.config)
-        .into_iter()
-        .find_map(|r| r.path)
-        .unwrap_or_default();
-    let target = format!("{}{}", base.trim_end_matches('/'), path);
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-    {
-        Ok(client) => client,
-        Err(error) => {
-            return Some(Check::fail(
-                "request",
-                format!("cannot build an HTTP client: {error}"),
-                "report this as a bug",
-            ));
-        }
-    };
-    let started = Instant::now();
-    Some(match client.get(&target).send().await {
-        Ok(response) => {
-            let status = response.status();
-            let millis = started.elapsed().as_millis();
-            let detail = format!("GET {target} -> {status} in {millis} ms");
-            if matches!(status.as_u16(), 500 | 502 | 503 | 504) {
-                Check::fail(
-                    "request",
-                    detail,
-                    "the gateway answered but could not reach Cortex: check the load balancer, \
-                     the VPC link, and that the API is deployed (`cortex get`)",
-                )
-            } else {
-                Check::pass("request", detail)
-            }
-        }
-        Err(error) => Check::fail(
-            "request",
-            format!("GET {target} failed: {}", gw_core::error_chain(&error)),
-            "check that the gateway exists (`cortex-net status`), that DNS for a custom domain \
-             points at it, and the network",
         ),
     })
 }
