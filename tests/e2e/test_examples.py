@@ -1,5 +1,5 @@
-"""The five example configurations (examples/<name>/, Cortex's common networking
-configurations): `validate` accepts each offline, and each works end to end: the matching load
+"""The seven example configurations (examples/<name>/: Cortex's five common networking
+configurations, and two protected gateways): `validate` accepts each offline, and each works end to end: the matching load
 balancer seeded (scheme, listeners), the example copied with cluster_name/region rewritten,
 `up`, `endpoints` (scheme, https vs http, via gateway or load balancer, the `curl -k` note),
 `down`, read back.
@@ -17,7 +17,7 @@ import pytest
 
 import yaml
 
-from conftest import ENDPOINT, LOCALSTACK, Aws, account_env, run_seed, unique_cluster
+from conftest import ENDPOINT, LOCALSTACK, Aws, Rest, account_env, run_seed, unique_cluster
 from support.awsproxy import Journal
 from support.gateways import assert_decoys_intact, assert_owned, v2_links
 from support.https import (EXAMPLE_NAMES, EXAMPLES, Acm, add_listener, copy_example,
@@ -30,7 +30,12 @@ SHAPES = {
     "private-http": ("internal", False, False),
     "public-https-no-gateway": ("internet-facing", True, False),
     "public-http": ("internet-facing", False, False),
+    "public-rest-api-keys": ("internet-facing", False, True),
+    "public-http-jwt": ("internal", False, True),
 }
+# The protected gateways, checked by test_protected_example_end_to_end.
+PROTECTED = ("public-rest-api-keys", "public-http-jwt")
+NETWORKING = [n for n in EXAMPLE_NAMES if n not in PROTECTED]
 
 
 def test_every_example_is_listed():
@@ -100,7 +105,7 @@ def _run_example(cli, aws_proxy, tmp_path, region, account, name, *, certificate
 
 
 @pytest.mark.shared_region
-@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+@pytest.mark.parametrize("name", NETWORKING)
 def test_example_end_to_end(cli, aws_proxy, tmp_path, region, account, moto_up, name):
     scheme, https, gateway = SHAPES[name]
     seeded, endpoints, journal, aws, run = _run_example(cli, aws_proxy, tmp_path, region, account, name)
@@ -168,3 +173,85 @@ def test_example_with_certificate_has_no_curl_k_note(cli, aws_proxy, tmp_path, r
         assert not e.get("note"), f"a custom certificate needs no `curl -k`: {e}"
     run("down", "--yes").ok()
     assert acm.describe(arn)["Status"] == "ISSUED", "the certificate must be left alone"
+
+
+def _endpoint_protection(endpoints: list, api: str) -> dict:
+    found = next(e for e in endpoints if e["api"] == api)
+    assert found["via"] == "api-gateway", found
+    return found["protection"]
+
+
+@pytest.mark.shared_region
+def test_protected_example_end_to_end_rest_api_keys(cli, aws_proxy, tmp_path, region, account, moto_up):
+    """public-rest-api-keys: a REST API whose methods require a key, the keys and usage plans it
+    names (tagged, bound to the stage), the per-API throttle in `endpoints`; `down` removes them."""
+    name = "public-rest-api-keys"
+    seeded, endpoints, journal, aws, run = _run_example(cli, aws_proxy, tmp_path, region, account, name)
+    cluster = seeded["cluster"]
+    rest = Rest(region, account)
+    owned = rest.owned_rest_apis(cluster)
+    assert len(owned) == 1, owned
+    api_id = owned[0]["id"]
+    iris = _endpoint_protection(endpoints, "iris-classifier")
+    assert iris["auth"] == "api_key" and iris["api_key_required"] is True, iris
+    assert iris["throttle"] == {"rate": 20, "burst": 40}, iris
+    assert _endpoint_protection(endpoints, "text-generator")["throttle"] == {"rate": 100, "burst": 200}
+    methods = rest.resources(api_id)["/iris-classifier"]["resourceMethods"]
+    assert methods["ANY"]["apiKeyRequired"] is True, methods
+    keys = {k["name"]: k for k in rest.client.get_api_keys(limit=500)["items"]
+            if (k.get("tags") or {}).get("cortex.dev/cluster-name") == cluster}
+    assert set(keys) == {"partner-a", "internal-batch"}, keys
+    plans = {p["name"]: p for p in rest.client.get_usage_plans(limit=500)["items"]
+             if (p.get("tags") or {}).get("cortex.dev/cluster-name") == cluster}
+    assert set(plans) == {"partners", "internal"}, plans
+    assert plans["partners"]["apiStages"] == [{"apiId": api_id, "stage": "dev"}], plans["partners"]
+    assert plans["partners"]["quota"]["limit"] == 100000, plans["partners"]
+    bound = rest.client.get_usage_plan_keys(usagePlanId=plans["partners"]["id"])["items"]
+    assert [k["id"] for k in bound] == [keys["partner-a"]["id"]], bound
+    listed = run("keys", "list").ok().json
+    assert sorted(k["name"] for k in listed) == ["internal-batch", "partner-a"], listed
+    assert all("value" not in k for k in listed), "keys list must never show a value"
+
+    run("down", "--yes").ok()
+    assert rest.owned_rest_apis(cluster) == []
+    left = [k for k in rest.client.get_api_keys(limit=500)["items"]
+            if (k.get("tags") or {}).get("cortex.dev/cluster-name") == cluster]
+    assert left == [], left
+    left = [p for p in rest.client.get_usage_plans(limit=500)["items"]
+            if (p.get("tags") or {}).get("cortex.dev/cluster-name") == cluster]
+    assert left == [], left
+    assert_decoys_intact(aws, seeded)
+
+
+@pytest.mark.shared_region
+def test_protected_example_end_to_end_http_jwt(cli, aws_proxy, tmp_path, region, account, moto_up):
+    """public-http-jwt: an HTTP API with its JWT authorizer on every route, the scope on one API,
+    the stage throttle and the tighter per-API one; `down` removes it."""
+    name = "public-http-jwt"
+    seeded, endpoints, journal, aws, run = _run_example(cli, aws_proxy, tmp_path, region, account, name)
+    cluster = seeded["cluster"]
+    owned = aws.owned_apis(cluster)
+    assert len(owned) == 1, owned
+    api_id = owned[0]["ApiId"]
+    generator = _endpoint_protection(endpoints, "text-generator")
+    assert generator["auth"] == "jwt" and generator["api_key_required"] is False, generator
+    assert generator["throttle"] == {"rate": 5, "burst": 10}, generator
+    authorizers = aws.apigw.get_authorizers(ApiId=api_id)["Items"]
+    assert len(authorizers) == 1, authorizers
+    jwt = authorizers[0]
+    assert jwt["AuthorizerType"] == "JWT", jwt
+    assert jwt["JwtConfiguration"]["Issuer"] == "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE"
+    for route in aws.routes(api_id):
+        assert route.get("AuthorizationType") == "JWT", route
+        assert route.get("AuthorizerId") == jwt["AuthorizerId"], route
+        scopes = route.get("AuthorizationScopes") or []
+        assert scopes == (["models/generate"] if "text-generator" in route["RouteKey"] else []), route
+    (stage,) = aws.stages(api_id)
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 100, stage
+    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 200, stage
+    assert stage["RouteSettings"]["ANY /text-generator"]["ThrottlingRateLimit"] == 5, stage
+
+    run("down", "--yes").ok()
+    assert aws.owned_apis(cluster) == []
+    assert v2_links(aws, cluster) == []
+    assert_decoys_intact(aws, seeded)

@@ -44,6 +44,8 @@ EXAMPLE_NAMES = [
     "private-http",
     "public-https-no-gateway",
     "public-http",
+    "public-rest-api-keys",
+    "public-http-jwt",
 ]
 
 OWNERSHIP = "cortex.dev/cluster-name", "managed-by"
