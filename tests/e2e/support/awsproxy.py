@@ -80,6 +80,13 @@ link for link deletions and integrations naming a link), process-wide:
   `CreateVpcLink` (v1) with tags: LocalStack drops them, AWS keeps them, so after a 2xx answer the
   proxy sends `TagResource` upstream itself and adds the tags to the answer.
 
+- API protection (issue 10), in `support/protection_rules.py`: a usage plan naming a stage that
+  does not exist (400), deleting a usage plan that still lists a stage (400), turning on REST
+  stage logging without the account's CloudWatch role (400); and, always, a deleted REST stage
+  leaves the usage plans that listed it, an imported `awsSigv4` security scheme makes its
+  methods AWS_IAM, and the apigatewayv2 operations moto lacks (GetAuthorizers, UpdateStage,
+  DeleteRouteSettings, DeleteAccessLogSettings) are answered by the proxy from moto's state.
+
 Refused calls are recorded with `faulted="aws-rule:<rule>"` (and collected process-wide:
 `refusals()`); the completed CreateVpcLink answer with `emulated="aws-rule:vpc-link-tags"`.
 
@@ -125,6 +132,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+try:  # imported as `support.awsproxy` (the suite, the benchmark) or run as a script (standalone)
+    from support import protection_rules
+except ImportError:  # pragma: no cover - standalone: this file's directory is on sys.path
+    import protection_rules  # type: ignore[no-redef]
+
 # The kinds of fault `AwsProxy.faults()` draws from.
 FAULT_KINDS = ("429", "500", "503", "reset")
 
@@ -147,6 +159,8 @@ _NOUNS = {
     "models": ("Model", "Models"),
     "integrationresponses": ("IntegrationResponse", "IntegrationResponses"),
     "routeresponses": ("RouteResponse", "RouteResponses"),
+    "routesettings": ("RouteSettings", "RouteSettings"),
+    "accesslogsettings": ("AccessLogSettings", "AccessLogSettings"),
     # apigateway (v1)
     "restapis": ("RestApi", "RestApis"),
     "resources": ("Resource", "Resources"),
@@ -154,6 +168,7 @@ _NOUNS = {
     "basepathmappings": ("BasePathMapping", "BasePathMappings"),
     "apikeys": ("ApiKey", "ApiKeys"),
     "usageplans": ("UsagePlan", "UsagePlans"),
+    "keys": ("UsagePlanKey", "UsagePlanKeys"),  # /usageplans/{id}/keys[/{keyId}]
     "gatewayresponses": ("GatewayResponse", "GatewayResponses"),
     "requestvalidators": ("RequestValidator", "RequestValidators"),
 }
@@ -188,6 +203,8 @@ def operation_name(method: str, path: str) -> str:
         segs = segs[1:]
     if not segs:
         return f"{method} {raw}"
+    if segs == ["account"]:  # v1: the account's settings (the CloudWatch role)
+        return {"GET": "GetAccount", "PATCH": "UpdateAccount"}.get(method, f"{method} {raw}")
     # Tags: /tags/{arn} (the ARN may hold slashes).
     if segs[0] == "tags":
         return {"GET": "GetTags", "POST": "TagResource", "PUT": "TagResource",
@@ -215,6 +232,8 @@ def operation_name(method: str, path: str) -> str:
         i += 2
     singular, plural = noun
     if not item:
+        if context == "accesslogsettings" and method == "DELETE":
+            return "DeleteAccessLogSettings"  # v2: /apis/{id}/stages/{name}/accesslogsettings
         return {"GET": f"Get{plural}", "POST": f"Create{singular}"}.get(method, f"{method} {raw}")
     if context == "resources" and method == "POST":
         return "CreateResource"  # v1: POST /restapis/{id}/resources/{parent_id}
@@ -985,6 +1004,7 @@ def _rule_keys(req: _Request) -> list[tuple]:
         keys += [("vpclink", region, link) for link in _document_links(req.body)]
     elif len(s) == 2 and s[0] == "vpclinks" and m == "DELETE":
         keys.append(("vpclink", region, s[1]))
+    keys += protection_rules.rule_keys(req)  # usage plans and the stages they name
     return keys
 
 
@@ -1053,6 +1073,8 @@ def check_aws_rules(req: _Request, up: _Upstream, v1_up: _Upstream | None = None
             raise Refusal("vpc-link-in-use", 400, "BadRequestException",
                           f"Cannot delete vpc link {link}, because it is referenced in "
                           f"[{', '.join(users)}] in format [Method:Resource]")
+    # Usage plans, the account's CloudWatch role (support/protection_rules.py).
+    protection_rules.check(req, up, Refusal)
 
 
 def _v1_link_users(up: _Upstream, link: str) -> list[str]:
@@ -1337,7 +1359,15 @@ def _handler_for(proxy: AwsProxy):
                             proxy.record(call)
                             self._reply(status, headers, data)
                             return
-                    status, headers, data = self._forward(req)
+                    # Operations moto lacks are answered from its state (support/protection_rules.py).
+                    own = protection_rules.answer(req, up) if req.known and not req.admin else None
+                    if own is not None:
+                        status, headers, data, emulated = own
+                    else:
+                        prepared = protection_rules.prepare(req, up) if req.known and not req.admin else []
+                        status, headers, data = self._forward(req)
+                        if req.known and not req.admin:
+                            emulated = protection_rules.complete(req, up, status, data, prepared) or emulated
                     if rules and _is_create_vpc_link_v1(req) and 200 <= status < 300:
                         data, emulated = complete_create_vpc_link_v1(req, up, data)
             except OSError as e:
