@@ -467,3 +467,218 @@ def test_chained_proxies_do_not_wait_on_each_other(region, aws, aws_proxy):
     c.create_route(ApiId=api, RouteKey="ANY /chain")
     assert error_of(lambda: c.create_route(ApiId=api, RouteKey="ANY /chain"))[1] == "ConflictException"
     assert [r["RouteKey"] for r in aws.routes(api)] == ["ANY /chain"]
+
+
+# ---------------------------------------------------------------------------
+# API protection (issue 10): support/protection_rules.py
+# ---------------------------------------------------------------------------
+
+def rest_api_with_stage(client, *stages: str) -> str:
+    """A REST API with a MOCK root method, one deployment and the given stages."""
+    api, root = rest_api_with_root_method(client)
+    client.put_integration(restApiId=api, resourceId=root, httpMethod="ANY", type="MOCK")
+    dep = client.create_deployment(restApiId=api)["id"]
+    for stage in stages:
+        client.create_stage(restApiId=api, stageName=stage, deploymentId=dep)
+    return api
+
+
+def plan_stages(client, plan_id: str) -> list[tuple[str, str]]:
+    return [(s["apiId"], s["stage"]) for s in client.get_usage_plan(usagePlanId=plan_id).get("apiStages") or []]
+
+
+def test_usage_plan_naming_a_missing_stage_is_refused(region, account, rest, aws_proxy):
+    """AWS refuses a usage plan (created or updated) naming a stage that does not exist, 400
+    "Invalid API Stage ... specified for usageplan ..." (aws/aws-cdk#6169); LocalStack 4.13.1
+    accepts it, so the proxy emulates AWS. A cortex-net that created its plan before the stage
+    would pass on LocalStack alone."""
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    api = rest_api_with_stage(c)  # no stage yet
+    lenient = rest.client.create_usage_plan(name="direct", apiStages=[{"apiId": api, "stage": "dev"}])
+    assert plan_stages(rest.client, lenient["id"]) == [(api, "dev")], \
+        "LocalStack refuses a plan naming a missing stage now: drop the usage-plan-stage-missing rule"
+    rest.client.delete_usage_plan(usagePlanId=lenient["id"])
+
+    status, code, message = error_of(
+        lambda: c.create_usage_plan(name="early", apiStages=[{"apiId": api, "stage": "dev"}]))
+    assert (status, code) == (400, "BadRequestException"), message
+    assert message == f"Invalid API Stage {{api: {api}, stage: dev}} specified for usageplan early", message
+    plan = c.create_usage_plan(name="empty")["id"]  # without stages: allowed
+    add = [{"op": "add", "path": "/apiStages", "value": f"{api}:dev"}]
+    assert error_of(lambda: c.update_usage_plan(usagePlanId=plan, patchOperations=add))[:2] == \
+        (400, "BadRequestException")
+    assert plan_stages(rest.client, plan) == []
+
+    # In AWS's order: the stage first, then the plan naming it.
+    dep = c.get_deployments(restApiId=api)["items"][0]["id"]
+    c.create_stage(restApiId=api, stageName="dev", deploymentId=dep)
+    c.update_usage_plan(usagePlanId=plan, patchOperations=add)
+    later = c.create_usage_plan(name="later", apiStages=[{"apiId": api, "stage": "dev"}])["id"]
+    assert plan_stages(rest.client, plan) == [(api, "dev")] == plan_stages(rest.client, later)
+    assert rule_marks(proxy) == [("CreateUsagePlan", 400, "aws-rule:usage-plan-stage-missing"),
+                                 ("UpdateUsagePlan", 400, "aws-rule:usage-plan-stage-missing")]
+
+
+def test_usage_plan_listing_a_stage_cannot_be_deleted(region, account, rest, aws_proxy):
+    """AWS refuses DeleteUsagePlan while the plan lists an existing stage, 400 "Cannot delete
+    Usage Plan ... because there are API Stages associated with it" (aws/aws-sdk-js#3841);
+    LocalStack deletes it. The stage is taken out of the plan first (UpdateUsagePlan remove)."""
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    api = rest_api_with_stage(c, "dev")
+    lenient = rest.client.create_usage_plan(name="direct", apiStages=[{"apiId": api, "stage": "dev"}])["id"]
+    rest.client.delete_usage_plan(usagePlanId=lenient)  # LocalStack alone: gone
+    assert lenient not in {p["id"] for p in rest.client.get_usage_plans()["items"]}, \
+        "LocalStack refuses it now: drop the usage-plan-in-use rule"
+
+    plan = c.create_usage_plan(name="bound", apiStages=[{"apiId": api, "stage": "dev"}])["id"]
+    status, code, message = error_of(lambda: c.delete_usage_plan(usagePlanId=plan))
+    assert (status, code) == (400, "BadRequestException"), message
+    assert message == (f"Cannot delete Usage Plan {plan} because there are API Stages associated with it, "
+                       f"including {api}:dev"), message
+    assert plan_stages(rest.client, plan) == [(api, "dev")]
+    c.update_usage_plan(usagePlanId=plan, patchOperations=[
+        {"op": "remove", "path": "/apiStages", "value": f"{api}:dev"}])
+    c.delete_usage_plan(usagePlanId=plan)
+    assert plan not in {p["id"] for p in rest.client.get_usage_plans()["items"]}
+    assert rule_marks(proxy) == [("DeleteUsagePlan", 400, "aws-rule:usage-plan-in-use")]
+
+
+def test_deleted_stage_leaves_its_usage_plans(region, account, rest, aws_proxy):
+    """AWS takes a deleted stage out of the plans that list it (hashicorp/terraform-provider-aws
+    #14100); LocalStack keeps it listed, and then refuses to remove it. Through the proxy the
+    plan lets go of the stage, and can then be deleted."""
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    api = rest_api_with_stage(c, "dev", "prod")
+    stale = rest.client.create_usage_plan(name="direct", apiStages=[{"apiId": api, "stage": "prod"}])["id"]
+    rest.client.delete_stage(restApiId=api, stageName="prod")
+    assert plan_stages(rest.client, stale) == [(api, "prod")], \
+        "LocalStack drops deleted stages from plans now: drop the stage-leaves-usage-plans completion"
+
+    plan = c.create_usage_plan(name="bound", apiStages=[{"apiId": api, "stage": "dev"}])["id"]
+    c.delete_stage(restApiId=api, stageName="dev")
+    assert plan_stages(rest.client, plan) == []
+    c.delete_usage_plan(usagePlanId=plan)
+    assert [(x.op, x.emulated) for x in proxy.snapshot() if x.emulated] == \
+        [("DeleteStage", "stage-leaves-usage-plans")]
+    # A deletion that fails leaves the plans as they were.
+    assert error_of(lambda: c.delete_stage(restApiId=api, stageName="nope"))[0] in (400, 404)
+    assert rule_marks(proxy) == []
+
+
+def test_rest_logging_needs_the_accounts_cloudwatch_role(region, account, rest, aws_proxy):
+    """AWS refuses to turn on a REST stage's access or execution logging while the account has
+    no CloudWatch role, 400 "CloudWatch Logs role ARN must be set in account settings to enable
+    logging" (Miserlou/Zappa#1946); LocalStack starts every account with a role set and never
+    checks. With the role unset (as a new AWS account has it) the proxy refuses."""
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    assert rest.client.get_account().get("cloudwatchRoleArn"), "LocalStack's accounts start without a role now"
+    rest.client.update_account(patchOperations=[{"op": "remove", "path": "/cloudwatchRoleArn"}])
+    api = rest_api_with_stage(c, "dev")
+    access_log = [{"op": "replace", "path": "/accessLogSettings/destinationArn",
+                   "value": f"arn:aws:logs:{region}:{account}:log-group:rules"},
+                  {"op": "replace", "path": "/accessLogSettings/format", "value": '{"id":"$context.requestId"}'}]
+    rest.client.update_stage(restApiId=api, stageName="dev", patchOperations=access_log)  # LocalStack alone
+    rest.client.update_stage(restApiId=api, stageName="dev", patchOperations=[
+        {"op": "remove", "path": "/accessLogSettings"}])
+
+    status, code, message = error_of(
+        lambda: c.update_stage(restApiId=api, stageName="dev", patchOperations=access_log))
+    assert (status, code, message) == (400, "BadRequestException",
+                                       "CloudWatch Logs role ARN must be set in account settings to enable logging")
+    loglevel = [{"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"}]
+    assert error_of(lambda: c.update_stage(restApiId=api, stageName="dev", patchOperations=loglevel))[:2] == \
+        (400, "BadRequestException")
+    # Throttles need no role.
+    c.update_stage(restApiId=api, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "10"}])
+    c.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn",
+                                       "value": f"arn:aws:iam::{account}:role/apigw-logs"}])
+    c.update_stage(restApiId=api, stageName="dev", patchOperations=access_log)
+    stage = rest.client.get_stage(restApiId=api, stageName="dev")
+    assert stage["accessLogSettings"]["destinationArn"].endswith(":log-group:rules"), stage
+    assert rule_marks(proxy) == [("UpdateStage", 400, "aws-rule:cloudwatch-role-missing")] * 2
+
+
+def test_imported_sigv4_methods_are_aws_iam(region, account, rest, aws_proxy):
+    """An OpenAPI operation secured by a scheme with `x-amazon-apigateway-authtype: awsSigv4` is
+    AWS_IAM on AWS; LocalStack 4.13.1 imports it as NONE. An `api_key` scheme makes the method
+    require a key in both."""
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    mock = {"type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+    document = {"openapi": "3.0.1", "info": {"title": "rules", "version": "1"},
+                "components": {"securitySchemes": {
+                    "sigv4": {"type": "apiKey", "name": "Authorization", "in": "header",
+                              "x-amazon-apigateway-authtype": "awsSigv4"},
+                    "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+                "paths": {
+                    "/iam": {"x-amazon-apigateway-any-method": {
+                        "security": [{"sigv4": []}], "responses": {}, "x-amazon-apigateway-integration": mock}},
+                    "/key": {"x-amazon-apigateway-any-method": {
+                        "security": [{"api_key": []}], "responses": {}, "x-amazon-apigateway-integration": mock}},
+                    "/open": {"get": {"responses": {}, "x-amazon-apigateway-integration": mock}}}}
+    body = json.dumps(document).encode()
+
+    def methods(api: str) -> dict[str, tuple[str, bool]]:
+        return {f"{r['path']} {m}": (v.get("authorizationType"), v.get("apiKeyRequired"))
+                for r in rest.client.get_resources(restApiId=api, embed=["methods"])["items"]
+                for m, v in (r.get("resourceMethods") or {}).items()}
+
+    direct = rest.client.create_rest_api(name="rules-direct")["id"]
+    rest.client.put_rest_api(restApiId=direct, mode="overwrite", body=body)
+    assert methods(direct)["/iam ANY"] == ("NONE", False), \
+        "LocalStack imports awsSigv4 as AWS_IAM now: drop the imported-sigv4 completion"
+
+    api = c.create_rest_api(name="rules-sigv4")["id"]
+    c.put_rest_api(restApiId=api, mode="overwrite", body=body)
+    assert methods(api) == {"/iam ANY": ("AWS_IAM", False), "/key ANY": ("NONE", True),
+                            "/open GET": ("NONE", False)}, methods(api)
+    assert [(x.op, x.emulated) for x in proxy.snapshot() if x.emulated] == [("PutRestApi", "imported-sigv4")]
+
+
+def test_moto_lacks_and_the_proxy_answers_http_api_protection_calls(region, aws, aws_proxy):
+    """moto 5.2.5 implements CreateAuthorizer and GetAuthorizer but not GetAuthorizers, and not
+    UpdateStage, DeleteRouteSettings or DeleteAccessLogSettings: the proxy answers them from
+    moto's state, as AWS would (UpdateStage merges default route settings field by field and
+    route settings route by route)."""
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    api = http_api(c)
+    jwt = c.create_authorizer(ApiId=api, AuthorizerType="JWT", Name="jwt",
+                              IdentitySource=["$request.header.Authorization"],
+                              JwtConfiguration={"Issuer": "https://issuer.example", "Audience": ["app"]})
+    log_arn = f"arn:aws:logs:{region}:123456789012:log-group:rules"
+    c.create_stage(ApiId=api, StageName="$default", AutoDeploy=True,
+                   DefaultRouteSettings={"ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 200},
+                   RouteSettings={"ANY /iris": {"ThrottlingRateLimit": 5, "ThrottlingBurstLimit": 10}},
+                   AccessLogSettings={"DestinationArn": log_arn, "Format": "$context.requestId"})
+    # moto alone.
+    for call in (lambda: aws.apigw.get_authorizers(ApiId=api),
+                 lambda: aws.apigw.update_stage(ApiId=api, StageName="$default", AutoDeploy=False),
+                 lambda: aws.apigw.delete_route_settings(ApiId=api, StageName="$default", RouteKey="ANY /iris"),
+                 lambda: aws.apigw.delete_access_log_settings(ApiId=api, StageName="$default")):
+        assert error_of(call)[0] in (404, 500), "moto implements this now: drop its emulation"
+
+    assert [a["AuthorizerId"] for a in c.get_authorizers(ApiId=api)["Items"]] == [jwt["AuthorizerId"]]
+    c.update_stage(ApiId=api, StageName="$default", DefaultRouteSettings={"ThrottlingRateLimit": 50},
+                   RouteSettings={"ANY /bert": {"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 2}})
+    stage = aws.apigw.get_stage(ApiId=api, StageName="$default")
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 50, stage
+    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 200, stage
+    assert set(stage["RouteSettings"]) == {"ANY /iris", "ANY /bert"}, stage
+    assert stage["AutoDeploy"] is True and stage["AccessLogSettings"]["DestinationArn"] == log_arn, stage
+    c.delete_route_settings(ApiId=api, StageName="$default", RouteKey="ANY /iris")
+    c.delete_access_log_settings(ApiId=api, StageName="$default")
+    stage = aws.apigw.get_stage(ApiId=api, StageName="$default")
+    assert set(stage["RouteSettings"]) == {"ANY /bert"} and "AccessLogSettings" not in stage, stage
+    assert error_of(lambda: c.delete_route_settings(ApiId=api, StageName="$default", RouteKey="ANY /iris"))[0] == 404
+    assert error_of(lambda: c.update_stage(ApiId=api, StageName="nope", AutoDeploy=True))[0] == 404
+    c.delete_authorizer(ApiId=api, AuthorizerId=jwt["AuthorizerId"])
+    assert c.get_authorizers(ApiId=api)["Items"] == []
+    assert [x.op for x in proxy.snapshot() if x.emulated] == [
+        "GetAuthorizers", "UpdateStage", "DeleteRouteSettings", "DeleteAccessLogSettings",
+        "DeleteRouteSettings", "UpdateStage", "GetAuthorizers"]
