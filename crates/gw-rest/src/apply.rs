@@ -17,7 +17,9 @@ mod content;
 mod domain;
 mod ids;
 mod link;
+mod plans;
 mod rollout;
+mod settings;
 
 use gw_core::{
     Action, AwsError, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
@@ -78,6 +80,10 @@ impl<'a> Context<'a> {
 
 pub(crate) async fn apply(ctx: &Context<'_>, plan: &Plan) -> Result<(), ProviderError> {
     let mut ids = Ids::from_observed(ctx.desired, ctx.observed);
+    if settings::turns_on_access_log(ctx, plan) {
+        // Before the first write: a plan that cannot log should change nothing.
+        settings::check_cloudwatch_role(ctx).await?;
+    }
     let mut content_put = false;
     for change in &plan.changes {
         if crate::is_content(change.kind) {
@@ -110,7 +116,9 @@ async fn upsert(
         ResourceKind::VpcLink => link::upsert(ctx, desired, change, ids).await,
         ResourceKind::Api => api::upsert(ctx, desired, change, ids).await,
         ResourceKind::Deployment => rollout::upsert_deployment(ctx, desired, ids).await,
-        ResourceKind::Stage => rollout::upsert_stage(ctx, change, ids).await,
+        ResourceKind::Stage => rollout::upsert_stage(ctx, desired, change, ids).await,
+        ResourceKind::ApiKey => plans::upsert_key(ctx, desired, change, ids).await,
+        ResourceKind::UsagePlan => plans::upsert_plan(ctx, desired, change, ids).await,
         ResourceKind::DomainName => domain::upsert_name(ctx, desired, change).await,
         ResourceKind::ApiMapping => domain::upsert_mapping(ctx, desired, change, ids).await,
         other => Err(not_managed(other)),
@@ -125,6 +133,8 @@ async fn delete(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError>
         ResourceKind::Deployment => rollout::delete_deployment(ctx, change).await,
         ResourceKind::Api => api::delete(ctx, change).await,
         ResourceKind::VpcLink => link::delete(ctx, change).await,
+        ResourceKind::UsagePlan => plans::delete_plan(ctx, change).await,
+        ResourceKind::ApiKey => plans::delete_key_change(ctx, change).await,
         other => Err(not_managed(other)),
     }
 }
@@ -136,7 +146,7 @@ fn not_managed(kind: ResourceKind) -> ProviderError {
 }
 
 /// Creates are sent once: an unknown outcome is settled by observing again (aws_calls::CreateOnce).
-fn create_once() -> aws_sdk_apigateway::config::Builder {
+pub(crate) fn create_once() -> aws_sdk_apigateway::config::Builder {
     aws_sdk_apigateway::Config::builder().retry_classifier(aws_calls::CreateOnce)
 }
 

@@ -12,16 +12,53 @@
 
 use crate::resources::{
     MOCK_TEMPLATE, PROXY_INTEGRATION_PARAMETER, PROXY_PARAMETER, Published, cors_response_declared,
-    cors_response_values, published_paths, resource_paths,
+    cors_response_values, published_auth, published_paths, resource_paths,
 };
-use gw_core::{Cors, DesiredGateway, VpcLinkVersion};
+use gw_core::{Auth, Cors, DesiredGateway, VpcLinkVersion};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The OpenAPI extension of an operation that stands for every HTTP method (`ANY`).
 const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
 /// The OpenAPI extension holding an operation's integration.
 const INTEGRATION: &str = "x-amazon-apigateway-integration";
+/// The security scheme of methods callers sign with AWS credentials (AWS stores `AWS_IAM`).
+pub const SIGV4_SCHEME: &str = "sigv4";
+/// The security scheme of methods requiring an API key (AWS stores `apiKeyRequired`).
+pub const API_KEY_SCHEME: &str = "api_key";
+
+/// The security scheme an authorization names in the document, if any.
+fn security_scheme(auth: Auth) -> Option<&'static str> {
+    match auth {
+        Auth::None | Auth::Jwt => None,
+        Auth::Iam => Some(SIGV4_SCHEME),
+        Auth::ApiKey => Some(API_KEY_SCHEME),
+    }
+}
+
+/// The definitions of the schemes the methods use: IAM as API Gateway's `awsSigv4` auth type,
+/// API keys read from the `x-api-key` header.
+fn security_schemes(used: &BTreeSet<&'static str>) -> Map<String, Value> {
+    let mut schemes = Map::new();
+    if used.contains(SIGV4_SCHEME) {
+        schemes.insert(
+            SIGV4_SCHEME.into(),
+            json!({
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "x-amazon-apigateway-authtype": "awsSigv4",
+            }),
+        );
+    }
+    if used.contains(API_KEY_SCHEME) {
+        schemes.insert(
+            API_KEY_SCHEME.into(),
+            json!({ "type": "apiKey", "name": "x-api-key", "in": "header" }),
+        );
+    }
+    schemes
+}
 
 /// The description the API is created with, and keeps through every document put on it.
 pub(crate) fn api_description(desired: &DesiredGateway) -> String {
@@ -38,15 +75,22 @@ pub fn openapi_document(desired: &DesiredGateway, link_id: Option<&str>) -> Valu
         .into_iter()
         .map(|path| (path, Value::Object(Map::new())))
         .collect();
+    let auth = published_auth(desired);
+    let mut used = BTreeSet::new();
     for p in &published {
         let mut item = Map::new();
-        item.insert(ANY_METHOD.into(), proxy_method(desired, p, link_id));
+        let mut method = proxy_method(desired, p, link_id);
+        if let Some(scheme) = auth.get(&p.path).copied().and_then(security_scheme) {
+            method["security"] = json!([{ scheme: [] }]);
+            used.insert(scheme);
+        }
+        item.insert(ANY_METHOD.into(), method);
         if let Some(cors) = &desired.cors {
             item.insert("options".into(), cors_method(cors));
         }
         paths.insert(p.path.clone(), Value::Object(item));
     }
-    json!({
+    let mut document = json!({
         "openapi": "3.0.1",
         "info": {
             // AWS names the API after the title: the same name it was created with.
@@ -55,7 +99,15 @@ pub fn openapi_document(desired: &DesiredGateway, link_id: Option<&str>) -> Valu
             "version": "1",
         },
         "paths": paths,
-    })
+    });
+    if !used.is_empty() {
+        document["components"] = json!({ "securitySchemes": security_schemes(&used) });
+    }
+    if used.contains(API_KEY_SCHEME) {
+        // Keys come in the `x-api-key` header (not from a Lambda authorizer).
+        document["x-amazon-apigateway-api-key-source"] = json!("HEADER");
+    }
+    document
 }
 
 /// The `ANY` method of a published path and its `HTTP_PROXY` integration; a `{proxy+}` path
@@ -305,6 +357,68 @@ mod tests {
             options[INTEGRATION]["responses"]["default"]["responseParameters"]["method.response.header.Access-Control-Max-Age"],
             "'600'"
         );
+    }
+
+    #[test]
+    fn iam_methods_name_the_sigv4_scheme() {
+        let gateway = desired(GatewayKind::Rest)
+            .apis(&[("iris", "/iris")])
+            .auth(Auth::Iam)
+            .cors(&["*"])
+            .build();
+        let doc = openapi_document(&gateway, None);
+        for path in ["/iris", "/iris/{proxy+}"] {
+            assert_eq!(
+                operation(&doc, path, ANY_METHOD)["security"],
+                json!([{ "sigv4": [] }])
+            );
+            // Preflights carry no credentials: the CORS mock stays open.
+            assert!(operation(&doc, path, "options").get("security").is_none());
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"],
+            json!({ "sigv4": {
+                "type": "apiKey", "name": "Authorization", "in": "header",
+                "x-amazon-apigateway-authtype": "awsSigv4",
+            }})
+        );
+        assert!(doc.get("x-amazon-apigateway-api-key-source").is_none());
+    }
+
+    #[test]
+    fn api_key_methods_require_the_header_key_and_others_stay_open() {
+        let gateway = desired(GatewayKind::Rest)
+            .apis(&[("iris", "/iris"), ("open", "/open")])
+            .route_protection(
+                "iris",
+                gw_core::RouteProtection {
+                    auth: Auth::ApiKey,
+                    ..Default::default()
+                },
+            )
+            .build();
+        let doc = openapi_document(&gateway, None);
+        assert_eq!(
+            operation(&doc, "/iris/{proxy+}", ANY_METHOD)["security"],
+            json!([{ "api_key": [] }])
+        );
+        assert!(
+            operation(&doc, "/open", ANY_METHOD)
+                .get("security")
+                .is_none()
+        );
+        assert_eq!(
+            doc["components"]["securitySchemes"],
+            json!({ "api_key": { "type": "apiKey", "name": "x-api-key", "in": "header" } })
+        );
+        assert_eq!(doc["x-amazon-apigateway-api-key-source"], "HEADER");
+    }
+
+    #[test]
+    fn an_open_gateway_declares_no_security() {
+        let doc = openapi_document(&desired(GatewayKind::Rest).build(), None);
+        assert!(doc.get("components").is_none());
+        assert!(doc.get("x-amazon-apigateway-api-key-source").is_none());
     }
 
     #[test]

@@ -11,9 +11,13 @@ const DEPLOYMENT_PREFIX: &str = "cortex-net ";
 pub fn fingerprint(resources: &[Resource]) -> String {
     let mut hash = Fnv1a::new();
     for resource in resources {
+        // Stage settings, keys and plans take effect without a new deployment.
         if matches!(
             resource.kind,
-            ResourceKind::Stage | ResourceKind::Deployment
+            ResourceKind::Stage
+                | ResourceKind::Deployment
+                | ResourceKind::ApiKey
+                | ResourceKind::UsagePlan
         ) {
             continue;
         }
@@ -39,6 +43,13 @@ pub fn desired_fingerprint(desired: &DesiredGateway) -> Option<String> {
         .into_iter()
         .find(|r| r.kind == ResourceKind::Deployment)
         .and_then(|r| r.attribute(attr::FINGERPRINT).map(str::to_string))
+}
+
+/// A short stable digest of a text (an access log format): FNV-1a, 64 bits, hex.
+pub(crate) fn text_digest(text: &str) -> String {
+    let mut hash = Fnv1a::new();
+    hash.write(text.as_bytes());
+    format!("{:016x}", hash.finish())
 }
 
 /// FNV-1a, 64 bits: tiny, and unlike `DefaultHasher` the same everywhere, forever.

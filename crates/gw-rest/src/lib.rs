@@ -69,7 +69,9 @@
 mod apply;
 mod document;
 mod fingerprint;
+mod keys;
 mod observe;
+mod protection;
 mod resources;
 
 use async_trait::async_trait;
@@ -108,10 +110,13 @@ pub fn annotate(plan: &mut Plan) {
     }
 }
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use apply::ThrottleRetry;
 pub use document::openapi_document;
 pub use fingerprint::{desired_fingerprint, fingerprint};
+pub use keys::{ApiKeys, KeyInfo};
+pub use protection::{OFF, authorization_text};
 pub use resources::{
     CURRENT_DEPLOYMENT, Published, desired_resources, published_paths, resource_paths,
 };
@@ -148,6 +153,8 @@ pub struct RestApiProvider {
     progress: Arc<dyn Progress>,
     throttle: ThrottleRetry,
     quotas: Arc<aws_calls::Quotas>,
+    /// Whether observing reads API key values (to compare configured ones by digest).
+    key_values: AtomicBool,
 }
 
 impl RestApiProvider {
@@ -164,7 +171,16 @@ impl RestApiProvider {
             progress,
             throttle: ThrottleRetry::default(),
             quotas: Arc::new(aws_calls::Quotas::api_gateway()),
+            key_values: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the configuration supplies some API key's value: observation then reads key
+    /// values (keeping only their digests) so that a changed value is seen. Without it, the
+    /// values are read from the first `desired_resources` with such a key on.
+    pub fn with_key_values(self, configured: bool) -> Self {
+        self.key_values.store(configured, Ordering::Relaxed);
+        self
     }
 
     /// Shares the account's API Gateway budget with the other users of `quotas` (the other
@@ -188,6 +204,17 @@ impl GatewayProvider for RestApiProvider {
     }
 
     fn check_supported(&self, desired: &DesiredGateway) -> Result<(), ProviderError> {
+        if let Some(route) = desired
+            .routes
+            .iter()
+            .find(|r| !r.protection.auth.supported_by(KIND))
+        {
+            return Err(ProviderError::Unsupported(format!(
+                "API {}: auth {} is not available on a REST API: use `gateway.type: http`, or                  auth iam or api_key",
+                route.api.as_deref().unwrap_or("(catch-all)"),
+                route.protection.auth
+            )));
+        }
         let backend = &desired.backend;
         let Some(spec) = &desired.vpc_link else {
             if backend.is_internal() {
@@ -223,6 +250,14 @@ impl GatewayProvider for RestApiProvider {
     }
 
     fn desired_resources(&self, desired: &DesiredGateway) -> Vec<Resource> {
+        if desired
+            .protection
+            .api_keys
+            .iter()
+            .any(|k| k.value.is_some())
+        {
+            self.key_values.store(true, Ordering::Relaxed);
+        }
         resources::desired_resources(desired)
     }
 
@@ -231,7 +266,8 @@ impl GatewayProvider for RestApiProvider {
     }
 
     async fn observe(&self, owner: &Ownership) -> Result<Observed, ProviderError> {
-        observe::observe(&self.client, &self.v2, owner).await
+        let key_values = self.key_values.load(Ordering::Relaxed);
+        observe::observe(&self.client, &self.v2, owner, key_values).await
     }
 
     async fn apply(

@@ -12,7 +12,10 @@
 //! - stage: its name (`dev`).
 
 use crate::fingerprint::fingerprint;
-use gw_core::{Cors, DesiredGateway, Resource, ResourceKind, RouteSpec, VpcLinkVersion, attr};
+use crate::protection::{desired_authorization, key_and_plan_resources, stage_resource};
+use gw_core::{
+    Auth, Cors, DesiredGateway, Resource, ResourceKind, RouteSpec, VpcLinkVersion, attr,
+};
 use std::collections::HashMap;
 
 /// The name of the deployment the stage serves.
@@ -164,9 +167,29 @@ pub(crate) fn responses_text(responses: &[(String, String)]) -> String {
     parts.join(" | ")
 }
 
-fn method_resource(method: &str, path: &str, proxy: bool, cors: Option<&Cors>) -> Resource {
+/// Who may call each published path: the authorization of the route that published it first.
+pub(crate) fn published_auth(desired: &DesiredGateway) -> HashMap<String, Auth> {
+    let base = desired.backend.base_url();
+    let mut out = HashMap::new();
+    for route in &desired.routes {
+        for published in published_for(&base, route) {
+            out.entry(published.path).or_insert(route.protection.auth);
+        }
+    }
+    out
+}
+
+/// A method; `authorization` is [`crate::protection::authorization_text`]'s (the CORS mock's is
+/// always `NONE`: browsers send preflights without credentials).
+fn method_resource(
+    method: &str,
+    path: &str,
+    proxy: bool,
+    cors: Option<&Cors>,
+    authorization: &str,
+) -> Resource {
     let mut resource = Resource::new(ResourceKind::Method, format!("{method} {path}"))
-        .with(attr::AUTHORIZATION, "NONE");
+        .with(attr::AUTHORIZATION, authorization);
     if method == "OPTIONS" {
         resource = resource.with(attr::REQUEST_PARAMETERS, "");
         if let Some(cors) = cors {
@@ -275,10 +298,18 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
         resources.push(Resource::new(ResourceKind::Resource, path));
     }
     let cors = desired.cors.as_ref();
+    let auth = published_auth(desired);
     for p in &published {
-        resources.push(method_resource("ANY", &p.path, p.is_proxy(), cors));
+        let authorization = desired_authorization(auth.get(&p.path).copied().unwrap_or_default());
+        resources.push(method_resource(
+            "ANY",
+            &p.path,
+            p.is_proxy(),
+            cors,
+            authorization,
+        ));
         if cors.is_some() {
-            resources.push(method_resource("OPTIONS", &p.path, false, cors));
+            resources.push(method_resource("OPTIONS", &p.path, false, cors, "NONE"));
         }
     }
     for p in &published {
@@ -292,7 +323,7 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
         Resource::new(ResourceKind::Deployment, CURRENT_DEPLOYMENT)
             .with(attr::FINGERPRINT, fingerprint),
     );
-    resources.push(Resource::new(ResourceKind::Stage, &desired.stage));
+    resources.push(stage_resource(desired));
     // The custom domain (regional or edge like the API), then its root base path mapping to the
     // stage: mapped last, unmapped first, the domain name deleted after the API.
     if let Some(domain) = &desired.domain {
@@ -305,6 +336,8 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
             Resource::new(ResourceKind::ApiMapping, &domain.name).with(attr::STAGE, &desired.stage),
         );
     }
+    // Keys, then the usage plans binding them to the stage (rollout: after the stage exists).
+    resources.extend(key_and_plan_resources(desired));
     resources
 }
 

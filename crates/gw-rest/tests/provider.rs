@@ -17,12 +17,14 @@ use aws_sdk_apigateway::operation::delete_deployment::DeleteDeploymentError;
 use aws_sdk_apigateway::operation::delete_rest_api::{DeleteRestApiError, DeleteRestApiOutput};
 use aws_sdk_apigateway::operation::delete_stage::DeleteStageError;
 use aws_sdk_apigateway::operation::delete_vpc_link::DeleteVpcLinkOutput;
+use aws_sdk_apigateway::operation::get_api_keys::GetApiKeysOutput;
 use aws_sdk_apigateway::operation::get_deployment::GetDeploymentOutput;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::operation::get_resources::GetResourcesOutput;
 use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
 use aws_sdk_apigateway::operation::get_stages::GetStagesOutput;
 use aws_sdk_apigateway::operation::get_tags::GetTagsOutput;
+use aws_sdk_apigateway::operation::get_usage_plans::GetUsagePlansOutput;
 use aws_sdk_apigateway::operation::get_vpc_link::{GetVpcLinkError, GetVpcLinkOutput};
 use aws_sdk_apigateway::operation::get_vpc_links::GetVpcLinksOutput;
 use aws_sdk_apigateway::operation::put_rest_api::PutRestApiOutput;
@@ -96,7 +98,8 @@ fn provider_with(client: Client, progress: Log) -> RestApiProvider {
     })
 }
 
-/// A client answering `rules`, in an account without custom domain names.
+/// A client answering `rules`, in an account without custom domain names, API keys or usage
+/// plans (unless `rules` answer those listings first).
 fn client(rules: &[&Rule]) -> Client {
     let no_domains = mock!(Client::get_domain_names)
         .sequence()
@@ -105,10 +108,23 @@ fn client(rules: &[&Rule]) -> Client {
         })
         .repeatedly()
         .build();
+    let no_keys = mock!(Client::get_api_keys)
+        .sequence()
+        .output(|| GetApiKeysOutput::builder().build())
+        .repeatedly()
+        .build();
+    let no_plans = mock!(Client::get_usage_plans)
+        .sequence()
+        .output(|| GetUsagePlansOutput::builder().build())
+        .repeatedly()
+        .build();
     mock_client!(
         aws_sdk_apigateway,
         RuleMode::MatchAny,
-        rules.iter().copied().chain([&no_domains]),
+        rules
+            .iter()
+            .copied()
+            .chain([&no_domains, &no_keys, &no_plans]),
         |c| c.retry_config(RetryConfig::disabled())
     )
 }

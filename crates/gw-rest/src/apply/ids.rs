@@ -15,6 +15,8 @@ pub(super) struct Ids {
     pub deployment: Option<String>,
     /// Stages that exist in our API.
     pub stages: HashSet<String>,
+    /// API key name -> id (the kept key of each name, then those created or replaced).
+    pub keys: HashMap<String, String>,
 }
 
 impl Ids {
@@ -23,6 +25,9 @@ impl Ids {
         for link in observed.kept(ResourceKind::VpcLink) {
             ids.links
                 .insert(link.resource.name.clone(), link.id.clone());
+        }
+        for key in observed.kept(ResourceKind::ApiKey) {
+            ids.keys.insert(key.resource.name.clone(), key.id.clone());
         }
         let Some(api) = desired.and_then(|d| observed.find(ResourceKind::Api, &d.name)) else {
             return ids;

@@ -2,8 +2,10 @@
 //! and the stage serving it.
 
 use super::ids::Ids;
+use super::settings::stage_patch;
 use super::{Context, create_once, deleted_id, gone_is_done, parent_of, required};
 use crate::fingerprint::{deployment_description, desired_fingerprint};
+use crate::observe::DEPLOYMENT_ID_ATTRIBUTE;
 use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
@@ -46,30 +48,60 @@ pub(super) async fn upsert_deployment(
     Ok(())
 }
 
-/// Creates the stage, tagged as owned, serving the current deployment; or points it there.
+/// Creates the stage, tagged as owned, serving the current deployment, then sets its throttles
+/// and access log (CreateStage takes neither); or brings an existing one's settings (and the
+/// deployment it serves) to the desired ones in one UpdateStage.
 pub(super) async fn upsert_stage(
     ctx: &Context<'_>,
+    desired: &DesiredGateway,
     change: &Change,
     ids: &mut Ids,
 ) -> Result<(), ProviderError> {
     let api_id = ids.api()?;
     let deployment = required(&ids.deployment, "the deployment")?.to_string();
+    let observed = ctx
+        .observed
+        .children(&api_id, gw_core::ResourceKind::Stage)
+        .find(|s| change.action != Action::Create && s.resource.name == change.name);
+    let mut ops = stage_patch(desired, observed.map(|s| &s.resource));
     if change.action != Action::Create {
-        return point_stage(ctx.client, &api_id, &change.name, &deployment).await;
+        let serves = observed.and_then(|s| s.resource.attribute(DEPLOYMENT_ID_ATTRIBUTE));
+        if serves != Some(deployment.as_str()) {
+            ops.insert(0, deployment_op(&deployment));
+        }
+        return update_stage(ctx.client, &api_id, &change.name, ops).await;
     }
+    create_stage(ctx, &api_id, &change.name, &deployment).await?;
+    ids.stages.insert(change.name.clone());
+    update_stage(ctx.client, &api_id, &change.name, ops).await
+}
+
+async fn create_stage(
+    ctx: &Context<'_>,
+    api_id: &str,
+    stage: &str,
+    deployment: &str,
+) -> Result<(), ProviderError> {
     ctx.client
         .create_stage()
-        .rest_api_id(&api_id)
-        .stage_name(&change.name)
-        .deployment_id(&deployment)
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .deployment_id(deployment)
         .set_tags(Some(ctx.owner.tags().into_iter().collect()))
         .customize()
         .config_override(create_once())
         .send()
         .await
         .aws("CreateStage")?;
-    ids.stages.insert(change.name.clone());
     Ok(())
+}
+
+fn deployment_op(deployment: &str) -> PatchOperation {
+    PatchOperation::builder()
+        .op(Op::Replace)
+        .path("/deploymentId")
+        .value(deployment)
+        .build()
 }
 
 async fn point_stage(
@@ -78,17 +110,24 @@ async fn point_stage(
     stage: &str,
     deployment: &str,
 ) -> Result<(), ProviderError> {
+    update_stage(client, api_id, stage, vec![deployment_op(deployment)]).await
+}
+
+/// One UpdateStage with these operations; none: no call.
+async fn update_stage(
+    client: &Client,
+    api_id: &str,
+    stage: &str,
+    ops: Vec<PatchOperation>,
+) -> Result<(), ProviderError> {
+    if ops.is_empty() {
+        return Ok(());
+    }
     client
         .update_stage()
         .rest_api_id(api_id)
         .stage_name(stage)
-        .patch_operations(
-            PatchOperation::builder()
-                .op(Op::Replace)
-                .path("/deploymentId")
-                .value(deployment)
-                .build(),
-        )
+        .set_patch_operations(Some(ops))
         .send()
         .await
         .aws("UpdateStage")?;

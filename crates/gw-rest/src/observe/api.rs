@@ -4,6 +4,10 @@
 use super::read::FoundApi;
 use super::{DEPLOYMENT_ID_ATTRIBUTE, method_id};
 use crate::fingerprint::parse_deployment_description;
+use crate::protection::{
+    OFF, access_log_text, authorization_text, method_path_of_key, observed_throttle_text,
+    route_throttles_text,
+};
 use crate::resources::{CURRENT_DEPLOYMENT, map_text, responses_text};
 use aws_sdk_apigateway::types::{Integration, Method, Resource as AwsResource, Stage};
 use gw_core::{Observed, ObservedResource, Resource, ResourceKind, attr};
@@ -146,13 +150,51 @@ fn stages(found: &[Stage]) -> Vec<Child> {
         .into_iter()
         .filter_map(|stage| {
             let name = stage.stage_name()?;
-            let mut resource = Resource::new(ResourceKind::Stage, name);
+            let mut resource = stage_settings(Resource::new(ResourceKind::Stage, name), stage);
             if let Some(deployment) = stage.deployment_id() {
                 resource = resource.with(DEPLOYMENT_ID_ATTRIBUTE, deployment);
             }
             Some((resource, name.to_string()))
         })
         .collect()
+}
+
+/// A stage's default throttle, per-method throttles and access log, as the desired stage
+/// spells them. A method setting without a throttle of its own (rate and burst unset, zero or
+/// AWS's `-1`) is not one.
+fn stage_settings(resource: Resource, stage: &Stage) -> Resource {
+    let mut default = None;
+    let mut routes = Vec::new();
+    for (key, setting) in stage.method_settings().into_iter().flatten() {
+        let (rate, burst) = (
+            setting.throttling_rate_limit(),
+            setting.throttling_burst_limit(),
+        );
+        if rate <= 0.0 && burst <= 0 {
+            continue;
+        }
+        let text = observed_throttle_text(rate, burst);
+        match method_path_of_key(key) {
+            None => default = Some(text),
+            Some(path) => routes.push((path, text)),
+        }
+    }
+    let access_log = stage
+        .access_log_settings()
+        .and_then(|log| {
+            Some(access_log_text(
+                log.destination_arn()?,
+                log.format().unwrap_or_default(),
+            ))
+        })
+        .unwrap_or_else(|| OFF.to_string());
+    resource
+        .with(attr::THROTTLE, default.unwrap_or_else(|| OFF.to_string()))
+        .with(
+            attr::ROUTE_THROTTLES,
+            route_throttles_text(routes.iter().map(|(p, t)| (p, t.clone()))),
+        )
+        .with(attr::ACCESS_LOG, access_log)
 }
 
 fn sorted_stages(stages: &[Stage]) -> Vec<&Stage> {
@@ -200,7 +242,10 @@ fn method_resource(name: &str, method: &Method) -> Resource {
     Resource::new(ResourceKind::Method, name)
         .with(
             attr::AUTHORIZATION,
-            method.authorization_type().unwrap_or("NONE"),
+            authorization_text(
+                method.authorization_type().unwrap_or("NONE"),
+                method.api_key_required().unwrap_or(false),
+            ),
         )
         .with(attr::REQUEST_PARAMETERS, params)
         .with(
