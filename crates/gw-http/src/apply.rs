@@ -7,6 +7,7 @@
 //! budget ([`aws_calls::Quotas`]).
 
 mod api;
+mod authorizer;
 mod beside;
 mod domain;
 mod integration;
@@ -18,7 +19,7 @@ use aws_calls::Quotas;
 use aws_sdk_apigatewayv2::Client;
 use gw_core::{
     Action, AwsError, Change, DesiredGateway, Observed, Ownership, Plan, Progress, ProviderError,
-    ResourceKind,
+    Resource, ResourceKind,
 };
 use std::collections::HashMap;
 
@@ -35,6 +36,10 @@ pub(crate) struct Context<'a> {
     /// `None` when removing everything.
     desired: Option<&'a DesiredGateway>,
     ids: Ids,
+    /// The kept API's stages as observed, by name: what a stage update changes from.
+    stages: HashMap<String, Resource>,
+    /// The kept API's routes as observed, by id: what a route update changes from.
+    routes: HashMap<String, Resource>,
 }
 
 /// Ids known while applying: observed ones, then those of resources created along the way.
@@ -43,6 +48,8 @@ struct Ids {
     api: Option<String>,
     /// Integration name -> id, inside the kept API only.
     integrations: HashMap<String, String>,
+    /// Authorizer name -> id, inside the kept API only.
+    authorizers: HashMap<String, String>,
     /// VPC link name -> id.
     links: HashMap<String, String>,
 }
@@ -61,12 +68,16 @@ impl Ids {
                 ..Ids::default()
             };
         };
+        let names = |kind| {
+            observed
+                .children(&api.id, kind)
+                .map(|child| (child.resource.name.clone(), child.id.clone()))
+                .collect()
+        };
         Ids {
             api: Some(api.id.clone()),
-            integrations: observed
-                .children(&api.id, ResourceKind::Integration)
-                .map(|i| (i.resource.name.clone(), i.id.clone()))
-                .collect(),
+            integrations: names(ResourceKind::Integration),
+            authorizers: names(ResourceKind::Authorizer),
             links,
         }
     }
@@ -86,6 +97,12 @@ impl<'a> Context<'a> {
             owner,
             desired,
             ids: Ids::from_observed(desired, observed),
+            stages: kept_children(desired, observed, ResourceKind::Stage)
+                .map(|stage| (stage.resource.name.clone(), stage.resource.clone()))
+                .collect(),
+            routes: kept_children(desired, observed, ResourceKind::Route)
+                .map(|route| (route.id.clone(), route.resource.clone()))
+                .collect(),
         }
     }
 
@@ -131,6 +148,7 @@ impl<'a> Context<'a> {
             ResourceKind::VpcLink => link::apply(self, change).await,
             ResourceKind::Api => api::apply(self, change).await,
             ResourceKind::Integration => integration::apply(self, change).await,
+            ResourceKind::Authorizer => authorizer::apply(self, change).await,
             // Routes always go through `apply_together`, even one alone.
             ResourceKind::Route => route::apply(self, change).await,
             ResourceKind::Stage => stage::apply(self, change).await,
@@ -139,15 +157,23 @@ impl<'a> Context<'a> {
             other @ (ResourceKind::Resource
             | ResourceKind::Method
             | ResourceKind::Deployment
-            | ResourceKind::Authorizer
             | ResourceKind::ApiKey
-            | ResourceKind::UsagePlan) => {
-                Err(ProviderError::Unexpected(format!(
-                    "the HTTP API provider does not manage {other} resources"
-                )))
-            }
+            | ResourceKind::UsagePlan) => Err(ProviderError::Unexpected(format!(
+                "the HTTP API provider does not manage {other} resources"
+            ))),
         }
     }
+}
+
+/// The children of one kind of the API the changes go into, as observed.
+fn kept_children<'a>(
+    desired: Option<&DesiredGateway>,
+    observed: &'a Observed,
+    kind: ResourceKind,
+) -> impl Iterator<Item = &'a gw_core::ObservedResource> {
+    let api = desired.and_then(|d| observed.find(ResourceKind::Api, &d.name));
+    api.into_iter()
+        .flat_map(move |api| observed.children(&api.id, kind))
 }
 
 /// The API Gateway operation a change is sent as, for the account's budget: `CreateRoute`,

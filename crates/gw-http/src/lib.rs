@@ -76,6 +76,7 @@
 
 mod apply;
 mod observe;
+mod protection;
 mod resources;
 
 use async_trait::async_trait;
@@ -99,6 +100,31 @@ fn custom_domain(found: &gw_core::ObservedResource) -> gw_core::CustomDomain {
         target: text(gw_core::attr::TARGET_DOMAIN),
         hosted_zone_id: text(gw_core::attr::HOSTED_ZONE),
     })
+}
+
+/// Refuses protection an HTTP API cannot give (the configuration's validation already does, with
+/// the file and field; this guards the provider against any other caller).
+fn check_protection(desired: &DesiredGateway) -> Result<(), ProviderError> {
+    let protection = &desired.protection;
+    let api_keys = desired
+        .routes
+        .iter()
+        .any(|route| route.protection.auth == gw_core::Auth::ApiKey);
+    if api_keys || !protection.api_keys.is_empty() || !protection.usage_plans.is_empty() {
+        return Err(ProviderError::Unsupported(
+            "API keys and usage plans need a REST API: set `gateway.type: rest`, or use `auth: \
+             jwt` or `auth: iam` with an HTTP API"
+                .to_string(),
+        ));
+    }
+    if resources::wants_jwt(desired) && protection.jwt.is_none() {
+        return Err(ProviderError::Unsupported(
+            "`auth: jwt` needs the JWT authorizer's issuer and audiences: set `gateway.jwt: \
+             {issuer: ..., audiences: [...]}`"
+                .to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// The `gateway.type` this provider serves.
@@ -136,6 +162,7 @@ impl GatewayProvider for HttpApiProvider {
     }
 
     fn check_supported(&self, desired: &DesiredGateway) -> Result<(), ProviderError> {
+        check_protection(desired)?;
         match &desired.vpc_link {
             None if desired.backend.is_internal() => Err(ProviderError::Unsupported(format!(
                 "load balancer {} is internal: an HTTP API reaches it only through a VPC link \

@@ -2,13 +2,18 @@
 //!
 //! Independent reads go side by side, each after its token from the account's budget
 //! ([`aws_calls::Quotas`]): the VPC links, the domain names and the APIs first, then every API's
-//! integrations, routes and stages and every domain's mappings.
+//! integrations, authorizers, routes and stages and every domain's mappings.
 
-use crate::resources::{INTEGRATION, cors_text, via_link};
+use crate::protection::{
+    OFF, access_log_text, jwt_authorization, observed_throttle_text, route_throttles_text,
+};
+use crate::resources::{INTEGRATION, cors_text, joined, via_link};
 use aws_calls::{AwsResultExt, Quotas, all_pages};
 use aws_sdk_apigatewayv2::Client;
-use aws_sdk_apigatewayv2::types::{Api, ConnectionType, Integration, Route, Stage};
-use futures_util::future::{try_join, try_join_all, try_join3};
+use aws_sdk_apigatewayv2::types::{
+    Api, AuthorizationType, Authorizer, ConnectionType, Integration, Route, RouteSettings, Stage,
+};
+use futures_util::future::{try_join, try_join_all, try_join3, try_join4};
 use gw_core::{
     Cors, Observed, ObservedResource, Ownership, ProviderError, Resource, ResourceKind, attr,
 };
@@ -163,11 +168,12 @@ async fn owned_apis(read: Reader<'_>, owner: &Ownership) -> Result<Vec<Api>, Pro
 /// What one API holds, as AWS lists it.
 struct Children {
     integrations: Vec<Integration>,
+    authorizers: Vec<Authorizer>,
     routes: Vec<Route>,
     stages: Vec<Stage>,
 }
 
-/// An API's integrations, routes and stages, read side by side.
+/// An API's integrations, authorizers, routes and stages, read side by side.
 async fn read_children(read: Reader<'_>, api_id: &str) -> Result<Children, ProviderError> {
     let client = read.client;
     let integrations = all_pages(|token| async move {
@@ -178,6 +184,16 @@ async fn read_children(read: Reader<'_>, api_id: &str) -> Result<Children, Provi
             .max_results(PAGE_SIZE);
         let page = request.set_next_token(token).send().await;
         let page = page.aws("GetIntegrations")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    });
+    let authorizers = all_pages(|token| async move {
+        read.quotas.acquire("GetAuthorizers").await;
+        let request = client
+            .get_authorizers()
+            .api_id(api_id)
+            .max_results(PAGE_SIZE);
+        let page = request.set_next_token(token).send().await;
+        let page = page.aws("GetAuthorizers")?;
         Ok((page.items.unwrap_or_default(), page.next_token))
     });
     let routes = all_pages(|token| async move {
@@ -194,17 +210,20 @@ async fn read_children(read: Reader<'_>, api_id: &str) -> Result<Children, Provi
         let page = page.aws("GetStages")?;
         Ok((page.items.unwrap_or_default(), page.next_token))
     });
-    let (integrations, routes, stages) = try_join3(integrations, routes, stages).await?;
+    let (integrations, authorizers, routes, stages) =
+        try_join4(integrations, authorizers, routes, stages).await?;
     Ok(Children {
         integrations,
+        authorizers,
         routes,
         stages,
     })
 }
 
 impl Children {
-    /// Each as a child of the API `api_id`; integrations named by [`integration_names`], routes
-    /// by key (sorted) and what they target, stages by name.
+    /// Each as a child of the API `api_id`: integrations named by [`integration_names`],
+    /// authorizers by [`authorizer_names`], routes by key (sorted) with what they target and
+    /// how they are authorized, stages by name with their throttles and access log.
     fn resources(
         mut self,
         api_id: &str,
@@ -213,6 +232,7 @@ impl Children {
         self.routes
             .sort_by(|a, b| a.route_key().cmp(&b.route_key()));
         let names = integration_names(&self.integrations);
+        let authorizers = authorizer_names(&self.authorizers);
         let child = |resource, id: &str| ObservedResource {
             resource,
             id: id.to_string(),
@@ -228,25 +248,130 @@ impl Children {
             let resource = integration_resource(name, integration, link_names);
             resources.push(child(resource, id));
         }
+        for authorizer in &self.authorizers {
+            let Some(id) = authorizer.authorizer_id() else {
+                continue;
+            };
+            let name = authorizers.get(id).cloned().unwrap_or_default();
+            resources.push(child(authorizer_resource(name, authorizer), id));
+        }
         for route in &self.routes {
             let (Some(id), Some(key)) = (route.route_id(), route.route_key()) else {
                 continue;
             };
-            let target = route_target(route, &names);
-            let resource = Resource::new(ResourceKind::Route, key).with(attr::TARGET, target);
+            let resource = Resource::new(ResourceKind::Route, key)
+                .with(attr::TARGET, route_target(route, &names))
+                .with(
+                    attr::AUTHORIZATION,
+                    route_authorization(route, &authorizers),
+                )
+                .with(
+                    attr::AUTHORIZATION_SCOPES,
+                    joined(route.authorization_scopes()),
+                );
             resources.push(child(resource, id));
         }
         for stage in &self.stages {
-            let Some(name) = stage.stage_name() else {
-                continue;
-            };
-            let auto_deploy = stage.auto_deploy().unwrap_or(false).to_string();
-            let resource =
-                Resource::new(ResourceKind::Stage, name).with(attr::AUTO_DEPLOY, auto_deploy);
             // Stages are addressed by name within their API.
-            resources.push(child(resource, name));
+            if let Some(name) = stage.stage_name() {
+                resources.push(child(stage_resource(name, stage), name));
+            }
         }
         resources
+    }
+}
+
+/// A stage as a resource: auto-deploy, the default throttle (`off` when its default route
+/// settings hold none), the routes' own throttles, the access log.
+fn stage_resource(name: &str, stage: &Stage) -> Resource {
+    let throttle = |settings: &RouteSettings| {
+        observed_throttle_text(
+            settings.throttling_rate_limit(),
+            settings.throttling_burst_limit(),
+        )
+    };
+    let default_throttle = stage
+        .default_route_settings()
+        .map_or_else(|| OFF.to_string(), throttle);
+    // Route settings without a throttle (detailed metrics, say) are not cortex-net's.
+    let route_throttles = route_throttles_text(
+        stage
+            .route_settings()
+            .into_iter()
+            .flatten()
+            .map(|(key, settings)| (key.as_str(), throttle(settings)))
+            .filter(|(_, throttle)| throttle != OFF),
+    );
+    let access_log = match stage.access_log_settings() {
+        Some(log) if log.destination_arn().is_some_and(|arn| !arn.is_empty()) => access_log_text(
+            log.destination_arn().unwrap_or_default(),
+            log.format().unwrap_or_default(),
+        ),
+        _ => OFF.to_string(),
+    };
+    Resource::new(ResourceKind::Stage, name)
+        .with(
+            attr::AUTO_DEPLOY,
+            stage.auto_deploy().unwrap_or(false).to_string(),
+        )
+        .with(attr::THROTTLE, default_throttle)
+        .with(attr::ROUTE_THROTTLES, route_throttles)
+        .with(attr::ACCESS_LOG, access_log)
+}
+
+/// Authorizer id -> its name for the diff: its own (its identity within the API, so one whose
+/// create answer was lost is found by it); of several of one name, the lowest id keeps it in
+/// every run and the others are `duplicate <name>` (routes on them move to the kept one, then
+/// they are deleted).
+fn authorizer_names(authorizers: &[Authorizer]) -> HashMap<String, String> {
+    let mut by_id: Vec<(&str, &str)> = authorizers
+        .iter()
+        .filter_map(|a| Some((a.authorizer_id()?, a.name().unwrap_or_default())))
+        .collect();
+    by_id.sort();
+    let mut named = std::collections::HashSet::new();
+    by_id
+        .into_iter()
+        .map(|(id, name)| {
+            let name = if named.insert(name) {
+                name.to_string()
+            } else {
+                format!("duplicate {name}")
+            };
+            (id.to_string(), name)
+        })
+        .collect()
+}
+
+/// A JWT authorizer as a resource: its issuer and audiences (sorted, comma-joined).
+fn authorizer_resource(name: String, authorizer: &Authorizer) -> Resource {
+    let jwt = authorizer.jwt_configuration();
+    Resource::new(ResourceKind::Authorizer, name)
+        .with(
+            attr::ISSUER,
+            jwt.and_then(|j| j.issuer()).unwrap_or_default(),
+        )
+        .with(
+            attr::AUDIENCES,
+            joined(jwt.map(|j| j.audience()).unwrap_or_default()),
+        )
+}
+
+/// A route's authorization as [`crate::protection::authorization`] spells it: `NONE`,
+/// `AWS_IAM`, `JWT <authorizer name>` (the id when no authorizer of the API has it).
+fn route_authorization(route: &Route, authorizer_names: &HashMap<String, String>) -> String {
+    let authorizer = || {
+        let id = route.authorizer_id().unwrap_or_default();
+        authorizer_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    };
+    match route.authorization_type() {
+        None | Some(AuthorizationType::None) => "NONE".to_string(),
+        Some(AuthorizationType::AwsIam) => "AWS_IAM".to_string(),
+        Some(AuthorizationType::Jwt) => jwt_authorization(&authorizer()),
+        Some(other) => format!("{} {}", other.as_str(), authorizer()),
     }
 }
 

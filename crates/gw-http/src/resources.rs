@@ -1,7 +1,13 @@
 //! The resources an HTTP API gateway consists of: pure, so plans are computed and tested
 //! without AWS.
 
-use gw_core::{Cors, DesiredGateway, Resource, ResourceKind, RouteSpec, attr};
+use crate::protection::{
+    authorization, desired_access_log_text, route_throttles_text, scopes, throttle_text,
+};
+use gw_core::{
+    Auth, Cors, DesiredGateway, JWT_AUTHORIZER, Resource, ResourceKind, RouteProtection, RouteSpec,
+    Throttle, attr,
+};
 
 /// `connection` attribute of an integration that goes through the VPC link named `link`.
 pub(crate) fn via_link(link: &str) -> String {
@@ -22,6 +28,26 @@ pub fn route_keys(route: &RouteSpec) -> Vec<String> {
         None => vec!["ANY /{proxy+}".to_string()],
         Some(path) => vec![format!("ANY {path}"), format!("ANY {path}/{{proxy+}}")],
     }
+}
+
+/// The protection of the route spec that publishes `route_key` (see [`route_keys`]).
+pub(crate) fn route_protection<'a>(
+    desired: &'a DesiredGateway,
+    route_key: &str,
+) -> Option<&'a RouteProtection> {
+    desired
+        .routes
+        .iter()
+        .find(|route| route_keys(route).iter().any(|key| key == route_key))
+        .map(|route| &route.protection)
+}
+
+/// Whether any route wants the JWT authorizer.
+pub(crate) fn wants_jwt(desired: &DesiredGateway) -> bool {
+    desired
+        .routes
+        .iter()
+        .any(|route| route.protection.auth == Auth::Jwt)
 }
 
 /// The name (and AWS description) of the one integration every route targets: the load balancer.
@@ -91,11 +117,25 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
             .with(attr::CONNECTION, via_link(&link.name)),
     };
     resources.push(integration.with(attr::OVERWRITE_PATH, OVERWRITE_PATH.1));
-    for key in desired.routes.iter().flat_map(route_keys) {
-        resources.push(Resource::new(ResourceKind::Route, key).with(attr::TARGET, INTEGRATION));
+    // The authorizer before the routes that name it (and deleted after them).
+    if let Some(jwt) = desired
+        .protection
+        .jwt
+        .as_ref()
+        .filter(|_| wants_jwt(desired))
+    {
+        resources.push(
+            Resource::new(ResourceKind::Authorizer, JWT_AUTHORIZER)
+                .with(attr::ISSUER, &jwt.issuer)
+                .with(attr::AUDIENCES, joined(&jwt.audiences)),
+        );
     }
-    resources
-        .push(Resource::new(ResourceKind::Stage, &desired.stage).with(attr::AUTO_DEPLOY, "true"));
+    for route in &desired.routes {
+        for key in route_keys(route) {
+            resources.push(route_resource(key, &route.protection));
+        }
+    }
+    resources.push(stage_resource(desired));
     // The custom domain, then its root mapping to the stage (mappings are created last and
     // deleted first; the domain name itself is deleted after the API).
     if let Some(domain) = &desired.domain {
@@ -108,6 +148,53 @@ pub fn desired_resources(desired: &DesiredGateway) -> Vec<Resource> {
         );
     }
     resources
+}
+
+/// A route to the integration, with its authorization (`NONE`, `AWS_IAM`, `JWT jwt`) and its
+/// scopes (JWT only, sorted and comma-joined; empty otherwise).
+fn route_resource(key: String, protection: &RouteProtection) -> Resource {
+    Resource::new(ResourceKind::Route, key)
+        .with(attr::TARGET, INTEGRATION)
+        .with(attr::AUTHORIZATION, authorization(protection.auth))
+        .with(attr::AUTHORIZATION_SCOPES, scopes(protection).join(","))
+}
+
+/// The stage: auto-deploy, its default throttle, the per-route throttles (each API's on both its
+/// route keys), its access log. `off` for each one not configured.
+pub(crate) fn stage_resource(desired: &DesiredGateway) -> Resource {
+    let protection = &desired.protection;
+    Resource::new(ResourceKind::Stage, &desired.stage)
+        .with(attr::AUTO_DEPLOY, "true")
+        .with(attr::THROTTLE, throttle_text(protection.throttle.as_ref()))
+        .with(attr::ROUTE_THROTTLES, route_throttles(desired))
+        .with(
+            attr::ACCESS_LOG,
+            desired_access_log_text(protection.access_log.as_ref()),
+        )
+}
+
+/// `<route key>=<throttle>;...` of the routes with a throttle of their own, or `off`.
+fn route_throttles(desired: &DesiredGateway) -> String {
+    let throttles = wanted_route_throttles(desired);
+    route_throttles_text(
+        throttles
+            .iter()
+            .map(|(key, throttle)| (key.as_str(), throttle.to_string())),
+    )
+}
+
+/// Each route key with a throttle of its own (both keys of an API with one), in route order.
+pub(crate) fn wanted_route_throttles(desired: &DesiredGateway) -> Vec<(String, Throttle)> {
+    desired
+        .routes
+        .iter()
+        .filter_map(|route| Some((route, route.protection.throttle?)))
+        .flat_map(|(route, throttle)| {
+            route_keys(route)
+                .into_iter()
+                .map(move |key| (key, throttle))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use aws_sdk_apigatewayv2::operation::create_stage::CreateStageOutput;
 use aws_sdk_apigatewayv2::operation::delete_integration::DeleteIntegrationOutput;
 use aws_sdk_apigatewayv2::operation::delete_route::DeleteRouteError;
 use aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput;
+use aws_sdk_apigatewayv2::operation::get_authorizers::GetAuthorizersOutput;
 use aws_sdk_apigatewayv2::operation::get_integrations::GetIntegrationsOutput;
 use aws_sdk_apigatewayv2::operation::get_routes::GetRoutesOutput;
 use aws_sdk_apigatewayv2::operation::get_stages::GetStagesOutput;
@@ -110,10 +111,18 @@ fn children_of_mine() -> [Rule; 3] {
     [get_integrations, get_routes, get_stages]
 }
 
+/// API `mine` has no authorizer.
+fn no_authorizers() -> Rule {
+    mock!(Client::get_authorizers)
+        .match_requests(|r| r.api_id() == Some("mine"))
+        .then_output(|| GetAuthorizersOutput::builder().build())
+}
+
 #[tokio::test]
 async fn observe_reads_only_owned_apis_and_their_children() {
     let get_apis = get_apis_of_three_owners();
     let [get_integrations, get_routes, get_stages] = children_of_mine();
+    let get_authorizers = no_authorizers();
     let get_vpc_links = mock!(Client::get_vpc_links).then_output(|| {
         aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build()
     });
@@ -128,6 +137,7 @@ async fn observe_reads_only_owned_apis_and_their_children() {
             &get_integrations,
             &get_routes,
             &get_stages,
+            &get_authorizers,
             &get_vpc_links,
             &get_domain_names
         ]
@@ -146,6 +156,7 @@ async fn observe_reads_only_owned_apis_and_their_children() {
     // Children were read for our API only (the rules match `mine` and nothing else answers).
     assert_eq!(get_routes.num_calls(), 1);
     assert_eq!(get_integrations.num_calls(), 1);
+    assert_eq!(get_authorizers.num_calls(), 1);
 
     // The converged catch-all plans nothing but the removal of the unrouted integration.
     let want = provider.desired_resources(&desired(GatewayKind::Http).build());
@@ -302,6 +313,7 @@ fn observing(integrations: Vec<Integration>, routes: Vec<Route>) -> Vec<Rule> {
                     .build()
             }),
         children_of_mine()[2].clone(),
+        no_authorizers(),
         mock!(Client::get_vpc_links).then_output(|| {
             aws_sdk_apigatewayv2::operation::get_vpc_links::GetVpcLinksOutput::builder().build()
         }),

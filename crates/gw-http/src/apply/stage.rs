@@ -1,46 +1,205 @@
-//! The stage, with auto-deploy, tagged as owned.
+//! The stage, with auto-deploy, tagged as owned; its default throttle (default route settings),
+//! the APIs' own throttles (route settings) and its access log.
+//!
+//! An update sends only what differs from the observed stage: one `UpdateStage` for what is set,
+//! then `DeleteRouteSettings` for each route whose own throttle is no longer wanted and
+//! `DeleteAccessLogSettings` when the access log is turned off. Each call after the first takes
+//! its own token from the account's budget.
 
 use super::{Context, change_id, create_once, gone_is_done, parent_api};
+use crate::protection::{OFF, route_throttle_entries};
+use crate::resources::{stage_resource, wanted_route_throttles};
 use aws_calls::AwsResultExt;
-use gw_core::{Action, Change, ProviderError};
+use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings};
+use gw_core::{AccessLog, Action, Change, DesiredGateway, ProviderError, Resource, Throttle, attr};
+use std::collections::HashMap;
 
 pub(super) async fn apply(ctx: &mut Context<'_>, change: &Change) -> Result<(), ProviderError> {
-    if change.action == Action::Delete {
-        let deleted = ctx
-            .client
-            .delete_stage()
-            .api_id(parent_api(change)?)
-            .stage_name(change_id(change, "the resource to delete")?)
-            .send()
-            .await
-            .map(|_| ())
-            .aws("DeleteStage");
-        return gone_is_done(deleted);
-    }
-    ctx.desired(change)?;
-    let api_id = ctx.api_id()?;
-    if change.action == Action::Create {
-        ctx.client
-            .create_stage()
-            .api_id(api_id)
-            .stage_name(&change.name)
-            .auto_deploy(true)
-            .set_tags(Some(ctx.owner.tags().into_iter().collect()))
-            .customize()
-            .config_override(create_once())
-            .send()
-            .await
-            .aws("CreateStage")?;
-    } else {
+    match change.action {
+        Action::Delete => {
+            let deleted = ctx
+                .client
+                .delete_stage()
+                .api_id(parent_api(change)?)
+                .stage_name(change_id(change, "the resource to delete")?)
+                .send()
+                .await
+                .map(|_| ())
+                .aws("DeleteStage");
+            gone_is_done(deleted)
+        }
+        Action::Create => create(ctx, change).await,
         // No attribute of a stage is fixed: a replace is an update.
+        Action::Update | Action::Replace => update(ctx, change).await,
+    }
+}
+
+/// Route settings that throttle, and nothing else.
+fn throttling(throttle: &Throttle) -> RouteSettings {
+    RouteSettings::builder()
+        .throttling_rate_limit(f64::from(throttle.rate))
+        .throttling_burst_limit(i32::try_from(throttle.burst).unwrap_or(i32::MAX))
+        .build()
+}
+
+/// Default route settings without a throttle: what AWS holds for a stage made without one.
+fn unthrottled() -> RouteSettings {
+    RouteSettings::builder()
+        .detailed_metrics_enabled(false)
+        .build()
+}
+
+fn access_log_settings(log: &AccessLog) -> AccessLogSettings {
+    AccessLogSettings::builder()
+        .destination_arn(&log.destination_arn)
+        .format(&log.format)
+        .build()
+}
+
+async fn create(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
+    let desired = ctx.desired(change)?;
+    let protection = &desired.protection;
+    let route_settings: HashMap<String, RouteSettings> = wanted_route_throttles(desired)
+        .iter()
+        .map(|(key, throttle)| (key.clone(), throttling(throttle)))
+        .collect();
+    ctx.client
+        .create_stage()
+        .api_id(ctx.api_id()?)
+        .stage_name(&change.name)
+        .auto_deploy(true)
+        .set_default_route_settings(protection.throttle.as_ref().map(throttling))
+        .set_route_settings(Some(route_settings).filter(|settings| !settings.is_empty()))
+        .set_access_log_settings(protection.access_log.as_ref().map(access_log_settings))
+        .set_tags(Some(ctx.owner.tags().into_iter().collect()))
+        .customize()
+        .config_override(create_once())
+        .send()
+        .await
+        .aws("CreateStage")?;
+    Ok(())
+}
+
+/// What an update of a stage changes, against its observation.
+struct StageChanges {
+    /// `Some` when the default throttle changes: the new default route settings.
+    default_route_settings: Option<RouteSettings>,
+    /// Route keys whose own throttle is new or changed.
+    route_settings: HashMap<String, RouteSettings>,
+    /// Route keys that had a throttle of their own and no longer do.
+    removed_route_settings: Vec<String>,
+    /// `Some(Some)` to set the access log, `Some(None)` to turn it off.
+    access_log: Option<Option<AccessLogSettings>>,
+}
+
+impl StageChanges {
+    /// What differs between `desired` and `observed` (everything when the stage was not
+    /// observed, which a plan made from an observation does not do).
+    fn between(desired: &DesiredGateway, observed: Option<&Resource>) -> Self {
+        let want = stage_resource(desired);
+        let have = |key| observed.and_then(|stage| stage.attribute(key));
+        let differs = |key| have(key) != want.attribute(key);
+        let protection = &desired.protection;
+        let default_route_settings = differs(attr::THROTTLE).then(|| {
+            protection
+                .throttle
+                .as_ref()
+                .map_or_else(unthrottled, throttling)
+        });
+        let observed_throttles: HashMap<&str, &str> =
+            route_throttle_entries(have(attr::ROUTE_THROTTLES).unwrap_or(OFF))
+                .into_iter()
+                .collect();
+        let wanted = wanted_route_throttles(desired);
+        let route_settings = wanted
+            .iter()
+            .filter(|(key, throttle)| {
+                observed_throttles.get(key.as_str()).copied() != Some(throttle.to_string().as_str())
+            })
+            .map(|(key, throttle)| (key.clone(), throttling(throttle)))
+            .collect();
+        let mut removed_route_settings: Vec<String> = observed_throttles
+            .keys()
+            .filter(|key| !wanted.iter().any(|(wanted, _)| wanted == *key))
+            .map(|key| key.to_string())
+            .collect();
+        removed_route_settings.sort();
+        let access_log = differs(attr::ACCESS_LOG)
+            .then(|| protection.access_log.as_ref().map(access_log_settings));
+        StageChanges {
+            default_route_settings,
+            route_settings,
+            removed_route_settings,
+            access_log,
+        }
+    }
+
+    /// Whether `UpdateStage` has something to set; also when nothing at all differs, so that
+    /// a planned update always reaches AWS (auto-deploy, at least).
+    fn sets_anything(&self) -> bool {
+        self.default_route_settings.is_some()
+            || !self.route_settings.is_empty()
+            || matches!(self.access_log, Some(Some(_)))
+            || (self.removed_route_settings.is_empty() && self.access_log.is_none())
+    }
+}
+
+async fn update(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
+    let desired = ctx.desired(change)?;
+    let api_id = ctx.api_id()?;
+    let changes = StageChanges::between(desired, ctx.stages.get(&change.name));
+    let access_log_off = matches!(changes.access_log, Some(None));
+    // The change's own token pays for the first call; each further call takes one.
+    let mut calls = 0;
+    let mut budget = |operation: &'static str| {
+        calls += 1;
+        (calls > 1).then_some(operation)
+    };
+    if changes.sets_anything() {
+        budget("UpdateStage");
+        let route_settings = Some(changes.route_settings).filter(|s| !s.is_empty());
         ctx.client
             .update_stage()
             .api_id(api_id)
             .stage_name(&change.name)
             .auto_deploy(true)
+            .set_default_route_settings(changes.default_route_settings)
+            .set_route_settings(route_settings)
+            .set_access_log_settings(changes.access_log.flatten())
             .send()
             .await
             .aws("UpdateStage")?;
+    }
+    for route_key in &changes.removed_route_settings {
+        if let Some(operation) = budget("DeleteRouteSettings") {
+            ctx.quotas.acquire(operation).await;
+        }
+        let deleted = ctx
+            .client
+            .delete_route_settings()
+            .api_id(api_id)
+            .stage_name(&change.name)
+            .route_key(route_key)
+            .send()
+            .await
+            .map(|_| ())
+            .aws("DeleteRouteSettings");
+        gone_is_done(deleted)?;
+    }
+    if access_log_off {
+        if let Some(operation) = budget("DeleteAccessLogSettings") {
+            ctx.quotas.acquire(operation).await;
+        }
+        let deleted = ctx
+            .client
+            .delete_access_log_settings()
+            .api_id(api_id)
+            .stage_name(&change.name)
+            .send()
+            .await
+            .map(|_| ())
+            .aws("DeleteAccessLogSettings");
+        gone_is_done(deleted)?;
     }
     Ok(())
 }
