@@ -776,3 +776,8 @@ def invoke(api_id: str, stage: str, path: str, *, method: str = "GET", body: byt
             return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
     except urllib.error.HTTPError as e:
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+# Issue 10's resource kinds (gw_core::ResourceKind::{Authorizer, ApiKey, UsagePlan}), for
+# `assert_changes_shape` (which reads KINDS when called).
+KINDS = KINDS + ("authorizer", "api-key", "usage-plan")

@@ -682,3 +682,46 @@ def test_moto_lacks_and_the_proxy_answers_http_api_protection_calls(region, aws,
     assert [x.op for x in proxy.snapshot() if x.emulated] == [
         "GetAuthorizers", "UpdateStage", "DeleteRouteSettings", "DeleteAccessLogSettings",
         "DeleteRouteSettings", "UpdateStage", "GetAuthorizers"]
+
+
+def test_deleted_api_key_leaves_its_usage_plans(region, account, rest, aws_proxy):
+    """A request with a deleted key's value is refused, 403, as on AWS. LocalStack 4.13.1 stops
+    listing the deleted key in its plans but keeps it for requests, which it then answers 500;
+    the proxy takes the key out of its plans before deleting it."""
+    import urllib.error
+    import urllib.request
+
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    api, root = rest_api_with_root_method(c)
+    c.update_method(restApiId=api, resourceId=root, httpMethod="ANY",
+                    patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
+    c.put_integration(restApiId=api, resourceId=root, httpMethod="ANY", type="MOCK",
+                      requestTemplates={"application/json": '{"statusCode": 200}'})
+    c.put_method_response(restApiId=api, resourceId=root, httpMethod="ANY", statusCode="200")
+    c.put_integration_response(restApiId=api, resourceId=root, httpMethod="ANY", statusCode="200",
+                               responseTemplates={"application/json": "{}"})
+    c.create_stage(restApiId=api, stageName="dev", deploymentId=c.create_deployment(restApiId=api)["id"])
+    plan = c.create_usage_plan(name="keys", apiStages=[{"apiId": api, "stage": "dev"}])["id"]
+
+    def status_with(value: str) -> int:
+        req = urllib.request.Request(f"{LOCALSTACK}/_aws/execute-api/{api}/dev/", headers={"x-api-key": value})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    values = {name: f"{name}-{uuid.uuid4().hex}" for name in ("direct", "proxied")}
+    keys = {name: rest.client.create_api_key(name=name, enabled=True, value=value)["id"]
+            for name, value in values.items()}
+    for key in keys.values():
+        rest.client.create_usage_plan_key(usagePlanId=plan, keyId=key, keyType="API_KEY")
+    assert status_with(values["direct"]) == 200 == status_with(values["proxied"])
+    rest.client.delete_api_key(apiKey=keys["direct"])
+    assert status_with(values["direct"]) == 500, "LocalStack answers a deleted key 403 now: drop the rule"
+    c.delete_api_key(apiKey=keys["proxied"])
+    assert status_with(values["proxied"]) == 403
+    assert rest.client.get_usage_plan_keys(usagePlanId=plan)["items"] == []
+    assert [(x.op, x.emulated) for x in proxy.snapshot() if x.emulated] == \
+        [("DeleteApiKey", "key-leaves-usage-plans")]

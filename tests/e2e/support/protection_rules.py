@@ -28,6 +28,10 @@ Completions (always on; the call reached the emulator and succeeded):
   that is gone), and puts it back if the deletion fails (`emulated="stage-leaves-usage-plans"`). Not emulated for
   `DeleteRestApi`: what AWS does to the plans of a deleted API is not documented where we
   could cite it.
+- `DeleteApiKey` (REST): LocalStack 4.13.1's own API stops listing a deleted key in its plans,
+  but its invoke path still holds it and answers a request with the deleted key's value 500
+  (AWS: 403). Before forwarding, the proxy takes the key out of its plans (DeleteUsagePlanKey),
+  and puts it back if the deletion fails (`emulated="key-leaves-usage-plans"`).
 - `PutRestApi` (REST): a method whose `security` names a scheme with
   `x-amazon-apigateway-authtype: awsSigv4` is AWS_IAM on AWS; LocalStack 4.13.1 keeps it NONE.
   The proxy sets `authorizationType` AWS_IAM upstream with `UpdateMethod`
@@ -75,10 +79,12 @@ def _json_answer(status: int, doc: Any) -> tuple[int, list[tuple[str, str]], byt
 # ---------------------------------------------------------------------------
 
 def rule_keys(req) -> list[tuple]:
-    """Locks: every usage plan call, stage and API deletion and stage update of one account and
-    region are checked and forwarded one at a time (a plan naming a stage being deleted)."""
+    """Locks: every usage plan call, API key deletion, stage and API deletion and stage update
+    of one account and region are checked and forwarded one at a time (a plan naming a stage
+    being deleted)."""
     s, m = req.segs, req.method
-    plans = s[:1] == ["usageplans"] and (m in ("POST", "PATCH", "DELETE"))
+    plans = (s[:1] == ["usageplans"] and m in ("POST", "PATCH", "DELETE")) or (
+        len(s) == 2 and s[0] == "apikeys" and m == "DELETE")
     stage_change = len(s) >= 2 and s[0] == "restapis" and (
         (len(s) == 2 and m == "DELETE") or (len(s) == 4 and s[2] == "stages" and m in ("DELETE", "PATCH")))
     if plans or stage_change:
@@ -152,8 +158,11 @@ def check(req, up, refusal) -> None:
 def prepare(req, up) -> list[tuple[str, str]]:
     """Before a REST DeleteStage is forwarded: the stage leaves the usage plans that list it, as
     on AWS (LocalStack refuses to remove a stage from a plan once the stage is gone, so this
-    cannot wait for the answer). Returns the (plan id, "api:stage") removed, for `complete`."""
+    cannot wait for the answer). Returns the (plan id, "api:stage") removed, for `complete`.
+    Before a DeleteApiKey: the key leaves its plans (`key_leaves_usage_plans`)."""
     s = req.segs
+    if req.method == "DELETE" and len(s) == 2 and s[0] == "apikeys":
+        return _key_leaves_usage_plans(up, s[1])
     if not (req.method == "DELETE" and len(s) == 4 and s[0] == "restapis" and s[2] == "stages"):
         return []
     removed = []
@@ -168,6 +177,23 @@ def prepare(req, up) -> list[tuple[str, str]]:
     return removed
 
 
+def _key_leaves_usage_plans(up, key: str) -> list[tuple[str, str]]:
+    """LocalStack 4.13.1 deletes an API key but keeps it in its usage plans' invoke-time
+    records (GetUsagePlanKeys no longer lists it), so a request with the deleted key's value is
+    answered 500 instead of AWS's 403. Before the key is deleted, the proxy takes it out of the
+    plans (DeleteUsagePlanKey upstream), which is what LocalStack's own API then shows."""
+    removed = []
+    for plan in up.items("/usageplans", v1=True):
+        plan_id = plan.get("id")
+        if not isinstance(plan_id, str):
+            continue
+        if any(k.get("id") == key for k in up.items(f"/usageplans/{quote(plan_id)}/keys", v1=True)):
+            code, _ = up.request("DELETE", f"/usageplans/{quote(plan_id)}/keys/{quote(key)}")
+            if 200 <= code < 300:
+                removed.append((plan_id, f"key:{key}"))
+    return removed
+
+
 def _stage_patch(op: str, value: str) -> bytes:
     return json.dumps({"patchOperations": [{"op": op, "path": "/apiStages", "value": value}]}).encode()
 
@@ -176,11 +202,15 @@ def complete(req, up, status: int, data: bytes, prepared: list[tuple[str, str]])
     """After a forwarded call: what AWS does beyond the emulator. Returns the emulation label
     when the proxy changed something upstream."""
     if not 200 <= status < 300:
-        for plan, stage in prepared:  # the stage stays: so does its place in the plans
-            up.request("PATCH", f"/usageplans/{quote(plan)}", _stage_patch("add", stage))
+        for plan, what in prepared:  # the stage or key stays: so does its place in the plans
+            if what.startswith("key:"):
+                body = json.dumps({"keyId": what[4:], "keyType": "API_KEY"}).encode()
+                up.request("POST", f"/usageplans/{quote(plan)}/keys", body)
+            else:
+                up.request("PATCH", f"/usageplans/{quote(plan)}", _stage_patch("add", what))
         return None
     if prepared:
-        return "stage-leaves-usage-plans"
+        return "key-leaves-usage-plans" if prepared[0][1].startswith("key:") else "stage-leaves-usage-plans"
     s = req.segs
     if req.method == "PUT" and len(s) == 2 and s[0] == "restapis":
         return _imported_sigv4(req, up, s[1])
