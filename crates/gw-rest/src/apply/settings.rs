@@ -19,20 +19,26 @@ fn patch(op: Op, path: impl Into<String>, value: Option<String>) -> PatchOperati
         .build()
 }
 
-/// Sets (or removes) the throttle of one method path (`*/*` for the whole stage).
+/// Sets the throttle of one method path (`*/*` for the whole stage), or removes the method's
+/// setting: AWS removes a method setting as a whole (`remove /~1iris/ANY`, `remove /*/*`),
+/// after which the method inherits the stage's (or the account's) throttle again. Only
+/// cortex-net writes the stage's method settings, and only their throttles.
 fn throttle_ops(settings_path: &str, throttle: Option<Throttle>) -> Vec<PatchOperation> {
-    let rate = format!("/{settings_path}/throttling/rateLimit");
-    let burst = format!("/{settings_path}/throttling/burstLimit");
-    match throttle {
-        Some(t) => vec![
-            patch(Op::Replace, rate, Some(t.rate.to_string())),
-            patch(Op::Replace, burst, Some(t.burst.to_string())),
-        ],
-        None => vec![
-            patch(Op::Remove, rate, None),
-            patch(Op::Remove, burst, None),
-        ],
-    }
+    let Some(t) = throttle else {
+        return vec![patch(Op::Remove, format!("/{settings_path}"), None)];
+    };
+    vec![
+        patch(
+            Op::Replace,
+            format!("/{settings_path}/throttling/rateLimit"),
+            Some(t.rate.to_string()),
+        ),
+        patch(
+            Op::Replace,
+            format!("/{settings_path}/throttling/burstLimit"),
+            Some(t.burst.to_string()),
+        ),
+    ]
 }
 
 /// The patch operations that bring a stage's settings (`observed`: `None` for a stage just
@@ -198,15 +204,18 @@ mod tests {
             .apis(&[("iris", "/iris")])
             .throttle(50, 100)
             .build();
+        let open = desired(GatewayKind::Rest)
+            .apis(&[("iris", "/iris")])
+            .build();
+        let ops = text(&stage_patch(&open, Some(&observed)));
+        assert_eq!(ops[0], "remove /*/*");
         assert_eq!(
             text(&stage_patch(&tighter, Some(&observed))),
             vec![
                 "replace /*/*/throttling/rateLimit 50",
                 "replace /*/*/throttling/burstLimit 100",
-                "remove /~1iris/ANY/throttling/rateLimit",
-                "remove /~1iris/ANY/throttling/burstLimit",
-                "remove /~1iris~1{proxy+}/ANY/throttling/rateLimit",
-                "remove /~1iris~1{proxy+}/ANY/throttling/burstLimit",
+                "remove /~1iris/ANY",
+                "remove /~1iris~1{proxy+}/ANY",
                 "remove /accessLogSettings",
             ]
         );
