@@ -60,6 +60,7 @@ mod diagnostic;
 mod files;
 mod layers;
 mod model;
+mod protection;
 mod read;
 mod settings;
 mod suggest;
@@ -73,6 +74,11 @@ mod tests;
 pub use diagnostic::{ConfigError, Diagnostic, Severity};
 pub use files::{MAX_FILE_BYTES, SETTINGS_FILE_NAME, read_text, settings_file};
 pub use layers::{ENV_PREFIX, ENV_SPLIT, NON_SETTING_PREFIXES, NON_SETTING_VARS, is_non_setting};
+pub use model::{
+    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, ApiProtection, Auth, JwtAuthorizer, KeySource,
+    Protection, ProtectionSettings, Quota, QuotaPeriod, RouteProtection, SecretValue, Throttle,
+    UsagePlanSpec,
+};
 pub use model::{
     API_KINDS, ApiConfig, ApiGateway, ClusterConfig, ClusterGateway, Config, Cors,
     DEFAULT_VPC_LINK_TIMEOUT_SECONDS, EndpointType, GatewayKind, GatewaySettings, LoadOptions,
@@ -103,15 +109,17 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     load_with_env(opts, env)
 }
 
-/// [`load`] with the environment given explicitly (variables without the
-/// `CORTEX_NET_` prefix are ignored), for callers and tests that must not depend on
-/// the process environment.
+/// [`load`] with the environment given explicitly, for callers and tests that must not depend
+/// on the process environment: the `CORTEX_NET_*` variables are settings, and the others are
+/// read only where an API key's `value_env` names them.
 pub fn load_with_env<I>(opts: &LoadOptions, env: I) -> Result<Loaded, ConfigError>
 where
     I: IntoIterator<Item = (String, String)>,
 {
     let mut diagnostics = Vec::new();
-    let env = settings::setting_vars(env.into_iter().collect(), &mut diagnostics);
+    let all: Vec<(String, String)> = env.into_iter().collect();
+    let variables: std::collections::BTreeMap<String, String> = all.iter().cloned().collect();
+    let env = settings::setting_vars(all, &mut diagnostics);
 
     let cluster = cluster::read(
         &opts.cluster_file,
@@ -126,7 +134,7 @@ where
         &opts.overrides,
         &mut diagnostics,
     );
-    let settings = settings::read(&fig, settings_path.as_deref(), &mut diagnostics);
+    let settings = settings::read(&fig, settings_path.as_deref(), &variables, &mut diagnostics);
 
     let apis = opts.apis_file.as_deref().map(|path| {
         let ctx = apis::Context {
@@ -136,6 +144,27 @@ where
         };
         apis::read(path, &ctx, &mut diagnostics)
     });
+    let apis_complete = !diagnostics
+        .iter()
+        .any(|d| d.is_error() && Some(d.file.as_path()) == opts.apis_file.as_deref());
+    // With an API file, every API has its exposure (`none` for all when the cluster disables
+    // the gateway); without one, the catch-all route unless the cluster disables the gateway.
+    let published = match (&apis, &opts.apis_file) {
+        (Some(apis), Some(file)) => protection::Published::Apis {
+            apis,
+            file,
+            complete: apis_complete,
+        },
+        _ if cluster.api_gateway == ClusterGateway::Disabled => protection::Published::Nothing,
+        _ => protection::Published::CatchAll,
+    };
+    settings::check_protection(
+        &fig,
+        settings_path.as_deref(),
+        &settings,
+        published,
+        &mut diagnostics,
+    );
 
     // A custom domain needs a certificate, from either file. Blamed on whatever set the
     // domain: the settings file, a variable or an option.

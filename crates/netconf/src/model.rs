@@ -3,9 +3,15 @@
 //! Everything here is plain data. Values are already resolved (defaults filled,
 //! endpoints normalised, overrides applied) by the time a [`Config`] exists.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
+
+pub use gw_core::{
+    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, Auth, JwtAuthorizer, KeySource, Protection, Quota,
+    QuotaPeriod, RouteProtection, SecretValue, Throttle, UsagePlanSpec,
+};
 
 pub use gw_core::{EndpointType, GatewayKind, ParseEnumError, Scheme, VpcLinkVersion};
 pub(crate) use gw_core::{one_of, spelled_enum};
@@ -116,6 +122,123 @@ pub struct Settings {
     pub gateway: GatewaySettings,
     /// Load balancer name or ARN; when set, discovery is skipped.
     pub load_balancer: Option<String>,
+    /// Who may call the APIs and how fast: `gateway.auth`, `gateway.jwt`, `gateway.throttle`,
+    /// `gateway.access_logs`, `apis`, `api_keys`, `usage_plans`.
+    pub protection: ProtectionSettings,
+}
+
+/// What guards the public endpoints, as configured. API key values are already read (from
+/// their variable or file) and held as [`SecretValue`]s, which never print.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProtectionSettings {
+    /// `gateway.auth`: every API's authorization unless `apis.<name>.auth` says otherwise.
+    pub auth: Auth,
+    /// `gateway.jwt`: the JWT authorizer (HTTP APIs), needed when any API's auth is `jwt`.
+    pub jwt: Option<JwtAuthorizer>,
+    /// `gateway.throttle`: the stage's default throttle.
+    pub throttle: Option<Throttle>,
+    /// `gateway.access_logs`: stage access logging (format defaults to
+    /// [`gw_core::ACCESS_LOG_FORMAT`]).
+    pub access_logs: Option<AccessLog>,
+    /// `apis`: per-API overrides, keyed by Cortex API name.
+    pub apis: BTreeMap<String, ApiProtection>,
+    /// `api_keys` (REST), in configuration order.
+    pub api_keys: Vec<ApiKeySpec>,
+    /// `usage_plans` (REST), in configuration order.
+    pub usage_plans: Vec<UsagePlanSpec>,
+}
+
+/// `apis.<name>`: one API's overrides of the gateway's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApiProtection {
+    /// Overrides `gateway.auth`.
+    pub auth: Option<Auth>,
+    /// JWT scopes a token must carry (only when the API's auth is `jwt`).
+    pub scopes: Vec<String>,
+    /// Overrides the stage's throttle for this API.
+    pub throttle: Option<Throttle>,
+}
+
+impl ProtectionSettings {
+    /// The authorization of API `api` (`None`: the catch-all route): its override, else the
+    /// gateway default.
+    pub fn auth_of(&self, api: Option<&str>) -> Auth {
+        api.and_then(|name| self.apis.get(name))
+            .and_then(|o| o.auth)
+            .unwrap_or(self.auth)
+    }
+
+    /// What a route of API `api` (`None`: the catch-all route, which takes the defaults)
+    /// carries: its authorization, its scopes when that is `jwt`, and its own throttle when it
+    /// overrides the stage's (the stage default itself is [`Protection::throttle`]).
+    pub fn route(&self, api: Option<&str>) -> RouteProtection {
+        let auth = self.auth_of(api);
+        let own = api.and_then(|name| self.apis.get(name));
+        RouteProtection {
+            auth,
+            scopes: match (auth, own) {
+                (Auth::Jwt, Some(o)) => o.scopes.clone(),
+                _ => Vec::new(),
+            },
+            throttle: own.and_then(|o| o.throttle),
+        }
+    }
+
+    /// The gateway-wide protection the providers build.
+    pub fn gateway(&self) -> Protection {
+        Protection {
+            throttle: self.throttle,
+            access_log: self.access_logs.clone(),
+            jwt: self.jwt.clone(),
+            api_keys: self.api_keys.clone(),
+            usage_plans: self.usage_plans.clone(),
+        }
+    }
+
+    /// One line for `cortex-net validate`: the default auth and its overrides, keys (names and
+    /// where each value comes from, never the value), plans, throttle and access logs.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![format!("auth {}", self.auth)];
+        let overrides: Vec<String> = self
+            .apis
+            .iter()
+            .filter_map(|(name, o)| o.auth.map(|auth| format!("{name}: {auth}")))
+            .collect();
+        if !overrides.is_empty() {
+            parts[0].push_str(&format!(" ({})", overrides.join(", ")));
+        }
+        if let Some(throttle) = self.throttle {
+            parts.push(format!("throttle {throttle}"));
+        }
+        let api_throttles = self.apis.values().filter(|o| o.throttle.is_some()).count();
+        if api_throttles > 0 {
+            parts.push(format!("{api_throttles} per-API throttle(s)"));
+        }
+        if let Some(log) = &self.access_logs {
+            parts.push(format!("access logs to {}", log.destination_arn));
+        }
+        if !self.api_keys.is_empty() {
+            let keys: Vec<String> = self
+                .api_keys
+                .iter()
+                .map(|key| match &key.source {
+                    KeySource::Generated => key.name.clone(),
+                    KeySource::Env(var) => format!("{} (from ${var})", key.name),
+                    KeySource::File(path) => format!("{} (from {path})", key.name),
+                })
+                .collect();
+            parts.push(format!("API keys {}", keys.join(", ")));
+        }
+        if !self.usage_plans.is_empty() {
+            let plans: Vec<String> = self
+                .usage_plans
+                .iter()
+                .map(|plan| format!("{} ({} key(s))", plan.name, plan.keys.len()))
+                .collect();
+            parts.push(format!("usage plans {}", plans.join(", ")));
+        }
+        parts.join("; ")
+    }
 }
 
 /// The files a [`Config`] was read from.
@@ -144,6 +267,12 @@ impl Config {
             Some(stage) => stage.clone(),
             None => self.settings.gateway.r#type.default_stage().to_string(),
         }
+    }
+
+    /// What a route of API `api` carries (`None`: the catch-all route): see
+    /// [`ProtectionSettings::route`].
+    pub fn route_protection(&self, api: Option<&str>) -> RouteProtection {
+        self.settings.protection.route(api)
     }
 
     /// The certificate for `gateway.domain`: `gateway.certificate_arn`, else the cluster's

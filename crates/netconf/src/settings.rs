@@ -3,6 +3,7 @@
 //!
 //! These keys are ours, so unknown keys are errors (with a did-you-mean when close).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -20,7 +21,13 @@ use crate::suggest::{closest, distance};
 use crate::validate;
 use crate::yaml::{self, FileLayer};
 
-const TOP_KEYS: &[&str] = &["gateway", "load_balancer"];
+const TOP_KEYS: &[&str] = &[
+    "gateway",
+    "load_balancer",
+    "apis",
+    "api_keys",
+    "usage_plans",
+];
 const GATEWAY_KEYS: &[&str] = &[
     "type",
     "stage",
@@ -30,6 +37,10 @@ const GATEWAY_KEYS: &[&str] = &[
     "vpc_link_timeout_seconds",
     "domain",
     "certificate_arn",
+    "auth",
+    "jwt",
+    "throttle",
+    "access_logs",
 ];
 const CORS_KEYS: &[&str] = &[
     "allow_origins",
@@ -54,7 +65,42 @@ const ALL_PATHS: &[&str] = &[
     "gateway.cors.allow_methods",
     "gateway.cors.allow_headers",
     "gateway.cors.max_age_seconds",
+    "gateway.auth",
+    "gateway.jwt",
+    "gateway.jwt.issuer",
+    "gateway.jwt.audiences",
+    "gateway.throttle",
+    "gateway.throttle.rate",
+    "gateway.throttle.burst",
+    "gateway.access_logs",
+    "gateway.access_logs.destination_arn",
+    "gateway.access_logs.format",
+    "apis",
+    "api_keys",
+    "usage_plans",
 ];
+
+/// Settings read from the file only: lists of mappings, and the mapping of per-API overrides
+/// (whose leaves, `apis.<name>.auth` and the like, variables may still set).
+const FILE_ONLY: &[&str] = &["apis", "api_keys", "usage_plans"];
+
+/// Mappings whose leaves are the settings (no variable sets them whole).
+const CONTAINERS: &[&str] = &[
+    "gateway",
+    "gateway.jwt",
+    "gateway.throttle",
+    "gateway.access_logs",
+];
+
+/// True for `apis.<name>.auth`, `apis.<name>.scopes`, `apis.<name>.throttle[.rate|.burst]`.
+fn is_api_override(key: &str) -> bool {
+    let parts: Vec<&str> = key.split('.').collect();
+    match parts.as_slice() {
+        ["apis", _, leaf] => crate::protection::API_KEYS.contains(leaf),
+        ["apis", _, "throttle", leaf] => crate::protection::THROTTLE_KEYS.contains(leaf),
+        _ => false,
+    }
+}
 
 /// The label blamed when no settings file is used and a value's source is unknown.
 const NO_FILE: &str = "cortex-net settings";
@@ -103,7 +149,12 @@ pub(crate) fn figment(
 }
 
 /// The settings, best effort: fields in error keep their defaults.
-pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnostic>) -> Settings {
+pub(crate) fn read(
+    fig: &Figment,
+    file: Option<&Path>,
+    env: &BTreeMap<String, String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Settings {
     let fallback: PathBuf = file.map_or_else(|| PathBuf::from(NO_FILE), Path::to_path_buf);
     let mut settings = Settings::default();
     let root = match fig.extract::<Dict>() {
@@ -121,7 +172,36 @@ pub(crate) fn read(fig: &Figment, file: Option<&Path>, diags: &mut Vec<Diagnosti
 
     settings.gateway = read_gateway(&doc, diags);
     settings.load_balancer = doc.checked_string("load_balancer", validate::load_balancer, diags);
+    let base_dir = file.and_then(Path::parent).unwrap_or_else(|| Path::new(""));
+    let inputs = crate::protection::Inputs {
+        kind: settings.gateway.r#type,
+        env,
+        base_dir,
+    };
+    settings.protection = crate::protection::read(&doc, &inputs, diags);
     settings
+}
+
+/// The protection rules that need the published APIs (see [`crate::protection::Published`]).
+pub(crate) fn check_protection(
+    fig: &Figment,
+    file: Option<&Path>,
+    settings: &Settings,
+    published: crate::protection::Published<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let fallback: PathBuf = file.map_or_else(|| PathBuf::from(NO_FILE), Path::to_path_buf);
+    let doc = Layered {
+        fig,
+        fallback: &fallback,
+    };
+    crate::protection::check_in_context(
+        &doc,
+        &settings.protection,
+        settings.gateway.r#type,
+        published,
+        diags,
+    );
 }
 
 /// `gateway`, in the order its rules depend on: the type first (the stage, the endpoint type
@@ -290,7 +370,7 @@ fn suggestion(parent: &str, key: &str, siblings: &[&str]) -> Option<String> {
 fn env_names() -> Vec<(String, &'static str)> {
     ALL_PATHS
         .iter()
-        .filter(|p| **p != "gateway")
+        .filter(|p| !CONTAINERS.contains(p) && !FILE_ONLY.contains(p))
         .map(|p| (env_name_for(p), *p))
         .collect()
 }
@@ -341,12 +421,26 @@ pub(crate) fn setting_vars(
         }
         let key = env_key(&name);
         if let Some(key) = &key
-            && (ALL_PATHS.contains(&key.as_str()) || key.starts_with("gateway.cors."))
+            && ((ALL_PATHS.contains(&key.as_str()) && !FILE_ONLY.contains(&key.as_str()))
+                || key.starts_with("gateway.cors.")
+                || is_api_override(key))
         {
             kept.push((name, value));
             continue;
         }
         let origin = env_label(&name);
+        if let Some(key) = &key
+            && FILE_ONLY.contains(&key.as_str())
+        {
+            diags.push(
+                Diagnostic::error(&origin, key.as_str(), "is read from cortex-net.yaml only")
+                    .with_fix(format!(
+                        "unset the variable and write `{key}:` in cortex-net.yaml \
+                         (a variable may set `CORTEX_NET_APIS__<NAME>__AUTH` and the like)"
+                    )),
+            );
+            continue;
+        }
         let field = key.unwrap_or_default();
         let all = env_names()
             .into_iter()
@@ -387,8 +481,21 @@ fn unknown_key(
     siblings: &[&str],
     diags: &mut Vec<Diagnostic>,
 ) {
+    let origin = doc.origin_of_key(&under(parent, key));
+    unknown_key_at(&origin, parent, key, siblings, diags);
+}
+
+/// An unknown `key` under `parent`, supplied by `origin`, with a did-you-mean among `siblings`
+/// (or any known path).
+pub(crate) fn unknown_key_at(
+    origin: &Path,
+    parent: &str,
+    key: &str,
+    siblings: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) {
     let path = under(parent, key);
-    let origin = doc.origin_of_key(&path);
+    let origin = origin.to_path_buf();
     let from_env = is_env_origin(&origin);
     let suggested = suggestion(parent, key, siblings);
     let known = siblings

@@ -556,7 +556,7 @@ fn unknown_settings_keys_at_other_levels() {
     assert_eq!(at(&diags, "frobnicate").message, "unknown key");
     assert_eq!(
         at(&diags, "frobnicate").fix,
-        "remove it; valid keys here: `gateway`, `load_balancer`"
+        "remove it; valid keys here: `gateway`, `load_balancer`, `apis`, `api_keys`, `usage_plans`"
     );
     assert_eq!(
         at(&diags, "gateway.load_balancer").message,
