@@ -99,10 +99,9 @@ fn read_key(
 ) -> Option<ApiKeySpec> {
     // `value:` in clear is refused before the unknown-key check, with its own sentence, and
     // never shown.
-    let mut known = KEY_KEYS.to_vec();
-    known.push("value");
-    entry.mapping(
-        &known,
+    entry.mapping_with(
+        KEY_KEYS,
+        &["value"],
         "a mapping with `name` (and `value_env` or `value_file`)",
         diags,
     )?;

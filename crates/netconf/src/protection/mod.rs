@@ -126,11 +126,24 @@ impl Node {
         expected: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<&Dict> {
+        self.mapping_with(known, &[], expected, diags)
+    }
+
+    /// [`Node::mapping`], leaving alone the keys of `refused` (reported by the caller in its own
+    /// words, and never suggested).
+    pub(crate) fn mapping_with(
+        &self,
+        known: &[&str],
+        refused: &[&str],
+        expected: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<&Dict> {
         let Value::Dict(_, dict) = &self.value else {
             diags.push(wrong_type(&self.value, &self.field, expected, &self.origin));
             return None;
         };
-        for key in dict.keys().filter(|k| !known.contains(&k.as_str())) {
+        let unknown = |k: &&String| !known.contains(&k.as_str()) && !refused.contains(&k.as_str());
+        for key in dict.keys().filter(unknown) {
             crate::settings::unknown_key_at(&self.origin, &self.field, key, known, diags);
         }
         Some(dict)
