@@ -460,3 +460,56 @@ fn to_cors(cors: &aws_sdk_apigatewayv2::types::Cors) -> Cors {
         max_age_seconds: cors.max_age(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(id: &str, name: &str) -> Authorizer {
+        Authorizer::builder().authorizer_id(id).name(name).build()
+    }
+
+    #[test]
+    fn of_two_authorizers_of_one_name_the_lowest_id_keeps_it_and_routes_on_the_other_move() {
+        let names = authorizer_names(&[named("b2", "jwt"), named("a1", "jwt"), named("c3", "x")]);
+        assert_eq!(names.get("a1").map(String::as_str), Some("jwt"));
+        assert_eq!(names.get("b2").map(String::as_str), Some("duplicate jwt"));
+        assert_eq!(names.get("c3").map(String::as_str), Some("x"));
+        let on_duplicate = Route::builder()
+            .authorization_type(AuthorizationType::Jwt)
+            .authorizer_id("b2")
+            .build();
+        assert_eq!(
+            route_authorization(&on_duplicate, &names),
+            "JWT duplicate jwt",
+            "differs from `JWT jwt`: the diff moves the route to the kept authorizer"
+        );
+        // A route left with an empty authorizer id after leaving JWT is simply not authorized.
+        let none = Route::builder()
+            .authorization_type(AuthorizationType::None)
+            .authorizer_id("")
+            .build();
+        assert_eq!(route_authorization(&none, &names), "NONE");
+        assert_eq!(
+            route_authorization(&Route::builder().build(), &names),
+            "NONE"
+        );
+    }
+
+    #[test]
+    fn a_stage_made_without_protection_reads_off() {
+        let stage = Stage::builder()
+            .stage_name("$default")
+            .auto_deploy(true)
+            .default_route_settings(
+                RouteSettings::builder()
+                    .detailed_metrics_enabled(false)
+                    .build(),
+            )
+            .build();
+        let resource = stage_resource("$default", &stage);
+        for key in [attr::THROTTLE, attr::ROUTE_THROTTLES, attr::ACCESS_LOG] {
+            assert_eq!(resource.attribute(key), Some(OFF), "{key}");
+        }
+    }
+}

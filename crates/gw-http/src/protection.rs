@@ -52,18 +52,10 @@ pub(crate) fn observed_throttle_text(rate: Option<f64>, burst: Option<i32>) -> S
     if rate.is_none() && burst.is_none() {
         return OFF.to_string();
     }
-    let rate = rate.map_or_else(|| "unset".to_string(), rate_text);
+    // Rust prints a whole double without a fraction (`10`), as the configuration spells it.
+    let rate = rate.map_or_else(|| "unset".to_string(), |r| r.to_string());
     let burst = burst.map_or_else(|| "unset".to_string(), |b| b.to_string());
     format!("rate={rate} burst={burst}")
-}
-
-fn rate_text(rate: f64) -> String {
-    // Integral and within range: print as the integer the configuration gave.
-    if rate.fract() == 0.0 && rate.abs() < 1e15 {
-        format!("{}", rate as i64)
-    } else {
-        rate.to_string()
-    }
 }
 
 /// The stage's [`gw_core::attr::ROUTE_THROTTLES`]: `<route key>=<throttle>;...` sorted by route

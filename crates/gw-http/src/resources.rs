@@ -384,4 +384,133 @@ mod tests {
             Some(format!("http://{DNS_NAME}:8080").as_str())
         );
     }
+
+    fn named<'a>(resources: &'a [Resource], kind: ResourceKind, name: &str) -> &'a Resource {
+        resources
+            .iter()
+            .find(|r| r.kind == kind && r.name == name)
+            .unwrap_or_else(|| panic!("no {kind} {name} in {resources:?}"))
+    }
+
+    #[test]
+    fn a_jwt_gateway_has_one_authorizer_before_the_routes_that_name_it() {
+        let want = desired(GatewayKind::Http)
+            .apis(&[("iris", "/iris"), ("text", "/text")])
+            .auth(Auth::Jwt)
+            .jwt("https://issuer.example", &["web", "cli"])
+            .route_protection(
+                "text",
+                RouteProtection {
+                    auth: Auth::Jwt,
+                    scopes: vec!["text/write".into(), "text/read".into()],
+                    throttle: None,
+                },
+            )
+            .build();
+        let resources = desired_resources(&want);
+        let kinds: Vec<ResourceKind> = resources.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ResourceKind::Api,
+                ResourceKind::Integration,
+                ResourceKind::Authorizer,
+                ResourceKind::Route,
+                ResourceKind::Route,
+                ResourceKind::Route,
+                ResourceKind::Route,
+                ResourceKind::Stage
+            ]
+        );
+        let authorizer = named(&resources, ResourceKind::Authorizer, JWT_AUTHORIZER);
+        assert_eq!(
+            authorizer.attribute(attr::ISSUER),
+            Some("https://issuer.example")
+        );
+        assert_eq!(authorizer.attribute(attr::AUDIENCES), Some("cli,web"));
+        for key in ["ANY /text", "ANY /text/{proxy+}"] {
+            let route = named(&resources, ResourceKind::Route, key);
+            assert_eq!(route.attribute(attr::AUTHORIZATION), Some("JWT jwt"));
+            assert_eq!(
+                route.attribute(attr::AUTHORIZATION_SCOPES),
+                Some("text/read,text/write")
+            );
+        }
+        let iris = named(&resources, ResourceKind::Route, "ANY /iris/{proxy+}");
+        assert_eq!(iris.attribute(attr::AUTHORIZATION), Some("JWT jwt"));
+        assert_eq!(iris.attribute(attr::AUTHORIZATION_SCOPES), Some(""));
+    }
+
+    #[test]
+    fn iam_on_one_api_and_none_on_another_needs_no_authorizer() {
+        let want = desired(GatewayKind::Http)
+            .apis(&[("iris", "/iris"), ("text", "/text")])
+            .jwt("https://issuer.example", &["web"])
+            .route_protection(
+                "iris",
+                RouteProtection {
+                    auth: Auth::Iam,
+                    scopes: vec!["ignored".into()],
+                    throttle: None,
+                },
+            )
+            .build();
+        let resources = desired_resources(&want);
+        assert!(
+            resources.iter().all(|r| r.kind != ResourceKind::Authorizer),
+            "no route uses the configured issuer: {resources:?}"
+        );
+        let auth = |key| {
+            let route = named(&resources, ResourceKind::Route, key);
+            (
+                route.attribute(attr::AUTHORIZATION),
+                route.attribute(attr::AUTHORIZATION_SCOPES),
+            )
+        };
+        assert_eq!(auth("ANY /iris"), (Some("AWS_IAM"), Some("")));
+        assert_eq!(auth("ANY /iris/{proxy+}"), (Some("AWS_IAM"), Some("")));
+        assert_eq!(auth("ANY /text"), (Some("NONE"), Some("")));
+        assert_eq!(auth("ANY /text/{proxy+}"), (Some("NONE"), Some("")));
+    }
+
+    #[test]
+    fn the_stage_carries_its_throttles_and_access_log() {
+        let want = desired(GatewayKind::Http)
+            .apis(&[("iris", "/iris"), ("text", "/text")])
+            .throttle(100, 200)
+            .access_log("arn:aws:logs:us-east-1:123456789012:log-group:cortex")
+            .route_protection(
+                "iris",
+                RouteProtection {
+                    throttle: Some(Throttle { rate: 5, burst: 10 }),
+                    ..RouteProtection::default()
+                },
+            )
+            .build();
+        let resources = desired_resources(&want);
+        let stage = named(&resources, ResourceKind::Stage, "$default");
+        assert_eq!(stage.attribute(attr::THROTTLE), Some("rate=100 burst=200"));
+        assert_eq!(
+            stage.attribute(attr::ROUTE_THROTTLES),
+            Some("ANY /iris=rate=5 burst=10;ANY /iris/{proxy+}=rate=5 burst=10")
+        );
+        let access_log = stage.attribute(attr::ACCESS_LOG).unwrap_or_default();
+        let digest = gw_core::SecretValue::new(gw_core::ACCESS_LOG_FORMAT).digest();
+        assert_eq!(
+            access_log,
+            format!("arn:aws:logs:us-east-1:123456789012:log-group:cortex {digest}")
+        );
+    }
+
+    #[test]
+    fn without_protection_every_new_attribute_says_so() {
+        let resources = desired_resources(&desired(GatewayKind::Http).build());
+        let stage = named(&resources, ResourceKind::Stage, "$default");
+        for key in [attr::THROTTLE, attr::ROUTE_THROTTLES, attr::ACCESS_LOG] {
+            assert_eq!(stage.attribute(key), Some("off"), "{key}");
+        }
+        let route = named(&resources, ResourceKind::Route, "ANY /{proxy+}");
+        assert_eq!(route.attribute(attr::AUTHORIZATION), Some("NONE"));
+        assert_eq!(route.attribute(attr::AUTHORIZATION_SCOPES), Some(""));
+    }
 }
