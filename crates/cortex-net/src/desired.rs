@@ -1,7 +1,9 @@
 //! Turns the configuration and the discovered load balancer into the desired gateway.
 
 use crate::error::CliError;
-use gw_core::{Backend, Cors, DesiredGateway, DomainSpec, RouteSpec, Scheme, VpcLinkSpec};
+use gw_core::{
+    Backend, Cors, DesiredGateway, DomainSpec, Protection, RouteSpec, Scheme, VpcLinkSpec,
+};
 use lb_discovery::LoadBalancer;
 use netconf::{ApiGateway, ClusterGateway, Config};
 
@@ -20,7 +22,8 @@ fn integration_port(lb: &LoadBalancer) -> (u16, Option<String>) {
 }
 
 /// The routes the configuration asks for: none when the gateway is disabled cluster-wide, the
-/// catch-all without API configs, else one per public API.
+/// catch-all without API configs, else one per public API. Each carries its API's authorization
+/// and throttle (`apis.<name>`, else the gateway's defaults; the catch-all takes the defaults).
 pub fn routes(config: &Config) -> Vec<RouteSpec> {
     if config.cluster.api_gateway == ClusterGateway::Disabled {
         return Vec::new();
@@ -29,7 +32,7 @@ pub fn routes(config: &Config) -> Vec<RouteSpec> {
         None => vec![RouteSpec {
             api: None,
             path: None,
-            protection: Default::default(),
+            protection: config.route_protection(None),
         }],
         Some(apis) => apis
             .iter()
@@ -37,10 +40,19 @@ pub fn routes(config: &Config) -> Vec<RouteSpec> {
             .map(|api| RouteSpec {
                 api: Some(api.name.clone()),
                 path: Some(api.endpoint.clone()),
-                protection: Default::default(),
+                protection: config.route_protection(Some(&api.name)),
             })
             .collect(),
     }
+}
+
+/// The gateway-wide protection (stage throttle, access log, JWT authorizer, API keys, usage
+/// plans); nothing when no route is wanted, since keys and plans would guard no stage.
+fn protection(config: &Config, routes: &[RouteSpec]) -> Protection {
+    if routes.is_empty() {
+        return Protection::default();
+    }
+    config.settings.protection.gateway()
 }
 
 pub fn gateway_name(cluster: &str) -> String {
@@ -68,6 +80,7 @@ fn vpc_link(config: &Config, lb: &LoadBalancer) -> Result<Option<VpcLinkSpec>, C
 pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<DesiredGateway, CliError> {
     let (port, listener_arn) = integration_port(lb);
     let routes = routes(config);
+    let protection = protection(config, &routes);
     // No route, no gateway, no link: nothing to check about how it would connect.
     let vpc_link = if routes.is_empty() {
         None
@@ -106,7 +119,7 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<Desired
             }),
             _ => None,
         },
-        protection: Default::default(),
+        protection,
     })
 }
 
@@ -114,7 +127,7 @@ pub fn build(config: &Config, region: &str, lb: &LoadBalancer) -> Result<Desired
 mod tests {
     use super::*;
     use crate::testing::{CLUSTER, config, load_balancer};
-    use gw_core::{LoadBalancerKind, VpcLinkVersion};
+    use gw_core::{Auth, LoadBalancerKind, RouteProtection, Throttle, VpcLinkVersion};
 
     const INTERNAL: &str =
         "cluster_name: prod\nregion: us-east-1\napi_load_balancer_scheme: internal\n";
@@ -275,6 +288,77 @@ mod tests {
         let desired = build(&config, "us-east-1", &nlb(Scheme::InternetFacing)).expect("built");
         let domain = desired.domain.expect("a domain");
         assert_eq!(domain.certificate_arn, CERTIFICATE);
+    }
+
+    const PROTECTED: &str = "gateway:\n  type: rest\n  auth: api_key\n  throttle: {rate: 100, burst: 200}\n  \
+                             access_logs:\n    destination_arn: arn:aws:logs:us-east-1:123456789012:log-group:api\n\
+                             apis:\n  batch:\n    auth: iam\n    throttle: {rate: 5, burst: 10}\n\
+                             api_keys:\n  - name: partner-a\n\
+                             usage_plans:\n  - name: partners\n    quota: {limit: 1000, period: day}\n    keys: [partner-a]\n";
+
+    #[test]
+    fn each_route_takes_its_apis_override_else_the_gateway_defaults() {
+        let config = config(CLUSTER, Some(APIS), Some(PROTECTED));
+        let desired = build(&config, "us-east-1", &nlb(Scheme::InternetFacing)).expect("built");
+        let protections: Vec<(Option<&str>, &RouteProtection)> = desired
+            .routes
+            .iter()
+            .map(|r| (r.api.as_deref(), &r.protection))
+            .collect();
+        let default = RouteProtection {
+            auth: Auth::ApiKey,
+            scopes: Vec::new(),
+            throttle: None,
+        };
+        let batch = RouteProtection {
+            auth: Auth::Iam,
+            scopes: Vec::new(),
+            throttle: Some(Throttle { rate: 5, burst: 10 }),
+        };
+        assert_eq!(
+            protections,
+            [(Some("iris"), &default), (Some("batch"), &batch)]
+        );
+        let protection = &desired.protection;
+        assert_eq!(
+            protection.throttle,
+            Some(Throttle {
+                rate: 100,
+                burst: 200
+            })
+        );
+        let log = protection.access_log.as_ref().expect("access log");
+        assert_eq!(log.format, gw_core::ACCESS_LOG_FORMAT);
+        assert_eq!(protection.api_keys[0].name, "partner-a");
+        assert_eq!(protection.usage_plans[0].keys, ["partner-a"]);
+        assert_eq!(protection.jwt, None);
+    }
+
+    #[test]
+    fn the_catch_all_takes_the_defaults_and_scopes_go_with_jwt_only() {
+        let settings = "gateway:\n  auth: jwt\n  jwt:\n    issuer: https://issuer.example.com\n    \
+                        audiences: [client]\napis:\n  iris:\n    scopes: [iris/read]\n  batch:\n    auth: iam\n";
+        let catch_all = config(CLUSTER, None, Some(settings));
+        let desired = build(&catch_all, "us-east-1", &nlb(Scheme::InternetFacing)).expect("built");
+        assert_eq!(desired.routes[0].protection.auth, Auth::Jwt);
+        assert!(desired.routes[0].protection.scopes.is_empty());
+        let jwt = desired.protection.jwt.expect("the authorizer");
+        assert_eq!(jwt.audiences, ["client"]);
+
+        let per_api = config(CLUSTER, Some(APIS), Some(settings));
+        let routes = routes(&per_api);
+        assert_eq!(routes[0].protection.scopes, ["iris/read"]);
+        assert_eq!(routes[1].protection.auth, Auth::Iam);
+        assert!(routes[1].protection.scopes.is_empty());
+    }
+
+    #[test]
+    fn no_route_no_keys_or_plans() {
+        let cluster = format!("{CLUSTER}api_gateway: disabled\n");
+        let config = config(&cluster, None, Some(PROTECTED));
+        let desired = build(&config, "us-east-1", &nlb(Scheme::InternetFacing)).expect("built");
+        assert!(desired.routes.is_empty());
+        assert_eq!(desired.protection, Protection::default());
     }
 
     #[test]
