@@ -743,3 +743,68 @@ fn protection_changes_the_fingerprint_only_through_method_authorization() {
     assert_eq!(desired_fingerprint(&settings), fp);
     assert_ne!(desired_fingerprint(&open.auth(Auth::Iam).build()), fp);
 }
+
+#[tokio::test]
+async fn a_plan_lets_go_of_a_stage_that_is_gone_and_takes_the_gateways() {
+    let want = desired(GatewayKind::Rest).usage_plan(partners(&[])).build();
+    let mut stage = top(ResourceKind::Stage, "dev", "dev", &[]);
+    stage.parent_id = Some("mine".into());
+    let observed = Observed {
+        resources: vec![
+            top(ResourceKind::Api, "cortex-prod", "mine", &[]),
+            stage,
+            top(
+                ResourceKind::UsagePlan,
+                "partners",
+                "p1",
+                &[
+                    (attr::API_STAGES, "gone (not an API of this cluster):dev"),
+                    (attr::THROTTLE, "rate=10 burst=20"),
+                    (attr::QUOTA, "limit=1000 period=MONTH"),
+                    (attr::KEYS, ""),
+                    ("api_stage_ids", "gone:dev"),
+                ],
+            ),
+        ],
+    };
+    // Only the plan's change: the rest of the gateway is not what this test is about.
+    let plan = Plan {
+        changes: diff(&gw_rest::desired_resources(&want), &observed)
+            .changes
+            .into_iter()
+            .filter(|c| c.kind == ResourceKind::UsagePlan)
+            .collect(),
+    };
+    assert_eq!(plan.changes.len(), 1, "{plan}");
+    let one_op = |op: Op, value: &'static str| {
+        move |r: &aws_sdk_apigateway::operation::update_usage_plan::UpdateUsagePlanInput| {
+            r.usage_plan_id() == Some("p1")
+                && r.patch_operations().len() == 1
+                && r.patch_operations()[0].op() == Some(&op)
+                && r.patch_operations()[0].path() == Some("/apiStages")
+                && r.patch_operations()[0].value() == Some(value)
+        }
+    };
+    let release = mock!(Client::update_usage_plan)
+        .match_requests(one_op(Op::Remove, "gone:dev"))
+        .then_error(|| {
+            aws_sdk_apigateway::operation::update_usage_plan::UpdateUsagePlanError::NotFoundException(
+                aws_sdk_apigateway::types::error::NotFoundException::builder()
+                    .message("Invalid API Stage {api: gone, stage: dev} specified")
+                    .meta(
+                        aws_sdk_apigateway::error::ErrorMetadata::builder()
+                            .code("NotFoundException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+    let take = mock!(Client::update_usage_plan)
+        .match_requests(one_op(Op::Add, "mine:dev"))
+        .then_output(|| UpdateUsagePlanOutput::builder().build());
+    provider(client(&[&release, &take]))
+        .apply(&Ownership::new("prod"), Some(&want), &observed, &plan)
+        .await
+        .expect("a stage already gone leaves nothing to release");
+    assert_eq!((release.num_calls(), take.num_calls()), (1, 1));
+}

@@ -111,15 +111,7 @@ pub(super) async fn upsert_plan(
             text(attr::THROTTLE),
             text(attr::QUOTA),
         );
-        if !ops.is_empty() {
-            ctx.client
-                .update_usage_plan()
-                .usage_plan_id(&plan_id)
-                .set_patch_operations(Some(ops))
-                .send()
-                .await
-                .aws("UpdateUsagePlan")?;
-        }
+        update_plan(ctx, &plan_id, ops).await?;
         let had = text(KEY_IDS)
             .split(',')
             .filter(|s| !s.is_empty())
@@ -141,6 +133,40 @@ pub(super) async fn upsert_plan(
             .aws("DeleteUsagePlanKey");
         super::gone_is_done(detached)?;
     }
+    Ok(())
+}
+
+/// Sends a plan's patch. Stages it lets go of go first, on their own: one that is already gone
+/// (its API deleted elsewhere) is refused as not found, which leaves nothing to release.
+async fn update_plan(
+    ctx: &Context<'_>,
+    plan_id: &str,
+    ops: Vec<PatchOperation>,
+) -> Result<(), ProviderError> {
+    let (releases, rest): (Vec<PatchOperation>, Vec<PatchOperation>) = ops
+        .into_iter()
+        .partition(|op| op.op() == Some(&Op::Remove) && op.path() == Some("/apiStages"));
+    for release in releases {
+        let released = ctx
+            .client
+            .update_usage_plan()
+            .usage_plan_id(plan_id)
+            .patch_operations(release)
+            .send()
+            .await
+            .aws("UpdateUsagePlan");
+        super::gone_is_done(released)?;
+    }
+    if rest.is_empty() {
+        return Ok(());
+    }
+    ctx.client
+        .update_usage_plan()
+        .usage_plan_id(plan_id)
+        .set_patch_operations(Some(rest))
+        .send()
+        .await
+        .aws("UpdateUsagePlan")?;
     Ok(())
 }
 
