@@ -1055,3 +1055,54 @@ async fn another_issuer_updates_the_authorizer_in_place() {
     );
     assert_eq!(update.num_calls(), 1);
 }
+
+/// [`protected_gateway`] without its stage throttle, AWS answering `UpdateStage` with
+/// `answer` as the stage's default route settings.
+async fn turn_default_throttle_off(
+    answer: RouteSettings,
+) -> (Result<gw_core::Plan, gw_core::ProviderError>, Rule) {
+    let mut want = protected_gateway();
+    want.protection.throttle = None;
+    let update = mock!(Client::update_stage)
+        .match_requests(|r| {
+            r.default_route_settings()
+                .is_some_and(|s| s.throttling_rate_limit().is_none())
+                && r.route_settings().is_none()
+                && r.access_log_settings().is_none()
+        })
+        .then_output(move || {
+            UpdateStageOutput::builder()
+                .stage_name("$default")
+                .default_route_settings(answer.clone())
+                .build()
+        });
+    (change_protected(&want, &[&update]).await, update)
+}
+
+#[tokio::test]
+async fn a_default_throttle_turned_off_is_sent_without_one() {
+    let cleared = RouteSettings::builder()
+        .detailed_metrics_enabled(false)
+        .build();
+    let (plan, update) = turn_default_throttle_off(cleared).await;
+    let plan = plan.expect("cleared");
+    one_stage_update(&plan);
+    assert_eq!(
+        plan.changes[0].detail.as_deref(),
+        Some("throttle: rate=100 burst=200 -> off")
+    );
+    assert_eq!(update.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_default_throttle_aws_keeps_is_an_error_with_the_way_out() {
+    let (result, update) = turn_default_throttle_off(throttling(100.0, 200)).await;
+    let err = result.expect_err("AWS kept the throttle");
+    assert_eq!(
+        err.to_string(),
+        "stage $default keeps its default throttle (rate 100, burst 200): AWS cannot remove it \
+         from an HTTP API's stage in place. Keep a `gateway.throttle`, or run `cortex-net down`, \
+         then `cortex-net up` to recreate the stage without one"
+    );
+    assert_eq!(update.num_calls(), 1);
+}

@@ -5,6 +5,10 @@
 //! then `DeleteRouteSettings` for each route whose own throttle is no longer wanted and
 //! `DeleteAccessLogSettings` when the access log is turned off. Each call after the first takes
 //! its own token from the account's budget.
+//!
+//! A default throttle turned off has no delete call: it is sent as default route settings
+//! without a throttle, and if AWS keeps the old one (an update may leave out fields it then
+//! keeps), `apply` fails with the way out rather than plan the same update in every run.
 
 use super::{Context, change_id, create_once, gone_is_done, parent_api};
 use crate::protection::{OFF, route_throttle_entries};
@@ -147,38 +151,32 @@ impl StageChanges {
 async fn update(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError> {
     let desired = ctx.desired(change)?;
     let api_id = ctx.api_id()?;
-    let changes = StageChanges::between(desired, ctx.stages.get(&change.name));
+    let stage = change.name.as_str();
+    let changes = StageChanges::between(desired, ctx.stages.get(stage));
     let access_log_off = matches!(changes.access_log, Some(None));
     // The change's own token pays for the first call; each further call takes one.
-    let mut calls = 0;
+    let mut first = true;
     let mut budget = |operation: &'static str| {
-        calls += 1;
-        (calls > 1).then_some(operation)
-    };
-    if changes.sets_anything() {
-        budget("UpdateStage");
-        let route_settings = Some(changes.route_settings).filter(|s| !s.is_empty());
-        ctx.client
-            .update_stage()
-            .api_id(api_id)
-            .stage_name(&change.name)
-            .auto_deploy(true)
-            .set_default_route_settings(changes.default_route_settings)
-            .set_route_settings(route_settings)
-            .set_access_log_settings(changes.access_log.flatten())
-            .send()
-            .await
-            .aws("UpdateStage")?;
-    }
-    for route_key in &changes.removed_route_settings {
-        if let Some(operation) = budget("DeleteRouteSettings") {
-            ctx.quotas.acquire(operation).await;
+        let pay = !first;
+        first = false;
+        async move {
+            if pay {
+                ctx.quotas.acquire(operation).await;
+            }
         }
+    };
+    let removed_route_settings = changes.removed_route_settings.clone();
+    if changes.sets_anything() {
+        budget("UpdateStage").await;
+        set(ctx, api_id, stage, changes).await?;
+    }
+    for route_key in &removed_route_settings {
+        budget("DeleteRouteSettings").await;
         let deleted = ctx
             .client
             .delete_route_settings()
             .api_id(api_id)
-            .stage_name(&change.name)
+            .stage_name(stage)
             .route_key(route_key)
             .send()
             .await
@@ -187,14 +185,12 @@ async fn update(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError>
         gone_is_done(deleted)?;
     }
     if access_log_off {
-        if let Some(operation) = budget("DeleteAccessLogSettings") {
-            ctx.quotas.acquire(operation).await;
-        }
+        budget("DeleteAccessLogSettings").await;
         let deleted = ctx
             .client
             .delete_access_log_settings()
             .api_id(api_id)
-            .stage_name(&change.name)
+            .stage_name(stage)
             .send()
             .await
             .map(|_| ())
@@ -202,4 +198,46 @@ async fn update(ctx: &Context<'_>, change: &Change) -> Result<(), ProviderError>
         gone_is_done(deleted)?;
     }
     Ok(())
+}
+
+/// One `UpdateStage` with what `changes` sets. A default throttle to remove is sent as default
+/// route settings without one; when AWS answers with the throttle still there (it keeps
+/// fields an update leaves out), that is said with the way out instead of planning the same
+/// update in every run.
+async fn set(
+    ctx: &Context<'_>,
+    api_id: &str,
+    stage: &str,
+    changes: StageChanges,
+) -> Result<(), ProviderError> {
+    let clears_throttle = changes
+        .default_route_settings
+        .as_ref()
+        .is_some_and(|s| s.throttling_rate_limit().is_none());
+    let route_settings = Some(changes.route_settings).filter(|s| !s.is_empty());
+    let updated = ctx
+        .client
+        .update_stage()
+        .api_id(api_id)
+        .stage_name(stage)
+        .auto_deploy(true)
+        .set_default_route_settings(changes.default_route_settings)
+        .set_route_settings(route_settings)
+        .set_access_log_settings(changes.access_log.flatten())
+        .send()
+        .await
+        .aws("UpdateStage")?;
+    let kept = updated.default_route_settings().and_then(|s| {
+        let rate = s.throttling_rate_limit()?;
+        Some((rate, s.throttling_burst_limit()))
+    });
+    match kept {
+        Some((rate, burst)) if clears_throttle => Err(ProviderError::Failed(format!(
+            "stage {stage} keeps its default throttle (rate {rate}, burst {}): AWS cannot remove \
+             it from an HTTP API's stage in place. Keep a `gateway.throttle`, or run \
+             `cortex-net down`, then `cortex-net up` to recreate the stage without one",
+            burst.map_or_else(|| "unset".to_string(), |b| b.to_string())
+        ))),
+        _ => Ok(()),
+    }
 }
