@@ -10,6 +10,15 @@
 //!   `ANY <endpoint>/{proxy+}`;
 //! - the stage (`$default` unless configured) with auto-deploy, tagged as owned.
 //!
+//! Its protection (issue 10), from `DesiredGateway.protection` and each route's:
+//! - each route's authorization: `NONE`, `AWS_IAM`, or `JWT` through the one JWT authorizer
+//!   [`gw_core::JWT_AUTHORIZER`] (issuer and audiences, the bearer token of the
+//!   `Authorization` header; made before the routes that name it, deleted after them), with
+//!   the API's scopes; both route keys of an API carry it;
+//! - the stage's default throttle (default route settings), each API's own throttle (route
+//!   settings of both its route keys) and its access log (destination and format). A default
+//!   throttle AWS keeps when told to drop it is an error with the way out (`down`, then `up`).
+//!
 //! For an internal load balancer, a VPC link v2 (from the load balancer's subnets and security
 //! groups, tagged as owned, waited for until `AVAILABLE`) and the integration to the listener
 //! ARN through it instead; the link goes last on removal, after the API that references it.
