@@ -91,6 +91,31 @@ pub fn is_region(region: &str) -> bool {
     validate::is_region(region)
 }
 
+/// Which routes the gateway will publish, for the protection rules. With an API file, every
+/// API has its exposure (`none` for all when the cluster disables the gateway); without one,
+/// the catch-all route unless the cluster disables the gateway.
+fn published<'a>(
+    opts: &'a LoadOptions,
+    cluster: &ClusterConfig,
+    apis: Option<&'a [ApiConfig]>,
+    diagnostics: &[Diagnostic],
+) -> protection::Published<'a> {
+    let disabled = cluster.api_gateway == ClusterGateway::Disabled;
+    match (apis, opts.apis_file.as_deref()) {
+        (Some(apis), Some(file)) => protection::Published::Apis {
+            apis,
+            file,
+            // An entry in error is missing from `apis`: no override is called unknown then.
+            complete: !diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.file.as_path() == file),
+            cluster_disabled: disabled,
+        },
+        _ if disabled => protection::Published::Nothing,
+        _ => protection::Published::CatchAll,
+    }
+}
+
 /// A loaded configuration and the warnings found on the way.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Loaded {
@@ -144,20 +169,7 @@ where
         };
         apis::read(path, &ctx, &mut diagnostics)
     });
-    let apis_complete = !diagnostics
-        .iter()
-        .any(|d| d.is_error() && Some(d.file.as_path()) == opts.apis_file.as_deref());
-    // With an API file, every API has its exposure (`none` for all when the cluster disables
-    // the gateway); without one, the catch-all route unless the cluster disables the gateway.
-    let published = match (&apis, &opts.apis_file) {
-        (Some(apis), Some(file)) => protection::Published::Apis {
-            apis,
-            file,
-            complete: apis_complete,
-        },
-        _ if cluster.api_gateway == ClusterGateway::Disabled => protection::Published::Nothing,
-        _ => protection::Published::CatchAll,
-    };
+    let published = published(opts, &cluster, apis.as_deref(), &diagnostics);
     settings::check_protection(
         &fig,
         settings_path.as_deref(),

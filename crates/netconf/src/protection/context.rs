@@ -27,6 +27,8 @@ pub(crate) enum Published<'a> {
         apis: &'a [ApiConfig],
         file: &'a Path,
         complete: bool,
+        /// The cluster's `api_gateway: disabled` keeps every API off the gateway.
+        cluster_disabled: bool,
     },
 }
 
@@ -64,6 +66,7 @@ fn check_overrides(
         apis,
         file,
         complete,
+        cluster_disabled,
     } = published
     else {
         return;
@@ -95,28 +98,55 @@ fn check_overrides(
                 diags.push(Diagnostic::error(&origin, &field, message).with_fix(fix));
             }
             Some(api) if api.api_gateway == ApiGateway::None => {
-                diags.push(off_the_gateway(&origin, &field, name, file));
+                let off = OffTheGateway {
+                    field: &field,
+                    name,
+                    file,
+                    cluster_disabled,
+                };
+                diags.push(off.diagnostic(&origin));
             }
             _ => {}
         }
     }
 }
 
-/// The error for protection asked on an API with `api_gateway: none`.
-fn off_the_gateway(origin: &Path, field: &str, name: &str, file: &Path) -> Diagnostic {
-    Diagnostic::error(
-        origin,
-        field,
-        format!(
-            "API `{name}` is not on the gateway (`networking.api_gateway: none`, or API Gateway disabled \
-             cluster-wide): nothing to protect there"
-        ),
-    )
-    .with_fix(format!(
-        "set `networking.api_gateway: public` for `{name}` in {} (and `api_gateway: public` in cluster.yaml), \
-         or remove `{field}`",
-        file.display()
-    ))
+/// Protection asked for an API that is not on the gateway.
+struct OffTheGateway<'a> {
+    field: &'a str,
+    name: &'a str,
+    file: &'a Path,
+    cluster_disabled: bool,
+}
+
+impl OffTheGateway<'_> {
+    fn diagnostic(&self, origin: &Path) -> Diagnostic {
+        let OffTheGateway { field, name, .. } = self;
+        let (why, fix) = if self.cluster_disabled {
+            (
+                "API Gateway is disabled cluster-wide (`api_gateway: disabled` in cluster.yaml)"
+                    .to_string(),
+                format!("remove `{field}`, or set `api_gateway: public` in cluster.yaml"),
+            )
+        } else {
+            (
+                format!(
+                    "it has `networking.api_gateway: none` in {}",
+                    self.file.display()
+                ),
+                format!(
+                    "set `networking.api_gateway: public` for `{name}` in {}, or remove `{field}`",
+                    self.file.display()
+                ),
+            )
+        };
+        Diagnostic::error(
+            origin,
+            *field,
+            format!("API `{name}` is not on the gateway ({why}): nothing to protect there"),
+        )
+        .with_fix(fix)
+    }
 }
 
 /// The authorization of each published route, with the field that set it.

@@ -488,6 +488,19 @@ fn api_key_auth_needs_a_key_in_a_plan() {
 }
 
 #[test]
+fn overrides_on_a_cluster_without_the_gateway() {
+    let case = Case::new(&http("apis:\n  iris-classifier:\n    auth: iam\n"));
+    let cluster = format!("{CLUSTER}api_gateway: disabled\n");
+    std::fs::write(case.dir.path().join("cluster.yaml"), cluster).expect("cluster");
+    let d = case.error("apis.iris-classifier");
+    assert!(d.message.contains("disabled cluster-wide"), "{d}");
+    assert_eq!(
+        d.fix,
+        "remove `apis.iris-classifier`, or set `api_gateway: public` in cluster.yaml"
+    );
+}
+
+#[test]
 fn overrides_name_apis_of_the_api_file() {
     let d =
         Case::new(&http("apis:\n  iris-clasifier:\n    auth: iam\n")).error("apis.iris-clasifier");
