@@ -145,6 +145,8 @@ class Case:
     env: dict = field(default_factory=dict)
     command: tuple = ("plan",)
     fix: str = "fix:"
+    message: str = ""                # what stderr must also say, when given
+    absent: str = ""                 # what stderr and stdout must never show (a secret), when given
 
 
 def cluster(text, id, source="cluster.yaml", **kw):
@@ -158,6 +160,16 @@ def apis(text, id, cluster_text=CLUSTER, **kw):
 
 def settings(text, id, **kw):
     return Case(id, "cortex-net.yaml", files={"cluster.yaml": CLUSTER, "cortex-net.yaml": text}, **kw)
+
+
+def protected(text, id, message, apis_text=None, **kw):
+    """cortex-net.yaml with protection settings (and cortex.yaml when given): blamed on the settings."""
+    files = {"cluster.yaml": CLUSTER, "cortex-net.yaml": text}
+    args = []
+    if apis_text is not None:
+        files["cortex.yaml"] = apis_text
+        args = ["-a", "cortex.yaml"]
+    return Case(id, "cortex-net.yaml", files=files, args=args, message=message, **kw)
 
 
 def env(vars, id, source, **kw):
@@ -181,6 +193,76 @@ HUGE = "x" * 100_000                 # a flag or variable (one argument is at mo
 BIG_VALUE = "y" * 900_000            # inside a file (under the 1 MiB cap)
 FORGE = 'ok\nFORGED error: all good'
 ANSI = "\x1b[31mred\x1b[0m\x1b]0;title\x07"
+
+REST = "gateway:\n  type: rest\n"
+HTTP = "gateway:\n  type: http\n"
+SECRET = "IN-CLEAR-partner-key-0123456789"
+KEYS_AND_PLAN = "api_keys:\n  - name: partner-a\nusage_plans:\n  - name: partners\n    keys: [partner-a]\n"
+OFF_GATEWAY = APIS + "- name: hidden\n  kind: AsyncAPI\n  networking:\n    api_gateway: none\n"
+
+PROTECTION_CASES: list[Case] = [
+    protected(HTTP + "  auth: oauth\n", "protection-auth-unknown",
+              "gateway.auth: not a valid value (got `oauth`); fix: use `none`, `iam`, `jwt` or `api_key`"),
+    protected(REST + "  auth: jwt\n", "protection-jwt-on-rest",
+              "gateway.auth: JWT authorizers need `gateway.type: http`"),
+    protected(HTTP + "  auth: api_key\n", "protection-api-key-on-http",
+              "gateway.auth: API keys need `gateway.type: rest`"),
+    protected(HTTP + KEYS_AND_PLAN, "protection-keys-on-http", "api_keys: API keys need `gateway.type: rest`"),
+    protected(HTTP + "  auth: jwt\n", "protection-jwt-not-configured", "`gateway.jwt` is not configured"),
+    protected(HTTP + "  auth: jwt\n  jwt:\n    audiences: [client]\n", "protection-jwt-missing-issuer",
+              "gateway.jwt.issuer: required key is missing"),
+    protected(HTTP + "  auth: jwt\n  jwt:\n    issuer: http://issuer.example.com\n    audiences: [client]\n",
+              "protection-jwt-issuer-not-https", "use `https://issuer.example.com`"),
+    protected(HTTP + "  auth: jwt\n  jwt:\n    issuer: https://issuer.example.com\n    audiences: []\n",
+              "protection-jwt-no-audience", "gateway.jwt.audiences: must list at least one audience"),
+    protected(HTTP + "apis:\n  iris:\n    auth: iam\n    scopes: [iris/read]\n", "protection-scopes-without-jwt",
+              "scopes apply to `auth: jwt` only", apis_text=APIS),
+    protected(HTTP + "  throttle: {rate: -5, burst: 10}\n", "protection-rate-negative",
+              "gateway.throttle.rate: must not be negative (got `-5`); fix: use a whole number of requests per "
+              "second from 1 to 100000"),
+    protected(HTTP + "  throttle: {rate: 0, burst: 10}\n", "protection-rate-zero", "must be at least 1",
+              fix="10,000 requests/s with a burst of 5,000"),
+    protected(HTTP + "  throttle: {rate: 2.5, burst: 10}\n", "protection-rate-fractional", "must be a whole number"),
+    protected(HTTP + "  throttle: {rate: 10, burst: 1000000000000}\n", "protection-burst-absurd",
+              "gateway.throttle.burst: is more than 100000"),
+    protected(REST + KEYS_AND_PLAN + "    quota: {limit: 99999999999, period: month}\n", "protection-quota-absurd",
+              "usage_plans[0].quota.limit: is more than 2147483647"),
+    protected(REST + KEYS_AND_PLAN + "    quota: {limit: -1, period: month}\n", "protection-quota-negative",
+              "usage_plans[0].quota.limit: must not be negative"),
+    protected(REST + KEYS_AND_PLAN + "    quota: {limit: 100, period: year}\n", "protection-quota-period",
+              "use `day`, `week` or `month`"),
+    protected(REST + "api_keys:\n  - name: partner-a\n  - name: partner-a\n", "protection-key-name-reused",
+              "api_keys[1].name: the API key name is already used by `api_keys[0].name`"),
+    protected(REST + "api_keys:\n  - name: 'partner/a'\n", "protection-key-name-invalid",
+              "may only contain letters, digits, spaces"),
+    protected(REST + f"api_keys:\n  - name: partner-a\n    value: {SECRET}\n", "protection-key-value-in-clear",
+              "never in the file in clear: use value_env or value_file", absent=SECRET),
+    protected(REST + "api_keys:\n  - name: partner-a\n    value_env: CORTEX_NET_TEST_UNSET_KEY\n",
+              "protection-key-env-unset", "the environment variable CORTEX_NET_TEST_UNSET_KEY is not set"),
+    protected(REST + "api_keys:\n  - name: partner-a\n    value_env: CORTEX_NET_TEST_SHORT_KEY\n",
+              "protection-key-env-short", "20 to 128", env={"CORTEX_NET_TEST_SHORT_KEY": "short-secret-xyz"},
+              absent="short-secret-xyz"),
+    protected(REST + "api_keys:\n  - name: partner-a\n    value_file: nowhere.key\n", "protection-key-file-missing",
+              "the key file cannot be read"),
+    protected(REST + "api_keys:\n  - name: partner-a\nusage_plans:\n  - name: p\n    keys: [partner-b]\n",
+              "protection-plan-key-undefined", "did you mean `partner-a`?"),
+    protected(REST + "  auth: api_key\nusage_plans:\n  - name: p\n", "protection-api-key-nobody-can-call",
+              "nobody could call the API"),
+    protected(REST + "apis:\n  hidden:\n    auth: api_key\n" + KEYS_AND_PLAN, "protection-api-key-on-api-gateway-none",
+              "API `hidden` is not on the gateway", apis_text=OFF_GATEWAY),
+    protected(HTTP + "apis:\n  hidden:\n    throttle: {rate: 5, burst: 10}\n", "protection-throttle-on-api-gateway-none",
+              "nothing to protect there", apis_text=OFF_GATEWAY),
+    protected(HTTP + "apis:\n  irsi:\n    auth: iam\n", "protection-override-unknown-api",
+              "did you mean `iris`?", apis_text=APIS),
+    protected(HTTP + "  access_logs:\n    destination_arn: 'arn:aws:logs:us-west-2:123456789012:log-group:api:*'\n",
+              "protection-log-arn-star", "ends with `:*`"),
+    protected(HTTP + "  access_logs:\n    destination_arn: arn:aws:logs:us-west-2:123456789012:log-group:api\n"
+              "    format: '$context.path'\n", "protection-log-format-no-request-id", "$context.requestId"),
+    env({"CORTEX_NET_GATEWAY__THROTTLE__RATE": "-1", "CORTEX_NET_GATEWAY__THROTTLE__BURST": "5"},
+        "protection-env-rate-negative", "CORTEX_NET_GATEWAY__THROTTLE__RATE", message="must not be negative"),
+    env({"CORTEX_NET_GATEWAY__AUTH": "token"}, "protection-env-auth-unknown", "CORTEX_NET_GATEWAY__AUTH",
+        message="use `none`, `iam`, `jwt` or `api_key`"),
+]
 
 CASES: list[Case] = [
     # --- cluster.yaml: types, missing fields, enum values, names, regions, ARNs
@@ -306,6 +388,8 @@ CASES: list[Case] = [
     settings("load_balancer: arn:aws:ec2:us-west-2:123456789012:loadbalancer/x\n", "settings-load-balancer-arn"),
     settings("gateway:\n  type: rest\n---\ngateway:\n  type: http\n", "settings-several-documents"),
     settings("gateway:\n  type: rest\n  type: http\n", "settings-duplicate-keys"),
+    # --- cortex-net.yaml: protection (auth, JWT, throttles, keys, plans, access logs)
+    *PROTECTION_CASES,
     # --- CORTEX_NET_* variables and their name typos
     env({"CORTEX_NET_GATEWAY_TYPE": "rest"}, "env-one-underscore", "CORTEX_NET_GATEWAY_TYPE"),
     env({"CORTEX_NET_GATEWAY__TPYE": "rest"}, "env-typo", "CORTEX_NET_GATEWAY__TPYE"),
@@ -396,6 +480,10 @@ def test_bad_input(case: Case, listener: str, tmp_path: Path):
         else [*case.args, *case.command]
     r = run(listener, args, tmp_path, case.env)
     check(r, case.source, fix=case.fix)
+    if case.message:
+        assert case.message in r.stderr, f"stderr does not say {case.message!r}\n{r.describe()}"
+    if case.absent:
+        assert case.absent not in r.stderr + r.stdout, f"{case.absent!r} was shown\n{r.describe()}"
 
 
 def test_corpus_size():
