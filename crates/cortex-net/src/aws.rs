@@ -270,7 +270,7 @@ pub fn check_cli(cli: &Cli) -> Vec<Diagnostic> {
             );
         }
     }
-    if let Command::Doctor { url: Some(url) } = &cli.command
+    if let Command::Doctor { url: Some(url), .. } = &cli.command
         && let Some(why) = endpoint_url_problem(url)
     {
         problems.push(bad_url(

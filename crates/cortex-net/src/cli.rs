@@ -91,6 +91,11 @@ pub enum Command {
         #[arg(long, value_name = "VAR")]
         api_key_env: Option<String>,
     },
+    /// The cluster's REST API keys: list them, print one's value, rotate one.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Certificates.
     Cert {
         #[command(subcommand)]
@@ -104,6 +109,22 @@ pub enum Command {
         /// Also allow `cert self-signed --import` (ACM import and tagging).
         #[arg(long)]
         cert_import: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// The cluster's keys: name, id, enabled, usage plans (never the values).
+    List,
+    /// Print one key's value (the only command that does).
+    Show { name: String },
+    /// Replace a key by one with a new value AWS generates, in the same usage plans; the old
+    /// value is refused from then on.
+    Rotate {
+        name: String,
+        /// Rotate without asking.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -2,7 +2,7 @@
 //! providers, planning and settling) is [`crate::session`].
 
 use crate::certificates;
-use crate::cli::{CertCommand, Cli, Command, OutputFormat};
+use crate::cli::{CertCommand, Cli, Command, KeysCommand, OutputFormat};
 use crate::configuration::{self, Validation};
 use crate::desired;
 use crate::endpoints::{self, Endpoint};
@@ -29,6 +29,7 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
             crate::doctor::run(cli, url.as_deref(), api_key_env.as_deref()).await
         }
         Command::Cert { command } => cert(cli, command).await,
+        Command::Keys { command } => crate::keys::run(cli, command).await,
         Command::IamPolicy {
             account_id,
             cert_import,
@@ -44,10 +45,14 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
 /// Refuses `up`/`down` without `--yes` and without a terminal, before reading anything or
 /// touching AWS: a script without --yes fails the same way every time.
 fn refuse_unconfirmed(cli: &Cli) -> Result<(), CliError> {
-    if let Command::Up { yes } | Command::Down { yes } = cli.command
-        && !yes
-        && !std::io::stdin().is_terminal()
-    {
+    let yes = match &cli.command {
+        Command::Up { yes } | Command::Down { yes } => Some(*yes),
+        Command::Keys {
+            command: KeysCommand::Rotate { yes, .. },
+        } => Some(*yes),
+        _ => None,
+    };
+    if yes == Some(false) && !std::io::stdin().is_terminal() {
         return Err(CliError::invalid(
             "refusing to change AWS without confirmation: standard input is not a terminal. \
              Review the changes with `cortex-net plan`, then pass --yes",
@@ -146,7 +151,7 @@ async fn list_endpoints(cli: &Cli) -> Result<(), CliError> {
 }
 
 /// Asks on the terminal unless `--yes` was given (without a terminal, `run` refused already).
-fn confirm(yes: bool, question: &str) -> Result<(), CliError> {
+pub(crate) fn confirm(yes: bool, question: &str) -> Result<(), CliError> {
     if yes {
         return Ok(());
     }

@@ -74,6 +74,10 @@ pub struct Needs {
     pub certificates: Vec<String>,
     /// `cert self-signed --import`.
     pub cert_import: bool,
+    /// REST API keys or usage plans are configured (or `keys rotate` may make one).
+    pub api_keys: bool,
+    /// A stage access log is configured.
+    pub access_log: bool,
 }
 
 impl Needs {
@@ -134,6 +138,8 @@ impl Needs {
                 && config.settings.gateway.endpoint_type == EndpointType::Edge,
             certificates,
             cert_import,
+            api_keys: builds && gateway == GatewayKind::Rest && configures_api_keys(config),
+            access_log: builds && configures_access_log(config),
         }
     }
 
@@ -198,12 +204,26 @@ impl Needs {
                 "/domainnames",
                 "/domainnames/*",
                 "/tags/*",
+                // REST API keys and usage plans are account-wide, found by their tags; the
+                // account's CloudWatch Logs role is checked before turning on a REST access log.
+                "/apikeys",
+                "/apikeys/*",
+                "/usageplans",
+                "/usageplans/*",
+                "/account",
             ]),
         ));
         statement.push(allow(
             "RemoveWhatCortexNetOwns",
-            &["apigateway:DELETE"],
-            self.apigateway(&["/apis/*", "/restapis/*", "/vpclinks/*", "/domainnames/*"]),
+            &["apigateway:DELETE", "apigateway:PATCH"],
+            self.apigateway(&[
+                "/apis/*",
+                "/restapis/*",
+                "/vpclinks/*",
+                "/domainnames/*",
+                "/apikeys/*",
+                "/usageplans/*",
+            ]),
         ));
         if self.builds {
             statement.push(match self.gateway {
@@ -226,6 +246,7 @@ impl Needs {
                 self.apigateway(&["/tags/*"]),
             ));
         }
+        self.protection(&mut statement);
         if let Some(version) = self.vpc_link {
             statement.push(allow(
                 "CreateTheVpcLink",
@@ -324,6 +345,58 @@ impl Needs {
             statement,
         }
     }
+}
+
+impl Needs {
+    /// API keys and usage plans (REST), and what API Gateway does with the caller's rights
+    /// when an HTTP API's stage logs to CloudWatch Logs (AWS's developer guide, "Configuring
+    /// logging for an HTTP API").
+    fn protection(&self, statement: &mut Vec<Statement>) {
+        let allow = |sid, action: &[&str], resource: Vec<String>| Statement {
+            sid,
+            effect: "Allow",
+            action: action.iter().map(|a| a.to_string()).collect(),
+            resource,
+            condition: BTreeMap::new(),
+        };
+        if self.api_keys {
+            statement.push(allow(
+                "ApiKeysAndUsagePlans",
+                &["apigateway:POST", "apigateway:PATCH"],
+                self.apigateway(&["/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*"]),
+            ));
+        }
+        if self.access_log && self.gateway == GatewayKind::Http {
+            statement.push(Statement {
+                condition: self.in_region(),
+                ..allow(
+                    "HttpApiAccessLogDelivery",
+                    &[
+                        "logs:CreateLogDelivery",
+                        "logs:PutResourcePolicy",
+                        "logs:UpdateLogDelivery",
+                        "logs:DeleteLogDelivery",
+                        "logs:DescribeResourcePolicies",
+                        "logs:GetLogDelivery",
+                        "logs:ListLogDeliveries",
+                        "logs:DescribeLogGroups",
+                    ],
+                    vec!["*".to_string()],
+                )
+            });
+        }
+    }
+}
+
+/// Whether the settings ask for API keys or usage plans.
+fn configures_api_keys(config: &Config) -> bool {
+    let protection = &config.settings.protection;
+    !protection.api_keys.is_empty() || !protection.usage_plans.is_empty()
+}
+
+/// Whether the settings ask for a stage access log.
+fn configures_access_log(config: &Config) -> bool {
+    config.settings.protection.access_logs.is_some()
 }
 
 /// The region the policy is for: the configuration's (`region`, `--region`), else the
@@ -430,7 +503,32 @@ mod tests {
             edge: false,
             certificates: Vec::new(),
             cert_import: false,
+            api_keys: false,
+            access_log: false,
         }
+    }
+
+    #[test]
+    fn api_keys_and_http_access_logs_add_their_statements() {
+        let plain = needs(GatewayKind::Rest).policy();
+        let resource = "arn:aws:apigateway:eu-west-1::/usageplans/abc/keys";
+        assert!(!allows(&plain, "apigateway:POST", resource));
+        assert!(allows(
+            &plain,
+            "apigateway:GET",
+            "arn:aws:apigateway:eu-west-1::/account"
+        ));
+        let keys = Needs {
+            api_keys: true,
+            ..needs(GatewayKind::Rest)
+        };
+        assert!(allows(&keys.policy(), "apigateway:POST", resource));
+        let logs = Needs {
+            access_log: true,
+            ..needs(GatewayKind::Http)
+        };
+        assert!(actions(&logs.policy()).contains(&"logs:CreateLogDelivery".to_string()));
+        assert!(!actions(&plain).contains(&"logs:CreateLogDelivery".to_string()));
     }
 
     fn actions(policy: &PolicyDocument) -> Vec<String> {

@@ -24,6 +24,7 @@ mod doctor;
 mod endpoints;
 mod error;
 mod iam_policy;
+mod keys;
 mod output;
 mod progress;
 mod redact;

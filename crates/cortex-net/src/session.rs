@@ -49,12 +49,20 @@ impl Session {
             endpoint_url: cli.endpoint_url.as_deref(),
         })
         .await?;
-        let progress = crate::progress::reporter(cli.output == OutputFormat::Text);
-        let quotas = std::sync::Arc::new(aws_calls::Quotas::api_gateway());
+        let shared = registry::Shared {
+            progress: crate::progress::reporter(cli.output == OutputFormat::Text),
+            quotas: std::sync::Arc::new(aws_calls::Quotas::api_gateway()),
+            key_values: config
+                .settings
+                .protection
+                .api_keys
+                .iter()
+                .any(|key| key.value.is_some()),
+        };
         let gateways = Gateways::new(
             config.settings.gateway.r#type,
             Ownership::new(&config.cluster.cluster_name),
-            |kind| registry::provider(kind, &sdk, progress.clone(), quotas.clone()),
+            |kind| registry::provider(kind, &sdk, shared.clone()),
         );
         Ok(Self {
             region: aws::region(&sdk),
