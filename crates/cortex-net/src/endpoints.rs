@@ -1,6 +1,6 @@
 //! Where each API can be reached: through the gateway, or directly at the load balancer.
 
-use gw_core::GatewayInfo;
+use gw_core::{Auth, GatewayInfo, Throttle};
 use lb_discovery::LoadBalancer;
 use netconf::{ApiGateway, ClusterGateway, Config};
 use serde::Serialize;
@@ -14,6 +14,48 @@ pub struct Endpoint {
     /// What a client must know to call it (e.g. a self-signed certificate: `curl -k`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Who may call it and how fast, through the gateway (`None` at the load balancer, which
+    /// enforces nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protection: Option<Guard>,
+}
+
+/// An API's protection as a client meets it: the configuration's, which a converged `up` made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Guard {
+    pub auth: Auth,
+    /// JWT scopes the token must carry.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// The API's own throttle, else the stage's; `None`: the account's limits only.
+    pub throttle: Option<Throttle>,
+    /// Whether a request needs an `x-api-key` header.
+    pub api_key_required: bool,
+}
+
+impl Guard {
+    fn of(config: &Config, api: Option<&str>) -> Self {
+        let route = config.route_protection(api);
+        Guard {
+            auth: route.auth,
+            scopes: route.scopes,
+            throttle: route.throttle.or(config.settings.protection.throttle),
+            api_key_required: route.auth == Auth::ApiKey,
+        }
+    }
+
+    /// `api_key, rate=10 burst=20`, for the text output.
+    pub fn summary(&self) -> String {
+        let mut out = self.auth.to_string();
+        if !self.scopes.is_empty() {
+            out.push_str(&format!(" (scopes {})", self.scopes.join(" ")));
+        }
+        match &self.throttle {
+            Some(throttle) => out.push_str(&format!(", {throttle}")),
+            None => out.push_str(", no throttle"),
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,6 +99,7 @@ pub fn list(config: &Config, lb: &LoadBalancer, gateway: Option<&GatewayInfo>) -
         None => gw.invoke_url.clone(),
     });
     let through_gateway = |api: Option<String>, url: String| Endpoint {
+        protection: Some(Guard::of(config, api.as_deref())),
         api,
         url,
         via: Via::ApiGateway,
@@ -67,6 +110,7 @@ pub fn list(config: &Config, lb: &LoadBalancer, gateway: Option<&GatewayInfo>) -
         url: format!("{lb_url}{path}"),
         via: Via::LoadBalancer,
         note: lb_note.clone(),
+        protection: None,
     };
     match &config.apis {
         None => vec![match &gateway_url {
@@ -199,6 +243,35 @@ mod tests {
             load_balancer_url(&config, &plain),
             (LB_URL.to_string(), None),
             "the cluster's own certificate: https, nothing to skip"
+        );
+    }
+
+    #[test]
+    fn each_api_through_the_gateway_shows_its_auth_and_throttle() {
+        let settings = "gateway:\n  type: rest\n  auth: api_key\n  throttle: {rate: 100, burst: 200}\n\
+             apis:\n  iris:\n    throttle: {rate: 5, burst: 10}\n\
+             api_keys:\n  - name: partner-a\nusage_plans:\n  - name: p\n    keys: [partner-a]\n";
+        let apis = "- name: iris\n  kind: RealtimeAPI\n- name: other\n  kind: RealtimeAPI\n\
+             - name: hidden\n  kind: AsyncAPI\n  networking:\n    api_gateway: none\n";
+        let config = config(CLUSTER, Some(apis), Some(settings));
+        let list = list(&config, &lb(), Some(&gateway(None)));
+        let iris = list[0].protection.clone().expect("through the gateway");
+        assert_eq!(iris.auth, Auth::ApiKey);
+        assert!(iris.api_key_required);
+        assert_eq!(iris.throttle, Some(Throttle { rate: 5, burst: 10 }));
+        assert_eq!(iris.summary(), "api_key, rate=5 burst=10");
+        let other = list[1].protection.clone().expect("through the gateway");
+        assert_eq!(
+            other.throttle,
+            Some(Throttle {
+                rate: 100,
+                burst: 200
+            }),
+            "the stage's"
+        );
+        assert_eq!(
+            list[2].protection, None,
+            "the load balancer enforces nothing"
         );
     }
 }

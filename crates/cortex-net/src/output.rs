@@ -44,6 +44,9 @@ pub fn endpoints_text(endpoints: &[Endpoint]) {
             endpoint.api.as_deref().unwrap_or("(all APIs)"),
             endpoint.url
         );
+        if let Some(guard) = &endpoint.protection {
+            println!("  {:<width$}  auth: {}", "", guard.summary());
+        }
         if let Some(note) = &endpoint.note {
             println!("  {:<width$}  note: {note}", "");
         }
