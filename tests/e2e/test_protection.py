@@ -105,6 +105,11 @@ def test_rest_api_keys_guard_requests_and_go_with_down(cli, aws, rest, account, 
     assert {("create", "api-key"), ("create", "usage-plan")} <= change_set(up.json), up.json
     assert partner_b not in up.stdout + up.stderr, "a key's value was printed"
     api = the_rest_api(rest, cluster)
+    if scheme == "internal":  # requests below go through the API's private integrations
+        (link,) = v1_links(rest, cluster)
+        proxy_path = rest.resources(api["id"])["/iris/{proxy+}"]
+        integration = rest.integration(api["id"], proxy_path["id"], "ANY")
+        assert (integration.get("connectionType"), integration.get("connectionId")) == ("VPC_LINK", link["id"])
 
     keys = owned_keys(rest, cluster)
     assert set(keys) == {"partner-a", "partner-b"}, keys
@@ -151,6 +156,10 @@ def test_rest_api_keys_guard_requests_and_go_with_down(cli, aws, rest, account, 
     assert partner_b not in listed.stdout and keys["partner-a"]["value"] not in listed.stdout
     shown = cli("-a", str(ws.apis_file), "keys", "show", "partner-b", cwd=ws.root, env=env).ok()
     assert partner_b in shown.stdout, shown.describe()
+    # `endpoints` says, per API, what guards it.
+    guards = {e["api"]: e.get("protection") for e in run_json(cli, ws, "endpoints", env=env, apis=True).ok().json}
+    assert guards["iris"] == {"auth": "api_key", "api_key_required": True, "throttle": {"rate": 5, "burst": 10}}, guards
+    assert guards["bert"]["throttle"] == {"rate": 100, "burst": 200} and guards["bert"]["api_key_required"], guards
 
     rec.clear()
     down = run_json(cli, ws, "down", "--yes", env=env, apis=True).ok()
@@ -272,6 +281,7 @@ def test_rest_access_logs_need_the_accounts_cloudwatch_role(cli, rest, account, 
 
     refused = run_json(cli, ws, "up", "--yes", env=env, apis=True).fails(1)
     said = refused.stderr + refused.stdout
+    print(f"up without the CloudWatch role, exit {refused.code}: {refused.stderr.strip()}")
     assert "cloudwatchRoleArn" in said or "CloudWatch" in said, refused.describe()
     assert "update-account" in said or "UpdateAccount" in said, refused.describe()
     assert rec.writes() == [], f"`up` wrote before saying the role is missing: {rec.writes()}"

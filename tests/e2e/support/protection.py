@@ -94,7 +94,7 @@ def assert_rest_decoys_intact(rest, decoys: dict) -> None:
     assert set(decoys["keys"]) <= set(keys), f"decoy API keys deleted: {set(decoys['keys']) - set(keys)}"
     assert set(decoys["plans"]) <= set(plans), f"decoy usage plans deleted: {set(decoys['plans']) - set(plans)}"
     for key_id in decoys["keys"]:
-        assert keys[key_id].get("tags") == decoys["key_tags"][key_id], f"decoy key re-tagged: {keys[key_id]}"
+        assert (keys[key_id].get("tags") or {}) == decoys["key_tags"][key_id], f"decoy key re-tagged: {keys[key_id]}"
     for plan_id in decoys["plans"]:
         assert not plans[plan_id].get("apiStages"), f"a decoy plan was bound to a stage: {plans[plan_id]}"
         assert plan_key_ids(rest, plan_id) == set(), f"a decoy plan was given keys: {plan_id}"
