@@ -265,10 +265,7 @@ impl Children {
                     attr::AUTHORIZATION,
                     route_authorization(route, &authorizers),
                 )
-                .with(
-                    attr::AUTHORIZATION_SCOPES,
-                    joined(route.authorization_scopes()),
-                );
+                .with(attr::AUTHORIZATION_SCOPES, route_scopes(route));
             resources.push(child(resource, id));
         }
         for stage in &self.stages {
@@ -355,6 +352,16 @@ fn authorizer_resource(name: String, authorizer: &Authorizer) -> Resource {
             attr::AUDIENCES,
             joined(jwt.map(|j| j.audience()).unwrap_or_default()),
         )
+}
+
+/// The scopes a route demands, sorted and comma-joined: a JWT route's only, as on the desired
+/// side ([`crate::protection::scopes`]); scopes left on a route of another authorization
+/// authorize nothing (a route moved off JWT is sent an empty list all the same).
+fn route_scopes(route: &Route) -> String {
+    match route.authorization_type() {
+        Some(AuthorizationType::Jwt) => joined(route.authorization_scopes()),
+        _ => String::new(),
+    }
 }
 
 /// A route's authorization as [`crate::protection::authorization`] spells it: `NONE`,
@@ -494,6 +501,15 @@ mod tests {
             route_authorization(&Route::builder().build(), &names),
             "NONE"
         );
+        let scoped = |kind| {
+            Route::builder()
+                .authorization_type(kind)
+                .authorization_scopes("b")
+                .authorization_scopes("a")
+                .build()
+        };
+        assert_eq!(route_scopes(&scoped(AuthorizationType::Jwt)), "a,b");
+        assert_eq!(route_scopes(&scoped(AuthorizationType::AwsIam)), "");
     }
 
     #[test]
