@@ -1106,3 +1106,25 @@ async fn a_default_throttle_aws_keeps_is_an_error_with_the_way_out() {
     );
     assert_eq!(update.num_calls(), 1);
 }
+
+#[test]
+fn protection_an_http_api_cannot_give_is_refused_with_the_fix() {
+    let provider = HttpApiProvider::new(
+        mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, []),
+        Arc::new(LogProgress),
+    );
+    assert!(provider.check_supported(&protected_gateway()).is_ok());
+
+    let keys = desired(GatewayKind::Http).auth(Auth::ApiKey).build();
+    let err = provider.check_supported(&keys).expect_err("API keys");
+    assert!(err.to_string().contains("`gateway.type: rest`"), "{err}");
+    let plans = desired(GatewayKind::Http).api_key("partner-a").build();
+    assert!(
+        provider.check_supported(&plans).is_err(),
+        "keys without a method needing them"
+    );
+
+    let no_issuer = desired(GatewayKind::Http).auth(Auth::Jwt).build();
+    let err = provider.check_supported(&no_issuer).expect_err("no issuer");
+    assert!(err.to_string().contains("`gateway.jwt"), "{err}");
+}
