@@ -42,7 +42,10 @@ pub(super) async fn checks(
     match keyed {
         None => {
             // The first public API's endpoint, else the root: a path Cortex routes.
-            let path = routes.iter().find_map(|r| r.path.clone()).unwrap_or_default();
+            let path = routes
+                .iter()
+                .find_map(|r| r.path.clone())
+                .unwrap_or_default();
             vec![plain(&client, &format!("{base}{path}")).await]
         }
         Some(route) => {
@@ -111,7 +114,9 @@ async fn plain(client: &reqwest::Client, target: &str) -> Check {
 /// An API that requires a key must refuse a request without one.
 async fn without_key(client: &reqwest::Client, target: &str) -> Check {
     match get(client, target, None).await {
-        Ok((403, detail)) => Check::pass("request no key", format!("{detail} (refused, as wanted)")),
+        Ok((403, detail)) => {
+            Check::pass("request no key", format!("{detail} (refused, as wanted)"))
+        }
         Ok((_, detail)) => Check::fail(
             "request no key",
             format!("{detail}: answered without an API key"),
