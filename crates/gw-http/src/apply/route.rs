@@ -18,7 +18,7 @@ struct Authorization {
 }
 
 impl Authorization {
-    /// The authorization of the route `key` wants. API keys are refused before any plan
+    /// The authorization the route of `change` wants. API keys are refused before any plan
     /// (`check_supported`): an HTTP API has none.
     fn of(ctx: &Context<'_>, change: &Change) -> Result<Self, ProviderError> {
         let desired = ctx.desired(change)?;
