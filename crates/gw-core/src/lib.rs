@@ -59,8 +59,9 @@ pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, 
 pub use plan::{Action, Change, GOES_WITH_API, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
 pub use protection::{
-    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, Auth, JWT_AUTHORIZER, JwtAuthorizer, KeySource,
-    Protection, Quota, QuotaPeriod, RouteProtection, SecretValue, Throttle, UsagePlanSpec,
+    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, Auth, HTTP_ACCESS_LOG_FORMAT, JWT_AUTHORIZER,
+    JwtAuthorizer, KeySource, Protection, Quota, QuotaPeriod, RouteProtection, SecretValue,
+    Throttle, UsagePlanSpec,
 };
 pub use provider::{
     CustomDomain, DnsRecord, GatewayInfo, GatewayProvider, Health, LinkHealth, Observed,

@@ -119,12 +119,27 @@ pub const JWT_AUTHORIZER: &str = "jwt";
 pub struct AccessLog {
     /// `arn:aws:logs:<region>:<account>:log-group:<name>`.
     pub destination_arn: String,
-    /// The line format, with `$context` variables: [`ACCESS_LOG_FORMAT`] unless configured.
+    /// The line format, with `$context` variables:
+    /// [`GatewayKind::default_access_log_format`] unless configured.
     pub format: String,
 }
 
-/// The documented access log line: one JSON object per request.
+/// The documented access log line of a REST API: one JSON object per request, with the API
+/// key's id where the request carried one.
 pub const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","method":"$context.httpMethod","path":"$context.path","status":"$context.status","latencyMs":"$context.responseLatency","apiKeyId":"$context.identity.apiKeyId"}"#;
+
+/// The same line for an HTTP API, which has no API keys (nor their `$context` variable).
+pub const HTTP_ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","method":"$context.httpMethod","path":"$context.path","status":"$context.status","latencyMs":"$context.responseLatency"}"#;
+
+impl GatewayKind {
+    /// The access log format used when `gateway.access_logs.format` is not set.
+    pub fn default_access_log_format(self) -> &'static str {
+        match self {
+            GatewayKind::Http => HTTP_ACCESS_LOG_FORMAT,
+            GatewayKind::Rest => ACCESS_LOG_FORMAT,
+        }
+    }
+}
 
 /// A secret value (an API key's). Never shown: `Debug`, `Display` and `Serialize` print
 /// `(secret)`; only [`SecretValue::expose`] gives it out, for the one call that sends it.
@@ -247,7 +262,10 @@ mod tests {
 
     #[test]
     fn throttles_and_quotas_print_as_compared() {
-        let throttle = Throttle { rate: 10, burst: 20 };
+        let throttle = Throttle {
+            rate: 10,
+            burst: 20,
+        };
         assert_eq!(throttle.to_string(), "rate=10 burst=20");
         let quota = Quota {
             limit: 1000,
