@@ -376,6 +376,7 @@ impl Needs {
                         "logs:PutResourcePolicy",
                         "logs:UpdateLogDelivery",
                         "logs:DeleteLogDelivery",
+                        "logs:CreateLogGroup",
                         "logs:DescribeResourcePolicies",
                         "logs:GetLogDelivery",
                         "logs:ListLogDeliveries",
