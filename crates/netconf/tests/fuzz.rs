@@ -38,6 +38,34 @@ const TOKENS: &[&str] = &[
     "domain",
     "certificate_arn",
     "load_balancer",
+    "auth",
+    "api_key",
+    "jwt",
+    "iam",
+    "issuer",
+    "audiences",
+    "https://issuer.example.com",
+    "throttle",
+    "rate",
+    "burst",
+    "access_logs",
+    "destination_arn",
+    "$context.requestId",
+    ":*",
+    "apis",
+    "api_keys",
+    "usage_plans",
+    "value",
+    "value_env",
+    "value_file",
+    "quota",
+    "limit",
+    "period",
+    "month",
+    "keys",
+    "scopes",
+    "2147483648",
+    "0.5",
     "name",
     "kind",
     "networking",
@@ -114,6 +142,9 @@ const TOKENS: &[&str] = &[
 
 const CLUSTER: &str = "cluster_name: cortex\nregion: us-east-1\napi_load_balancer_scheme: internal\napi_gateway: public\nssl_certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/abc\n";
 const SETTINGS: &str = "gateway:\n  type: rest\n  stage: dev\n  endpoint_type: edge\n  cors:\n    allow_origins: ['*']\n    max_age_seconds: 300\n  vpc_link: v1\n  vpc_link_timeout_seconds: 600\n  domain: api.example.com\nload_balancer: my-lb\n";
+const PROTECTED: &str = "gateway:\n  type: rest\n  auth: api_key\n  throttle: {rate: 100, burst: 200}\n  access_logs:\n    destination_arn: arn:aws:logs:us-east-1:123456789012:log-group:api\n    format: '{\"id\":\"$context.requestId\"}'\n  jwt:\n    issuer: https://issuer.example.com\n    audiences: [client]\napis:\n  iris:\n    auth: iam\n    scopes: [iris/read]\n    throttle: {rate: 5, burst: 10}\napi_keys:\n  - name: partner-a\n  - name: partner-b\n    value_env: PARTNER_B_KEY\n  - name: partner-c\n    value_file: partner-c.key\nusage_plans:\n  - name: partners\n    throttle: {rate: 10, burst: 20}\n    quota: {limit: 10000, period: month}\n    keys: [partner-a, partner-b, partner-c]\n";
+/// The API key value in `partner-c.key`.
+const KEY_SECRET: &str = "fuzz-secret-partner-c-0123456789";
 const APIS: &str = "- name: iris\n  kind: RealtimeAPI\n  networking:\n    endpoint: /iris\n    api_gateway: public\n    timeout: 25\n- name: text\n  kind: AsyncAPI\n  networking: {endpoint: /v1/text, api_gateway: none, timeout: \"2m\"}\n";
 
 const ENV_NAMES: &[&str] = &[
@@ -125,6 +156,11 @@ const ENV_NAMES: &[&str] = &[
     "CORTEX_NET_GATEWAY__CORS__ALLOW_ORIGINS",
     "CORTEX_NET_GATEWAY__VPC_LINK_TIMEOUT_SECONDS",
     "CORTEX_NET_GATEWAY__DOMAIN",
+    "CORTEX_NET_GATEWAY__AUTH",
+    "CORTEX_NET_GATEWAY__THROTTLE__RATE",
+    "CORTEX_NET_APIS__IRIS__AUTH",
+    "CORTEX_NET_API_KEYS",
+    "PARTNER_B_KEY",
     "CORTEX_NET_GATEWAY",
     "CORTEX_NET_",
     "CORTEX_NET_GATEWAY__",
@@ -201,7 +237,7 @@ fn input() -> impl Strategy<Value = Input> {
     (
         file(CLUSTER),
         prop::option::of(file(APIS)),
-        prop::option::of(file(SETTINGS)),
+        prop::option::of(prop_oneof![file(SETTINGS), file(PROTECTED)]),
         env,
     )
         .prop_map(|(cluster, apis, settings, env)| Input {
@@ -268,6 +304,9 @@ fn property(dir: &Path, input: &Input) -> Result<(), TestCaseError> {
     if let Some(text) = &input.settings {
         std::fs::write(&settings, text).map_err(|e| TestCaseError::fail(e.to_string()))?;
     }
+    // The key file the protected settings name: its value must never be shown.
+    std::fs::write(dir.join("partner-c.key"), format!("{KEY_SECRET}\n"))
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut opts = LoadOptions::new(&cluster);
     if let Some(text) = &input.apis {
         let apis = dir.join("cortex.yaml");
@@ -285,6 +324,9 @@ fn property(dir: &Path, input: &Input) -> Result<(), TestCaseError> {
     };
     for d in &diagnostics {
         check_diagnostic(d).map_err(TestCaseError::fail)?;
+        if format!("{d} {d:?}").contains(KEY_SECRET) {
+            return Err(TestCaseError::fail(format!("an API key value shown: {d}")));
+        }
     }
     Ok(())
 }
