@@ -212,6 +212,12 @@ def test_rest_changes_are_the_smallest_set(cli, rest, account, seed, workspace, 
     assert old["id"] not in {k["id"] for k in rest.client.get_api_keys(limit=500)["items"]}, "the old key is left"
     plan_id = owned_plans(rest, cluster)["partners"]["id"]
     assert plan_key_ids(rest, plan_id) == {new["id"], keys["partner-b"]["id"]}
+    # Only the key changes, and its holders keep a working key throughout: the new key is in the
+    # plan before the old one goes.
+    ops = rec.ok_ops()
+    assert set(rec.writes()) <= {"CreateApiKey", "CreateUsagePlanKey", "DeleteUsagePlanKey", "DeleteApiKey",
+                                 "TagResource"}, rec.writes()
+    assert first(ops, "CreateApiKey") < first(ops, "CreateUsagePlanKey") < first(ops, "DeleteApiKey"), ops
     assert rec.refused() == []
     assert_key_guards(api["id"], backend, good=[new["value"]], bad=[old["value"]])
     assert run_json(cli, ws, "up", "--yes", env=env, apis=True).ok().json["changes"] == []
