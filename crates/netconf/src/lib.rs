@@ -15,6 +15,9 @@
 //! - `layers`: figment providers for environment variables and command-line overrides;
 //! - `read`: typed field reading and figment-error conversion;
 //! - `cluster`, `apis`, `settings`: reading each input;
+//! - `protection`: the protection settings (authorization, JWT, throttles, access logs, per-API
+//!   overrides, API keys with their values read from a variable or file, usage plans) and the
+//!   rules that need Cortex's API file;
 //! - `validate`: the rules, as pure functions;
 //! - `suggest`: did-you-mean for unknown keys;
 //! - `yaml`: parsing with budgets, library errors as sentences;
