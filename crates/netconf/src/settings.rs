@@ -557,6 +557,17 @@ mod tests {
                 CORS_KEYS,
                 Some("gateway.cors.allow_origins"),
             ),
+            ("", "api_key", TOP_KEYS, Some("api_keys")),
+            ("", "usage_plan", TOP_KEYS, Some("usage_plans")),
+            ("", "auth", TOP_KEYS, Some("gateway.auth")),
+            ("", "throttle", TOP_KEYS, Some("gateway.throttle")),
+            (
+                "gateway",
+                "access_log",
+                GATEWAY_KEYS,
+                Some("gateway.access_logs"),
+            ),
+            ("gateway", "throtle", GATEWAY_KEYS, Some("gateway.throttle")),
             ("", "cluster", TOP_KEYS, None),
             // A long shared prefix does not make a far word close.
             ("gateway", "timeout", GATEWAY_KEYS, None),
@@ -607,6 +618,11 @@ mod tests {
             (
                 "CORTEX_NET_GATEWAY_CORS__ALLOW_ORIGINS",
                 Some("CORTEX_NET_GATEWAY__CORS__ALLOW_ORIGINS"),
+            ),
+            ("CORTEX_NET_GATEWAY_AUTH", Some("CORTEX_NET_GATEWAY__AUTH")),
+            (
+                "CORTEX_NET_GATEWAY__THROTTLE__RATES",
+                Some("CORTEX_NET_GATEWAY__THROTTLE__RATE"),
             ),
             ("CORTEX_NET_GATEWAY__TIMEOUT", None),
             ("CORTEX_NET_CLUSTER", None),
