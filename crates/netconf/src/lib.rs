@@ -78,9 +78,9 @@ pub use diagnostic::{ConfigError, Diagnostic, Severity};
 pub use files::{MAX_FILE_BYTES, SETTINGS_FILE_NAME, read_text, settings_file};
 pub use layers::{ENV_PREFIX, ENV_SPLIT, NON_SETTING_PREFIXES, NON_SETTING_VARS, is_non_setting};
 pub use model::{
-    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, ApiProtection, Auth, JwtAuthorizer, KeySource,
-    Protection, ProtectionSettings, Quota, QuotaPeriod, RouteProtection, SecretValue, Throttle,
-    UsagePlanSpec,
+    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, ApiProtection, Auth, HTTP_ACCESS_LOG_FORMAT,
+    JwtAuthorizer, KeySource, Protection, ProtectionSettings, Quota, QuotaPeriod, RouteProtection,
+    SecretValue, Throttle, UsagePlanSpec,
 };
 pub use model::{
     API_KINDS, ApiConfig, ApiGateway, ClusterConfig, ClusterGateway, Config, Cors,

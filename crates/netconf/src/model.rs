@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use gw_core::{
-    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, Auth, JwtAuthorizer, KeySource, Protection, Quota,
-    QuotaPeriod, RouteProtection, SecretValue, Throttle, UsagePlanSpec,
+    ACCESS_LOG_FORMAT, AccessLog, ApiKeySpec, Auth, HTTP_ACCESS_LOG_FORMAT, JwtAuthorizer,
+    KeySource, Protection, Quota, QuotaPeriod, RouteProtection, SecretValue, Throttle,
+    UsagePlanSpec,
 };
 
 pub use gw_core::{EndpointType, GatewayKind, ParseEnumError, Scheme, VpcLinkVersion};
@@ -137,8 +138,8 @@ pub struct ProtectionSettings {
     pub jwt: Option<JwtAuthorizer>,
     /// `gateway.throttle`: the stage's default throttle.
     pub throttle: Option<Throttle>,
-    /// `gateway.access_logs`: stage access logging (format defaults to
-    /// [`gw_core::ACCESS_LOG_FORMAT`]).
+    /// `gateway.access_logs`: stage access logging (format defaults to the gateway kind's
+    /// documented line, [`GatewayKind::default_access_log_format`]).
     pub access_logs: Option<AccessLog>,
     /// `apis`: per-API overrides, keyed by Cortex API name.
     pub apis: BTreeMap<String, ApiProtection>,

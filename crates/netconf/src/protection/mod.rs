@@ -18,8 +18,7 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    ACCESS_LOG_FORMAT, AccessLog, ApiProtection, Auth, GatewayKind, JwtAuthorizer,
-    ProtectionSettings, Throttle,
+    AccessLog, ApiProtection, Auth, GatewayKind, JwtAuthorizer, ProtectionSettings, Throttle,
 };
 use crate::read::{Expect, Layered, missing_key, shown, string, string_list, typed, wrong_type};
 use crate::validate::Problem;
@@ -66,7 +65,7 @@ pub(crate) fn read(
     protection.jwt = Node::at(doc, "gateway.jwt").and_then(|n| read_jwt(doc, &n, kind, diags));
     protection.throttle = Node::at(doc, "gateway.throttle").and_then(|n| n.throttle(doc, diags));
     protection.access_logs =
-        Node::at(doc, "gateway.access_logs").and_then(|n| read_access_logs(doc, &n, diags));
+        Node::at(doc, "gateway.access_logs").and_then(|n| read_access_logs(doc, &n, kind, diags));
     if let Some(node) = Node::at(doc, "apis") {
         protection.apis = read_apis(doc, &node, kind, protection.auth, diags);
     }
@@ -297,10 +296,12 @@ fn read_jwt(
     })
 }
 
-/// `gateway.access_logs`: the log group's ARN and the line format.
+/// `gateway.access_logs`: the log group's ARN and the line format (by default the gateway
+/// kind's documented line).
 fn read_access_logs(
     doc: &Layered<'_>,
     node: &Node,
+    kind: GatewayKind,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<AccessLog> {
     node.mapping(
@@ -317,8 +318,8 @@ fn read_access_logs(
         )
         .and_then(|n| n.checked_string(rules::log_group_arn, diags));
     let format = match node.child(doc, "format") {
-        None => Some(ACCESS_LOG_FORMAT.to_string()),
-        Some(n) => n.checked_string(rules::log_format, diags),
+        None => Some(kind.default_access_log_format().to_string()),
+        Some(n) => n.checked_string(|format| rules::log_format(format, kind), diags),
     };
     Some(AccessLog {
         destination_arn: arn?,

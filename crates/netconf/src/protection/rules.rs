@@ -174,15 +174,22 @@ pub(crate) fn log_group_arn(arn: &str) -> Rule {
     }
 }
 
-/// `gateway.access_logs.format`: must log the request id (AWS requires `$context.requestId`).
-pub(crate) fn log_format(format: &str) -> Rule {
-    if format.contains("$context.requestId") {
-        return Ok(());
+/// `gateway.access_logs.format`: must log the request id (AWS requires `$context.requestId`),
+/// and on an HTTP API must not name the API key (HTTP APIs have none, nor its variable).
+pub(crate) fn log_format(format: &str, kind: GatewayKind) -> Rule {
+    if !format.contains("$context.requestId") {
+        return Err(Problem {
+            message: "must contain `$context.requestId` (AWS requires it)".into(),
+            fix: "add `$context.requestId` to the format, or remove `format` to use the documented JSON line".into(),
+        });
     }
-    Err(Problem {
-        message: "must contain `$context.requestId` (AWS requires it)".into(),
-        fix: "add `$context.requestId` to the format, or remove `format` to use the documented JSON line".into(),
-    })
+    if kind == GatewayKind::Http && format.contains("$context.identity.apiKey") {
+        return Err(Problem {
+            message: "HTTP APIs have no API keys, nor `$context.identity.apiKey` variables".into(),
+            fix: "remove the `$context.identity.apiKeyId` field from the format, or remove `format` to use the documented JSON line".into(),
+        });
+    }
+    Ok(())
 }
 
 /// The name of an API key or a usage plan (`what`): 1-128 letters, digits, spaces, `.`, `_`
@@ -340,8 +347,16 @@ mod tests {
         assert!(log_group_arn("arn:aws:s3:::bucket").is_err());
         assert!(log_group_arn("arn:aws:logs:us-west-2:1234:log-group:x").is_err());
         assert!(log_group_arn("arn:aws:logs:us-west-2:123456789012:log-group:").is_err());
-        assert_eq!(log_format(gw_core::ACCESS_LOG_FORMAT), Ok(()));
-        assert!(log_format("$context.path").is_err());
+        assert_eq!(
+            log_format(gw_core::ACCESS_LOG_FORMAT, GatewayKind::Rest),
+            Ok(())
+        );
+        assert_eq!(
+            log_format(gw_core::HTTP_ACCESS_LOG_FORMAT, GatewayKind::Http),
+            Ok(())
+        );
+        assert!(log_format(gw_core::ACCESS_LOG_FORMAT, GatewayKind::Http).is_err());
+        assert!(log_format("$context.path", GatewayKind::Rest).is_err());
     }
 
     #[test]
