@@ -291,6 +291,8 @@ def test_rest_access_logs_need_the_accounts_cloudwatch_role(cli, rest, account, 
     assert "cloudwatchRoleArn" in said or "CloudWatch" in said, refused.describe()
     assert "update-account" in said or "UpdateAccount" in said, refused.describe()
     assert rec.writes() == [], f"`up` wrote before saying the role is missing: {rec.writes()}"
+    assert rec.refused() == [], "cortex-net sent the logging change instead of checking the role first"
+    assert "GetAccount" in [c.op for c in rec.calls()], "the role was not read"
     assert rest.owned_rest_apis(cluster) == []
 
     role = f"arn:aws:iam::{account}:role/apigateway-cloudwatch-logs"
