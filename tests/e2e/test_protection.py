@@ -16,6 +16,7 @@ removes it first, in its own account."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import boto3
@@ -31,8 +32,9 @@ from support.protection import (Logs, Recorder, assert_rest_decoys_intact, first
 pytestmark = pytest.mark.shared_region
 
 ISSUER = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_e2eProtect"
-# The fields every access log line carries (gw_core::ACCESS_LOG_FORMAT).
-LOG_FIELDS = {"requestId", "ip", "method", "path", "status"}
+# The fields every access log line carries (gw_core::ACCESS_LOG_FORMAT; REST lines add the API
+# key's id, HTTP APIs have none).
+LOG_FIELDS = {"requestId", "ip", "method", "path", "status", "latencyMs"}
 
 
 def rest_settings() -> dict:
@@ -303,7 +305,8 @@ def test_rest_access_logs_need_the_accounts_cloudwatch_role(cli, rest, account, 
     api = the_rest_api(rest, cluster)
     access = rest.client.get_stage(restApiId=api["id"], stageName="dev").get("accessLogSettings") or {}
     assert access.get("destinationArn") == destination, access
-    assert LOG_FIELDS <= json_format_keys(access["format"]), access
+    assert json_format_keys(access["format"]) == LOG_FIELDS | {"apiKeyId"}, access
+    assert json.loads(access["format"])["apiKeyId"] == "$context.identity.apiKeyId", access
     assert rec.refused() == []
     rec.clear()
     assert run_json(cli, ws, "up", "--yes", env=env, apis=True).ok().json["changes"] == []
@@ -365,7 +368,8 @@ def test_http_jwt_iam_throttles_access_logs(cli, aws, region, seed, workspace, a
                         for v in iris.values()), per_route
     assert not [k for k in per_route if "/bert" in k], per_route
     assert stage["AccessLogSettings"]["DestinationArn"] == destination, stage
-    assert LOG_FIELDS <= json_format_keys(stage["AccessLogSettings"]["Format"]), stage
+    assert json_format_keys(stage["AccessLogSettings"]["Format"]) == LOG_FIELDS, stage
+    assert json.loads(stage["AccessLogSettings"]["Format"])["requestId"] == "$context.requestId", stage
     assert rec.refused() == []
 
     rec.clear()
