@@ -80,6 +80,7 @@ fn validate(cli: &Cli) -> Result<(), CliError> {
                 None => String::new(),
             }
         );
+        println!("Protection: {}.", config.settings.protection.summary());
     })
 }
 
