@@ -162,6 +162,8 @@ def test_rest_api_keys_guard_requests_and_go_with_down(cli, aws, rest, account, 
     guards = {e["api"]: e.get("protection") for e in run_json(cli, ws, "endpoints", env=env, apis=True).ok().json}
     assert guards["iris"] == {"auth": "api_key", "api_key_required": True, "throttle": {"rate": 5, "burst": 10}}, guards
     assert guards["bert"]["throttle"] == {"rate": 100, "burst": 200} and guards["bert"]["api_key_required"], guards
+    status = run_json(cli, ws, "status", env=env, apis=True).ok().json
+    assert {e["api"]: e.get("protection") for e in status["endpoints"]} == guards, status
 
     rec.clear()
     down = run_json(cli, ws, "down", "--yes", env=env, apis=True).ok()
@@ -375,6 +377,13 @@ def test_http_jwt_iam_throttles_access_logs(cli, aws, region, seed, workspace, a
     rec.clear()
     assert run_json(cli, ws, "up", "--yes", env=env, apis=True).ok().json["changes"] == []
     assert rec.writes() == [], f"a converged up wrote: {rec.writes()}"
+    for command in ("endpoints", "status"):
+        out = run_json(cli, ws, command, env=env, apis=True).ok().json
+        guards = {e["api"]: e.get("protection") for e in (out if command == "endpoints" else out["endpoints"])}
+        assert guards == {"iris": {"auth": "jwt", "scopes": ["iris/read"], "api_key_required": False,
+                                   "throttle": {"rate": 5, "burst": 10}},
+                          "bert": {"auth": "iam", "api_key_required": False,
+                                   "throttle": {"rate": 100, "burst": 200}}}, (command, out)
 
     # A tighter stage throttle: one stage update.
     settings["gateway"]["throttle"] = {"rate": 50, "burst": 100}
