@@ -725,3 +725,36 @@ def test_deleted_api_key_leaves_its_usage_plans(region, account, rest, aws_proxy
     assert rest.client.get_usage_plan_keys(usagePlanId=plan)["items"] == []
     assert [(x.op, x.emulated) for x in proxy.snapshot() if x.emulated] == \
         [("DeleteApiKey", "key-leaves-usage-plans")]
+
+
+def test_routes_need_a_valid_authorizer_which_cannot_go_while_used(region, aws, aws_proxy):
+    """AWS refuses a JWT route without an authorizer of its API, 400 "Invalid authorizer ID
+    specified ..." (hashicorp/terraform-provider-aws#17497), and deleting an authorizer a route
+    uses, 409 "Cannot delete authorizer '<name>', is referenced in route: ..."
+    (anomalyco/sst#5586); moto accepts both."""
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    api = http_api(c)
+    lenient = aws.apigw.create_route(ApiId=api, RouteKey="ANY /direct", AuthorizationType="JWT", AuthorizerId="nope")
+    assert lenient["AuthorizerId"] == "nope", "moto checks authorizers now: drop the authorizer-invalid rule"
+    aws.apigw.delete_route(ApiId=api, RouteId=lenient["RouteId"])
+
+    for kw in ({"AuthorizationType": "JWT"}, {"AuthorizationType": "JWT", "AuthorizerId": "nope"}):
+        status, code, message = error_of(lambda: c.create_route(ApiId=api, RouteKey="ANY /iris", **kw))
+        assert (status, code) == (400, "BadRequestException") and message.startswith("Invalid authorizer ID"), message
+    jwt = c.create_authorizer(ApiId=api, AuthorizerType="JWT", Name="jwt", IdentitySource=["$request.header.Authorization"],
+                              JwtConfiguration={"Issuer": "https://issuer.example", "Audience": ["app"]})["AuthorizerId"]
+    route = c.create_route(ApiId=api, RouteKey="ANY /iris", AuthorizationType="JWT", AuthorizerId=jwt)["RouteId"]
+    open_route = c.create_route(ApiId=api, RouteKey="ANY /open")["RouteId"]
+    assert error_of(lambda: c.update_route(ApiId=api, RouteId=open_route, AuthorizationType="JWT"))[:2] == \
+        (400, "BadRequestException")
+    c.update_route(ApiId=api, RouteId=route, AuthorizationScopes=["iris/read"])  # keeps its authorizer
+
+    status, code, message = error_of(lambda: c.delete_authorizer(ApiId=api, AuthorizerId=jwt))
+    assert (status, code, message) == (409, "ConflictException",
+                                       "Cannot delete authorizer 'jwt', is referenced in route: ANY /iris")
+    # In AWS's order: the route off the authorizer, then the authorizer.
+    c.update_route(ApiId=api, RouteId=route, AuthorizationType="NONE")
+    c.delete_authorizer(ApiId=api, AuthorizerId=jwt)
+    assert rule_marks(proxy) == [("CreateRoute", 400, "aws-rule:authorizer-invalid")] * 2 + [
+        ("UpdateRoute", 400, "aws-rule:authorizer-invalid"), ("DeleteAuthorizer", 409, "aws-rule:authorizer-in-use")]

@@ -82,7 +82,8 @@ link for link deletions and integrations naming a link), process-wide:
 
 - API protection (issue 10), in `support/protection_rules.py`: a usage plan naming a stage that
   does not exist (400), deleting a usage plan that still lists a stage (400), turning on REST
-  stage logging without the account's CloudWatch role (400); and, always, a deleted REST stage
+  stage logging without the account's CloudWatch role (400), a route naming an authorizer the
+  API does not have (400), deleting an authorizer a route uses (409); and, always, a deleted REST stage
   leaves the usage plans that listed it, an imported `awsSigv4` security scheme makes its
   methods AWS_IAM, and the apigatewayv2 operations moto lacks (GetAuthorizers, UpdateStage,
   DeleteRouteSettings, DeleteAccessLogSettings) are answered by the proxy from moto's state.
@@ -979,7 +980,8 @@ def _rule_keys(req: _Request) -> list[tuple]:
     keys: list[tuple] = []
     if s[:1] == ["v2"]:
         s = s[1:]
-        if len(s) >= 2 and s[0] == "apis" and len(s) >= 3 and s[2] in ("routes", "stages", "integrations"):
+        if len(s) >= 2 and s[0] == "apis" and len(s) >= 3 and s[2] in ("routes", "stages", "integrations",
+                                                                       "authorizers"):
             if (m == "POST" and len(s) == 3) or (m in ("PATCH", "DELETE") and len(s) == 4):
                 keys.append(("v2-api", region, s[1]))
             if s[2] == "integrations" and m in ("POST", "PATCH"):
@@ -1018,10 +1020,9 @@ def check_aws_rules(req: _Request, up: _Upstream, v1_up: _Upstream | None = None
             api = s[1]
             if s[2] == "routes" and ((m == "POST" and len(s) == 3) or (m == "PATCH" and len(s) == 4)):
                 key = req.json_body().get("routeKey")
-                if not isinstance(key, str):
-                    return
                 clash = [r for r in up.items(f"/v2/apis/{quote(api)}/routes", v1=False)
-                         if r.get("routeKey") == key and (len(s) == 3 or r.get("routeId") != s[3])]
+                         if r.get("routeKey") == key and (len(s) == 3 or r.get("routeId") != s[3])
+                         ] if isinstance(key, str) else []
                 if clash:
                     raise Refusal("route-key-conflict", 409, "ConflictException",
                                   f"Unable to create route {key}: a route with this route key already "
@@ -1056,6 +1057,8 @@ def check_aws_rules(req: _Request, up: _Upstream, v1_up: _Upstream | None = None
                 raise Refusal("vpc-link-in-use", 400, "BadRequestException",
                               f"Cannot delete vpc link {link}, because it is referenced in "
                               f"integration(s) {', '.join(users)}")
+        # Routes and their authorizers (support/protection_rules.py).
+        protection_rules.check_v2(req, up, Refusal)
         return
     if len(s) == 4 and s[0] == "restapis" and s[2] == "resources" and m == "POST":
         api, parent = s[1], s[3]

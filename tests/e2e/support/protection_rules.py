@@ -20,6 +20,14 @@ Refusals (with the proxy's AWS rules on; recorded `faulted="aws-rule:<rule>"`):
   BadRequestException "CloudWatch Logs role ARN must be set in account settings to enable
   logging" (Miserlou/Zappa#1946, anomalyco/sst#1556, aws-solutions/virtual-waiting-room-on-aws#74).
 
+- `authorizer-invalid` (HTTP, moto accepts it): `CreateRoute`/`UpdateRoute` whose (resulting)
+  authorization type is JWT or CUSTOM without an authorizer of the API: 400 BadRequestException
+  "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or
+  COGNITO_USER_POOLS requires a valid authorizer." (hashicorp/terraform-provider-aws#17497).
+- `authorizer-in-use` (HTTP, moto deletes it): `DeleteAuthorizer` while a route names it: 409
+  ConflictException "Cannot delete authorizer '<name>', is referenced in route: <route key>"
+  (anomalyco/sst#5586, hashicorp/terraform-provider-aws#37732). Routes are moved off it first.
+
 Completions (always on; the call reached the emulator and succeeded):
 - `DeleteStage` (REST): AWS takes the deleted stage out of the usage plans that listed it
   (hashicorp/terraform-provider-aws#14100: recreating a stage "will remove downstream resources
@@ -149,6 +157,37 @@ def check(req, up, refusal) -> None:
         account = up.get("/account") or {}
         if not account.get("cloudwatchRoleArn"):
             raise refusal("cloudwatch-role-missing", 400, "BadRequestException", ROLE_MISSING)
+
+
+def check_v2(req, up, refusal) -> None:
+    """Raises `refusal(...)` when AWS refuses this apigatewayv2 route or authorizer call."""
+    s, m = req.segs[1:], req.method
+    if len(s) < 3 or s[0] != "apis":
+        return
+    api = s[1]
+    if s[2] == "routes" and ((m == "POST" and len(s) == 3) or (m == "PATCH" and len(s) == 4)):
+        body = req.json_body()
+        current: dict = {}
+        if len(s) == 4 and ("authorizationType" not in body or "authorizerId" not in body):
+            current = up.get(f"/v2/apis/{quote(api)}/routes/{quote(s[3])}") or {}  # what the update keeps
+        kind = str(body.get("authorizationType") or current.get("authorizationType") or "NONE").upper()
+        authorizer = body.get("authorizerId") if "authorizerId" in body else current.get("authorizerId")
+        if kind in ("JWT", "CUSTOM") and (
+                not isinstance(authorizer, str) or not authorizer
+                or up.get(f"/v2/apis/{quote(api)}/authorizers/{quote(authorizer)}") is None):
+            raise refusal("authorizer-invalid", 400, "BadRequestException",
+                          "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
+                          "COGNITO_USER_POOLS requires a valid authorizer.")
+    elif s[2] == "authorizers" and m == "DELETE" and len(s) == 4:
+        # A route counts when it is authorized by it (moto keeps a route's authorizerId after
+        # its type went back to NONE; what AWS does with such a leftover is not known here).
+        users = [r.get("routeKey") for r in up.items(f"/v2/apis/{quote(api)}/routes", v1=False)
+                 if r.get("authorizerId") == s[3]
+                 and str(r.get("authorizationType", "")).upper() in ("JWT", "CUSTOM")]
+        if users:
+            name = (up.get(f"/v2/apis/{quote(api)}/authorizers/{quote(s[3])}") or {}).get("name", s[3])
+            raise refusal("authorizer-in-use", 409, "ConflictException",
+                          f"Cannot delete authorizer '{name}', is referenced in route: {users[0]}")
 
 
 # ---------------------------------------------------------------------------
