@@ -236,10 +236,12 @@ def test_up_with_apis_creates_per_api_routes(cli, aws, seeded, ws):
     assert_foreign_api_untouched(aws, seeded)
 
     base = invoke_url(api["ApiId"], aws.region)
+    # Through the gateway, each API says who may call it (nothing configured: anyone).
+    open_to_all = {"auth": "none", "throttle": None, "api_key_required": False}
     expected = [
-        {"api": "iris", "url": f"{base}/iris", "via": "api-gateway"},
+        {"api": "iris", "url": f"{base}/iris", "via": "api-gateway", "protection": open_to_all},
         {"api": "private", "url": f"http://{dns}/private", "via": "load-balancer"},
-        {"api": "textgen", "url": f"{base}/text/gen", "via": "api-gateway"},
+        {"api": "textgen", "url": f"{base}/text/gen", "via": "api-gateway", "protection": open_to_all},
     ]
     assert sorted(r.json["endpoints"], key=lambda x: x["api"]) == expected, r.json["endpoints"]
     e = run(cli, ws, "endpoints", apis=True).ok()
@@ -426,7 +428,8 @@ def test_endpoints_and_status_without_apis(cli, aws, seeded, ws):
     r = up(cli, ws)
     api_id = r.json["gateway"]["id"]
     e = run(cli, ws, "endpoints").ok()
-    expected = [{"api": None, "url": invoke_url(api_id, aws.region), "via": "api-gateway"}]
+    expected = [{"api": None, "url": invoke_url(api_id, aws.region), "via": "api-gateway",
+                 "protection": {"auth": "none", "throttle": None, "api_key_required": False}}]
     assert e.json == expected
     assert r.json["endpoints"] == expected, f"up's endpoints differ from `endpoints`: {r.json['endpoints']}"
 

@@ -164,7 +164,8 @@ def test_rest_api_regional_custom_domain(cli, seed, workspace, aws, rest, region
     _assert_dns_record(got["dns_record"], domain, found.get("regionalDomainName"))
 
     [ep] = run("endpoints").ok().json
-    assert ep == {"api": None, "url": f"https://{domain}", "via": "api-gateway"} or \
+    assert ep == {"api": None, "url": f"https://{domain}", "via": "api-gateway",
+                  "protection": {"auth": "none", "throttle": None, "api_key_required": False}} or \
         (ep["url"] == f"https://{domain}" and ep["via"] == "api-gateway" and not ep.get("note")), ep
 
     journal.clear()
