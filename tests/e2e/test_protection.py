@@ -182,7 +182,7 @@ def test_rest_api_keys_guard_requests_and_go_with_down(cli, aws, rest, account, 
 
 
 def test_rest_changes_are_the_smallest_set(cli, rest, account, seed, workspace, backend, aws_proxy):
-    """A tighter throttle is one stage update; a rotated key has a new id and value, the old one
+    """A tighter throttle is one stage update, a tighter usage plan one plan update; a rotated key has a new id and value, the old one
     is gone and refused, the plan holds the new one; switching an API's auth from api_key to
     none changes its methods (and the deployment that publishes them), nothing else."""
     settings = rest_settings()
@@ -205,6 +205,19 @@ def test_rest_changes_are_the_smallest_set(cli, rest, account, seed, workspace, 
     stage_settings = method_settings(rest, api["id"])
     assert throttle_of(stage_settings["*/*"]) == (50, 100), stage_settings
     assert all(throttle_of(v) == (5, 10) for k, v in stage_settings.items() if "iris" in k), stage_settings
+
+    # A tighter usage plan: one plan update.
+    settings["usage_plans"][0]["throttle"] = {"rate": 5, "burst": 10}
+    settings["usage_plans"][0]["quota"] = {"limit": 500, "period": "week"}
+    ws.write_settings(settings)
+    plan = run_json(cli, ws, "plan", env=env, apis=True).ok()
+    assert [(c["action"], c["kind"]) for c in plan.json["changes"]] == [("update", "usage-plan")], plan.json
+    rec.clear()
+    run_json(cli, ws, "up", "--yes", env=env, apis=True).ok()
+    assert rec.writes() == ["UpdateUsagePlan"], rec.writes()
+    partners = owned_plans(rest, cluster)["partners"]
+    assert (partners["throttle"]["rateLimit"], partners["throttle"]["burstLimit"]) == (5, 10), partners
+    assert (partners["quota"]["limit"], partners["quota"]["period"]) == (500, "WEEK"), partners
 
     # A key rotated.
     old = owned_keys(rest, cluster)["partner-a"]
@@ -411,6 +424,21 @@ def test_http_jwt_iam_throttles_access_logs(cli, aws, region, seed, workspace, a
     routes = aws.routes_by_key(api_id)
     assert all(r.get("AuthorizationType") == "NONE" for k, r in routes.items() if "/bert" in k), routes
     assert all(r.get("AuthorizationType") == "JWT" for k, r in routes.items() if "/iris" in k), routes
+
+    # No JWT anywhere: iris's routes off the authorizer first, then the authorizer (AWS refuses
+    # to delete one a route uses; the proxy's rule says so).
+    settings["gateway"]["auth"] = "none"
+    del settings["gateway"]["jwt"], settings["apis"]["iris"]["scopes"]
+    ws.write_settings(settings)
+    rec.clear()
+    up = run_json(cli, ws, "up", "--yes", env=env, apis=True).ok()
+    assert change_set(up.json) == {("update", "route"), ("delete", "authorizer")}, up.json
+    ops = rec.ok_ops()
+    assert first(ops, "UpdateRoute") < first(ops, "DeleteAuthorizer"), ops
+    assert rec.refused() == [], rec.refused()
+    assert v2.get_authorizers(ApiId=api_id)["Items"] == []
+    routes = aws.routes_by_key(api_id)
+    assert all(r.get("AuthorizationType") == "NONE" for r in routes.values()), routes
 
     run_json(cli, ws, "down", "--yes", env=env, apis=True).ok()
     assert aws.owned_apis(cluster) == []
