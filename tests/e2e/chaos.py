@@ -115,6 +115,18 @@ def fresh_account() -> str:
     return f"{uuid.uuid4().int % 10**12:012d}".replace("000000000000", "000000000001")
 
 
+_PLAIN_PROXIES: dict[str, AwsProxy] = {}
+
+
+def plain_moto() -> str:
+    """A fault-free proxy in front of moto, started once: "straight to the emulators" still
+    needs the apigatewayv2 operations moto lacks (GetAuthorizers, UpdateStage, ...), which the
+    proxy answers as AWS would (support/protection_rules.py)."""
+    if "moto" not in _PLAIN_PROXIES:
+        _PLAIN_PROXIES["moto"] = AwsProxy(ENDPOINT, name="moto-plain", v1_upstream=LOCALSTACK)
+    return _PLAIN_PROXIES["moto"].url
+
+
 def base_env() -> dict[str, str]:
     """The process environment with the suite's isolation defaults (see conftest.py)."""
     env = dict(os.environ)
@@ -122,7 +134,7 @@ def base_env() -> dict[str, str]:
                  "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull,
                  "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_REGION": "us-gov-west-1"}.items():
         env.setdefault(k, v)
-    env["AWS_ENDPOINT_URL"] = ENDPOINT
+    env["AWS_ENDPOINT_URL"] = plain_moto()
     env["AWS_ENDPOINT_URL_API_GATEWAY"] = LOCALSTACK
     for k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
         env.pop(k, None)
