@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use crate::emulator::{self, Kind};
-use crate::session::{Cluster, Session, fresh_account_id};
+use crate::session::{Cluster, Front, Session, fresh_account_id};
 use crate::{seed, util};
 
 const CLUSTER: &str = "demo";
@@ -43,10 +43,14 @@ pub fn run(root: &Path) -> Result<()> {
     println!("(LocalStack account for this run: {account})");
 
     util::heading("cargo build -p cortex-net");
+    let bin = util::build_cli(root)?;
+    let front = Front::start(root, &emu.ports)?;
     let session = Session {
         root,
         ports: emu.ports,
-        bin: util::build_cli(root)?,
+        bin,
+        moto_url: front.moto_url.clone(),
+        localstack_url: front.localstack_url.clone(),
         account,
     };
     let demo_dir = util::emulators_dir(root).join("demo");

@@ -3,14 +3,74 @@
 //! moto with their `cluster.yaml`, and the CLI commands run on them.
 
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
-use crate::emulator::{self, Ports};
+use crate::emulator::{self, Kind, Ports};
 use crate::{seed, util};
+
+/// The proxies in front of the emulators, as the e2e suite runs them (`tests/e2e/support/
+/// front.py`): AWS's apigatewayv2 operations moto lacks (`GetAuthorizers`, `UpdateStage` ...)
+/// answered as AWS does, AWS's rules enforced, LocalStack's imported REST integrations completed.
+/// Without them an HTTP API with protection could not be observed. Stopped when dropped.
+pub struct Front {
+    child: Child,
+    pub moto_url: String,
+    pub localstack_url: String,
+}
+
+impl Front {
+    pub fn start(root: &Path, ports: &Ports) -> Result<Front> {
+        let script = root.join("tests/e2e/support/front.py");
+        let mut child = Command::new(emulator::venv_python(root, Kind::Moto))
+            .arg(&script)
+            .arg("--moto")
+            .arg(format!("http://127.0.0.1:{}", ports.moto))
+            .arg("--localstack")
+            .arg(format!("http://127.0.0.1:{}", ports.localstack))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", script.display()))?;
+        let mut lines = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            let mut out = BufReader::new(out);
+            for _ in 0..2 {
+                let mut line = String::new();
+                out.read_line(&mut line)
+                    .context("reading the proxies' URLs")?;
+                lines.push(line);
+            }
+        }
+        let url = |prefix: &str| {
+            lines
+                .iter()
+                .find_map(|l| l.trim().strip_prefix(prefix).map(str::to_string))
+        };
+        match (url("MOTO "), url("LOCALSTACK ")) {
+            (Some(moto_url), Some(localstack_url)) => Ok(Front {
+                child,
+                moto_url,
+                localstack_url,
+            }),
+            _ => {
+                let _ = child.kill();
+                bail!("the AWS proxies in front of the emulators did not start (printed {lines:?})")
+            }
+        }
+    }
+}
+
+impl Drop for Front {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
 
 /// A simulated Cortex cluster: what `seed.py` makes and `cluster.yaml` says.
 pub struct Cluster<'a> {
@@ -25,6 +85,9 @@ pub struct Session<'a> {
     pub root: &'a Path,
     pub ports: Ports,
     pub bin: PathBuf,
+    /// Where the CLI sends what would go to the emulators: the [`Front`] proxies.
+    pub moto_url: String,
+    pub localstack_url: String,
     /// moto can be reset; LocalStack cannot, so each run gets an account of its own there
     /// (LocalStack maps a 12-digit access key to that account; moto ignores the key).
     pub account: String,
@@ -69,6 +132,8 @@ impl Session<'_> {
             .args(args)
             .current_dir(self.root);
         emulator::apply_env(&mut cmd, self.root, &self.ports);
+        cmd.env("AWS_ENDPOINT_URL", &self.moto_url);
+        cmd.env("AWS_ENDPOINT_URL_API_GATEWAY", &self.localstack_url);
         cmd.envs(self.account_env());
         cmd
     }
