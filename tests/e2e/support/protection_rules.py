@@ -107,13 +107,12 @@ def _stage_exists(up, api: str, stage: str) -> bool:
 
 def _added_stages(req) -> list[tuple[str, str]]:
     """(api, stage) pairs a CreateUsagePlan or UpdateUsagePlan adds."""
-    body = req.json_body()
     if req.method == "POST" and req.segs == ["usageplans"]:
         return [(str(st.get("apiId", "")), str(st.get("stage", "")))
-                for st in body.get("apiStages") or [] if isinstance(st, dict)]
+                for st in req.json_body().get("apiStages") or [] if isinstance(st, dict)]
     if req.method == "PATCH" and len(req.segs) == 2 and req.segs[0] == "usageplans":
         out = []
-        for patch in body.get("patchOperations") or []:
+        for patch in req.json_body().get("patchOperations") or []:
             if (isinstance(patch, dict) and patch.get("op") == "add" and patch.get("path") == "/apiStages"
                     and isinstance(patch.get("value"), str) and ":" in patch["value"]):
                 api, stage = patch["value"].split(":", 1)
