@@ -21,7 +21,7 @@ pytestmark = pytest.mark.shared_region
 
 CHECK_NAMES = {"load-balancer", "vpc-link", "certificate", "request"}
 # Checks beyond the contract's four that doctor may add (not asserted on beyond their shape).
-EXTRA_NAMES = {"in-sync"}
+EXTRA_NAMES = {"in-sync", "request no key", "request key"}
 
 
 def contract_names(checks: dict) -> set[str]:
@@ -54,12 +54,12 @@ def rest_gateway(cli, seed, workspace, rest, region, account, backend):
     """An internet-facing cluster whose load balancer listens on the backend's port, a REST
     gateway in front of it (LocalStack), and run(*args) for the CLI in its workspace."""
 
-    def _make(scheme="internet-facing", **cluster_extra):
+    def _make(scheme="internet-facing", settings=None, **cluster_extra):
         seeded = seed(port=backend.port, scheme=scheme)
         map_host(seeded["load_balancer"]["dns_name"])
         # cluster.yaml says what the load balancer is, as Cortex writes it (iam-policy reads it).
         ws = workspace(seeded["cluster"], region, api_load_balancer_scheme=scheme, **cluster_extra)
-        ws.write_settings({"gateway": {"type": "rest"}})
+        ws.write_settings(settings or {"gateway": {"type": "rest"}})
         env = account_env(account)
 
         def run(*args, env_extra=None):
@@ -155,3 +155,38 @@ def test_doctor_checks_vpc_link_and_certificate(rest_gateway, rest, region, aws_
     assert checks["certificate"]["ok"] is False, checks
     said = checks["certificate"]["detail"] + " " + checks["certificate"]["fix"]
     assert f"unable to find the specified ssl certificate in {region}: {arn}" in said, checks["certificate"]
+
+
+KEYED = {"gateway": {"type": "rest", "auth": "api_key"}, "api_keys": [{"name": "doctor-key"}],
+         "usage_plans": [{"name": "doctor", "keys": ["doctor-key"]}]}
+
+
+def test_doctor_checks_an_api_key_is_required_and_accepted(rest_gateway, backend):
+    """An API that requires a key: without one LocalStack answers 403 (doctor passes: refused, as
+    wanted); with the key from --api-key-env the request reaches the backend; a wrong key fails
+    with the fix; a variable that is not set is invalid input, before any AWS call."""
+    seeded, api_id, run = rest_gateway(settings=KEYED)
+    value = run("keys", "show", "doctor-key").ok().stdout.strip()
+    assert len(value) >= 20, "keys show prints the value alone"
+
+    r = run("-o", "json", "doctor", "--url", invoke_base(api_id))
+    checks = checks_of(r)
+    assert r.json["ok"] is True, r.describe()
+    assert "403" in checks["request no key"]["detail"], checks
+    assert "not checked" in checks["request key"]["detail"], checks
+
+    before = len(backend.received("GET"))
+    r = run("-o", "json", "doctor", "--url", invoke_base(api_id), "--api-key-env", "DOCTOR_KEY",
+            env_extra={"DOCTOR_KEY": value})
+    checks = checks_of(r)
+    assert r.json["ok"] is True, r.describe()
+    assert "200" in checks["request key"]["detail"], checks
+    assert len(backend.received("GET")) > before, "the keyed request never reached the backend"
+    assert value not in r.stdout + r.stderr, "doctor must not print the key"
+
+    r = run("-o", "json", "doctor", "--url", invoke_base(api_id), "--api-key-env", "DOCTOR_KEY",
+            env_extra={"DOCTOR_KEY": "x" * 40}).fails(1)
+    assert "refused" in checks_of(r)["request key"]["detail"], r.describe()
+
+    r = run("doctor", "--api-key-env", "CORTEX_NET_UNSET_FOR_DOCTOR").fails(2)
+    assert "CORTEX_NET_UNSET_FOR_DOCTOR" in r.stderr, r.describe()
