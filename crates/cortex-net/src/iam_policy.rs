@@ -171,13 +171,6 @@ impl Needs {
     /// The policy document.
     pub fn policy(&self) -> PolicyDocument {
         let mut statement = Vec::new();
-        let allow = |sid, action: &[&str], resource: Vec<String>| Statement {
-            sid,
-            effect: "Allow",
-            action: action.iter().map(|a| a.to_string()).collect(),
-            resource,
-            condition: BTreeMap::new(),
-        };
         // Elastic Load Balancing's Describe* calls take no resource-level permissions.
         statement.push(Statement {
             condition: self.in_region(),
@@ -347,18 +340,22 @@ impl Needs {
     }
 }
 
+/// An `Allow` statement without conditions.
+fn allow(sid: &'static str, action: &[&str], resource: Vec<String>) -> Statement {
+    Statement {
+        sid,
+        effect: "Allow",
+        action: action.iter().map(|a| a.to_string()).collect(),
+        resource,
+        condition: BTreeMap::new(),
+    }
+}
+
 impl Needs {
     /// API keys and usage plans (REST), and what API Gateway does with the caller's rights
     /// when an HTTP API's stage logs to CloudWatch Logs (AWS's developer guide, "Configuring
     /// logging for an HTTP API").
     fn protection(&self, statement: &mut Vec<Statement>) {
-        let allow = |sid, action: &[&str], resource: Vec<String>| Statement {
-            sid,
-            effect: "Allow",
-            action: action.iter().map(|a| a.to_string()).collect(),
-            resource,
-            condition: BTreeMap::new(),
-        };
         if self.api_keys {
             statement.push(allow(
                 "ApiKeysAndUsagePlans",
