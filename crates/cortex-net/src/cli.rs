@@ -63,7 +63,12 @@ pub enum Command {
     /// Find the cluster's API load balancer.
     Discover,
     /// Show what `up` would change, without changing anything.
-    Plan,
+    Plan {
+        /// Exit 0 when there is nothing to change, 3 when changes are pending (for drift checks
+        /// in CI; 1 stays an operational failure and 2 invalid input).
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
     /// Create or update the gateway so that AWS matches the configuration.
     Up {
         /// Apply without asking.
@@ -96,6 +101,50 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Take over a gateway made by hand (Cortex's guide): tag it as this cluster's, keeping its
+    /// id and so its invoke URL. Without ids, lists the candidates.
+    Adopt {
+        /// The HTTP or REST API to adopt.
+        #[arg(long)]
+        api_id: Option<String>,
+        /// Its VPC link, when it reaches an internal load balancer.
+        #[arg(long)]
+        vpc_link_id: Option<String>,
+        /// Its custom domain name.
+        #[arg(long)]
+        domain: Option<String>,
+        /// Adopt without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The gateway `up` would build, as a CloudFormation template or an OpenAPI document.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Cloudformation)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output (`-o` is `--output`, the format of
+        /// cortex-net's own messages).
+        #[arg(long = "out-file", short = 'f', value_name = "FILE")]
+        out_file: Option<PathBuf>,
+        /// CloudFormation as JSON instead of YAML.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw the live architecture (or, with --planned, what `up` would build).
+    Diagram {
+        #[arg(long, value_enum, default_value_t = DiagramFormat::Svg)]
+        format: DiagramFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long = "out-file", short = 'f', value_name = "FILE")]
+        out_file: Option<PathBuf>,
+        /// Draw the configuration's gateway without reading AWS's gateway state.
+        #[arg(long)]
+        planned: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
     /// Certificates.
     Cert {
         #[command(subcommand)]
@@ -110,6 +159,26 @@ pub enum Command {
         #[arg(long)]
         cert_import: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Cloudformation,
+    Openapi,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    Svg,
+    Mermaid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Subcommand)]

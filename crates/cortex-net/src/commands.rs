@@ -20,7 +20,7 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Validate => validate(cli),
         Command::Discover => discover(cli).await,
-        Command::Plan => plan(cli).await,
+        Command::Plan { detailed_exitcode } => plan(cli, *detailed_exitcode).await,
         Command::Up { yes } => up(cli, *yes).await,
         Command::Down { yes } => down(cli, *yes).await,
         Command::Endpoints => list_endpoints(cli).await,
@@ -30,6 +30,30 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Cert { command } => cert(cli, command).await,
         Command::Keys { command } => crate::keys::run(cli, command).await,
+        Command::Adopt {
+            api_id,
+            vpc_link_id,
+            domain,
+            yes,
+        } => {
+            let ids = crate::adopt::Ids {
+                api_id: api_id.clone(),
+                vpc_link_id: vpc_link_id.clone(),
+                domain: domain.clone(),
+            };
+            crate::adopt::run(cli, ids, *yes).await
+        }
+        Command::Export {
+            format,
+            out_file,
+            json,
+        } => crate::export::run(cli, *format, out_file.as_deref(), *json).await,
+        Command::Diagram {
+            format,
+            out_file,
+            planned,
+        } => crate::diagram::run(cli, *format, out_file.as_deref(), *planned).await,
+        Command::Completions { shell } => crate::completions::run(*shell),
         Command::IamPolicy {
             account_id,
             cert_import,
@@ -46,7 +70,7 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
 /// touching AWS: a script without --yes fails the same way every time.
 fn refuse_unconfirmed(cli: &Cli) -> Result<(), CliError> {
     let yes = match &cli.command {
-        Command::Up { yes } | Command::Down { yes } => Some(*yes),
+        Command::Up { yes } | Command::Down { yes } | Command::Adopt { yes, .. } => Some(*yes),
         Command::Keys {
             command: KeysCommand::Rotate { yes, .. },
         } => Some(*yes),
@@ -110,10 +134,14 @@ fn discover_text(lb: &LoadBalancer) {
     println!("Listeners      {}", listeners.join(", "));
 }
 
-async fn plan(cli: &Cli) -> Result<(), CliError> {
+async fn plan(cli: &Cli, detailed_exitcode: bool) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
     let plan = merged(&session.survey(Certificates::Enforced).await?.steps);
-    output::emit(cli.output, &plan, || println!("{plan}"))
+    output::emit(cli.output, &plan, || println!("{plan}"))?;
+    if detailed_exitcode && !plan.is_empty() {
+        return Err(CliError::changes_pending());
+    }
+    Ok(())
 }
 
 /// `cert self-signed`: writing the files needs no configuration and no AWS; importing them

@@ -6,6 +6,8 @@ use std::fmt;
 pub const EXIT_FAILURE: u8 = 1;
 /// Invalid input: configuration, flags, or a request this version cannot fulfil.
 pub const EXIT_INVALID_INPUT: u8 = 2;
+/// `plan --detailed-exitcode`: the plan is not empty (Terraform's 2 means invalid input here).
+pub const EXIT_CHANGES_PENDING: u8 = 3;
 
 #[derive(Debug)]
 pub struct CliError {
@@ -28,6 +30,15 @@ impl CliError {
         Self {
             code: EXIT_FAILURE,
             message: message.into(),
+            unsettled: false,
+        }
+    }
+
+    /// `plan --detailed-exitcode` found changes: not a failure, a different exit code.
+    pub fn changes_pending() -> Self {
+        Self {
+            code: EXIT_CHANGES_PENDING,
+            message: "changes pending (plan --detailed-exitcode: exit 3)".to_string(),
             unsettled: false,
         }
     }

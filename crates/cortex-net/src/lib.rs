@@ -14,15 +14,19 @@
 //! its own beyond loading the SDK configuration and checking certificates: what a gateway kind
 //! does in AWS belongs to its provider.
 
+mod adopt;
 mod aws;
 mod certificates;
 mod cli;
 mod commands;
+mod completions;
 mod configuration;
 mod desired;
+mod diagram;
 mod doctor;
 mod endpoints;
 mod error;
+mod export;
 mod iam_policy;
 mod keys;
 mod output;
@@ -35,7 +39,7 @@ mod settle;
 mod testing;
 
 pub use cli::{CertCommand, Cli, Command, OutputFormat};
-pub use error::{CliError, EXIT_FAILURE, EXIT_INVALID_INPUT};
+pub use error::{CliError, EXIT_CHANGES_PENDING, EXIT_FAILURE, EXIT_INVALID_INPUT};
 
 use std::process::ExitCode;
 
@@ -60,6 +64,10 @@ pub fn run(cli: Cli) -> ExitCode {
     });
     match outcome {
         Some(Ok(())) => ExitCode::SUCCESS,
+        Some(Err(err)) if err.exit_code() == EXIT_CHANGES_PENDING => {
+            eprintln!("{err}");
+            ExitCode::from(EXIT_CHANGES_PENDING)
+        }
         Some(Err(err)) => {
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code())
