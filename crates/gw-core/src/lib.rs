@@ -55,7 +55,9 @@ pub use diff::diff;
 pub use kind::{
     EndpointType, GatewayKind, LoadBalancerKind, ParseEnumError, Scheme, VpcLinkVersion, one_of,
 };
-pub use ownership::{CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership};
+pub use ownership::{
+    CLUSTER_TAG, GATEWAY_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, Ownership, STACK_TAG, stack_of,
+};
 pub use plan::{Action, Change, GOES_WITH_API, Plan, ResourceKind};
 pub use progress::{LogProgress, Progress};
 pub use protection::{

@@ -13,6 +13,21 @@ pub const MANAGED_BY_VALUE: &str = "cortex-net";
 /// (VPC links v2 serve HTTP and REST APIs alike).
 pub const GATEWAY_TAG: &str = "cortex-net/gateway";
 
+/// Tag CloudFormation puts on every resource of a stack: such a resource is the stack's, even
+/// when it carries our tags too (a template from `cortex-net export`), and cortex-net never
+/// changes or deletes it.
+pub const STACK_TAG: &str = "aws:cloudformation:stack-name";
+
+/// The CloudFormation stack that owns a resource with these tags, if any ([`STACK_TAG`]).
+pub fn stack_of<'a, I>(tags: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = (&'a String, &'a String)>,
+{
+    tags.into_iter()
+        .find(|(key, _)| key.as_str() == STACK_TAG)
+        .map(|(_, value)| value.as_str())
+}
+
 /// The owner of a set of resources: cortex-net acting for one cluster, optionally for one
 /// gateway kind within it.
 #[derive(Debug, Clone, PartialEq, Eq)]
