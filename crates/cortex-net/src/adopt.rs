@@ -1,8 +1,31 @@
-//! `cortex-net adopt`: takes over a gateway made by hand following Cortex's guide.
-//! Being built (issue 11); owned by its helper until then.
+//! `cortex-net adopt`: takes over a gateway made by hand following Cortex's guide, keeping its
+//! id and so its invoke URL. Without `--api-id` it lists the HTTP and REST APIs of the region
+//! in front of the cluster's load balancer, each with what cortex-net may do with it; with one,
+//! it checks the API (it fronts this load balancer only, no other cluster, stack or tool owns
+//! it or its link or domain, the configuration keeps its kind and stage), shows what it would
+//! write and the plan `up` would then make (computed before writing: `adopt/preview.rs`),
+//! asks, and writes the ownership tags (and the name `up` knows the gateway by) on the API,
+//! its VPC link and the named custom domain. Nothing else changes.
+//!
+//! Exit codes: 1 when AWS's state refuses it (another owner, another load balancer), 2 when
+//! the input does (an id that does not exist, a configuration that would change the URL).
 
-use crate::cli::Cli;
+mod claim;
+mod judge;
+mod preview;
+mod read;
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::confirm;
+use crate::desired;
 use crate::error::CliError;
+use crate::output;
+use crate::session::Session;
+use claim::Claim;
+use gw_core::{DesiredGateway, Plan};
+use judge::{Candidate, Gateway, Verdict};
+use lb_discovery::LoadBalancer;
+use serde::Serialize;
 
 /// What the user named to adopt.
 #[derive(Debug, Clone, Default)]
@@ -12,10 +35,266 @@ pub struct Ids {
     pub domain: Option<String>,
 }
 
-pub async fn run(_cli: &Cli, ids: Ids, _yes: bool) -> Result<(), CliError> {
-    let named = [ids.api_id, ids.vpc_link_id, ids.domain];
-    Err(CliError::invalid(format!(
-        "`adopt` is not available in this build yet ({} id(s) given)",
-        named.iter().flatten().count()
-    )))
+pub async fn run(cli: &Cli, ids: Ids, yes: bool) -> Result<(), CliError> {
+    if ids.api_id.is_none() && (ids.vpc_link_id.is_some() || ids.domain.is_some()) {
+        return Err(CliError::invalid(
+            "--vpc-link-id and --domain go with --api-id: run `cortex-net adopt` to list the \
+             candidates, then `cortex-net adopt --api-id ID`",
+        ));
+    }
+    let session = Session::open(cli).await?;
+    let (lb, gateways) = tokio::join!(
+        session.load_balancer(),
+        read::gateways(&session.sdk, &session.region)
+    );
+    let (lb, gateways) = (lb?, gateways?);
+    match &ids.api_id {
+        None => list(cli.output, &session, &lb, &gateways),
+        Some(api_id) => {
+            let gateway = gateways.iter().find(|g| &g.id == api_id).ok_or_else(|| {
+                CliError::invalid(format!(
+                    "no HTTP or REST API has the id {api_id} in {}: run `cortex-net adopt` \
+                     without --api-id to list the candidates",
+                    session.region
+                ))
+            })?;
+            let chosen = Chosen {
+                session: &session,
+                lb: &lb,
+                gateway,
+            };
+            adopt(cli.output, chosen, &ids, yes).await
+        }
+    }
+}
+
+/// The listing: the load balancer and every API in front of it.
+#[derive(Serialize)]
+struct Listing<'a> {
+    load_balancer: &'a str,
+    dns_name: &'a str,
+    candidates: Vec<Candidate>,
+}
+
+fn list(
+    format: OutputFormat,
+    session: &Session,
+    lb: &LoadBalancer,
+    gateways: &[Gateway],
+) -> Result<(), CliError> {
+    let listing = Listing {
+        load_balancer: &lb.name,
+        dns_name: &lb.dns_name,
+        candidates: gateways
+            .iter()
+            .filter(|g| g.fronts(lb))
+            .map(|g| g.candidate(lb, session.owner()))
+            .collect(),
+    };
+    output::emit(format, &listing, || list_text(&listing))
+}
+
+fn list_text(listing: &Listing<'_>) {
+    println!(
+        "Gateways in front of load balancer {} ({}):",
+        listing.load_balancer, listing.dns_name
+    );
+    if listing.candidates.is_empty() {
+        println!("  none: no HTTP or REST API of this region sends requests to it");
+    }
+    for found in &listing.candidates {
+        let kind = found.kind.map(|k| k.as_str()).unwrap_or("?");
+        println!("  {kind} API {} ({})", found.id, found.name);
+        for url in &found.invoke_urls {
+            println!("    invoke URL  {url}");
+        }
+        for link in &found.vpc_links {
+            println!(
+                "    VPC link    {} ({}, {})",
+                link.id, link.name, link.version
+            );
+        }
+        for domain in &found.domains {
+            println!("    domain      {}", domain.name);
+        }
+        match &found.verdict {
+            Verdict::Adoptable => println!(
+                "    adoptable   cortex-net adopt --api-id {}{}",
+                found.id,
+                found
+                    .domains
+                    .first()
+                    .map(|d| format!(" --domain {}", d.name))
+                    .unwrap_or_default()
+            ),
+            Verdict::Adopted => println!("    adopted     already this cluster's"),
+            Verdict::Refused { reason } => println!("    refused     {reason}"),
+        }
+    }
+}
+
+/// The API the user named, with what it is judged against.
+#[derive(Clone, Copy)]
+struct Chosen<'a> {
+    session: &'a Session,
+    lb: &'a LoadBalancer,
+    gateway: &'a Gateway,
+}
+
+/// What adoption does: printed before asking, and (JSON) once done.
+#[derive(Serialize)]
+struct Adoption {
+    api: Candidate,
+    invoke_url: String,
+    claims: Vec<Claim>,
+    /// What `up` would change once adopted.
+    plan_after: Plan,
+    adopted: bool,
+}
+
+async fn adopt(
+    format: OutputFormat,
+    chosen: Chosen<'_>,
+    ids: &Ids,
+    yes: bool,
+) -> Result<(), CliError> {
+    let Chosen {
+        session,
+        lb,
+        gateway,
+    } = chosen;
+    let desired = desired::build(&session.config, &session.region, lb)?;
+    let kind = check_fits(chosen, &desired, ids)?;
+    let domain = ids
+        .domain
+        .clone()
+        .or_else(|| desired.domain.as_ref().map(|d| d.name.clone()));
+    let claims = claim::claims(gateway, kind, &desired, session.owner(), domain.as_deref());
+    let plan_after = preview::plan_after(session, &desired, &claim::as_claimed(&claims)).await?;
+    let mut adoption = Adoption {
+        api: gateway.candidate(lb, session.owner()),
+        invoke_url: gateway.invoke_url(&desired.stage),
+        claims,
+        plan_after,
+        adopted: false,
+    };
+    if adoption.claims.is_empty() {
+        adoption.adopted = true;
+        return output::emit(format, &adoption, || {
+            println!(
+                "{} API {} is this cluster's already: nothing to adopt. `cortex-net plan` shows \
+                 what `up` would change:\n{}",
+                kind.label(),
+                gateway.id,
+                adoption.plan_after
+            );
+        });
+    }
+    if format == OutputFormat::Text {
+        adoption_text(&adoption, &lb.name);
+    }
+    confirm(yes, "Adopt these resources (tags and names only)?")?;
+    claim::write(&session.sdk, kind, &adoption.claims).await?;
+    adoption.adopted = true;
+    output::emit(format, &adoption, || {
+        println!(
+            "Adopted: the gateway is this cluster's. Its invoke URL stays {}; run `cortex-net up` \
+             to converge it to the configuration.",
+            adoption.invoke_url
+        );
+    })
+}
+
+fn adoption_text(adoption: &Adoption, lb: &str) {
+    println!(
+        "Adopting {} ({}) in front of load balancer {lb}; its invoke URL stays {}.",
+        adoption.api.id, adoption.api.name, adoption.invoke_url
+    );
+    println!("Adoption writes only names and tags:");
+    for claim in &adoption.claims {
+        println!("  {}", claim.describe());
+    }
+    println!(
+        "Then `cortex-net up` would make this plan:\n{}",
+        adoption.plan_after
+    );
+}
+
+/// Refuses what cortex-net may not take (AWS state: exit 1) and what the configuration or the
+/// ids given would get wrong (exit 2); the gateway's kind otherwise.
+fn check_fits(
+    chosen: Chosen<'_>,
+    desired: &DesiredGateway,
+    ids: &Ids,
+) -> Result<gw_core::GatewayKind, CliError> {
+    let Chosen {
+        session,
+        lb,
+        gateway,
+    } = chosen;
+    let configured = session.config.settings.gateway.r#type;
+    let kind = gateway.kind.unwrap_or(configured);
+    let what = format!("{} API {} ({})", kind.label(), gateway.id, gateway.name);
+    if let Verdict::Refused { reason } = gateway.verdict(lb, session.owner()) {
+        return Err(CliError::failed(format!(
+            "refusing to adopt {what}: {reason}"
+        )));
+    }
+    if kind != configured {
+        return Err(CliError::invalid(format!(
+            "{what} is a {kind} gateway but `gateway.type` is {configured}: set `gateway.type: \
+             {kind}` in cortex-net.yaml, then adopt again (or `up` would replace it)"
+        )));
+    }
+    if !gateway.stages.is_empty() && !gateway.stages.contains(&desired.stage) {
+        return Err(CliError::invalid(format!(
+            "{what} serves stage(s) {} but the configuration's stage is {}: set \
+             `gateway.stage: {}` in cortex-net.yaml so that its invoke URL stays, then adopt \
+             again",
+            gateway.stages.join(", "),
+            desired.stage,
+            gateway.stages[0]
+        )));
+    }
+    check_named(gateway, desired, ids, &what)?;
+    Ok(kind)
+}
+
+/// The VPC link and domain named must be the API's own, and a domain the configuration's.
+fn check_named(
+    gateway: &Gateway,
+    desired: &DesiredGateway,
+    ids: &Ids,
+    what: &str,
+) -> Result<(), CliError> {
+    if let Some(link) = &ids.vpc_link_id
+        && !gateway.links.iter().any(|l| &l.id == link)
+    {
+        let used: Vec<&str> = gateway.links.iter().map(|l| l.id.as_str()).collect();
+        return Err(CliError::invalid(format!(
+            "VPC link {link} is not the one {what} uses ({}): leave --vpc-link-id out (the \
+             API's own link is adopted with it)",
+            if used.is_empty() {
+                "none".to_string()
+            } else {
+                used.join(", ")
+            }
+        )));
+    }
+    let Some(domain) = &ids.domain else {
+        return Ok(());
+    };
+    if !gateway.domains.iter().any(|d| &d.name == domain) {
+        return Err(CliError::invalid(format!(
+            "custom domain {domain} is not mapped to {what}: name the domain mapped to it, or \
+             leave --domain out"
+        )));
+    }
+    if desired.domain.as_ref().map(|d| &d.name) != Some(domain) {
+        return Err(CliError::invalid(format!(
+            "custom domain {domain} is not the configuration's: set `gateway.domain: {domain}` \
+             and its certificate in cortex-net.yaml (or `up` would remove it), then adopt again"
+        )));
+    }
+    Ok(())
 }

@@ -70,7 +70,13 @@ pub async fn run(cli: &Cli) -> Result<(), CliError> {
 /// touching AWS: a script without --yes fails the same way every time.
 fn refuse_unconfirmed(cli: &Cli) -> Result<(), CliError> {
     let yes = match &cli.command {
-        Command::Up { yes } | Command::Down { yes } | Command::Adopt { yes, .. } => Some(*yes),
+        Command::Up { yes }
+        | Command::Down { yes }
+        | Command::Adopt {
+            yes,
+            api_id: Some(_),
+            ..
+        } => Some(*yes),
         Command::Keys {
             command: KeysCommand::Rotate { yes, .. },
         } => Some(*yes),

@@ -83,6 +83,7 @@
 //! # }
 //! ```
 
+pub mod adopt;
 mod apply;
 mod observe;
 mod protection;

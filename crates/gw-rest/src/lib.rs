@@ -71,6 +71,7 @@
 //! assert_eq!(fingerprint.len(), 16);
 //! ```
 
+pub mod adopt;
 mod apply;
 mod document;
 mod fingerprint;

@@ -1,0 +1,268 @@
+//! What adoption writes: on the API, its VPC link and its custom domain, the ownership tags
+//! `up` would have put there (and the name `up` recognises the resource by), and nothing else.
+
+use super::judge::{Gateway, Link, Tags};
+use super::preview::{AsClaimed, Claimed};
+use crate::error::CliError;
+use gw_core::{DesiredGateway, GatewayKind, Ownership, VpcLinkVersion};
+use serde::Serialize;
+
+/// Which resource a claim is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Part {
+    Api,
+    VpcLink,
+    DomainName,
+}
+
+/// One resource adoption writes on.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Claim {
+    pub(crate) part: Part,
+    /// `HTTP API`, `VPC link v1`, `custom domain` ...
+    pub(crate) label: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// The name `up` knows it by, when it is not that already.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) rename_to: Option<String>,
+    /// The tags added (the resource's other tags stay).
+    pub(crate) tags: Tags,
+    #[serde(skip)]
+    version: Option<VpcLinkVersion>,
+}
+
+impl Claim {
+    /// `HTTP API a1 (by-hand): name -> cortex-prod; tags k=v, ...`
+    pub(crate) fn describe(&self) -> String {
+        let rename = self
+            .rename_to
+            .as_ref()
+            .map(|new| format!("rename to {new}; "))
+            .unwrap_or_default();
+        let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!(
+            "{} {} ({}): {rename}tag {}",
+            self.label,
+            self.id,
+            self.name,
+            tags.join(", ")
+        )
+    }
+}
+
+/// The claims that make `gateway` (of `kind`) the cluster's, the VPC link and `domain` with it;
+/// resources already `owner`'s under the right name are left out. The API comes last: an
+/// interrupted adoption leaves it untagged, so it is listed and adopted again.
+pub(crate) fn claims(
+    gateway: &Gateway,
+    kind: GatewayKind,
+    desired: &DesiredGateway,
+    owner: &Ownership,
+    domain: Option<&str>,
+) -> Vec<Claim> {
+    let narrowed = owner.for_gateway(kind);
+    let mut claims = Vec::new();
+    for link in &gateway.links {
+        let link_owner = match link.version {
+            VpcLinkVersion::V1 => owner,
+            VpcLinkVersion::V2 => &narrowed,
+        };
+        let wanted = desired.vpc_link.as_ref().map(|l| l.name.as_str());
+        claims.push(link_claim(link, link_owner, wanted));
+    }
+    for found in gateway
+        .domains
+        .iter()
+        .filter(|d| Some(d.name.as_str()) == domain)
+    {
+        claims.push(Claim {
+            part: Part::DomainName,
+            label: "custom domain".to_string(),
+            id: found.name.clone(),
+            name: found.name.clone(),
+            rename_to: None,
+            tags: narrowed.tags(),
+            version: None,
+        });
+    }
+    claims.push(Claim {
+        part: Part::Api,
+        label: format!("{} API", kind.label()),
+        id: gateway.id.clone(),
+        name: gateway.name.clone(),
+        rename_to: (gateway.name != desired.name).then(|| desired.name.clone()),
+        tags: owner.tags(),
+        version: None,
+    });
+    let found_tags = |claim: &Claim| -> Tags {
+        match claim.part {
+            Part::Api => gateway.tags.clone(),
+            Part::VpcLink => gateway
+                .links
+                .iter()
+                .find(|l| l.id == claim.id)
+                .map(|l| l.tags.clone())
+                .unwrap_or_default(),
+            Part::DomainName => gateway
+                .domains
+                .iter()
+                .find(|d| d.name == claim.id)
+                .map(|d| d.tags.clone())
+                .unwrap_or_default(),
+        }
+    };
+    claims.retain(|claim| {
+        let tags = found_tags(claim);
+        let tagged = claim.tags.iter().all(|(k, v)| tags.get(k) == Some(v));
+        claim.rename_to.is_some() || !tagged
+    });
+    claims
+}
+
+fn link_claim(link: &Link, owner: &Ownership, wanted: Option<&str>) -> Claim {
+    Claim {
+        part: Part::VpcLink,
+        label: format!("VPC link {}", link.version),
+        id: link.id.clone(),
+        name: link.name.clone(),
+        rename_to: wanted.filter(|w| *w != link.name).map(str::to_string),
+        tags: owner.tags(),
+        version: Some(link.version),
+    }
+}
+
+/// The claims as the listings will show them once written (for the plan after adoption).
+pub(crate) fn as_claimed(claims: &[Claim]) -> AsClaimed {
+    let mut view = AsClaimed::default();
+    for claim in claims {
+        let claimed = Claimed {
+            name: claim.rename_to.clone(),
+            tags: claim.tags.clone(),
+        };
+        let into = match claim.part {
+            Part::Api => &mut view.apis,
+            Part::VpcLink => &mut view.links,
+            Part::DomainName => &mut view.domains,
+        };
+        into.insert(claim.id.clone(), claimed);
+    }
+    view
+}
+
+/// Writes the claims in order, through the provider of `kind` (a v2 link through apigatewayv2
+/// whatever the API's kind).
+pub(crate) async fn write(
+    sdk: &aws_config::SdkConfig,
+    kind: GatewayKind,
+    claims: &[Claim],
+) -> Result<(), CliError> {
+    let v2 = aws_sdk_apigatewayv2::Client::new(sdk);
+    let v1 = aws_sdk_apigateway::Client::new(sdk);
+    for claim in claims {
+        let name = claim.rename_to.as_deref();
+        let (id, tags) = (claim.id.as_str(), &claim.tags);
+        let http = gw_http::adopt::Claim { name, tags };
+        let rest = gw_rest::adopt::Claim { name, tags };
+        match (claim.part, kind, claim.version) {
+            (Part::Api, GatewayKind::Http, _) => gw_http::adopt::claim_api(&v2, id, http).await,
+            (Part::Api, GatewayKind::Rest, _) => gw_rest::adopt::claim_api(&v1, id, rest).await,
+            (Part::VpcLink, _, Some(VpcLinkVersion::V1)) => {
+                gw_rest::adopt::claim_vpc_link(&v1, id, rest).await
+            }
+            (Part::VpcLink, _, _) => gw_http::adopt::claim_vpc_link(&v2, id, http).await,
+            (Part::DomainName, GatewayKind::Http, _) => {
+                gw_http::adopt::claim_domain(&v2, id, tags).await
+            }
+            (Part::DomainName, GatewayKind::Rest, _) => {
+                gw_rest::adopt::claim_domain(&v1, id, tags).await
+            }
+        }?;
+        tracing::info!("adopted {}", claim.describe());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::judge::Shared;
+    use super::*;
+    use gw_core::{CLUSTER_TAG, GATEWAY_TAG};
+
+    fn desired(internal: bool) -> DesiredGateway {
+        let builder = gw_core::testing::desired(GatewayKind::Http);
+        let builder = if internal {
+            builder.internal(VpcLinkVersion::V2)
+        } else {
+            builder
+        };
+        builder.build()
+    }
+
+    fn by_hand() -> Gateway {
+        Gateway {
+            kind: Some(GatewayKind::Http),
+            id: "a1".into(),
+            name: "by-hand".into(),
+            links: vec![Link {
+                id: "l1".into(),
+                name: "my-link".into(),
+                version: VpcLinkVersion::V2,
+                tags: Tags::new(),
+                target_arns: Vec::new(),
+            }],
+            domains: vec![Shared {
+                name: "api.example.com".into(),
+                tags: Tags::new(),
+            }],
+            ..Gateway::default()
+        }
+    }
+
+    #[test]
+    fn link_then_named_domain_then_api_each_with_the_tags_up_puts_there() {
+        let owner = Ownership::new("prod");
+        let claims = claims(
+            &by_hand(),
+            GatewayKind::Http,
+            &desired(true),
+            &owner,
+            Some("api.example.com"),
+        );
+        let parts: Vec<Part> = claims.iter().map(|c| c.part).collect();
+        assert_eq!(parts, [Part::VpcLink, Part::DomainName, Part::Api]);
+        assert_eq!(claims[0].rename_to.as_deref(), Some("cortex-prod"));
+        assert_eq!(
+            claims[0].tags.get(GATEWAY_TAG).map(String::as_str),
+            Some("http"),
+            "a v2 link carries the gateway tag, as vpclink puts it"
+        );
+        assert_eq!(
+            claims[1].tags.get(GATEWAY_TAG).map(String::as_str),
+            Some("http")
+        );
+        assert_eq!(
+            claims[2].tags,
+            owner.tags(),
+            "the API: the ownership tags only"
+        );
+        assert_eq!(claims[2].rename_to.as_deref(), Some("cortex-prod"));
+        let view = as_claimed(&claims);
+        assert!(view.apis.contains_key("a1") && view.links.contains_key("l1"));
+        assert!(claims[2].describe().contains("rename to cortex-prod"));
+    }
+
+    #[test]
+    fn what_is_ours_already_is_not_claimed_again_and_an_unnamed_domain_is_left_alone() {
+        let owner = Ownership::new("prod");
+        let mut gateway = by_hand();
+        gateway.name = "cortex-prod".into();
+        gateway.tags = owner.tags();
+        gateway.tags.insert(CLUSTER_TAG.into(), "prod".into());
+        gateway.links[0].name = "cortex-prod".into();
+        gateway.links[0].tags = owner.for_gateway(GatewayKind::Http).tags();
+        let claims = claims(&gateway, GatewayKind::Http, &desired(true), &owner, None);
+        assert!(claims.is_empty(), "{claims:?}");
+    }
+}

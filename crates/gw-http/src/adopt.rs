@@ -1,0 +1,320 @@
+//! What `cortex-net adopt` reads and writes in apigatewayv2: every HTTP API of the region
+//! (whoever made it) with where its integrations send requests, its stages, VPC links and
+//! custom domains; and the one write that makes a gateway made by hand the cluster's: its
+//! name and its tags. Nothing else of the API is touched, so its id and invoke URL stay.
+
+use aws_calls::{AwsResultExt, all_pages};
+use aws_sdk_apigatewayv2::Client;
+use aws_sdk_apigatewayv2::types::{Api, ConnectionType, Integration};
+use futures_util::future::try_join_all;
+use gw_core::ProviderError;
+use std::collections::{BTreeMap, HashMap};
+
+/// The largest page apigatewayv2 listings return.
+const PAGE_SIZE: &str = "100";
+
+/// Tags as AWS lists them.
+pub type Tags = BTreeMap<String, String>;
+
+/// An HTTP API as `adopt` judges it.
+#[derive(Debug, Clone, Default)]
+pub struct FoundApi {
+    pub id: String,
+    pub name: String,
+    /// `https://<id>.execute-api.<region>.amazonaws.com`, as AWS reports it.
+    pub endpoint: Option<String>,
+    pub tags: Tags,
+    pub integrations: Vec<FoundIntegration>,
+    pub stages: Vec<String>,
+    /// The custom domains with a mapping to this API.
+    pub domains: Vec<String>,
+}
+
+/// Where one integration sends requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FoundIntegration {
+    /// `http(s)://host[:port]/...`, or a load balancer listener's ARN through a VPC link.
+    pub uri: String,
+    /// The VPC link it goes through, if any.
+    pub vpc_link: Option<String>,
+}
+
+/// A VPC link v2 or a custom domain name: what `adopt` tags with the API.
+#[derive(Debug, Clone, Default)]
+pub struct FoundShared {
+    /// The link's id, or the domain's name.
+    pub id: String,
+    pub name: String,
+    pub tags: Tags,
+}
+
+/// Every HTTP API, VPC link v2 and custom domain name of the region.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub apis: Vec<FoundApi>,
+    pub vpc_links: Vec<FoundShared>,
+    pub domains: Vec<FoundShared>,
+}
+
+/// Reads every HTTP API of the region with its integrations, stages and mapped domains, and
+/// every VPC link v2 and domain name, whoever made them (read-only).
+pub async fn find_all(client: &Client) -> Result<Found, ProviderError> {
+    let apis = all_pages(|token| async move {
+        let page = client.get_apis().max_results(PAGE_SIZE);
+        let page = page.set_next_token(token).send().await.aws("GetApis")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
+    let links = all_pages(|token| async move {
+        let page = client.get_vpc_links().max_results(PAGE_SIZE);
+        let page = page.set_next_token(token).send().await.aws("GetVpcLinks")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
+    let domains = all_pages(|token| async move {
+        let page = client.get_domain_names().max_results(PAGE_SIZE);
+        let page = page.set_next_token(token).send().await;
+        let page = page.aws("GetDomainNames")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
+    let domain_names: Vec<String> = domains
+        .iter()
+        .filter_map(|d| d.domain_name().map(str::to_string))
+        .collect();
+    let mapped = try_join_all(domain_names.iter().map(|name| mapped_apis(client, name))).await?;
+    let mut apis = try_join_all(apis.iter().map(|api| found_api(client, api))).await?;
+    for (domain, api_ids) in domain_names.iter().zip(mapped) {
+        for api in apis.iter_mut().filter(|api| api_ids.contains(&api.id)) {
+            api.domains.push(domain.clone());
+        }
+    }
+    Ok(Found {
+        apis,
+        vpc_links: links
+            .iter()
+            .map(|link| FoundShared {
+                id: link.vpc_link_id().unwrap_or_default().to_string(),
+                name: link.name().unwrap_or_default().to_string(),
+                tags: sorted(link.tags()),
+            })
+            .collect(),
+        domains: domains
+            .iter()
+            .map(|domain| FoundShared {
+                id: domain.domain_name().unwrap_or_default().to_string(),
+                name: domain.domain_name().unwrap_or_default().to_string(),
+                tags: sorted(domain.tags()),
+            })
+            .collect(),
+    })
+}
+
+fn sorted(tags: Option<&HashMap<String, String>>) -> Tags {
+    tags.map(|t| t.clone().into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// The ids of the APIs a domain name maps.
+async fn mapped_apis(client: &Client, domain: &str) -> Result<Vec<String>, ProviderError> {
+    let mappings = all_pages(|token| async move {
+        let page = client.get_api_mappings().domain_name(domain);
+        let page = page
+            .max_results(PAGE_SIZE)
+            .set_next_token(token)
+            .send()
+            .await;
+        let page = page.aws("GetApiMappings")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
+    Ok(mappings
+        .iter()
+        .filter_map(|m| m.api_id().map(str::to_string))
+        .collect())
+}
+
+/// One API with its tags (asked when the listing left them out), integrations and stages.
+async fn found_api(client: &Client, api: &Api) -> Result<FoundApi, ProviderError> {
+    let id = api.api_id().unwrap_or_default();
+    let tags = match api.tags() {
+        Some(tags) => sorted(Some(tags)),
+        None => {
+            let arn = gw_core::apigateway_arn(&region(client), &format!("/apis/{id}"));
+            let out = client.get_tags().resource_arn(arn).send().await;
+            sorted(out.aws("GetTags")?.tags())
+        }
+    };
+    let integrations = all_pages(|token| async move {
+        let page = client.get_integrations().api_id(id).max_results(PAGE_SIZE);
+        let page = page.set_next_token(token).send().await;
+        let page = page.aws("GetIntegrations")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
+    let stages = all_pages(|token| async move {
+        let page = client.get_stages().api_id(id).max_results(PAGE_SIZE);
+        let page = page.set_next_token(token).send().await.aws("GetStages")?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await?;
+    Ok(FoundApi {
+        id: id.to_string(),
+        name: api.name().unwrap_or_default().to_string(),
+        endpoint: api.api_endpoint().map(str::to_string),
+        tags,
+        integrations: integrations.iter().filter_map(target).collect(),
+        stages: stages
+            .iter()
+            .filter_map(|s| s.stage_name().map(str::to_string))
+            .collect(),
+        domains: Vec::new(),
+    })
+}
+
+/// Where an integration sends requests; none for one without a URI (a Lambda by ARN is a
+/// URI too, and is then simply not this cluster's load balancer).
+fn target(integration: &Integration) -> Option<FoundIntegration> {
+    let uri = integration.integration_uri().filter(|u| !u.is_empty())?;
+    let vpc_link = match integration.connection_type() {
+        Some(ConnectionType::VpcLink) => integration.connection_id().map(str::to_string),
+        _ => None,
+    };
+    Some(FoundIntegration {
+        uri: uri.to_string(),
+        vpc_link,
+    })
+}
+
+fn region(client: &Client) -> String {
+    client
+        .config()
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default()
+}
+
+/// What `adopt` writes on one resource: a name (`None`: keep it) and the tags to add.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub name: Option<&'a str>,
+    pub tags: &'a Tags,
+}
+
+/// Renames the API (when asked) and adds the tags; nothing else of it changes.
+pub async fn claim_api(client: &Client, id: &str, claim: Claim<'_>) -> Result<(), ProviderError> {
+    if let Some(name) = claim.name {
+        let update = client.update_api().api_id(id).name(name).send().await;
+        update.aws("UpdateApi")?;
+    }
+    tag(client, &format!("/apis/{id}"), claim.tags).await
+}
+
+/// Renames the VPC link (when asked) and adds the tags.
+pub async fn claim_vpc_link(
+    client: &Client,
+    id: &str,
+    claim: Claim<'_>,
+) -> Result<(), ProviderError> {
+    if let Some(name) = claim.name {
+        let update = client
+            .update_vpc_link()
+            .vpc_link_id(id)
+            .name(name)
+            .send()
+            .await;
+        update.aws("UpdateVpcLink")?;
+    }
+    tag(client, &format!("/vpclinks/{id}"), claim.tags).await
+}
+
+/// Adds the tags to a custom domain name.
+pub async fn claim_domain(client: &Client, name: &str, tags: &Tags) -> Result<(), ProviderError> {
+    tag(client, &format!("/domainnames/{name}"), tags).await
+}
+
+async fn tag(client: &Client, path: &str, tags: &Tags) -> Result<(), ProviderError> {
+    let arn = gw_core::apigateway_arn(&region(client), path);
+    let tags: HashMap<String, String> = tags.clone().into_iter().collect();
+    let tagged = client
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags))
+        .send()
+        .await;
+    tagged.aws("TagResource")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_apigatewayv2::operation as op;
+    use aws_sdk_apigatewayv2::types::{ApiMapping, DomainName, Stage, VpcLink};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    #[tokio::test]
+    async fn finds_each_api_with_its_targets_stages_and_mapped_domains() {
+        let rules = [
+            mock!(Client::get_apis).then_output(|| {
+                op::get_apis::GetApisOutput::builder()
+                    .items(Api::builder().api_id("a1").name("by-hand").build())
+                    .build()
+            }),
+            mock!(Client::get_tags).then_output(|| {
+                op::get_tags::GetTagsOutput::builder()
+                    .tags("team", "ml")
+                    .build()
+            }),
+            mock!(Client::get_integrations).then_output(|| {
+                op::get_integrations::GetIntegrationsOutput::builder()
+                    .items(
+                        Integration::builder()
+                            .integration_uri("arn:listener")
+                            .connection_type(ConnectionType::VpcLink)
+                            .connection_id("l1")
+                            .build(),
+                    )
+                    .items(Integration::builder().build())
+                    .build()
+            }),
+            mock!(Client::get_stages).then_output(|| {
+                op::get_stages::GetStagesOutput::builder()
+                    .items(Stage::builder().stage_name("$default").build())
+                    .build()
+            }),
+            mock!(Client::get_vpc_links).then_output(|| {
+                op::get_vpc_links::GetVpcLinksOutput::builder()
+                    .items(VpcLink::builder().vpc_link_id("l1").name("link").build())
+                    .build()
+            }),
+            mock!(Client::get_domain_names).then_output(|| {
+                op::get_domain_names::GetDomainNamesOutput::builder()
+                    .items(DomainName::builder().domain_name("api.example.com").build())
+                    .build()
+            }),
+            mock!(Client::get_api_mappings).then_output(|| {
+                op::get_api_mappings::GetApiMappingsOutput::builder()
+                    .items(ApiMapping::builder().api_id("a1").stage("$default").build())
+                    .build()
+            }),
+        ];
+        let client: Client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &rules);
+        let found = find_all(&client).await.expect("read");
+        let [api] = &found.apis[..] else {
+            panic!("one API: {found:?}")
+        };
+        assert_eq!(api.tags.get("team").map(String::as_str), Some("ml"));
+        assert_eq!(
+            api.integrations,
+            [FoundIntegration {
+                uri: "arn:listener".into(),
+                vpc_link: Some("l1".into())
+            }],
+            "the integration without a URI is no target"
+        );
+        assert_eq!(api.stages, ["$default"]);
+        assert_eq!(api.domains, ["api.example.com"]);
+        assert_eq!(found.vpc_links[0].id, "l1");
+    }
+}
