@@ -182,7 +182,7 @@ async fn adopt(
         adoption.adopted = true;
         return output::emit(format, &adoption, || {
             println!(
-                "{} API {} is this cluster's already: nothing to adopt. `cortex-net plan` shows \
+                "{} {} is this cluster's already: nothing to adopt. `cortex-net plan` shows \
                  what `up` would change:\n{}",
                 kind.label(),
                 gateway.id,
@@ -234,7 +234,7 @@ fn check_fits(
     } = chosen;
     let configured = session.config.settings.gateway.r#type;
     let kind = gateway.kind.unwrap_or(configured);
-    let what = format!("{} API {} ({})", kind.label(), gateway.id, gateway.name);
+    let what = format!("{} {} ({})", kind.label(), gateway.id, gateway.name);
     if let Verdict::Refused { reason } = gateway.verdict(lb, session.owner()) {
         return Err(CliError::failed(format!(
             "refusing to adopt {what}: {reason}"

@@ -89,7 +89,7 @@ pub(crate) fn claims(
     }
     claims.push(Claim {
         part: Part::Api,
-        label: format!("{} API", kind.label()),
+        label: kind.label().to_string(),
         id: gateway.id.clone(),
         name: gateway.name.clone(),
         rename_to: (gateway.name != desired.name).then(|| desired.name.clone()),

@@ -1,0 +1,204 @@
+"""`cortex-net adopt`: the four setups of Cortex's guide, made by hand with boto3 the way the
+console makes them (HTTP/REST x internet-facing/internal), are listed, adopted (tags and the
+name `up` knows them by; the id, so the invoke URL, stays), converged by `up` without replacing
+the API, and removed by `down`. And the refusals: another cluster's API, one in front of
+another load balancer, a CloudFormation stack's, an id that does not exist.
+
+HTTP APIs live in moto, REST APIs in LocalStack (an account of its own per test)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import account_env, assert_allowed_by_iam_policy
+from support.awsproxy import listening
+from support.gateways import is_owned, run_json
+
+
+# -- The guide's setups, as the console makes them ---------------------------------------------
+
+def http_by_hand(aws, seeded: dict, *, uri: str | None = None, tags: dict | None = None,
+                 link: bool = False) -> dict:
+    """CreateApi, an HTTP_PROXY integration ANY to the load balancer (through a new VPC link v2
+    when `link`), the route `ANY /{proxy+}` and the `$default` stage with auto-deploy."""
+    lb = seeded["load_balancer"]
+    api = aws.apigw.create_api(Name="cortex-by-hand", ProtocolType="HTTP", **({"Tags": tags} if tags else {}))
+    integration = dict(IntegrationType="HTTP_PROXY", IntegrationMethod="ANY", PayloadFormatVersion="1.0")
+    link_id = None
+    if link:
+        described = aws.elbv2.describe_load_balancers(LoadBalancerArns=[lb["arn"]])["LoadBalancers"][0]
+        link_id = aws.apigw.create_vpc_link(
+            Name="by-hand-link", SubnetIds=[z["SubnetId"] for z in described["AvailabilityZones"]],
+            SecurityGroupIds=described.get("SecurityGroups", []))["VpcLinkId"]
+        integration.update(ConnectionType="VPC_LINK", ConnectionId=link_id, IntegrationUri=lb["listener_arn"])
+    else:
+        integration["IntegrationUri"] = uri or f"http://{lb['dns_name']}/{{proxy}}"
+    integ = aws.apigw.create_integration(ApiId=api["ApiId"], **integration)
+    aws.apigw.create_route(ApiId=api["ApiId"], RouteKey="ANY /{proxy+}",
+                           Target=f"integrations/{integ['IntegrationId']}")
+    aws.apigw.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
+    return {"id": api["ApiId"], "endpoint": api["ApiEndpoint"], "link_id": link_id}
+
+
+def rest_by_hand(rest, seeded: dict, *, link: bool = False) -> dict:
+    """CreateRestApi, a `{proxy+}` resource with ANY and an HTTP_PROXY integration to
+    http://<LB DNS>/{proxy} (through a new VPC link v1 to the NLB when `link`), a deployment and
+    the stage `dev`."""
+    lb = seeded["load_balancer"]
+    client = rest.client
+    api = client.create_rest_api(name="cortex-by-hand", endpointConfiguration={"types": ["REGIONAL"]})
+    root = next(r for r in client.get_resources(restApiId=api["id"])["items"] if r["path"] == "/")
+    proxy = client.create_resource(restApiId=api["id"], parentId=root["id"], pathPart="{proxy+}")
+    client.put_method(restApiId=api["id"], resourceId=proxy["id"], httpMethod="ANY",
+                      authorizationType="NONE", requestParameters={"method.request.path.proxy": True})
+    integration = dict(type="HTTP_PROXY", integrationHttpMethod="ANY",
+                       uri=f"http://{lb['dns_name']}/{{proxy}}",
+                       requestParameters={"integration.request.path.proxy": "method.request.path.proxy"})
+    link_id = None
+    if link:
+        link_id = client.create_vpc_link(name="by-hand-link", targetArns=[lb["arn"]])["id"]
+        integration.update(connectionType="VPC_LINK", connectionId=link_id)
+    client.put_integration(restApiId=api["id"], resourceId=proxy["id"], httpMethod="ANY", **integration)
+    client.create_deployment(restApiId=api["id"], stageName="dev")
+    return {"id": api["id"], "link_id": link_id}
+
+
+# -- Steps -------------------------------------------------------------------------------------
+
+def run_adopt(cli, ws, *extra: str, env: dict | None = None):
+    """`cortex-net -o json adopt ...`, its AWS calls held to the policy `iam-policy` prints for
+    the same configuration, as the suite holds the other commands (conftest's POLICY_CHECKED
+    passes a command's options to `iam-policy`, which has none of adopt's)."""
+    with listening() as calls:
+        result = run_json(cli, ws, "adopt", *extra, env=env)
+    if calls:
+        full_env = {**os.environ, **{k: v for k, v in (env or {}).items() if v is not None}}
+        assert_allowed_by_iam_policy(("-o", "json", "adopt"), 2, ws.root, full_env, calls)
+    return result
+
+
+def listed(cli, ws, env=None) -> dict:
+    """The candidates `adopt` lists, by id (no --yes needed: listing writes nothing)."""
+    r = run_adopt(cli, ws, env=env).ok()
+    return {c["id"]: c for c in r.json["candidates"]}
+
+
+def adopt_converge_down(cli, ws, api_id: str, *, env=None, read_tags, read_api_ids):
+    """adopt --yes, then `up` keeps the API (its id), `down` removes what is owned."""
+    r = run_adopt(cli, ws, "--api-id", api_id, "--yes", env=env).ok()
+    assert r.json["adopted"] is True, r.json
+    parts = {c["part"] for c in r.json["claims"]}
+    assert "api" in parts, r.json
+    assert not any(c["action"] == "delete" and c["kind"] == "api" for c in r.json["plan_after"]["changes"]), \
+        f"the plan after adoption would replace the API:\n{r.describe()}"
+    tags = read_tags()
+    assert is_owned(tags, ws.cluster), tags
+    # Adopting again is a no-op.
+    again = run_adopt(cli, ws, "--api-id", api_id, "--yes", env=env).ok()
+    assert again.json["claims"] == [], again.describe()
+
+    up = run_json(cli, ws, "up", "--yes", env=env).ok()
+    assert not any(c["kind"] == "api" and c["action"] in ("create", "delete") for c in up.json["changes"]), \
+        up.describe()
+    assert api_id in read_api_ids(), "the adopted API is gone after `up`"
+    status = run_json(cli, ws, "status", env=env).ok()
+    assert api_id in status.stdout, status.describe()
+
+    run_json(cli, ws, "down", "--yes", env=env).ok()
+    assert api_id not in read_api_ids(), "`down` left the adopted API"
+    return r.json
+
+
+# -- HTTP APIs (moto) --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scheme", ["internet-facing", "internal"])
+def test_adopt_http_api_made_by_hand(cli, aws, seed, workspace, scheme):
+    seeded = seed(scheme=scheme, decoys=False)
+    ws = workspace(seeded["cluster"], seeded["region"], api_load_balancer_scheme=scheme)
+    made = http_by_hand(aws, seeded, link=scheme == "internal")
+
+    candidates = listed(cli, ws)
+    assert made["id"] in candidates, candidates
+    found = candidates[made["id"]]
+    assert found["status"] == "adoptable" and found["type"] == "http", found
+    assert found["invoke_urls"] == [made["endpoint"]], found
+    if made["link_id"]:
+        assert [l["id"] for l in found["vpc_links"]] == [made["link_id"]], found
+
+    adoption = adopt_converge_down(
+        cli, ws, made["id"],
+        read_tags=lambda: aws.api_tags(made["id"]),
+        read_api_ids=aws.api_ids)
+    assert adoption["invoke_url"] == made["endpoint"], adoption
+    if made["link_id"]:
+        parts = {c["part"]: c for c in adoption["claims"]}
+        assert parts["vpc-link"]["id"] == made["link_id"], adoption
+        assert parts["vpc-link"]["tags"].get("cortex-net/gateway") == "http", adoption
+        links = {l["VpcLinkId"] for l in aws.apigw.get_vpc_links().get("Items", [])}
+        assert made["link_id"] not in links, "`down` left the adopted VPC link"
+
+
+def test_adopt_refuses_what_is_not_this_clusters_to_take(cli, aws, seed, workspace):
+    seeded = seed(decoys=False)
+    ws = workspace(seeded["cluster"], seeded["region"])
+    other_cluster = http_by_hand(aws, seeded, tags={"cortex.dev/cluster-name": "another-cluster",
+                                                   "managed-by": "cortex-net"})
+    stack = http_by_hand(aws, seeded, tags={"aws:cloudformation:stack-name": "gateway-stack"})
+    elsewhere = http_by_hand(aws, seeded, uri="http://another-lb-1234.elb.amazonaws.com/{proxy}")
+
+    candidates = listed(cli, ws)
+    assert elsewhere["id"] not in candidates, "an API in front of another load balancer is listed"
+    for made, says in [(other_cluster, "another-cluster"), (stack, "gateway-stack")]:
+        assert candidates[made["id"]]["status"] == "refused", candidates
+        assert says in candidates[made["id"]]["reason"], candidates
+
+    for made, says in [(other_cluster, "cluster `another-cluster`"),
+                       (stack, "CloudFormation stack `gateway-stack`"),
+                       (elsewhere, "another-lb-1234.elb.amazonaws.com")]:
+        before = aws.api_tags(made["id"])
+        r = run_adopt(cli, ws, "--api-id", made["id"], "--yes")
+        r.fails(1)
+        assert "refusing to adopt" in r.stderr and says in r.stderr, r.describe()
+        assert aws.api_tags(made["id"]) == before, "a refused adoption wrote tags"
+        assert aws.api(made["id"])["Name"] == "cortex-by-hand", "a refused adoption renamed the API"
+
+    missing = run_adopt(cli, ws, "--api-id", "nosuchapi", "--yes")
+    missing.fails(2)
+    assert "cortex-net adopt" in missing.stderr, missing.describe()
+    # Without a terminal, adopting needs --yes (listing does not).
+    unconfirmed = cli("adopt", "--api-id", other_cluster["id"], cwd=ws.root)
+    unconfirmed.fails(2)
+    assert "--yes" in unconfirmed.stderr, unconfirmed.describe()
+
+
+# -- REST APIs (LocalStack) --------------------------------------------------------------------
+
+@pytest.mark.parametrize("scheme", ["internet-facing", "internal"])
+def test_adopt_rest_api_made_by_hand(cli, rest, account, seed, workspace, scheme):
+    seeded = seed(scheme=scheme, decoys=False)
+    ws = workspace(seeded["cluster"], seeded["region"], api_load_balancer_scheme=scheme)
+    ws.write_settings({"gateway": {"type": "rest"}})
+    env = account_env(account)
+    made = rest_by_hand(rest, seeded, link=scheme == "internal")
+    url = f"https://{made['id']}.execute-api.{seeded['region']}.amazonaws.com/dev"
+
+    candidates = listed(cli, ws, env=env)
+    assert made["id"] in candidates, candidates
+    found = candidates[made["id"]]
+    assert found["status"] == "adoptable" and found["type"] == "rest", found
+    assert found["invoke_urls"] == [url], found
+
+    def tags():
+        return rest.client.get_tags(
+            resourceArn=f"arn:aws:apigateway:{seeded['region']}::/restapis/{made['id']}").get("tags", {})
+
+    adoption = adopt_converge_down(
+        cli, ws, made["id"], env=env, read_tags=tags,
+        read_api_ids=lambda: {a["id"] for a in rest.rest_apis()})
+    assert adoption["invoke_url"] == url, adoption
+    if made["link_id"]:
+        parts = {c["part"]: c for c in adoption["claims"]}
+        assert parts["vpc-link"]["id"] == made["link_id"], adoption
+        assert made["link_id"] not in {l["id"] for l in rest.vpc_links()}, "`down` left the adopted VPC link"
