@@ -79,7 +79,11 @@ def _obj(data: bytes) -> dict:
 
 
 def _json_answer(status: int, doc: Any) -> tuple[int, list[tuple[str, str]], bytes]:
-    return status, [("Content-Type", "application/json")], json.dumps(doc).encode()
+    headers = [("Content-Type", "application/json")]
+    if status == 404:
+        # As API Gateway names it: the SDKs read the error's type from this header.
+        headers.append(("x-amzn-ErrorType", "NotFoundException"))
+    return status, headers, json.dumps(doc).encode()
 
 
 # ---------------------------------------------------------------------------
