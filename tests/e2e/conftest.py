@@ -537,7 +537,7 @@ def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None,
 
 
 # The commands whose AWS calls must all be allowed by `iam-policy` for the same configuration.
-POLICY_CHECKED = {"discover", "plan", "up", "down", "status", "endpoints", "doctor", "keys"}
+POLICY_CHECKED = {"discover", "plan", "up", "down", "status", "endpoints", "doctor", "keys", "diagram"}
 
 
 def assert_allowed_by_iam_policy(args: tuple, index: int, cwd, env: dict, calls: list) -> None:
@@ -545,8 +545,8 @@ def assert_allowed_by_iam_policy(args: tuple, index: int, cwd, env: dict, calls:
     this process) is allowed by the policy `iam-policy` prints, offline, for the same files,
     flags and environment."""
     rest, skip = [], False
-    # `keys list|show NAME|rotate NAME`: the policy is the configuration's, without the action.
-    for a in (args[index + 1:] if args[index] != "keys" else ()):
+    # `keys list|show NAME|rotate NAME`, `diagram ...`: the policy is the configuration's, without their options.
+    for a in (args[index + 1:] if args[index] not in ("keys", "diagram") else ()):
         if skip:
             skip = False
         elif a in ("--url", "--api-key-env"):  # doctor's own options
