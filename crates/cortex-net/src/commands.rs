@@ -217,7 +217,9 @@ async fn up(cli: &Cli, yes: bool) -> Result<(), CliError> {
     let surveyed = session.survey(Certificates::Enforced).await?;
     let (lb, goal, steps) = (surveyed.lb, surveyed.goal, surveyed.steps);
     let plan = merged(&steps);
-    if cli.output == OutputFormat::Text {
+    // The plan is shown for the question only: each change gets its line (stderr) as it is
+    // applied, so with --yes the plan would be a second listing of the same changes.
+    if cli.output == OutputFormat::Text && (plan.is_empty() || !yes) {
         println!("{plan}");
     }
     if !plan.is_empty() {
@@ -261,7 +263,8 @@ async fn down(cli: &Cli, yes: bool) -> Result<(), CliError> {
                 "Nothing to remove: cortex-net owns no gateway resources for cluster {} in {}.",
                 session.config.cluster.cluster_name, session.region
             );
-        } else {
+        } else if !yes {
+            // For the question only: each removal gets its line as it is made (as in `up`).
             println!("{plan}");
         }
     }
@@ -281,7 +284,19 @@ async fn down(cli: &Cli, yes: bool) -> Result<(), CliError> {
     };
     output::emit(cli.output, &removed, || {
         if !removed.is_empty() {
-            println!("Removed {} resource(s).", removed.len());
+            // Those AWS deleted with their API were not sent, so they had no line of their own.
+            let with_api = removed
+                .changes
+                .iter()
+                .filter(|change| removed.goes_with_parent(change))
+                .count();
+            match with_api {
+                0 => println!("Removed {} resource(s).", removed.len()),
+                n => println!(
+                    "Removed {} resource(s), {n} of them with their API.",
+                    removed.len()
+                ),
+            }
         }
     })
 }

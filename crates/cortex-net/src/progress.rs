@@ -1,17 +1,72 @@
-//! Progress on long waits: a spinner on a terminal, log lines otherwise (CI logs, `-o json`).
+//! Progress of `up` and `down`: one line per change when it ends (`+ route ANY /iris ... ok
+//! 0.21 s`), on stderr and for text output only (JSON lists the applied changes in its result);
+//! long waits as a spinner on a terminal, log lines otherwise (CI logs, `-o json`).
 
-use gw_core::{LogProgress, Progress};
+use gw_core::{Change, LogProgress, Progress, ProviderError};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The reporter for this run: a spinner only when a person watches stderr and reads text.
+/// The reporter for this run: waits as a spinner only when a person watches stderr and reads
+/// text; a line per applied change whenever the output is text.
 pub fn reporter(text_output: bool) -> Arc<dyn Progress> {
-    if text_output && std::io::stderr().is_terminal() {
-        Arc::new(Spinner::default())
+    let waits: Box<dyn Progress> = if text_output && std::io::stderr().is_terminal() {
+        Box::new(Spinner::default())
     } else {
-        Arc::new(LogProgress)
+        Box::new(LogProgress)
+    };
+    Arc::new(Reporter {
+        waits,
+        change_lines: text_output,
+    })
+}
+
+/// Waits go to `waits`; each applied change is printed (text output) or logged at debug level.
+struct Reporter {
+    waits: Box<dyn Progress>,
+    change_lines: bool,
+}
+
+impl Progress for Reporter {
+    fn waiting(&self, what: &str, status: &str, elapsed: Duration) {
+        self.waits.waiting(what, status, elapsed);
+    }
+
+    fn finished(&self, what: &str, status: &str, elapsed: Duration) {
+        self.waits.finished(what, status, elapsed);
+    }
+
+    fn applied(&self, change: &Change, result: Result<(), &ProviderError>, elapsed: Duration) {
+        if self.change_lines {
+            // One write per line: changes applied side by side never interleave within a line.
+            eprintln!("{}", change_line(change, result, elapsed));
+        } else {
+            LogProgress.applied(change, result, elapsed);
+        }
+    }
+}
+
+/// The longest failure reason shown on a change's line; the whole error follows as the
+/// command's own error message.
+const REASON_CHARS: usize = 160;
+
+/// `+ route ANY /iris ... ok 0.21 s`, or `- api cortex-x (abc) ... failed: <first line of the
+/// error>`.
+fn change_line(change: &Change, result: Result<(), &ProviderError>, elapsed: Duration) -> String {
+    match result {
+        Ok(()) => format!("{change} ... ok {:.2} s", elapsed.as_secs_f64()),
+        Err(error) => {
+            let text = error.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let reason: String = first.chars().take(REASON_CHARS).collect();
+            let cut = if reason.len() < first.len() {
+                "..."
+            } else {
+                ""
+            };
+            format!("{change} ... failed: {reason}{cut}")
+        }
     }
 }
 
@@ -49,5 +104,46 @@ impl Progress for Spinner {
             Some(bar) => bar.finish_with_message(message),
             None => eprintln!("{message}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gw_core::{Action, AwsError, ResourceKind};
+
+    fn change(action: Action, kind: ResourceKind, name: &str) -> Change {
+        Change {
+            action,
+            kind,
+            name: name.into(),
+            id: None,
+            parent: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_made_change_shows_its_duration() {
+        let route = change(Action::Create, ResourceKind::Route, "ANY /iris");
+        let line = change_line(&route, Ok(()), Duration::from_millis(214));
+        assert_eq!(line, "+ route ANY /iris ... ok 0.21 s");
+    }
+
+    #[test]
+    fn a_failed_change_shows_the_first_line_of_its_reason_cut() {
+        let api = change(Action::Delete, ResourceKind::Api, "cortex-x");
+        let denied = AwsError::service("apigateway", "DeleteApi", 403, "AccessDenied", "no");
+        let error = ProviderError::from(denied);
+        let line = change_line(&api, Err(&error), Duration::from_secs(1));
+        assert!(line.starts_with("- api cortex-x ... failed: "), "{line}");
+        assert!(!line.contains('\n'), "{line}");
+        let first = error.to_string();
+        let first = first.lines().next().unwrap_or_default();
+        assert!(line.ends_with(first) || line.ends_with("..."), "{line}");
+        let long = ProviderError::Unexpected("x".repeat(500));
+        let line = change_line(&api, Err(&long), Duration::ZERO);
+        assert!(line.ends_with("x..."), "{line}");
+        assert!(line.len() < 240, "{line}");
     }
 }

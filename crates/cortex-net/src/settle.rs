@@ -58,9 +58,11 @@ pub(crate) async fn settle_with<C: Converging>(
             return Ok((steps, applied));
         }
         if round > 1 {
+            // The summary only: each change gets its own line as it is applied.
             tracing::warn!(
                 "AWS is not converged yet (round {round} of {ROUNDS}: a lost answer, or another \
-                 run changing this cluster); applying:\n{plan}"
+                 run changing this cluster); applying {}",
+                plan.summary()
             );
         }
         match converging.apply(&steps).await {

@@ -121,7 +121,8 @@ impl<'a> Context<'a> {
         required(&self.ids.api, "the API")
     }
 
-    /// Applies `plan` in the order given, stopping at the first failure. A run of changes that
+    /// Applies `plan` in the order given, stopping at the first failure, and reports each change
+    /// sent (its result and duration) to the provider's [`Progress`]. A run of changes that
     /// [`beside::side_by_side`] allows goes out concurrently.
     pub(crate) async fn apply(&mut self, plan: &Plan) -> Result<(), ProviderError> {
         let mut rest = plan.changes.as_slice();
@@ -131,9 +132,13 @@ impl<'a> Context<'a> {
                 .take_while(|c| beside::side_by_side(first, c))
                 .count();
             if together == 0 {
-                self.quotas.acquire(&operation(first)).await;
-                self.apply_one(first).await?;
-                tracing::info!("{first}");
+                // The wait for the budget's token is part of what the change took.
+                let progress = self.progress;
+                let alone = async {
+                    self.quotas.acquire(&operation(first)).await;
+                    self.apply_one(first).await
+                };
+                progress.reported(first, alone).await?;
                 rest = &rest[1..];
             } else {
                 self.apply_together(&rest[..together]).await?;

@@ -78,6 +78,9 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Applies `plan` in its order, stopping at the first failure, and reports each change (its
+/// result and duration) to `ctx.progress`; the content's changes after the first are made by
+/// the document the first one put.
 pub(crate) async fn apply(ctx: &Context<'_>, plan: &Plan) -> Result<(), ProviderError> {
     let mut ids = Ids::from_observed(ctx.desired, ctx.observed);
     if settings::turns_on_access_log(ctx, plan) {
@@ -87,23 +90,33 @@ pub(crate) async fn apply(ctx: &Context<'_>, plan: &Plan) -> Result<(), Provider
     let mut content_put = false;
     for change in &plan.changes {
         if crate::is_content(change.kind) {
-            if !content_put {
-                content::put_document(ctx, ctx.desired_for(change)?, &ids).await?;
+            if content_put {
+                // Made by the document already put: done, in no time of its own.
+                ctx.progress.applied(change, Ok(()), Duration::ZERO);
+            } else {
+                let put =
+                    async { content::put_document(ctx, ctx.desired_for(change)?, &ids).await };
+                ctx.progress.reported(change, put).await?;
                 content_put = true;
             }
-            tracing::info!("{change}");
             continue;
         }
-        match change.action {
-            Action::Delete => delete(ctx, change).await?,
-            Action::Create | Action::Update | Action::Replace => {
-                let desired = ctx.desired_for(change)?;
-                upsert(ctx, desired, change, &mut ids).await?;
-            }
-        }
-        tracing::info!("{change}");
+        ctx.progress
+            .reported(change, apply_one(ctx, change, &mut ids))
+            .await?;
     }
     Ok(())
+}
+
+/// Applies one change that is not the API's content.
+async fn apply_one(ctx: &Context<'_>, change: &Change, ids: &mut Ids) -> Result<(), ProviderError> {
+    match change.action {
+        Action::Delete => delete(ctx, change).await,
+        Action::Create | Action::Update | Action::Replace => {
+            let desired = ctx.desired_for(change)?;
+            upsert(ctx, desired, change, ids).await
+        }
+    }
 }
 
 async fn upsert(
