@@ -387,6 +387,7 @@ impl Gateways {
         goal: &Goal,
         steps: Vec<Step<'s>>,
     ) -> Result<Settled<'s>, CliError> {
+        refuse_stack_owned(&self.owner, goal, &steps)?;
         let towards = Towards {
             gateways: self,
             goal,
@@ -394,6 +395,30 @@ impl Gateways {
         let (steps, applied) = settle::settle_with(&towards, steps).await?;
         Ok(Settled { steps, applied })
     }
+}
+
+/// Refuses `up` and `down` (exit 1, before any change) when a CloudFormation stack owns what
+/// they would change: the gateway was deployed from `cortex-net export`, and only CloudFormation
+/// may update or delete it.
+fn refuse_stack_owned(owner: &Ownership, goal: &Goal, steps: &[Step<'_>]) -> Result<(), CliError> {
+    let Some(stack) = steps.iter().find_map(|step| step.observed.stack()) else {
+        return Ok(());
+    };
+    let way = match goal {
+        Goal::Configured(_) => format!(
+            "update the stack (`aws cloudformation update-stack --stack-name {stack}` with a \
+             fresh `cortex-net export`)"
+        ),
+        Goal::Removed => {
+            format!("delete the stack (`aws cloudformation delete-stack --stack-name {stack}`)")
+        }
+    };
+    Err(CliError::failed(format!(
+        "the gateway of cluster {} belongs to CloudFormation stack {stack} (tag {}): cortex-net \
+         does not change what a stack owns. Use CloudFormation instead: {way}",
+        owner.cluster(),
+        gw_core::STACK_TAG,
+    )))
 }
 
 /// The providers working towards one goal, as the settle rounds drive them.
@@ -496,6 +521,48 @@ mod tests {
 
     fn taken(log: &Log) -> Vec<String> {
         std::mem::take(&mut *log.lock().expect("lock"))
+    }
+
+    #[tokio::test]
+    async fn up_and_down_refuse_a_gateway_a_cloudformation_stack_owns() {
+        let mut stacked = api("r1", "/");
+        stacked.resource = stacked.resource.with(gw_core::STACK_TAG, "cortex-fleet");
+        let (gateways, log) = gateways(GatewayKind::Rest, Vec::new(), vec![stacked]);
+        for (goal, way) in [
+            (
+                configured(GatewayKind::Rest),
+                "update-stack --stack-name cortex-fleet",
+            ),
+            (Goal::Removed, "delete-stack --stack-name cortex-fleet"),
+        ] {
+            let steps = gateways.plan_towards(&goal).await.expect("planned");
+            let Err(refused) = gateways.settle(&goal, steps).await else {
+                panic!("a stack's gateway was changed");
+            };
+            assert_eq!(refused.exit_code(), crate::error::EXIT_FAILURE);
+            let message = refused.to_string();
+            assert!(
+                message.contains("CloudFormation stack cortex-fleet"),
+                "{message}"
+            );
+            assert!(message.contains(way), "{message}");
+        }
+        let calls = taken(&log);
+        assert!(!calls.iter().any(|c| c.starts_with("apply")), "{calls:?}");
+    }
+
+    #[tokio::test]
+    async fn a_gateway_without_the_stack_tag_is_ours_to_change() {
+        let (gateways, _log) = gateways(GatewayKind::Rest, Vec::new(), vec![api("r1", "/")]);
+        let steps = gateways
+            .plan_towards(&Goal::Removed)
+            .await
+            .expect("planned");
+        assert!(steps.iter().all(|s| s.observed.stack().is_none()));
+        gateways
+            .settle(&Goal::Removed, steps)
+            .await
+            .expect("removed");
     }
 
     #[tokio::test]

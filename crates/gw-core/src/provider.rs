@@ -131,6 +131,15 @@ impl Observed {
     pub fn is_empty(&self) -> bool {
         self.resources.is_empty()
     }
+
+    /// The CloudFormation stack that owns some of these resources: providers put the value of
+    /// [`crate::STACK_TAG`] among the attributes of what carries it (the diff ignores it, since
+    /// no desired resource names it). Such a gateway is the stack's to change, not ours.
+    pub fn stack(&self) -> Option<&str> {
+        self.resources
+            .iter()
+            .find_map(|r| r.resource.attribute(crate::STACK_TAG))
+    }
 }
 
 /// The gateway a provider manages, once it exists.

@@ -91,6 +91,9 @@ fn api_resource(api_id: &str, api: &Api) -> ObservedResource {
     if let Some(endpoint) = api.api_endpoint() {
         resource = resource.with(attr::ENDPOINT, endpoint);
     }
+    if let Some(stack) = api.tags().and_then(gw_core::stack_of) {
+        resource = resource.with(gw_core::STACK_TAG, stack);
+    }
     ObservedResource {
         resource,
         id: api_id.to_string(),
@@ -159,6 +162,9 @@ async fn owned_apis(read: Reader<'_>, owner: &Ownership) -> Result<Vec<Api>, Pro
             }
         };
         if owner.owns(&tags) {
+            // Kept with the API: a CloudFormation stack's tag there makes it the stack's.
+            let mut api = api;
+            api.tags = Some(tags);
             owned.push(api);
         }
     }

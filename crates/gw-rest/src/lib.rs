@@ -79,6 +79,7 @@ mod keys;
 mod observe;
 mod protection;
 mod resources;
+pub mod template;
 
 use async_trait::async_trait;
 use gw_core::{

@@ -66,8 +66,11 @@ fn api_resource(found: &FoundApi) -> ObservedResource {
         .endpoint_configuration()
         .map(|c| c.types().iter().map(|t| t.as_str()).collect())
         .unwrap_or_default();
-    let api = Resource::new(ResourceKind::Api, found.api.name().unwrap_or_default())
+    let mut api = Resource::new(ResourceKind::Api, found.api.name().unwrap_or_default())
         .with(attr::ENDPOINT_TYPE, endpoint_types.join(","));
+    if let Some(stack) = found.api.tags().and_then(gw_core::stack_of) {
+        api = api.with(gw_core::STACK_TAG, stack);
+    }
     ObservedResource {
         resource: api,
         id: found.id.clone(),

@@ -99,9 +99,11 @@ pub(super) async fn tagged_apis(
     .await;
     let mut owned = Vec::new();
     for found in tagged {
-        if let Some((api, tags)) = found?
+        if let Some((mut api, tags)) = found?
             && owner.owns(&tags)
         {
+            // Kept with the API: a CloudFormation stack's tag there makes it the stack's.
+            api.tags = Some(tags);
             owned.push(api);
         }
     }
