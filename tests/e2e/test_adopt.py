@@ -12,9 +12,10 @@ import os
 
 import pytest
 
-from conftest import account_env, assert_allowed_by_iam_policy
+from conftest import account_env, api_spec, assert_allowed_by_iam_policy, invoke
 from support.awsproxy import listening
 from support.gateways import is_owned, run_json
+from support.hosts import map_host
 
 
 # -- The guide's setups, as the console makes them ---------------------------------------------
@@ -47,6 +48,7 @@ def rest_by_hand(rest, seeded: dict, *, link: bool = False) -> dict:
     http://<LB DNS>/{proxy} (through a new VPC link v1 to the NLB when `link`), a deployment and
     the stage `dev`."""
     lb = seeded["load_balancer"]
+    port = "" if lb["port"] == 80 else f":{lb['port']}"
     client = rest.client
     api = client.create_rest_api(name="cortex-by-hand", endpointConfiguration={"types": ["REGIONAL"]})
     root = next(r for r in client.get_resources(restApiId=api["id"])["items"] if r["path"] == "/")
@@ -54,7 +56,7 @@ def rest_by_hand(rest, seeded: dict, *, link: bool = False) -> dict:
     client.put_method(restApiId=api["id"], resourceId=proxy["id"], httpMethod="ANY",
                       authorizationType="NONE", requestParameters={"method.request.path.proxy": True})
     integration = dict(type="HTTP_PROXY", integrationHttpMethod="ANY",
-                       uri=f"http://{lb['dns_name']}/{{proxy}}",
+                       uri=f"http://{lb['dns_name']}{port}/{{proxy}}",
                        requestParameters={"integration.request.path.proxy": "method.request.path.proxy"})
     link_id = None
     if link:
@@ -72,10 +74,11 @@ def run_adopt(cli, ws, *extra: str, env: dict | None = None):
     the same configuration, as the suite holds the other commands (conftest's POLICY_CHECKED
     passes a command's options to `iam-policy`, which has none of adopt's)."""
     with listening() as calls:
-        result = run_json(cli, ws, "adopt", *extra, env=env)
+        result = run_json(cli, ws, "adopt", *extra, env=env, apis=True)
     if calls:
         full_env = {**os.environ, **{k: v for k, v in (env or {}).items() if v is not None}}
-        assert_allowed_by_iam_policy(("-o", "json", "adopt"), 2, ws.root, full_env, calls)
+        args = ("-a", str(ws.apis_file), "-o", "json", "adopt")
+        assert_allowed_by_iam_policy(args, 4, ws.root, full_env, calls)
     return result
 
 
@@ -85,28 +88,41 @@ def listed(cli, ws, env=None) -> dict:
     return {c["id"]: c for c in r.json["candidates"]}
 
 
-def adopt_converge_down(cli, ws, api_id: str, *, env=None, read_tags, read_api_ids):
-    """adopt --yes, then `up` keeps the API (its id), `down` removes what is owned."""
+def changes(plan: dict) -> set[tuple[str, str, str]]:
+    return {(c["action"], c["kind"], c["name"]) for c in plan["changes"]}
+
+
+def adopt_converge_down(cli, ws, api_id: str, *, env=None, read_tags, read_api_ids, served=None):
+    """adopt --yes (`plan` then shows what adopt said `up` would do: the per-API routes of
+    cortex.yaml instead of the guide's catch-all), `up` keeps the API (its id), `down` removes
+    what is owned. `served()` asserts that the invoke URL serves, before and after."""
+    if served:
+        served()
     r = run_adopt(cli, ws, "--api-id", api_id, "--yes", env=env).ok()
     assert r.json["adopted"] is True, r.json
     parts = {c["part"] for c in r.json["claims"]}
     assert "api" in parts, r.json
-    assert not any(c["action"] == "delete" and c["kind"] == "api" for c in r.json["plan_after"]["changes"]), \
+    promised = changes(r.json["plan_after"])
+    assert not {c for c in promised if c[1] == "api" and c[0] in ("create", "delete")}, \
         f"the plan after adoption would replace the API:\n{r.describe()}"
     tags = read_tags()
     assert is_owned(tags, ws.cluster), tags
+    plan = run_json(cli, ws, "plan", env=env, apis=True).ok()
+    assert changes(plan.json) == promised, f"adopt promised {promised}\n{plan.describe()}"
     # Adopting again is a no-op.
     again = run_adopt(cli, ws, "--api-id", api_id, "--yes", env=env).ok()
     assert again.json["claims"] == [], again.describe()
 
-    up = run_json(cli, ws, "up", "--yes", env=env).ok()
+    up = run_json(cli, ws, "up", "--yes", env=env, apis=True).ok()
     assert not any(c["kind"] == "api" and c["action"] in ("create", "delete") for c in up.json["changes"]), \
         up.describe()
     assert api_id in read_api_ids(), "the adopted API is gone after `up`"
-    status = run_json(cli, ws, "status", env=env).ok()
+    status = run_json(cli, ws, "status", env=env, apis=True).ok()
     assert api_id in status.stdout, status.describe()
+    if served:
+        served()
 
-    run_json(cli, ws, "down", "--yes", env=env).ok()
+    run_json(cli, ws, "down", "--yes", env=env, apis=True).ok()
     assert api_id not in read_api_ids(), "`down` left the adopted API"
     return r.json
 
@@ -117,6 +133,7 @@ def adopt_converge_down(cli, ws, api_id: str, *, env=None, read_tags, read_api_i
 def test_adopt_http_api_made_by_hand(cli, aws, seed, workspace, scheme):
     seeded = seed(scheme=scheme, decoys=False)
     ws = workspace(seeded["cluster"], seeded["region"], api_load_balancer_scheme=scheme)
+    ws.write_apis([api_spec("iris")])
     made = http_by_hand(aws, seeded, link=scheme == "internal")
 
     candidates = listed(cli, ws)
@@ -132,6 +149,9 @@ def test_adopt_http_api_made_by_hand(cli, aws, seed, workspace, scheme):
         read_tags=lambda: aws.api_tags(made["id"]),
         read_api_ids=aws.api_ids)
     assert adoption["invoke_url"] == made["endpoint"], adoption
+    promised = changes(adoption["plan_after"])
+    assert {("create", "route", "ANY /iris"), ("create", "route", "ANY /iris/{proxy+}"),
+            ("delete", "route", "ANY /{proxy+}")} <= promised, promised
     if made["link_id"]:
         parts = {c["part"]: c for c in adoption["claims"]}
         assert parts["vpc-link"]["id"] == made["link_id"], adoption
@@ -143,6 +163,7 @@ def test_adopt_http_api_made_by_hand(cli, aws, seed, workspace, scheme):
 def test_adopt_refuses_what_is_not_this_clusters_to_take(cli, aws, seed, workspace):
     seeded = seed(decoys=False)
     ws = workspace(seeded["cluster"], seeded["region"])
+    ws.write_apis([api_spec("iris")])
     other_cluster = http_by_hand(aws, seeded, tags={"cortex.dev/cluster-name": "another-cluster",
                                                    "managed-by": "cortex-net"})
     stack = http_by_hand(aws, seeded, tags={"aws:cloudformation:stack-name": "gateway-stack"})
@@ -167,6 +188,13 @@ def test_adopt_refuses_what_is_not_this_clusters_to_take(cli, aws, seed, workspa
     missing = run_adopt(cli, ws, "--api-id", "nosuchapi", "--yes")
     missing.fails(2)
     assert "cortex-net adopt" in missing.stderr, missing.describe()
+    # An HTTP API while the configuration asks for a REST gateway: `up` would replace it.
+    ours = http_by_hand(aws, seeded)
+    ws.write_settings({"gateway": {"type": "rest"}})
+    kind = run_adopt(cli, ws, "--api-id", ours["id"], "--yes")
+    kind.fails(2)
+    assert "gateway.type: http" in kind.stderr, kind.describe()
+    assert not is_owned(aws.api_tags(ours["id"]), ws.cluster)
     # Without a terminal, adopting needs --yes (listing does not).
     unconfirmed = cli("adopt", "--api-id", other_cluster["id"], cwd=ws.root)
     unconfirmed.fails(2)
@@ -176,10 +204,12 @@ def test_adopt_refuses_what_is_not_this_clusters_to_take(cli, aws, seed, workspa
 # -- REST APIs (LocalStack) --------------------------------------------------------------------
 
 @pytest.mark.parametrize("scheme", ["internet-facing", "internal"])
-def test_adopt_rest_api_made_by_hand(cli, rest, account, seed, workspace, scheme):
-    seeded = seed(scheme=scheme, decoys=False)
+def test_adopt_rest_api_made_by_hand(cli, rest, account, seed, workspace, backend, scheme):
+    seeded = seed(scheme=scheme, decoys=False, port=backend.port)
+    map_host(seeded["load_balancer"]["dns_name"])
     ws = workspace(seeded["cluster"], seeded["region"], api_load_balancer_scheme=scheme)
     ws.write_settings({"gateway": {"type": "rest"}})
+    ws.write_apis([api_spec("iris")])
     env = account_env(account)
     made = rest_by_hand(rest, seeded, link=scheme == "internal")
     url = f"https://{made['id']}.execute-api.{seeded['region']}.amazonaws.com/dev"
@@ -194,9 +224,16 @@ def test_adopt_rest_api_made_by_hand(cli, rest, account, seed, workspace, scheme
         return rest.client.get_tags(
             resourceArn=f"arn:aws:apigateway:{seeded['region']}::/restapis/{made['id']}").get("tags", {})
 
+    def served():
+        before = len(backend.received("GET", "/iris/predict"))
+        status, _, body = invoke(made["id"], "dev", "/iris/predict")
+        assert status == 200, (status, body)
+        assert len(backend.received("GET", "/iris/predict")) == before + 1, \
+            [vars(r) for r in backend.requests]
+
     adoption = adopt_converge_down(
         cli, ws, made["id"], env=env, read_tags=tags,
-        read_api_ids=lambda: {a["id"] for a in rest.rest_apis()})
+        read_api_ids=lambda: {a["id"] for a in rest.rest_apis()}, served=served)
     assert adoption["invoke_url"] == url, adoption
     if made["link_id"]:
         parts = {c["part"]: c for c in adoption["claims"]}

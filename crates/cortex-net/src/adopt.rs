@@ -22,7 +22,7 @@ use crate::error::CliError;
 use crate::output;
 use crate::session::Session;
 use claim::Claim;
-use gw_core::{DesiredGateway, Plan};
+use gw_core::{DesiredGateway, GatewayKind, Ownership, Plan};
 use judge::{Candidate, Gateway, Verdict};
 use lb_discovery::LoadBalancer;
 use serde::Serialize;
@@ -59,11 +59,12 @@ pub async fn run(cli: &Cli, ids: Ids, yes: bool) -> Result<(), CliError> {
                 ))
             })?;
             let chosen = Chosen {
-                session: &session,
                 lb: &lb,
                 gateway,
+                owner: session.owner(),
+                configured: session.config.settings.gateway.r#type,
             };
-            adopt(cli.output, chosen, &ids, yes).await
+            adopt(cli.output, &session, chosen, &ids, yes).await
         }
     }
 }
@@ -136,9 +137,11 @@ fn list_text(listing: &Listing<'_>) {
 /// The API the user named, with what it is judged against.
 #[derive(Clone, Copy)]
 struct Chosen<'a> {
-    session: &'a Session,
     lb: &'a LoadBalancer,
     gateway: &'a Gateway,
+    owner: &'a Ownership,
+    /// `gateway.type`.
+    configured: GatewayKind,
 }
 
 /// What adoption does: printed before asking, and (JSON) once done.
@@ -154,15 +157,12 @@ struct Adoption {
 
 async fn adopt(
     format: OutputFormat,
+    session: &Session,
     chosen: Chosen<'_>,
     ids: &Ids,
     yes: bool,
 ) -> Result<(), CliError> {
-    let Chosen {
-        session,
-        lb,
-        gateway,
-    } = chosen;
+    let Chosen { lb, gateway, .. } = chosen;
     let desired = desired::build(&session.config, &session.region, lb)?;
     let kind = check_fits(chosen, &desired, ids)?;
     let domain = ids
@@ -226,16 +226,16 @@ fn check_fits(
     chosen: Chosen<'_>,
     desired: &DesiredGateway,
     ids: &Ids,
-) -> Result<gw_core::GatewayKind, CliError> {
+) -> Result<GatewayKind, CliError> {
     let Chosen {
-        session,
         lb,
         gateway,
+        owner,
+        configured,
     } = chosen;
-    let configured = session.config.settings.gateway.r#type;
     let kind = gateway.kind.unwrap_or(configured);
     let what = format!("{} {} ({})", kind.label(), gateway.id, gateway.name);
-    if let Verdict::Refused { reason } = gateway.verdict(lb, session.owner()) {
+    if let Verdict::Refused { reason } = gateway.verdict(lb, owner) {
         return Err(CliError::failed(format!(
             "refusing to adopt {what}: {reason}"
         )));
@@ -297,4 +297,123 @@ fn check_named(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::load_balancer;
+    use gw_core::{DomainSpec, LoadBalancerKind, Scheme};
+    use judge::Shared;
+
+    fn lb() -> LoadBalancer {
+        load_balancer(Scheme::InternetFacing, LoadBalancerKind::Network)
+    }
+
+    fn by_hand(lb: &LoadBalancer, kind: GatewayKind, stage: &str) -> Gateway {
+        Gateway {
+            kind: Some(kind),
+            id: "a1".into(),
+            name: "by-hand".into(),
+            stages: vec![stage.to_string()],
+            targets: vec![(format!("http://{}/{{proxy}}", lb.dns_name), None)],
+            domains: vec![Shared {
+                name: "api.example.com".into(),
+                tags: Default::default(),
+            }],
+            ..Gateway::default()
+        }
+    }
+
+    fn fits(
+        gateway: &Gateway,
+        configured: GatewayKind,
+        ids: &Ids,
+    ) -> Result<GatewayKind, CliError> {
+        let lb = lb();
+        let owner = Ownership::new("prod");
+        let mut desired = gw_core::testing::desired(configured).build();
+        desired.domain = Some(DomainSpec {
+            name: "api.example.com".into(),
+            certificate_arn: "arn:cert".into(),
+        });
+        let chosen = Chosen {
+            lb: &lb,
+            gateway,
+            owner: &owner,
+            configured,
+        };
+        check_fits(chosen, &desired, ids)
+    }
+
+    fn refused(result: Result<GatewayKind, CliError>) -> CliError {
+        match result {
+            Ok(kind) => panic!("adopted as {kind}"),
+            Err(error) => error,
+        }
+    }
+
+    #[test]
+    fn the_guides_gateway_fits_a_configuration_of_its_kind_and_stage() {
+        let lb = lb();
+        let http = by_hand(&lb, GatewayKind::Http, "$default");
+        let kind =
+            fits(&http, GatewayKind::Http, &Ids::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(kind, GatewayKind::Http);
+        let rest = by_hand(&lb, GatewayKind::Rest, "dev");
+        let ids = Ids {
+            domain: Some("api.example.com".into()),
+            ..Ids::default()
+        };
+        assert!(fits(&rest, GatewayKind::Rest, &ids).is_ok());
+    }
+
+    #[test]
+    fn what_would_change_the_url_or_the_kind_is_invalid_input_with_the_setting_to_change() {
+        let lb = lb();
+        let rest = by_hand(&lb, GatewayKind::Rest, "prod");
+        let stage = refused(fits(&rest, GatewayKind::Rest, &Ids::default()));
+        assert_eq!(stage.exit_code(), crate::EXIT_INVALID_INPUT);
+        assert!(stage.to_string().contains("gateway.stage: prod"), "{stage}");
+        let kind = refused(fits(&rest, GatewayKind::Http, &Ids::default()));
+        assert_eq!(kind.exit_code(), crate::EXIT_INVALID_INPUT);
+        assert!(kind.to_string().contains("gateway.type: rest"), "{kind}");
+
+        let http = by_hand(&lb, GatewayKind::Http, "$default");
+        for (ids, says) in [
+            (
+                Ids {
+                    vpc_link_id: Some("l9".into()),
+                    ..Ids::default()
+                },
+                "VPC link l9",
+            ),
+            (
+                Ids {
+                    domain: Some("other.example.com".into()),
+                    ..Ids::default()
+                },
+                "not mapped",
+            ),
+        ] {
+            let error = refused(fits(&http, GatewayKind::Http, &ids));
+            assert_eq!(error.exit_code(), crate::EXIT_INVALID_INPUT);
+            assert!(error.to_string().contains(says), "{error}");
+        }
+    }
+
+    #[test]
+    fn someone_elses_gateway_is_an_aws_state_refusal() {
+        let lb = lb();
+        let mut http = by_hand(&lb, GatewayKind::Http, "$default");
+        http.tags = [(gw_core::STACK_TAG.to_string(), "net".to_string())].into();
+        let error = refused(fits(&http, GatewayKind::Http, &Ids::default()));
+        assert_eq!(error.exit_code(), crate::EXIT_FAILURE);
+        assert!(
+            error
+                .to_string()
+                .starts_with("refusing to adopt HTTP API a1"),
+            "{error}"
+        );
+    }
 }
