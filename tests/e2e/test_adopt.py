@@ -16,6 +16,7 @@ from conftest import account_env, api_spec, assert_allowed_by_iam_policy, invoke
 from support.awsproxy import listening
 from support.gateways import is_owned, run_json
 from support.hosts import map_host
+from support.https import Acm, owned_with_gateway, rest_domain, rest_domain_tags, rest_mappings, unique_domain
 
 
 # -- The guide's setups, as the console makes them ---------------------------------------------
@@ -239,3 +240,37 @@ def test_adopt_rest_api_made_by_hand(cli, rest, account, seed, workspace, backen
         parts = {c["part"]: c for c in adoption["claims"]}
         assert parts["vpc-link"]["id"] == made["link_id"], adoption
         assert made["link_id"] not in {l["id"] for l in rest.vpc_links()}, "`down` left the adopted VPC link"
+
+
+def test_adopt_rest_api_with_its_custom_domain(cli, aws, rest, account, seed, workspace, region):
+    """The guide's custom domain (a REGIONAL domain name with a root base path mapping to the
+    stage) is adopted with the API when named; `up` keeps it and its mapping, `down` removes
+    them. (REST: moto answers 404 to TagResource on an apigatewayv2 domain name.)"""
+    seeded = seed(decoys=False)
+    domain, zone = unique_domain()
+    certificate = Acm(region).import_cert([f"*.{zone}"])
+    ws = workspace(seeded["cluster"], seeded["region"])
+    ws.write_settings({"gateway": {"type": "rest", "endpoint_type": "regional", "domain": domain,
+                                   "certificate_arn": certificate}})
+    ws.write_apis([api_spec("iris")])
+    env = account_env(account)
+    made = rest_by_hand(rest, seeded)
+    rest.client.create_domain_name(domainName=domain, regionalCertificateArn=certificate,
+                                   endpointConfiguration={"types": ["REGIONAL"]})
+    rest.client.create_base_path_mapping(domainName=domain, restApiId=made["id"], stage="dev")
+
+    text = cli("-a", ws.apis_file, "adopt", cwd=ws.root, env=env).ok()
+    assert f"cortex-net adopt --api-id {made['id']} --domain {domain}" in text.stdout, text.describe()
+
+    r = run_adopt(cli, ws, "--api-id", made["id"], "--domain", domain, "--yes", env=env).ok()
+    claimed = {c["part"]: c for c in r.json["claims"]}
+    assert claimed["domain-name"]["id"] == domain, r.json
+    assert owned_with_gateway(rest_domain_tags(rest, domain), ws.cluster, "rest"), rest_domain_tags(rest, domain)
+    assert not {("create", "domain-name"), ("create", "api-mapping"), ("delete", "api-mapping")} & \
+        {(c["action"], c["kind"]) for c in r.json["plan_after"]["changes"]}, r.describe()
+
+    run_json(cli, ws, "up", "--yes", env=env, apis=True).ok()
+    assert [m["restApiId"] for m in rest_mappings(rest, domain)] == [made["id"]]
+    run_json(cli, ws, "down", "--yes", env=env, apis=True).ok()
+    assert rest_domain(rest, domain) is None, "`down` left the adopted domain name"
+    assert made["id"] not in {a["id"] for a in rest.rest_apis()}
