@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import BIN, ENDPOINT, CliResult, api_spec
+from conftest import BIN, ENDPOINT, CliResult, account_env, api_spec
 from support.gateways import run_json
 
 pytestmark = pytest.mark.shared_region
@@ -24,7 +25,9 @@ DONE = re.compile(r"^(\+|~|-/\+|-) [a-z-]+ .* \.\.\. ok \d+\.\d\d s$")
 
 
 def change_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if " ... ok " in line or " ... failed: " in line]
+    # On a terminal the answer to the question ends its line; in a captured stderr it does not.
+    lines = [line.split("[y/N] ")[-1] for line in stderr.splitlines()]
+    return [line for line in lines if " ... ok " in line or " ... failed: " in line]
 
 
 def prefix(change: dict) -> str:
@@ -36,8 +39,9 @@ def assert_one_line_per_change(stderr: str, changes: list[dict]) -> None:
     lines = change_lines(stderr)
     assert all(DONE.match(line) for line in lines), lines
     expected = sorted(prefix(c) for c in changes)
-    # A line is its change's prefix, then the id or detail, then the result.
-    matched = sorted(next(p for p in expected if line.startswith(p + " ")) for line in lines)
+    # A line is its change's prefix, then its id or detail, then the result.
+    matched = sorted(next((p for p in expected if re.match(re.escape(p) + "[ :]", line)), line)
+                     for line in lines)
     assert matched == expected, (lines, expected)
 
 
@@ -150,3 +154,44 @@ def test_completions_offline_for_each_shell(cli, tmp_path, shell):
 def test_completions_refuse_an_unknown_shell(cli, tmp_path):
     r = cli("completions", "tcsh", cwd=tmp_path).fails(2)
     assert "bash" in r.stderr and "powershell" in r.stderr, r.describe()
+
+
+def test_rest_content_made_by_one_document_still_gets_a_line_per_change(cli, seed, workspace, account):
+    seeded = seed(decoys=False)
+    ws = workspace(seeded["cluster"], seeded["region"])
+    ws.write_settings({"gateway": {"type": "rest"}})
+    ws.write_apis([api_spec("iris", "/iris")])
+    env = account_env(account)
+    planned = run_json(cli, ws, "plan", env=env, apis=True).ok().json["changes"]
+    assert any(c["kind"] == "method" for c in planned), planned
+
+    r = cli("-a", str(ws.apis_file), "up", "--yes", cwd=ws.root, env=env).ok()
+    assert_one_line_per_change(r.stderr, planned)
+    content = [line for line in change_lines(r.stderr) if "(PutRestApi)" in line]
+    assert len(content) == sum(c["kind"] in ("resource", "method", "integration") for c in planned), r.stderr
+
+    r = cli("down", "--yes", cwd=ws.root, env=env).ok()
+    assert any(line.startswith("- api cortex-") for line in change_lines(r.stderr)), r.describe()
+
+
+def test_without_yes_the_plan_is_shown_once_for_the_question(seeded, ws):
+    """On a terminal (a pty as standard input): the plan, the question, then a line per change."""
+    planned = json.loads(subprocess.run([str(BIN), "-o", "json", "plan"], cwd=ws.root, text=True,
+                                        capture_output=True, timeout=120).stdout)["changes"]
+    controller, terminal = pty.openpty()
+    try:
+        p = subprocess.Popen([str(BIN), "up"], cwd=ws.root, stdin=terminal, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        os.write(controller, b"y\n")
+        out, err = p.communicate(timeout=120)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert p.returncode == 0, (out, err)
+    assert out.count("Plan: ") == 1 and "Apply these changes" in err, (out, err)
+    for change in planned:
+        assert out.count(f"  {prefix(change)}") == 1, (change, out)
+    assert_one_line_per_change(err, planned)
+    # Leave nothing behind.
+    r = subprocess.run([str(BIN), "down", "--yes"], cwd=ws.root, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
