@@ -42,7 +42,8 @@ pub(super) async fn upsert_deployment(
         .to_string();
     if ids.stages.contains(&desired.stage) {
         point_stage(ctx.client, &api_id, &desired.stage, &id).await?;
-        tracing::info!("~ stage {} now serves deployment {id}", desired.stage);
+        // Part of the deployment's change (its line follows), not a change of its own.
+        tracing::info!("stage {} now serves deployment {id}", desired.stage);
     }
     ids.deployment = Some(id);
     Ok(())
