@@ -519,6 +519,28 @@ mod tests {
     }
 
     #[test]
+    fn an_api_a_cloudformation_stack_made_names_its_stack() {
+        let api = |tags: &[(&str, &str)]| {
+            let mut api = Api::builder()
+                .api_id("h1")
+                .name("cortex-prod")
+                .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+                .route_selection_expression("$request.method $request.path");
+            for (key, value) in tags {
+                api = api.tags(*key, *value);
+            }
+            api.build()
+        };
+        let stacked = api_resource("h1", &api(&[(gw_core::STACK_TAG, "cortex-fleet")]));
+        assert_eq!(
+            stacked.resource.attribute(gw_core::STACK_TAG),
+            Some("cortex-fleet")
+        );
+        let ours = api_resource("h1", &api(&[("managed-by", "cortex-net")]));
+        assert_eq!(ours.resource.attribute(gw_core::STACK_TAG), None);
+    }
+
+    #[test]
     fn a_stage_made_without_protection_reads_off() {
         let stage = Stage::builder()
             .stage_name("$default")

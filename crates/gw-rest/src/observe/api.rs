@@ -309,3 +309,38 @@ fn integration_resource(name: &str, integration: &Integration, connection: Strin
             }),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_apigateway::types::RestApi;
+
+    fn found(tags: &[(&str, &str)]) -> FoundApi {
+        let mut api = RestApi::builder().id("r1").name("cortex-prod");
+        for (key, value) in tags {
+            api = api.tags(*key, *value);
+        }
+        FoundApi {
+            api: api.build(),
+            id: "r1".into(),
+            resources: Vec::new(),
+            stages: Vec::new(),
+            deployments: Default::default(),
+            connection_ids: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn an_api_a_cloudformation_stack_made_names_its_stack() {
+        let stacked = api_resource(&found(&[
+            ("managed-by", "cortex-net"),
+            (gw_core::STACK_TAG, "cortex-fleet"),
+        ]));
+        assert_eq!(
+            stacked.resource.attribute(gw_core::STACK_TAG),
+            Some("cortex-fleet")
+        );
+        let ours = api_resource(&found(&[("managed-by", "cortex-net")]));
+        assert_eq!(ours.resource.attribute(gw_core::STACK_TAG), None);
+    }
+}
