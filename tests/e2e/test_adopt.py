@@ -113,6 +113,7 @@ def adopt_converge_down(cli, ws, api_id: str, *, env=None, read_tags, read_api_i
     # Adopting again is a no-op.
     again = run_adopt(cli, ws, "--api-id", api_id, "--yes", env=env).ok()
     assert again.json["claims"] == [], again.describe()
+    assert listed(cli, ws, env=env)[api_id]["status"] == "adopted"
 
     up = run_json(cli, ws, "up", "--yes", env=env, apis=True).ok()
     assert not any(c["kind"] == "api" and c["action"] in ("create", "delete") for c in up.json["changes"]), \

@@ -206,8 +206,9 @@ async fn adopt(
 }
 
 fn adoption_text(adoption: &Adoption, lb: &str) {
+    let kind = adoption.api.kind.map(|k| k.label()).unwrap_or("API");
     println!(
-        "Adopting {} ({}) in front of load balancer {lb}; its invoke URL stays {}.",
+        "Adopting {kind} {} ({}) in front of load balancer {lb}; its invoke URL stays {}.",
         adoption.api.id, adoption.api.name, adoption.invoke_url
     );
     println!("Adoption writes only names and tags:");

@@ -42,11 +42,16 @@ impl Claim {
             .map(|new| format!("rename to {new}; "))
             .unwrap_or_default();
         let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        // A domain name is its own id.
+        let name = if self.name == self.id {
+            String::new()
+        } else {
+            format!(" ({})", self.name)
+        };
         format!(
-            "{} {} ({}): {rename}tag {}",
+            "{} {}{name}: {rename}tag {}",
             self.label,
             self.id,
-            self.name,
             tags.join(", ")
         )
     }
