@@ -132,6 +132,27 @@ def test_every_example_exports_a_template_cfn_lint_passes_for_both_kinds(cli, re
             assert any_method and all(m["x-amazon-apigateway-integration"]["type"] == "http_proxy"
                                       for m in any_method), (name, kind)
 
+    # The rest of what a template can hold: a custom domain, an access log, CORS.
+    s = seeded["internet-facing"]
+    for kind in KINDS:
+        ws = copy_example("public-http", tmp_path / f"full-{kind}", s["cluster"], region)
+        as_kind(ws, kind)
+        settings = yaml.safe_load((ws / "cortex-net.yaml").read_text())
+        settings["gateway"].update({
+            "domain": "api.example.com",
+            "certificate_arn": f"arn:aws:acm:{region}:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+            "access_logs": {"destination_arn": f"arn:aws:logs:{region}:123456789012:log-group:gateway"},
+            "cors": True,
+        })
+        (ws / "cortex-net.yaml").write_text(yaml.safe_dump(settings))
+        out = ws / "template.yaml"
+        cli("-a", "cortex.yaml", "export", "-f", "template.yaml", cwd=ws).ok()
+        template = yaml.safe_load(out.read_text())
+        check_template(template, kind, s)
+        assert template["Parameters"]["CertificateArn"]["Default"] == settings["gateway"]["certificate_arn"]
+        assert {"DomainName", "DomainDnsTarget"} <= set(template["Resources"]) | set(template["Outputs"])
+        templates.append(out)
+
     linted = cfn_lint(templates)
     print(f"cfn-lint: {len(templates)} templates, exit {linted.returncode}, "
           f"{len(linted.stdout.splitlines())} findings")
