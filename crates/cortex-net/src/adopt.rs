@@ -190,8 +190,11 @@ async fn adopt(
             );
         });
     }
-    if format == OutputFormat::Text {
-        adoption_text(&adoption, &lb.name);
+    // People see what they confirm: on stdout as text, on stderr when stdout is JSON.
+    match format {
+        OutputFormat::Text => print!("{}", adoption_text(&adoption, &lb.name)),
+        OutputFormat::Json if !yes => eprint!("{}", adoption_text(&adoption, &lb.name)),
+        OutputFormat::Json => {}
     }
     confirm(yes, "Adopt these resources (tags and names only)?")?;
     claim::write(&session.sdk, kind, &adoption.claims).await?;
@@ -205,20 +208,21 @@ async fn adopt(
     })
 }
 
-fn adoption_text(adoption: &Adoption, lb: &str) {
+fn adoption_text(adoption: &Adoption, lb: &str) -> String {
     let kind = adoption.api.kind.map(|k| k.label()).unwrap_or("API");
-    println!(
-        "Adopting {kind} {} ({}) in front of load balancer {lb}; its invoke URL stays {}.",
+    let mut text = format!(
+        "Adopting {kind} {} ({}) in front of load balancer {lb}; its invoke URL stays {}.\n\
+         Adoption writes only names and tags:\n",
         adoption.api.id, adoption.api.name, adoption.invoke_url
     );
-    println!("Adoption writes only names and tags:");
     for claim in &adoption.claims {
-        println!("  {}", claim.describe());
+        text.push_str(&format!("  {}\n", claim.describe()));
     }
-    println!(
-        "Then `cortex-net up` would make this plan:\n{}",
+    text.push_str(&format!(
+        "Then `cortex-net up` would make this plan:\n{}\n",
         adoption.plan_after
-    );
+    ));
+    text
 }
 
 /// Refuses what cortex-net may not take (AWS state: exit 1) and what the configuration or the
@@ -415,6 +419,37 @@ mod tests {
                 .to_string()
                 .starts_with("refusing to adopt HTTP API a1"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn the_preview_names_the_kept_url_every_write_and_the_plan_after() {
+        let lb = lb();
+        let gateway = by_hand(&lb, GatewayKind::Http, "$default");
+        let owner = Ownership::new("prod");
+        let desired = gw_core::testing::desired(GatewayKind::Http).build();
+        let claims = claim::claims(&gateway, GatewayKind::Http, &desired, &owner, None);
+        let adoption = Adoption {
+            api: gateway.candidate(&lb, &owner),
+            invoke_url: "https://a1.example".into(),
+            claims,
+            plan_after: Plan::default(),
+            adopted: false,
+        };
+        let text = adoption_text(&adoption, &lb.name);
+        assert!(text.starts_with("Adopting HTTP API a1 (by-hand)"), "{text}");
+        assert!(text.contains("stays https://a1.example"), "{text}");
+        assert!(
+            text.contains("HTTP API a1 (by-hand): rename to cortex-prod; tag"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("custom domain"),
+            "not named, not adopted: {text}"
+        );
+        assert!(
+            text.ends_with("No changes: AWS already matches the configuration.\n"),
+            "{text}"
         );
     }
 }
