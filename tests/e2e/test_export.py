@@ -89,13 +89,17 @@ def published_paths(ws: Path) -> set[str]:
 
 
 def cfn_lint(files: list[Path]) -> subprocess.CompletedProcess:
-    command = [str(VENV / "cfn-lint")] if (VENV / "cfn-lint").exists() else [str(VENV / "python"), "-m", "cfnlint"]
-    try:
-        return subprocess.run([*command, "--format", "parseable", "--", *map(str, files)],
-                              capture_output=True, text=True, timeout=120)
-    except FileNotFoundError:
-        pytest.fail(f"cfn-lint is not installed in {VENV}: the venv is built from "
-                    "localstack/moto-requirements.txt by `cargo xtask emulator up`")
+    """cfn-lint of the moto venv (pinned in localstack/moto-requirements.txt) over `files`."""
+    if (VENV / "cfn-lint").exists():
+        command = [str(VENV / "cfn-lint")]
+    else:
+        command = [str(VENV / "python"), "-m", "cfnlint"]
+        probe = subprocess.run([*command, "--version"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            pytest.fail(f"cfn-lint is not installed in {VENV.parent}: the venv is built from "
+                        "localstack/moto-requirements.txt by `cargo xtask emulator up`")
+    return subprocess.run([*command, "--format", "parseable", "--", *map(str, files)],
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_every_example_exports_a_template_cfn_lint_passes_for_both_kinds(cli, region, moto_up, tmp_path):
