@@ -537,7 +537,7 @@ def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None,
 
 
 # The commands whose AWS calls must all be allowed by `iam-policy` for the same configuration.
-POLICY_CHECKED = {"discover", "plan", "up", "down", "status", "endpoints", "doctor", "keys", "diagram"}
+POLICY_CHECKED = {"discover", "plan", "up", "down", "status", "endpoints", "doctor", "keys", "diagram", "adopt"}
 
 
 def assert_allowed_by_iam_policy(args: tuple, index: int, cwd, env: dict, calls: list) -> None:
@@ -549,7 +549,7 @@ def assert_allowed_by_iam_policy(args: tuple, index: int, cwd, env: dict, calls:
     for a in (args[index + 1:] if args[index] not in ("keys", "diagram") else ()):
         if skip:
             skip = False
-        elif a in ("--url", "--api-key-env"):  # doctor's own options
+        elif a in ("--url", "--api-key-env", "--api-id", "--vpc-link-id", "--domain"):  # doctor's, adopt's
             skip = True
         elif a != "--yes":
             rest.append(a)
