@@ -34,7 +34,7 @@ import boto3
 import pytest
 import yaml
 
-from conftest import LOCALSTACK, REPO, run_seed, unique_cluster
+from conftest import LOCALSTACK, MOTO_PROXY, REPO, Aws, run_seed, unique_cluster
 from support.hosts import hosts_file, map_host
 from support.https import EXAMPLE_NAMES, EXAMPLES, copy_example
 
@@ -185,6 +185,88 @@ def check_template(template: dict, kind: str, seeded: dict) -> None:
         assert resources["VpcLink"]["Type"] == "AWS::ApiGatewayV2::VpcLink"
         assert parameters["LoadBalancerListenerArn"].get("Default"), parameters
     assert "InvokeUrl" in template["Outputs"], template["Outputs"]
+
+
+def resolve(value, parameters: dict):
+    """A property as CloudFormation resolves it with the parameters' defaults (Ref of a
+    parameter, Fn::Sub of parameters); references to resources are left as they are."""
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in parameters:
+        default = parameters[value["Ref"]].get("Default")
+        return default.split(",") if parameters[value["Ref"]]["Type"] == "CommaDelimitedList" else default
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
+        return re.sub(r"\$\{([^}]+)\}", lambda m: parameters[m.group(1)]["Default"], value["Fn::Sub"])
+    return value
+
+
+def throttle(settings: dict | None) -> tuple | None:
+    settings = settings or {}
+    if settings.get("ThrottlingRateLimit") is None:
+        return None
+    return settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]
+
+
+def http_gateway_of_template(template: dict) -> dict:
+    """What an HTTP template asks AWS to hold, in the shape `http_gateway_read_back` reads."""
+    resources, parameters = template["Resources"], template["Parameters"]
+    of_type = lambda kind: [r["Properties"] for r in resources.values() if r["Type"] == kind]  # noqa: E731
+    (api,), (integration,), (stage,) = (of_type(f"AWS::ApiGatewayV2::{k}") for k in ("Api", "Integration", "Stage"))
+    return {
+        "api": (api["Name"], api["ProtocolType"], api["Tags"]),
+        "integration": {k: resolve(integration.get(k), parameters) for k in INTEGRATION_FIELDS},
+        "routes": {r["RouteKey"]: (r["AuthorizationType"], sorted(r.get("AuthorizationScopes", [])))
+                   for r in of_type("AWS::ApiGatewayV2::Route")},
+        "authorizers": [(a["Name"], a["AuthorizerType"], a["JwtConfiguration"], a["IdentitySource"])
+                        for a in of_type("AWS::ApiGatewayV2::Authorizer")],
+        "stage": (stage["StageName"], stage["AutoDeploy"], throttle(stage.get("DefaultRouteSettings")),
+                  {k: throttle(v) for k, v in (stage.get("RouteSettings") or {}).items()}),
+        "links": [(link["Name"], sorted(resolve(link["SubnetIds"], parameters)),
+                   sorted(resolve(link["SecurityGroupIds"], parameters)))
+                  for link in of_type("AWS::ApiGatewayV2::VpcLink")],
+    }
+
+
+INTEGRATION_FIELDS = ("IntegrationType", "IntegrationMethod", "IntegrationUri", "ConnectionType",
+                      "PayloadFormatVersion", "RequestParameters", "Description")
+
+
+def http_gateway_read_back(aws: Aws, cluster: str) -> dict:
+    (api,) = aws.owned_apis(cluster)
+    api_id = api["ApiId"]
+    (integration,) = aws.integrations(api_id)
+    (stage,) = aws.stages(api_id)
+    # moto lists no authorizers (GetAuthorizers): read through the session proxy, which answers it.
+    v2 = boto3.client("apigatewayv2", endpoint_url=MOTO_PROXY, region_name=aws.region)
+    links = [link for link in aws.apigw.get_vpc_links().get("Items", [])
+             if ownership(link.get("Tags")).get("cortex.dev/cluster-name") == cluster]
+    return {
+        "api": (api["Name"], api["ProtocolType"], ownership(api.get("Tags"))),
+        "integration": {k: integration.get(k) for k in INTEGRATION_FIELDS},
+        "routes": {r["RouteKey"]: (r.get("AuthorizationType", "NONE"), sorted(r.get("AuthorizationScopes") or []))
+                   for r in aws.routes(api_id)},
+        "authorizers": [(a["Name"], a["AuthorizerType"], a["JwtConfiguration"], a["IdentitySource"])
+                        for a in v2.get_authorizers(ApiId=api_id)["Items"]],
+        "stage": (stage["StageName"], stage.get("AutoDeploy"), throttle(stage.get("DefaultRouteSettings")),
+                  {k: throttle(v) for k, v in (stage.get("RouteSettings") or {}).items()}),
+        "links": [(link["Name"], sorted(link["SubnetIds"]), sorted(link["SecurityGroupIds"])) for link in links],
+    }
+
+
+def test_an_http_template_asks_for_the_gateway_up_makes(cli, region, moto_up, tmp_path):
+    """LocalStack has no ApiGatewayV2: the HTTP template, resolved with its parameters'
+    defaults, is compared with what `up` makes in moto for the same configuration (internal
+    load balancer: VPC link; JWT with scopes; stage and route throttles)."""
+    seeded = run_seed(region, unique_cluster("exh"), scheme="internal", decoys=False)
+    ws = copy_example("public-http-jwt", tmp_path / "ws", seeded["cluster"], region)
+    template = yaml.safe_load(cli("-a", "cortex.yaml", "export", cwd=ws).ok().stdout)
+    cli("-a", "cortex.yaml", "-o", "json", "up", "--yes", cwd=ws).ok()
+    try:
+        wanted = http_gateway_of_template(template)
+        assert wanted["authorizers"] and wanted["links"] and wanted["stage"][3], wanted
+        made = http_gateway_read_back(Aws(region), seeded["cluster"])
+        for part in wanted:
+            assert made[part] == wanted[part], f"{part}: up made {made[part]}, the template asks {wanted[part]}"
+    finally:
+        cli("-a", "cortex.yaml", "-o", "json", "down", "--yes", cwd=ws).ok()
 
 
 # ---------------------------------------------------------------------------
