@@ -1,8 +1,11 @@
 """`cortex-net export`: the gateway `up` would build, as CloudFormation and as OpenAPI.
 
-- Every example configuration (examples/), as an HTTP and as a REST gateway, exports a template
-  that `cfn-lint` (pinned in localstack/moto-requirements.txt) passes without a warning, as YAML
-  and as JSON saying the same; its OpenAPI export parses and carries every path.
+- Every example configuration (examples/), as an HTTP and as a REST gateway (and one of each
+  with a custom domain, an access log and CORS), exports a template that `cfn-lint` (pinned in
+  localstack/moto-requirements.txt) passes without a finding, as YAML and as JSON saying the
+  same; its OpenAPI export parses and carries every path.
+- An HTTP template (internal, JWT, throttles), resolved with its parameters' defaults, asks for
+  what `up` makes in moto (LocalStack's CloudFormation has no ApiGatewayV2).
 - A REST internet-facing template (examples/public-rest-api-keys: keys, usage plans, throttles)
   deployed through LocalStack's CloudFormation builds a stage that a request with the key passes
   through to the backend; what the stack made, read back through the apigateway API, is what
@@ -135,6 +138,9 @@ def test_every_example_exports_a_template_cfn_lint_passes_for_both_kinds(cli, re
                           if "x-amazon-apigateway-any-method" in p]
             assert any_method and all(m["x-amazon-apigateway-integration"]["type"] == "http_proxy"
                                       for m in any_method), (name, kind)
+            # Private before the VPC link exists too (its id then to be filled in).
+            connection = "VPC_LINK" if s["load_balancer"]["scheme"] == "internal" else "INTERNET"
+            assert {m["x-amazon-apigateway-integration"]["connectionType"] for m in any_method} == {connection}
 
     # The rest of what a template can hold: a custom domain, an access log, CORS.
     s = seeded["internet-facing"]

@@ -38,7 +38,7 @@ pub async fn run(
         ExportFormat::Openapi => {
             // A private integration names its VPC link by id: the one `up` made, if any.
             let link_id = match desired.vpc_link {
-                Some(_) => existing_link(&session).await?,
+                Some(_) => Some(existing_link(&session).await?),
                 None => None,
             };
             openapi(provider.kind(), &desired, link_id.as_deref())
@@ -69,19 +69,24 @@ pub(crate) fn openapi(kind: GatewayKind, desired: &DesiredGateway, link_id: Opti
     }
 }
 
-async fn existing_link(session: &Session) -> Result<Option<String>, CliError> {
+/// What a private integration's `connectionId` says when the cluster has no VPC link yet.
+pub(crate) const LINK_PLACEHOLDER: &str = "VPC_LINK_ID";
+
+/// The id of the cluster's VPC link, or [`LINK_PLACEHOLDER`] (with a warning) when there is
+/// none yet: the integrations stay private either way.
+async fn existing_link(session: &Session) -> Result<String, CliError> {
     let provider = session.gateways.selected();
     let observed = provider.observe(session.owner()).await?;
-    let found = observed
-        .primary(ResourceKind::VpcLink)
-        .map(|link| link.id.clone());
-    if found.is_none() {
-        tracing::warn!(
-            "no VPC link of this cluster exists yet: the document names it VPC_LINK_ID; \
-             run `cortex-net up` first, or replace it with your link's id"
-        );
+    match observed.primary(ResourceKind::VpcLink) {
+        Some(link) => Ok(link.id.clone()),
+        None => {
+            tracing::warn!(
+                "no VPC link of this cluster exists yet: the document names it \
+                 {LINK_PLACEHOLDER}; run `cortex-net up` first, or replace it with your link's id"
+            );
+            Ok(LINK_PLACEHOLDER.to_string())
+        }
     }
-    Ok(found)
 }
 
 fn render(document: &Value, format: ExportFormat, json: bool) -> Result<String, CliError> {
@@ -101,5 +106,50 @@ fn write(text: &str, out_file: Option<&Path>) -> Result<(), CliError> {
         }
         Some(path) => std::fs::write(path, text)
             .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gw_core::VpcLinkVersion;
+    use gw_core::testing::desired;
+
+    #[test]
+    fn a_private_integration_stays_private_before_its_link_exists() {
+        for kind in GatewayKind::ALL {
+            let gateway = desired(*kind).internal(VpcLinkVersion::V2).build();
+            let document = openapi(*kind, &gateway, Some(LINK_PLACEHOLDER));
+            let integration = &document["paths"]["/{proxy+}"]["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"];
+            assert_eq!(integration["connectionType"], "VPC_LINK", "{kind}");
+            assert_eq!(integration["connectionId"], LINK_PLACEHOLDER, "{kind}");
+        }
+    }
+
+    #[test]
+    fn each_kind_exports_its_own_resources() {
+        let owner = Ownership::new("prod");
+        let http = cloudformation(
+            GatewayKind::Http,
+            &desired(GatewayKind::Http).build(),
+            &owner,
+        );
+        let rest = cloudformation(
+            GatewayKind::Rest,
+            &desired(GatewayKind::Rest).build(),
+            &owner,
+        );
+        assert_eq!(http["Resources"]["Api"]["Type"], "AWS::ApiGatewayV2::Api");
+        assert_eq!(
+            rest["Resources"]["RestApi"]["Type"],
+            "AWS::ApiGateway::RestApi"
+        );
+        let yaml = render(&rest, ExportFormat::Cloudformation, false).unwrap_or_default();
+        assert!(
+            yaml.starts_with("AWSTemplateFormatVersion: \"2010-09-09\"\n"),
+            "{yaml}"
+        );
+        let json = render(&rest, ExportFormat::Cloudformation, true).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Value>(&json).ok(), Some(rest));
     }
 }

@@ -383,7 +383,7 @@ fn openapi_integration(desired: &DesiredGateway, link_id: Option<&str>) -> Value
         Some(_) => {
             integration["uri"] = json!(desired.backend.listener_arn.clone().unwrap_or_default());
             integration["connectionType"] = json!("VPC_LINK");
-            integration["connectionId"] = json!(link_id.unwrap_or("VPC_LINK_ID"));
+            integration["connectionId"] = json!(link_id.unwrap_or(super::LINK_PLACEHOLDER));
         }
     }
     integration
