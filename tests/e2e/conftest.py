@@ -537,7 +537,7 @@ def run_cli(*args: str, cwd: Path | str | None = None, env: dict | None = None,
 
 
 # The commands whose AWS calls must all be allowed by `iam-policy` for the same configuration.
-POLICY_CHECKED = {"discover", "plan", "up", "down", "status", "endpoints", "doctor", "keys", "diagram", "adopt"}
+POLICY_CHECKED = {"discover", "plan", "up", "down", "status", "endpoints", "doctor", "keys", "diagram", "adopt", "export"}
 
 
 def assert_allowed_by_iam_policy(args: tuple, index: int, cwd, env: dict, calls: list) -> None:
@@ -545,8 +545,8 @@ def assert_allowed_by_iam_policy(args: tuple, index: int, cwd, env: dict, calls:
     this process) is allowed by the policy `iam-policy` prints, offline, for the same files,
     flags and environment."""
     rest, skip = [], False
-    # `keys list|show NAME|rotate NAME`, `diagram ...`: the policy is the configuration's, without their options.
-    for a in (args[index + 1:] if args[index] not in ("keys", "diagram") else ()):
+    # `keys list|show NAME|rotate NAME`, `diagram ...`, `export ...`: the configuration's policy.
+    for a in (args[index + 1:] if args[index] not in ("keys", "diagram", "export") else ()):
         if skip:
             skip = False
         elif a in ("--url", "--api-key-env", "--api-id", "--vpc-link-id", "--domain"):  # doctor's, adopt's
