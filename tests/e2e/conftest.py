@@ -551,7 +551,7 @@ def assert_allowed_by_iam_policy(args: tuple, index: int, cwd, env: dict, calls:
             skip = False
         elif a in ("--url", "--api-key-env", "--api-id", "--vpc-link-id", "--domain"):  # doctor's, adopt's
             skip = True
-        elif a != "--yes":
+        elif a not in ("--yes", "--detailed-exitcode"):
             rest.append(a)
     policy_args = ["-o", "json", *_without_output(args[:index]), "iam-policy", *_without_output(tuple(rest))]
     printed = _exec(tuple(policy_args), cwd, env)

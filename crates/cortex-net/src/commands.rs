@@ -8,7 +8,7 @@ use crate::desired;
 use crate::endpoints::{self, Endpoint};
 use crate::error::CliError;
 use crate::output;
-use crate::session::{Certificates, Goal, Session, configured_step, merged};
+use crate::session::{Certificates, Goal, Session, configured_step, merged, refuse_stack_owned};
 use gw_core::{GatewayInfo, Plan};
 use lb_discovery::LoadBalancer;
 use serde::Serialize;
@@ -216,6 +216,8 @@ async fn up(cli: &Cli, yes: bool) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
     let surveyed = session.survey(Certificates::Enforced).await?;
     let (lb, goal, steps) = (surveyed.lb, surveyed.goal, surveyed.steps);
+    // Before the question: a stack's gateway is never ours to change.
+    refuse_stack_owned(session.owner(), &goal, &steps)?;
     let plan = merged(&steps);
     // The plan is shown for the question only: each change gets its line (stderr) as it is
     // applied, so with --yes the plan would be a second listing of the same changes.
@@ -256,6 +258,7 @@ fn up_text(report: &UpReport) {
 async fn down(cli: &Cli, yes: bool) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
     let steps = session.gateways.plan_towards(&Goal::Removed).await?;
+    refuse_stack_owned(session.owner(), &Goal::Removed, &steps)?;
     let plan = merged(&steps);
     if cli.output == OutputFormat::Text {
         if plan.is_empty() {

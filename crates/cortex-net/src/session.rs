@@ -400,7 +400,11 @@ impl Gateways {
 /// Refuses `up` and `down` (exit 1, before any change) when a CloudFormation stack owns what
 /// they would change: the gateway was deployed from `cortex-net export`, and only CloudFormation
 /// may update or delete it.
-fn refuse_stack_owned(owner: &Ownership, goal: &Goal, steps: &[Step<'_>]) -> Result<(), CliError> {
+pub(crate) fn refuse_stack_owned(
+    owner: &Ownership,
+    goal: &Goal,
+    steps: &[Step<'_>],
+) -> Result<(), CliError> {
     let Some(stack) = steps.iter().find_map(|step| step.observed.stack()) else {
         return Ok(());
     };
