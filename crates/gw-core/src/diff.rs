@@ -6,9 +6,11 @@ use std::collections::HashSet;
 /// Computes the changes that turn `observed` into `desired`.
 ///
 /// - A desired resource without an observed one of the same kind and name is created.
-/// - Identity is scoped to the parent: a desired top-level resource (API, VPC link, domain
-///   name) matches the most senior observed one of its kind and name
-///   ([`ObservedResource::seniority`]: the oldest, then the lowest id), and a desired child
+/// - Identity is scoped to the parent: a desired top-level resource matches the most senior
+///   observed one of its kind and name ([`ObservedResource::seniority`]: the oldest, then the
+///   lowest id); the API and the VPC link, one per gateway
+///   ([`ResourceKind::is_one_per_gateway`]), match the most senior of their kind whatever its
+///   name (an adopted gateway keeps the name it was made with). A desired child
 ///   (route, stage, method, mapping ...) matches only a child of a matched parent. So duplicates,
 ///   however they arose, resolve the same way in every run, and a stage of API A never stands
 ///   for a stage of API B.
@@ -111,8 +113,9 @@ fn in_execution_order(upserts: Vec<Change>, deletions: Vec<Change>) -> Vec<Chang
         .collect()
 }
 
-/// The observed resource `want` stands for: same kind and name, not matched yet, top-level or
-/// inside a kept parent; the most senior of several.
+/// The observed resource `want` stands for: same kind and name (any name for a kind the
+/// gateway has one of), not matched yet, top-level or inside a kept parent; the most senior of
+/// several.
 fn best_match<'a>(
     want: &Resource,
     observed: &'a Observed,
@@ -126,7 +129,7 @@ fn best_match<'a>(
         .filter(|(index, have)| {
             !matched.contains(index)
                 && have.resource.kind == want.kind
-                && have.resource.name == want.name
+                && (want.kind.is_one_per_gateway() || have.resource.name == want.name)
                 && have
                     .parent_id
                     .as_deref()
@@ -578,5 +581,182 @@ mod tests {
                 (Action::Delete, ResourceKind::VpcLink, "cortex-a"),
             ]
         );
+    }
+
+    #[test]
+    fn the_api_and_the_link_match_whatever_their_name() {
+        let desired = vec![
+            Resource::new(ResourceKind::VpcLink, "cortex-a").with(crate::attr::STATUS, "AVAILABLE"),
+            Resource::new(ResourceKind::Api, "cortex-a"),
+            Resource::new(ResourceKind::Stage, "dev"),
+        ];
+        let observed = Observed {
+            resources: vec![
+                have(
+                    ResourceKind::VpcLink,
+                    "by-hand-link",
+                    "l1",
+                    &[("status", "AVAILABLE")],
+                ),
+                have(ResourceKind::Api, "by-hand", "a1", &[]),
+                within(have(ResourceKind::Stage, "dev", "dev", &[]), "a1"),
+            ],
+        };
+        let plan = diff(&desired, &observed);
+        assert!(plan.is_empty(), "{plan}");
+        // A domain name is not one per gateway: it still matches by name.
+        let domain = [Resource::new(ResourceKind::DomainName, "api.example.com")];
+        let other = Observed {
+            resources: vec![have(
+                ResourceKind::DomainName,
+                "other.example.com",
+                "d1",
+                &[],
+            )],
+        };
+        assert_eq!(
+            actions(&diff(&domain, &other)),
+            vec![
+                (Action::Create, ResourceKind::DomainName, "api.example.com"),
+                (
+                    Action::Delete,
+                    ResourceKind::DomainName,
+                    "other.example.com"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn of_two_apis_or_links_of_different_names_the_senior_is_kept() {
+        let desired = vec![
+            Resource::new(ResourceKind::VpcLink, "cortex-a"),
+            Resource::new(ResourceKind::Api, "cortex-a"),
+            Resource::new(ResourceKind::Stage, "dev"),
+        ];
+        let observed = Observed {
+            resources: vec![
+                aged(have(ResourceKind::VpcLink, "cortex-a", "l-young", &[]), 20),
+                aged(
+                    have(ResourceKind::VpcLink, "by-hand-link", "l-old", &[]),
+                    10,
+                ),
+                aged(have(ResourceKind::Api, "cortex-a", "a-young", &[]), 20),
+                within(have(ResourceKind::Stage, "dev", "dev", &[]), "a-young"),
+                aged(have(ResourceKind::Api, "by-hand", "a-old", &[]), 10),
+                within(have(ResourceKind::Stage, "dev", "dev", &[]), "a-old"),
+            ],
+        };
+        let plan = diff(&desired, &observed);
+        let listed: Vec<_> = plan
+            .executable()
+            .changes
+            .iter()
+            .map(|c| (c.action, c.kind, c.id.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                (Action::Delete, ResourceKind::Api, "a-young".to_string()),
+                (Action::Delete, ResourceKind::VpcLink, "l-young".to_string()),
+            ],
+            "{plan}"
+        );
+        assert_eq!(
+            observed
+                .find(ResourceKind::Api, "cortex-a")
+                .map(|a| a.id.as_str()),
+            Some("a-old")
+        );
+        let kept: Vec<_> = observed
+            .kept(ResourceKind::VpcLink)
+            .map(|l| l.id.as_str())
+            .collect();
+        assert_eq!(kept, ["l-old"]);
+    }
+
+    #[test]
+    fn an_adopted_link_of_another_name_used_by_integrations_plans_nothing_for_them() {
+        // What a provider observes once the link `by-hand` and its API are tagged: it names
+        // the kept link as `up` would, then renders the integrations' link by reference.
+        let owner = crate::Ownership::new("a");
+        let mut observed = Observed {
+            resources: vec![
+                aged(have(ResourceKind::VpcLink, "by-hand", "l1", &[]), 10),
+                aged(have(ResourceKind::VpcLink, "by-hand-2", "l2", &[]), 20),
+            ],
+        };
+        observed.name_kept(ResourceKind::VpcLink, &owner);
+        observed.name_kept(ResourceKind::Stage, &owner);
+        let via = |link: &str| {
+            let shown = observed
+                .reference(ResourceKind::VpcLink, link)
+                .unwrap_or_default();
+            format!("VPC_LINK {shown}")
+        };
+        assert_eq!(via("l1"), "VPC_LINK cortex-a");
+        assert_eq!(
+            via("l2"),
+            "VPC_LINK by-hand-2 (l2)",
+            "a duplicate keeps its name"
+        );
+        let integrations = [
+            within(
+                have(
+                    ResourceKind::Integration,
+                    "ANY /a",
+                    "i1",
+                    &[("connection", &via("l1"))],
+                ),
+                "a1",
+            ),
+            within(
+                have(
+                    ResourceKind::Integration,
+                    "ANY /b",
+                    "i2",
+                    &[("connection", &via("l2"))],
+                ),
+                "a1",
+            ),
+        ];
+        observed
+            .resources
+            .push(have(ResourceKind::Api, "by-hand-api", "a1", &[]));
+        observed.resources.extend(integrations);
+        let desired = vec![
+            Resource::new(ResourceKind::VpcLink, "cortex-a"),
+            Resource::new(ResourceKind::Api, "cortex-a"),
+            Resource::new(ResourceKind::Integration, "ANY /a")
+                .with("connection", "VPC_LINK cortex-a"),
+            Resource::new(ResourceKind::Integration, "ANY /b")
+                .with("connection", "VPC_LINK cortex-a"),
+        ];
+        let plan = diff(&desired, &observed);
+        let listed: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| (c.action, c.kind, c.id.clone().unwrap_or_default()))
+            .collect();
+        // Only what used the duplicate moves; the duplicate goes.
+        assert_eq!(
+            listed,
+            vec![
+                (Action::Update, ResourceKind::Integration, "i2".to_string()),
+                (Action::Delete, ResourceKind::VpcLink, "l2".to_string()),
+            ],
+            "{plan}"
+        );
+        let moved = plan.changes[0].detail.as_deref().unwrap_or_default();
+        assert_eq!(
+            moved,
+            "connection: VPC_LINK by-hand-2 (l2) -> VPC_LINK cortex-a"
+        );
+        // apply finds the kept link by the desired name.
+        let kept: Vec<_> = observed
+            .kept(ResourceKind::VpcLink)
+            .map(|l| (l.resource.name.as_str(), l.id.as_str()))
+            .collect();
+        assert_eq!(kept, [("cortex-a", "l1")]);
     }
 }

@@ -100,6 +100,13 @@ impl ResourceKind {
         )
     }
 
+    /// Whether a gateway has one resource of this kind (its API, its VPC link): found by its
+    /// ownership tags and matched by kind, whatever its name, so that a gateway made by hand
+    /// and adopted keeps the name it was made with. Of several, the most senior is kept.
+    pub fn is_one_per_gateway(self) -> bool {
+        matches!(self, ResourceKind::Api | ResourceKind::VpcLink)
+    }
+
     /// Whether a deletion of this kind trims the API's content (or unmaps it), and so runs
     /// before the rollout: mappings, routes, methods, resources, integrations.
     pub fn is_trimmed_before_rollout(self) -> bool {

@@ -72,10 +72,32 @@ impl Observed {
     /// The resource of this kind and name that every run keeps when there are several: the
     /// most senior ([`ObservedResource::seniority`]). Meant for top-level resources (APIs, VPC
     /// links, domain names); children are looked up within their parent with [`Self::children`].
+    /// The name does not count for a kind the gateway has one of (its API, its VPC link:
+    /// [`ResourceKind::is_one_per_gateway`]), as in [`crate::diff`].
     pub fn find(&self, kind: ResourceKind, name: &str) -> Option<&ObservedResource> {
         self.of_kind(kind)
-            .filter(|r| r.resource.name == name)
+            .filter(|r| kind.is_one_per_gateway() || r.resource.name == name)
             .min_by(|a, b| a.seniority().cmp(&b.seniority()))
+    }
+
+    /// Gives the kept resource of a kind the gateway has one of (its API, its VPC link:
+    /// [`ResourceKind::is_one_per_gateway`]) the name `up` gives it, `cortex-<cluster>`,
+    /// whatever AWS calls it: an adopted gateway keeps the name it was made with. Providers call
+    /// it before rendering references to the resource ([`Self::reference`]: an integration's
+    /// VPC link, a usage plan's API), so that those compare equal to the desired ones, which
+    /// name it so; and `apply`, looking it up by the desired name, finds it.
+    pub fn name_kept(&mut self, kind: ResourceKind, owner: &Ownership) {
+        if !kind.is_one_per_gateway() {
+            return;
+        }
+        let kept = self
+            .resources
+            .iter_mut()
+            .filter(|r| r.resource.kind == kind)
+            .min_by(|a, b| a.seniority().cmp(&b.seniority()));
+        if let Some(kept) = kept {
+            kept.resource.name = format!("cortex-{}", owner.cluster());
+        }
     }
 
     /// The kept resource of a kind whatever its name (the gateway's one API).
@@ -84,7 +106,8 @@ impl Observed {
             .min_by(|a, b| a.seniority().cmp(&b.seniority()))
     }
 
-    /// Whether `resource` is the one of its kind and name that is kept.
+    /// Whether `resource` is the one of its kind and name (of its kind, for a kind the gateway
+    /// has one of) that is kept.
     pub fn is_kept(&self, resource: &ObservedResource) -> bool {
         self.find(resource.resource.kind, &resource.resource.name)
             .is_some_and(|kept| kept.id == resource.id)
@@ -109,7 +132,8 @@ impl Observed {
             .collect()
     }
 
-    /// The kept resource of each name of a kind.
+    /// The kept resource of each name of a kind (the one kept, for a kind the gateway has one
+    /// of).
     pub fn kept(&self, kind: ResourceKind) -> impl Iterator<Item = &ObservedResource> {
         self.of_kind(kind).filter(move |r| self.is_kept(r))
     }
