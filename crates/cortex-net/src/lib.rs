@@ -1,10 +1,11 @@
 //! `cortex-net`, the binary: wires configuration ([`netconf`]), load-balancer discovery
 //! ([`lb_discovery`]) and the gateway providers ([`gw_http`], [`gw_rest`]) into the commands
-//! `validate`, `discover`, `plan`, `up`, `down`, `endpoints`, `status`, `doctor`, `cert` and
-//! `iam-policy`.
+//! `validate`, `discover`, `plan`, `up`, `down`, `endpoints`, `status`, `doctor`, `keys`,
+//! `adopt`, `export`, `diagram`, `cert`, `iam-policy` and `completions`.
 //!
 //! It owns the user-facing contract: flags, text and JSON output, and exit codes (0 done,
-//! 1 AWS or operational failure, 2 invalid input). It turns the configuration into the desired
+//! 1 AWS or operational failure, 2 invalid input, 3 changes pending with
+//! `plan --detailed-exitcode`, 130 interrupted). It turns the configuration into the desired
 //! gateway, picks the provider of the configured [`gw_core::GatewayKind`] (`registry.rs`, one
 //! exhaustive `match`), and plans, applies and settles through the providers (`session.rs`,
 //! `settle.rs`).

@@ -309,7 +309,8 @@ pub trait GatewayProvider: Send + Sync {
     /// ownership tags, and children of such resources, are never returned.
     async fn observe(&self, owner: &Ownership) -> Result<Observed, ProviderError>;
 
-    /// Applies `plan` in order, logging each change as it is made. `desired` is `None` when
+    /// Applies `plan` in order, reporting each change through [`crate::Progress`] as it is
+    /// made (`applying`, then `applied` with its result and duration). `desired` is `None` when
     /// removing everything. Stops at the first failure: what was applied stays, and re-running
     /// plans only what is left.
     async fn apply(
