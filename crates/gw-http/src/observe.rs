@@ -52,6 +52,8 @@ pub(crate) async fn observe(
     observed
         .resources
         .extend(links.iter().map(vpclink::observed));
+    // The kept link by the name `up` gives it, whatever AWS calls it (an adopted one).
+    observed.name_kept(ResourceKind::VpcLink, owner);
     // How integrations name their link: a duplicate by name and id (Observed::reference).
     let link_names = observed.references(ResourceKind::VpcLink);
     let apis: Vec<(&str, &Api)> = apis
@@ -70,6 +72,7 @@ pub(crate) async fn observe(
             .resources
             .extend(children.resources(api_id, &link_names));
     }
+    observed.name_kept(ResourceKind::Api, owner);
     for (domain, mappings) in domains.iter().zip(mappings) {
         observed.resources.push(domain.observed());
         observed.resources.extend(mappings);

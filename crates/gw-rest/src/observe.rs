@@ -7,7 +7,7 @@ pub(crate) mod keys;
 mod read;
 
 use aws_sdk_apigateway::Client;
-use gw_core::{Observed, Ownership, ProviderError};
+use gw_core::{Observed, Ownership, ProviderError, ResourceKind};
 
 /// Observed-only attribute of a stage: the deployment it serves.
 pub(crate) const DEPLOYMENT_ID_ATTRIBUTE: &str = "deployment_id";
@@ -60,10 +60,14 @@ pub(crate) async fn observe(
     observed
         .resources
         .extend(links.iter().map(vpclink::observed));
+    // The kept link and API by the name `up` gives them, whatever AWS calls them (adopted
+    // ones), before integrations and usage plans refer to them.
+    observed.name_kept(ResourceKind::VpcLink, owner);
     let link_names = api::LinkNames::new(&observed);
     for found in &apis {
         api::push_api(found, &link_names, &mut observed);
     }
+    observed.name_kept(ResourceKind::Api, owner);
     keys::push_keys_and_plans(&api_keys, &plans, &mut observed);
     domains::push_domains(client, &domains, &apis, &mut observed).await?;
     Ok(observed)
