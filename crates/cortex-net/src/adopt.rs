@@ -4,8 +4,9 @@
 //! it checks the API (it fronts this load balancer only, no other cluster, stack or tool owns
 //! it or its link or domain, the configuration keeps its kind and stage), shows what it would
 //! write and the plan `up` would then make (computed before writing: `adopt/preview.rs`),
-//! asks, and writes the ownership tags (and the name `up` knows the gateway by) on the API,
-//! its VPC link and the named custom domain. Nothing else changes.
+//! asks, and writes the ownership tags on the API, its VPC link and the named custom domain.
+//! Nothing else changes, names included: `up` finds the API and its link by their tags and
+//! matches them by kind (`gw_core::ResourceKind::is_one_per_gateway`).
 //!
 //! Exit codes: 1 when AWS's state refuses it (another owner, another load balancer), 2 when
 //! the input does (an id that does not exist, a configuration that would change the URL).
@@ -169,7 +170,7 @@ async fn adopt(
         .domain
         .clone()
         .or_else(|| desired.domain.as_ref().map(|d| d.name.clone()));
-    let claims = claim::claims(gateway, kind, &desired, session.owner(), domain.as_deref());
+    let claims = claim::claims(gateway, kind, session.owner(), domain.as_deref());
     let plan_after = preview::plan_after(session, &desired, &claim::as_claimed(&claims)).await?;
     let mut adoption = Adoption {
         api: gateway.candidate(lb, session.owner()),
@@ -196,7 +197,7 @@ async fn adopt(
         OutputFormat::Json if !yes => eprint!("{}", adoption_text(&adoption, &lb.name)),
         OutputFormat::Json => {}
     }
-    confirm(yes, "Adopt these resources (tags and names only)?")?;
+    confirm(yes, "Adopt these resources (tags only)?")?;
     claim::write(&session.sdk, kind, &adoption.claims).await?;
     adoption.adopted = true;
     output::emit(format, &adoption, || {
@@ -212,7 +213,7 @@ fn adoption_text(adoption: &Adoption, lb: &str) -> String {
     let kind = adoption.api.kind.map(|k| k.label()).unwrap_or("API");
     let mut text = format!(
         "Adopting {kind} {} ({}) in front of load balancer {lb}; its invoke URL stays {}.\n\
-         Adoption writes only names and tags:\n",
+         Adoption writes only tags (names stay):\n",
         adoption.api.id, adoption.api.name, adoption.invoke_url
     );
     for claim in &adoption.claims {
@@ -427,8 +428,7 @@ mod tests {
         let lb = lb();
         let gateway = by_hand(&lb, GatewayKind::Http, "$default");
         let owner = Ownership::new("prod");
-        let desired = gw_core::testing::desired(GatewayKind::Http).build();
-        let claims = claim::claims(&gateway, GatewayKind::Http, &desired, &owner, None);
+        let claims = claim::claims(&gateway, GatewayKind::Http, &owner, None);
         let adoption = Adoption {
             api: gateway.candidate(&lb, &owner),
             invoke_url: "https://a1.example".into(),
@@ -440,9 +440,10 @@ mod tests {
         assert!(text.starts_with("Adopting HTTP API a1 (by-hand)"), "{text}");
         assert!(text.contains("stays https://a1.example"), "{text}");
         assert!(
-            text.contains("HTTP API a1 (by-hand): rename to cortex-prod; tag"),
+            text.contains("only tags (names stay):\n  HTTP API a1 (by-hand): tag "),
             "{text}"
         );
+        assert!(!text.contains("rename"), "{text}");
         assert!(
             !text.contains("custom domain"),
             "not named, not adopted: {text}"
@@ -450,6 +451,25 @@ mod tests {
         assert!(
             text.ends_with("No changes: AWS already matches the configuration.\n"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn observations_name_the_kept_api_as_up_names_the_gateway() {
+        // gw_core names the kept API and link `cortex-<cluster>` so that references to an
+        // adopted one compare equal to the desired state: the name `desired` gives.
+        let mut observed = gw_core::Observed {
+            resources: vec![gw_core::ObservedResource {
+                resource: gw_core::Resource::new(gw_core::ResourceKind::Api, "by-hand"),
+                id: "a1".into(),
+                parent_id: None,
+                created_millis: None,
+            }],
+        };
+        observed.name_kept(gw_core::ResourceKind::Api, &Ownership::new("prod"));
+        assert_eq!(
+            observed.resources[0].resource.name,
+            desired::gateway_name("prod")
         );
     }
 }

@@ -1,7 +1,7 @@
 //! What `cortex-net adopt` reads and writes in apigatewayv2: every HTTP API of the region
 //! (whoever made it) with where its integrations send requests, its stages, VPC links and
 //! custom domains; and the one write that makes a gateway made by hand the cluster's: its
-//! name and its tags. Nothing else of the API is touched, so its id and invoke URL stay.
+//! tags. Nothing else of the API is touched (its name neither), so its id and invoke URL stay.
 
 use aws_calls::{AwsResultExt, all_pages};
 use aws_sdk_apigatewayv2::Client;
@@ -194,38 +194,14 @@ fn region(client: &Client) -> String {
         .unwrap_or_default()
 }
 
-/// What `adopt` writes on one resource: a name (`None`: keep it) and the tags to add.
-#[derive(Debug, Clone, Copy)]
-pub struct Claim<'a> {
-    pub name: Option<&'a str>,
-    pub tags: &'a Tags,
+/// Adds the tags to the API; nothing else of it changes.
+pub async fn claim_api(client: &Client, id: &str, tags: &Tags) -> Result<(), ProviderError> {
+    tag(client, &format!("/apis/{id}"), tags).await
 }
 
-/// Renames the API (when asked) and adds the tags; nothing else of it changes.
-pub async fn claim_api(client: &Client, id: &str, claim: Claim<'_>) -> Result<(), ProviderError> {
-    if let Some(name) = claim.name {
-        let update = client.update_api().api_id(id).name(name).send().await;
-        update.aws("UpdateApi")?;
-    }
-    tag(client, &format!("/apis/{id}"), claim.tags).await
-}
-
-/// Renames the VPC link (when asked) and adds the tags.
-pub async fn claim_vpc_link(
-    client: &Client,
-    id: &str,
-    claim: Claim<'_>,
-) -> Result<(), ProviderError> {
-    if let Some(name) = claim.name {
-        let update = client
-            .update_vpc_link()
-            .vpc_link_id(id)
-            .name(name)
-            .send()
-            .await;
-        update.aws("UpdateVpcLink")?;
-    }
-    tag(client, &format!("/vpclinks/{id}"), claim.tags).await
+/// Adds the tags to the VPC link; nothing else of it changes.
+pub async fn claim_vpc_link(client: &Client, id: &str, tags: &Tags) -> Result<(), ProviderError> {
+    tag(client, &format!("/vpclinks/{id}"), tags).await
 }
 
 /// Adds the tags to a custom domain name.
@@ -316,5 +292,122 @@ mod tests {
         assert_eq!(api.stages, ["$default"]);
         assert_eq!(api.domains, ["api.example.com"]);
         assert_eq!(found.vpc_links[0].id, "l1");
+    }
+
+    #[tokio::test]
+    async fn claiming_writes_the_tags_and_nothing_else() {
+        let tagged = mock!(Client::tag_resource)
+            .match_requests(|r| {
+                r.resource_arn()
+                    .is_some_and(|arn| arn.ends_with("/apis/a1"))
+                    && r.tags().and_then(|t| t.get("managed-by")) == Some(&"cortex-net".into())
+            })
+            .then_output(|| op::tag_resource::TagResourceOutput::builder().build());
+        // Only TagResource is answered: a rename (UpdateApi, UpdateVpcLink) would fail here.
+        let client: Client = mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, [&tagged]);
+        let tags = gw_core::Ownership::new("prod").tags();
+        claim_api(&client, "a1", &tags).await.expect("tagged");
+        assert_eq!(tagged.num_calls(), 1);
+    }
+
+    /// The guide's internal HTTP gateway made by hand (API `by-hand`, link `by-hand-link`),
+    /// then tagged for cluster `prod` by `adopt`, as apigatewayv2 lists it.
+    fn adopted_by_hand() -> Client {
+        use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType, VpcLinkStatus};
+        let owner = gw_core::Ownership::new("prod");
+        let link_tags = owner.for_gateway(gw_core::GatewayKind::Http).tags();
+        let api_tags = owner.tags();
+        let strings = |items: &[&str]| Some(items.iter().map(|s| s.to_string()).collect());
+        let rules = [
+            mock!(Client::get_vpc_links).then_output(move || {
+                let link = VpcLink::builder()
+                    .vpc_link_id("l1")
+                    .name("by-hand-link")
+                    .set_subnet_ids(strings(&["subnet-2", "subnet-1"]))
+                    .set_security_group_ids(strings(&["sg-1"]))
+                    .vpc_link_status(VpcLinkStatus::Available)
+                    .set_tags(Some(link_tags.clone().into_iter().collect()))
+                    .build();
+                op::get_vpc_links::GetVpcLinksOutput::builder()
+                    .items(link)
+                    .build()
+            }),
+            mock!(Client::get_domain_names)
+                .then_output(|| op::get_domain_names::GetDomainNamesOutput::builder().build()),
+            mock!(Client::get_apis).then_output(move || {
+                let api = Api::builder()
+                    .api_id("a1")
+                    .name("by-hand")
+                    .protocol_type(ProtocolType::Http)
+                    .set_tags(Some(api_tags.clone().into_iter().collect()))
+                    .build();
+                op::get_apis::GetApisOutput::builder().items(api).build()
+            }),
+            mock!(Client::get_integrations).then_output(|| {
+                let through_link = Integration::builder()
+                    .integration_id("i1")
+                    .integration_type(IntegrationType::HttpProxy)
+                    .integration_method("ANY")
+                    .integration_uri("arn:listener")
+                    .connection_type(ConnectionType::VpcLink)
+                    .connection_id("l1")
+                    .build();
+                op::get_integrations::GetIntegrationsOutput::builder()
+                    .items(through_link)
+                    .build()
+            }),
+            mock!(Client::get_authorizers)
+                .then_output(|| op::get_authorizers::GetAuthorizersOutput::builder().build()),
+            mock!(Client::get_routes)
+                .then_output(|| op::get_routes::GetRoutesOutput::builder().build()),
+            mock!(Client::get_stages)
+                .then_output(|| op::get_stages::GetStagesOutput::builder().build()),
+        ];
+        mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &rules)
+    }
+
+    #[tokio::test]
+    async fn an_adopted_gateway_keeps_its_names_and_up_plans_nothing_for_its_api_and_link() {
+        use gw_core::{GatewayKind, GatewayProvider, Ownership, ResourceKind, VpcLinkVersion};
+        let owner = Ownership::new("prod");
+        let client = adopted_by_hand();
+        let provider =
+            crate::HttpApiProvider::new(client, std::sync::Arc::new(gw_core::LogProgress));
+        let observed = provider.observe(&owner).await.expect("observed");
+        let desired = gw_core::testing::desired(GatewayKind::Http)
+            .internal(VpcLinkVersion::V2)
+            .build();
+        let wanted = provider.desired_resources(&desired);
+        let plan = gw_core::diff(&wanted, &observed);
+        let touching: Vec<_> = plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.kind, ResourceKind::Api | ResourceKind::VpcLink))
+            .collect();
+        assert!(touching.is_empty(), "{plan}");
+        fn connection<'a>(
+            mut resources: impl Iterator<Item = &'a gw_core::Resource>,
+        ) -> Option<String> {
+            resources
+                .find(|r| r.kind == ResourceKind::Integration)
+                .and_then(|r| r.attribute(gw_core::attr::CONNECTION))
+                .map(str::to_string)
+        }
+        let observed_connection = connection(observed.resources.iter().map(|r| &r.resource));
+        assert_eq!(observed_connection.as_deref(), Some("VPC_LINK cortex-prod"));
+        assert_eq!(observed_connection, connection(wanted.iter()));
+        assert!(
+            plan.changes.iter().all(|c| !c
+                .detail
+                .as_deref()
+                .unwrap_or_default()
+                .contains("connection")),
+            "{plan}"
+        );
+        // `up` reports the gateway by its id; the kept link and API by the name `up` gives.
+        let api = observed
+            .find(ResourceKind::Api, &desired.name)
+            .expect("the API");
+        assert_eq!(api.id, "a1");
     }
 }

@@ -1,12 +1,12 @@
 //! What `cortex-net adopt` reads and writes in apigateway: every REST API of the region
 //! (whoever made it) with where its integrations send requests, its stages and mapped custom
 //! domains, every VPC link v1 with its targets; and the one write that makes a gateway made
-//! by hand the cluster's: its name and its tags. Nothing else of the API is touched, so its id
-//! and invoke URL stay.
+//! by hand the cluster's: its tags. Nothing else of the API is touched (its name neither), so
+//! its id and invoke URL stay.
 
 use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::Client;
-use aws_sdk_apigateway::types::{ConnectionType, Op, PatchOperation, RestApi};
+use aws_sdk_apigateway::types::{ConnectionType, RestApi};
 use futures_util::future::try_join_all;
 use gw_core::ProviderError;
 use std::collections::{BTreeMap, HashMap};
@@ -211,43 +211,14 @@ fn region(client: &Client) -> String {
         .unwrap_or_default()
 }
 
-/// What `adopt` writes on one resource: a name (`None`: keep it) and the tags to add.
-#[derive(Debug, Clone, Copy)]
-pub struct Claim<'a> {
-    pub name: Option<&'a str>,
-    pub tags: &'a Tags,
+/// Adds the tags to the REST API; nothing else of it changes.
+pub async fn claim_api(client: &Client, id: &str, tags: &Tags) -> Result<(), ProviderError> {
+    tag(client, &format!("/restapis/{id}"), tags).await
 }
 
-fn rename(name: &str) -> PatchOperation {
-    PatchOperation::builder()
-        .op(Op::Replace)
-        .path("/name")
-        .value(name)
-        .build()
-}
-
-/// Renames the REST API (when asked) and adds the tags; nothing else of it changes.
-pub async fn claim_api(client: &Client, id: &str, claim: Claim<'_>) -> Result<(), ProviderError> {
-    if let Some(name) = claim.name {
-        let update = client.update_rest_api().rest_api_id(id);
-        let update = update.patch_operations(rename(name)).send().await;
-        update.aws("UpdateRestApi")?;
-    }
-    tag(client, &format!("/restapis/{id}"), claim.tags).await
-}
-
-/// Renames the VPC link v1 (when asked) and adds the tags.
-pub async fn claim_vpc_link(
-    client: &Client,
-    id: &str,
-    claim: Claim<'_>,
-) -> Result<(), ProviderError> {
-    if let Some(name) = claim.name {
-        let update = client.update_vpc_link().vpc_link_id(id);
-        let update = update.patch_operations(rename(name)).send().await;
-        update.aws("UpdateVpcLink")?;
-    }
-    tag(client, &format!("/vpclinks/{id}"), claim.tags).await
+/// Adds the tags to the VPC link v1; nothing else of it changes.
+pub async fn claim_vpc_link(client: &Client, id: &str, tags: &Tags) -> Result<(), ProviderError> {
+    tag(client, &format!("/vpclinks/{id}"), tags).await
 }
 
 /// Adds the tags to a custom domain name.
@@ -346,5 +317,21 @@ mod tests {
             found.vpc_links[0].tags.get("team").map(String::as_str),
             Some("ml")
         );
+    }
+
+    #[tokio::test]
+    async fn claiming_writes_the_tags_and_nothing_else() {
+        let tagged = mock!(Client::tag_resource)
+            .match_requests(|r| {
+                r.resource_arn()
+                    .is_some_and(|arn| arn.ends_with("/vpclinks/v1"))
+                    && r.tags().and_then(|t| t.get("managed-by")) == Some(&"cortex-net".into())
+            })
+            .then_output(|| op::tag_resource::TagResourceOutput::builder().build());
+        // Only TagResource is answered: a rename (UpdateRestApi, UpdateVpcLink) would fail here.
+        let client: Client = mock_client!(aws_sdk_apigateway, RuleMode::Sequential, [&tagged]);
+        let tags = gw_core::Ownership::new("prod").tags();
+        claim_vpc_link(&client, "v1", &tags).await.expect("tagged");
+        assert_eq!(tagged.num_calls(), 1);
     }
 }

@@ -1,10 +1,11 @@
 //! What adoption writes: on the API, its VPC link and its custom domain, the ownership tags
-//! `up` would have put there (and the name `up` recognises the resource by), and nothing else.
+//! `up` would have put there, and nothing else (names stay: `up` finds the API and its link by
+//! tags and matches them by kind, whatever their name).
 
 use super::judge::{Gateway, Link, Tags};
 use super::preview::{AsClaimed, Claimed};
 use crate::error::CliError;
-use gw_core::{DesiredGateway, GatewayKind, Ownership, VpcLinkVersion};
+use gw_core::{GatewayKind, Ownership, VpcLinkVersion};
 use serde::Serialize;
 
 /// Which resource a claim is on.
@@ -24,9 +25,6 @@ pub(crate) struct Claim {
     pub(crate) label: String,
     pub(crate) id: String,
     pub(crate) name: String,
-    /// The name `up` knows it by, when it is not that already.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) rename_to: Option<String>,
     /// The tags added (the resource's other tags stay).
     pub(crate) tags: Tags,
     #[serde(skip)]
@@ -34,13 +32,8 @@ pub(crate) struct Claim {
 }
 
 impl Claim {
-    /// `HTTP API a1 (by-hand): name -> cortex-prod; tags k=v, ...`
+    /// `HTTP API a1 (by-hand): tag k=v, ...`
     pub(crate) fn describe(&self) -> String {
-        let rename = self
-            .rename_to
-            .as_ref()
-            .map(|new| format!("rename to {new}; "))
-            .unwrap_or_default();
         let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
         // A domain name is its own id.
         let name = if self.name == self.id {
@@ -48,22 +41,16 @@ impl Claim {
         } else {
             format!(" ({})", self.name)
         };
-        format!(
-            "{} {}{name}: {rename}tag {}",
-            self.label,
-            self.id,
-            tags.join(", ")
-        )
+        format!("{} {}{name}: tag {}", self.label, self.id, tags.join(", "))
     }
 }
 
 /// The claims that make `gateway` (of `kind`) the cluster's, the VPC link and `domain` with it;
-/// resources already `owner`'s under the right name are left out. The API comes last: an
+/// resources already `owner`'s are left out. The API comes last: an
 /// interrupted adoption leaves it untagged, so it is listed and adopted again.
 pub(crate) fn claims(
     gateway: &Gateway,
     kind: GatewayKind,
-    desired: &DesiredGateway,
     owner: &Ownership,
     domain: Option<&str>,
 ) -> Vec<Claim> {
@@ -74,8 +61,7 @@ pub(crate) fn claims(
             VpcLinkVersion::V1 => owner,
             VpcLinkVersion::V2 => &narrowed,
         };
-        let wanted = desired.vpc_link.as_ref().map(|l| l.name.as_str());
-        claims.push(link_claim(link, link_owner, wanted));
+        claims.push(link_claim(link, link_owner));
     }
     for found in gateway
         .domains
@@ -87,7 +73,6 @@ pub(crate) fn claims(
             label: "custom domain".to_string(),
             id: found.name.clone(),
             name: found.name.clone(),
-            rename_to: None,
             tags: narrowed.tags(),
             version: None,
         });
@@ -97,7 +82,6 @@ pub(crate) fn claims(
         label: kind.label().to_string(),
         id: gateway.id.clone(),
         name: gateway.name.clone(),
-        rename_to: (gateway.name != desired.name).then(|| desired.name.clone()),
         tags: owner.tags(),
         version: None,
     });
@@ -120,19 +104,17 @@ pub(crate) fn claims(
     };
     claims.retain(|claim| {
         let tags = found_tags(claim);
-        let tagged = claim.tags.iter().all(|(k, v)| tags.get(k) == Some(v));
-        claim.rename_to.is_some() || !tagged
+        !claim.tags.iter().all(|(k, v)| tags.get(k) == Some(v))
     });
     claims
 }
 
-fn link_claim(link: &Link, owner: &Ownership, wanted: Option<&str>) -> Claim {
+fn link_claim(link: &Link, owner: &Ownership) -> Claim {
     Claim {
         part: Part::VpcLink,
         label: format!("VPC link {}", link.version),
         id: link.id.clone(),
         name: link.name.clone(),
-        rename_to: wanted.filter(|w| *w != link.name).map(str::to_string),
         tags: owner.tags(),
         version: Some(link.version),
     }
@@ -143,7 +125,6 @@ pub(crate) fn as_claimed(claims: &[Claim]) -> AsClaimed {
     let mut view = AsClaimed::default();
     for claim in claims {
         let claimed = Claimed {
-            name: claim.rename_to.clone(),
             tags: claim.tags.clone(),
         };
         let into = match claim.part {
@@ -166,17 +147,14 @@ pub(crate) async fn write(
     let v2 = aws_sdk_apigatewayv2::Client::new(sdk);
     let v1 = aws_sdk_apigateway::Client::new(sdk);
     for claim in claims {
-        let name = claim.rename_to.as_deref();
         let (id, tags) = (claim.id.as_str(), &claim.tags);
-        let http = gw_http::adopt::Claim { name, tags };
-        let rest = gw_rest::adopt::Claim { name, tags };
         match (claim.part, kind, claim.version) {
-            (Part::Api, GatewayKind::Http, _) => gw_http::adopt::claim_api(&v2, id, http).await,
-            (Part::Api, GatewayKind::Rest, _) => gw_rest::adopt::claim_api(&v1, id, rest).await,
+            (Part::Api, GatewayKind::Http, _) => gw_http::adopt::claim_api(&v2, id, tags).await,
+            (Part::Api, GatewayKind::Rest, _) => gw_rest::adopt::claim_api(&v1, id, tags).await,
             (Part::VpcLink, _, Some(VpcLinkVersion::V1)) => {
-                gw_rest::adopt::claim_vpc_link(&v1, id, rest).await
+                gw_rest::adopt::claim_vpc_link(&v1, id, tags).await
             }
-            (Part::VpcLink, _, _) => gw_http::adopt::claim_vpc_link(&v2, id, http).await,
+            (Part::VpcLink, _, _) => gw_http::adopt::claim_vpc_link(&v2, id, tags).await,
             (Part::DomainName, GatewayKind::Http, _) => {
                 gw_http::adopt::claim_domain(&v2, id, tags).await
             }
@@ -194,16 +172,6 @@ mod tests {
     use super::super::judge::Shared;
     use super::*;
     use gw_core::{CLUSTER_TAG, GATEWAY_TAG};
-
-    fn desired(internal: bool) -> DesiredGateway {
-        let builder = gw_core::testing::desired(GatewayKind::Http);
-        let builder = if internal {
-            builder.internal(VpcLinkVersion::V2)
-        } else {
-            builder
-        };
-        builder.build()
-    }
 
     fn by_hand() -> Gateway {
         Gateway {
@@ -226,18 +194,16 @@ mod tests {
     }
 
     #[test]
-    fn link_then_named_domain_then_api_each_with_the_tags_up_puts_there() {
+    fn link_then_named_domain_then_api_each_with_the_tags_up_puts_there_and_no_new_name() {
         let owner = Ownership::new("prod");
         let claims = claims(
             &by_hand(),
             GatewayKind::Http,
-            &desired(true),
             &owner,
             Some("api.example.com"),
         );
         let parts: Vec<Part> = claims.iter().map(|c| c.part).collect();
         assert_eq!(parts, [Part::VpcLink, Part::DomainName, Part::Api]);
-        assert_eq!(claims[0].rename_to.as_deref(), Some("cortex-prod"));
         assert_eq!(
             claims[0].tags.get(GATEWAY_TAG).map(String::as_str),
             Some("http"),
@@ -252,22 +218,30 @@ mod tests {
             owner.tags(),
             "the API: the ownership tags only"
         );
-        assert_eq!(claims[2].rename_to.as_deref(), Some("cortex-prod"));
         let view = as_claimed(&claims);
         assert!(view.apis.contains_key("a1") && view.links.contains_key("l1"));
-        assert!(claims[2].describe().contains("rename to cortex-prod"));
+        assert_eq!(
+            claims[2].describe(),
+            "HTTP API a1 (by-hand): tag cortex.dev/cluster-name=prod, managed-by=cortex-net"
+        );
+        assert!(
+            claims[0]
+                .describe()
+                .starts_with("VPC link v2 l1 (my-link): tag ")
+        );
+        let json = serde_json::to_value(&claims[0]).unwrap_or_default();
+        assert_eq!(json["name"], "my-link");
+        assert!(json.get("rename_to").is_none(), "{json}");
     }
 
     #[test]
-    fn what_is_ours_already_is_not_claimed_again_and_an_unnamed_domain_is_left_alone() {
+    fn what_is_ours_already_is_not_claimed_again_whatever_its_name() {
         let owner = Ownership::new("prod");
         let mut gateway = by_hand();
-        gateway.name = "cortex-prod".into();
         gateway.tags = owner.tags();
         gateway.tags.insert(CLUSTER_TAG.into(), "prod".into());
-        gateway.links[0].name = "cortex-prod".into();
         gateway.links[0].tags = owner.for_gateway(GatewayKind::Http).tags();
-        let claims = claims(&gateway, GatewayKind::Http, &desired(true), &owner, None);
+        let claims = claims(&gateway, GatewayKind::Http, &owner, None);
         assert!(claims.is_empty(), "{claims:?}");
     }
 }

@@ -1,6 +1,6 @@
 //! What `up` would change right after the adoption, computed before anything is written: the
-//! provider observes AWS through clients whose listing answers carry the claimed names and
-//! tags ([`AsClaimed`], an SDK interceptor on the answers), and the usual diff runs on that
+//! provider observes AWS through clients whose listing answers carry the claimed tags
+//! ([`AsClaimed`], an SDK interceptor on the answers), and the usual diff runs on that
 //! observation. So the plan shown is the providers' own, on the state adoption leaves.
 
 use aws_sdk_apigatewayv2::config::interceptors::FinalizerInterceptorContextMut;
@@ -14,18 +14,14 @@ use super::judge::Tags;
 use crate::error::CliError;
 use crate::session::Session;
 
-/// The name (when it changes) and tags one resource gets.
+/// The tags one resource gets (adoption writes nothing else).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Claimed {
-    pub(crate) name: Option<String>,
     pub(crate) tags: Tags,
 }
 
 impl Claimed {
-    fn lay_over(&self, name: &mut Option<String>, tags: &mut Option<HashMap<String, String>>) {
-        if let Some(new) = &self.name {
-            *name = Some(new.clone());
-        }
+    fn lay_over(&self, tags: &mut Option<HashMap<String, String>>) {
         tags.get_or_insert_with(HashMap::new)
             .extend(self.tags.clone());
     }
@@ -48,11 +44,11 @@ macro_rules! lay_over_answer {
         let (claims, answer) = ($claims, $answer);
         if let Some(out) = answer.downcast_mut::<v2::get_apis::GetApisOutput>() {
             for api in out.items.iter_mut().flatten() {
-                claims.api(api.api_id.as_deref(), &mut api.name, &mut api.tags);
+                claims.api(api.api_id.as_deref(), &mut api.tags);
             }
         } else if let Some(out) = answer.downcast_mut::<v2::get_vpc_links::GetVpcLinksOutput>() {
             for link in out.items.iter_mut().flatten() {
-                claims.link(link.vpc_link_id.as_deref(), &mut link.name, &mut link.tags);
+                claims.link(link.vpc_link_id.as_deref(), &mut link.tags);
             }
         } else if let Some(out) =
             answer.downcast_mut::<v2::get_domain_names::GetDomainNamesOutput>()
@@ -62,11 +58,11 @@ macro_rules! lay_over_answer {
             }
         } else if let Some(out) = answer.downcast_mut::<v1::get_rest_apis::GetRestApisOutput>() {
             for api in out.items.iter_mut().flatten() {
-                claims.api(api.id.as_deref(), &mut api.name, &mut api.tags);
+                claims.api(api.id.as_deref(), &mut api.tags);
             }
         } else if let Some(out) = answer.downcast_mut::<v1::get_vpc_links::GetVpcLinksOutput>() {
             for link in out.items.iter_mut().flatten() {
-                claims.link(link.id.as_deref(), &mut link.name, &mut link.tags);
+                claims.link(link.id.as_deref(), &mut link.tags);
             }
         } else if let Some(out) =
             answer.downcast_mut::<v1::get_domain_names::GetDomainNamesOutput>()
@@ -81,21 +77,21 @@ macro_rules! lay_over_answer {
 type TagMap = Option<HashMap<String, String>>;
 
 impl AsClaimed {
-    fn api(&self, id: Option<&str>, name: &mut Option<String>, tags: &mut TagMap) {
+    fn api(&self, id: Option<&str>, tags: &mut TagMap) {
         if let Some(claim) = id.and_then(|id| self.apis.get(id)) {
-            claim.lay_over(name, tags);
+            claim.lay_over(tags);
         }
     }
 
-    fn link(&self, id: Option<&str>, name: &mut Option<String>, tags: &mut TagMap) {
+    fn link(&self, id: Option<&str>, tags: &mut TagMap) {
         if let Some(claim) = id.and_then(|id| self.links.get(id)) {
-            claim.lay_over(name, tags);
+            claim.lay_over(tags);
         }
     }
 
     fn domain(&self, name: Option<&str>, tags: &mut TagMap) {
         if let Some(claim) = name.and_then(|name| self.domains.get(name)) {
-            claim.lay_over(&mut None, tags);
+            claim.lay_over(tags);
         }
     }
 }
@@ -161,12 +157,11 @@ mod tests {
     use gw_core::Ownership;
 
     #[test]
-    fn a_listing_answer_carries_the_claimed_name_and_tags_and_keeps_its_own_tags() {
+    fn a_listing_answer_carries_the_claimed_tags_and_keeps_its_name_and_own_tags() {
         let mut claims = AsClaimed::default();
         claims.apis.insert(
             "a1".into(),
             Claimed {
-                name: Some("cortex-prod".into()),
                 tags: Ownership::new("prod").tags(),
             },
         );
@@ -188,7 +183,7 @@ mod tests {
         let [adopted, other] = answer.items() else {
             panic!("two APIs")
         };
-        assert_eq!(adopted.name(), Some("cortex-prod"));
+        assert_eq!(adopted.name(), Some("by-hand"));
         let tags = adopted.tags().expect("tags");
         assert!(Ownership::new("prod").owns(tags));
         assert_eq!(tags.get("team").map(String::as_str), Some("ml"));
