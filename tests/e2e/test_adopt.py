@@ -1,7 +1,7 @@
 """`cortex-net adopt`: the four setups of Cortex's guide, made by hand with boto3 the way the
-console makes them (HTTP/REST x internet-facing/internal), are listed, adopted (tags and the
-name `up` knows them by; the id, so the invoke URL, stays), converged by `up` without replacing
-the API, and removed by `down`. And the refusals: another cluster's API, one in front of
+console makes them (HTTP/REST x internet-facing/internal), are listed, adopted (tags only: the
+API's and the VPC link's names and ids, so the invoke URL, stay), converged by `up` without
+replacing the API, and removed by `down`. And the refusals: another cluster's API, one in front of
 another load balancer, a CloudFormation stack's, an id that does not exist.
 
 HTTP APIs live in moto, REST APIs in LocalStack (an account of its own per test)."""
@@ -93,13 +93,18 @@ def changes(plan: dict) -> set[tuple[str, str, str]]:
     return {(c["action"], c["kind"], c["name"]) for c in plan["changes"]}
 
 
-def adopt_converge_down(cli, ws, api_id: str, *, env=None, read_tags, read_api_ids, served=None):
+def adopt_converge_down(cli, ws, api_id: str, *, env=None, read_tags, read_api_ids, read_names,
+                        served=None):
     """adopt --yes (`plan` then shows what adopt said `up` would do: the per-API routes of
     cortex.yaml instead of the guide's catch-all), `up` keeps the API (its id), `down` removes
-    what is owned. `served()` asserts that the invoke URL serves, before and after."""
+    what is owned. `read_names()` gives the API's and its VPC link's names, which adopting
+    leaves as they were. `served()` asserts that the invoke URL serves, before and after."""
     if served:
         served()
+    names = read_names()
     r = run_adopt(cli, ws, "--api-id", api_id, "--yes", env=env).ok()
+    assert read_names() == names, f"adopting renamed {names} to {read_names()}"
+    assert all(set(c) == {"part", "label", "id", "name", "tags"} for c in r.json["claims"]), r.json
     assert r.json["adopted"] is True, r.json
     parts = {c["part"] for c in r.json["claims"]}
     assert "api" in parts, r.json
@@ -108,6 +113,8 @@ def adopt_converge_down(cli, ws, api_id: str, *, env=None, read_tags, read_api_i
         f"the plan after adoption would replace the API:\n{r.describe()}"
     tags = read_tags()
     assert is_owned(tags, ws.cluster), tags
+    assert not {c for c in promised if c[1] == "vpc-link"}, \
+        f"the plan after adoption would change the VPC link:\n{r.describe()}"
     plan = run_json(cli, ws, "plan", env=env, apis=True).ok()
     assert changes(plan.json) == promised, f"adopt promised {promised}\n{plan.describe()}"
     # Adopting again is a no-op.
@@ -146,10 +153,15 @@ def test_adopt_http_api_made_by_hand(cli, aws, seed, workspace, scheme):
     if made["link_id"]:
         assert [l["id"] for l in found["vpc_links"]] == [made["link_id"]], found
 
+    def names():
+        link = made["link_id"] and aws.apigw.get_vpc_link(VpcLinkId=made["link_id"])["Name"]
+        return aws.api(made["id"])["Name"], link
+
+    assert names() == ("cortex-by-hand", "by-hand-link" if made["link_id"] else None)
     adoption = adopt_converge_down(
         cli, ws, made["id"],
         read_tags=lambda: aws.api_tags(made["id"]),
-        read_api_ids=aws.api_ids)
+        read_api_ids=aws.api_ids, read_names=names)
     assert adoption["invoke_url"] == made["endpoint"], adoption
     promised = changes(adoption["plan_after"])
     assert {("create", "route", "ANY /iris"), ("create", "route", "ANY /iris/{proxy+}"),
@@ -233,9 +245,14 @@ def test_adopt_rest_api_made_by_hand(cli, rest, account, seed, workspace, backen
         assert len(backend.received("GET", "/iris/predict")) == before + 1, \
             [vars(r) for r in backend.requests]
 
+    def names():
+        link = made["link_id"] and rest.client.get_vpc_link(vpcLinkId=made["link_id"])["name"]
+        return rest.client.get_rest_api(restApiId=made["id"])["name"], link
+
+    assert names() == ("cortex-by-hand", "by-hand-link" if made["link_id"] else None)
     adoption = adopt_converge_down(
         cli, ws, made["id"], env=env, read_tags=tags,
-        read_api_ids=lambda: {a["id"] for a in rest.rest_apis()}, served=served)
+        read_api_ids=lambda: {a["id"] for a in rest.rest_apis()}, read_names=names, served=served)
     assert adoption["invoke_url"] == url, adoption
     if made["link_id"]:
         parts = {c["part"]: c for c in adoption["claims"]}
