@@ -83,7 +83,8 @@ pub async fn find_all(client: &Client) -> Result<Found, ProviderError> {
         .filter_map(|d| d.domain_name().map(str::to_string))
         .collect();
     let mapped = try_join_all(domain_names.iter().map(|name| mapped_apis(client, name))).await?;
-    let mut apis = try_join_all(apis.iter().map(|api| found_api(client, api))).await?;
+    let apis = try_join_all(apis.iter().map(|api| found_api(client, api))).await?;
+    let mut apis: Vec<FoundApi> = apis.into_iter().flatten().collect();
     for (domain, api_ids) in domain_names.iter().zip(mapped) {
         for api in apis.iter_mut().filter(|api| api_ids.contains(&api.id)) {
             api.domains.push(domain.clone());
@@ -115,7 +116,7 @@ fn sorted(tags: Option<&HashMap<String, String>>) -> Tags {
         .unwrap_or_default()
 }
 
-/// The ids of the APIs a domain name maps.
+/// The ids of the APIs a domain name maps (none when the domain was deleted since the listing).
 async fn mapped_apis(client: &Client, domain: &str) -> Result<Vec<String>, ProviderError> {
     let mappings = all_pages(|token| async move {
         let page = client.get_api_mappings().domain_name(domain);
@@ -127,15 +128,35 @@ async fn mapped_apis(client: &Client, domain: &str) -> Result<Vec<String>, Provi
         let page = page.aws("GetApiMappings")?;
         Ok((page.items.unwrap_or_default(), page.next_token))
     })
-    .await?;
+    .await;
+    let mappings = match mappings {
+        Err(error) if error.is_not_found() => Vec::new(),
+        mappings => mappings?,
+    };
     Ok(mappings
         .iter()
         .filter_map(|m| m.api_id().map(str::to_string))
         .collect())
 }
 
+/// One API, or none when it was deleted while the region was read (AWS answers NotFound for
+/// its tags, integrations or stages): there is nothing left to adopt, and the other APIs of the
+/// listing are still worth showing.
+async fn found_api(client: &Client, api: &Api) -> Result<Option<FoundApi>, ProviderError> {
+    match read_api(client, api).await {
+        Ok(found) => Ok(Some(found)),
+        Err(error) if is_gone(&error) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether AWS said the thing read no longer exists.
+fn is_gone(error: &ProviderError) -> bool {
+    matches!(error, ProviderError::Aws(aws) if aws.is_not_found())
+}
+
 /// One API with its tags (asked when the listing left them out), integrations and stages.
-async fn found_api(client: &Client, api: &Api) -> Result<FoundApi, ProviderError> {
+async fn read_api(client: &Client, api: &Api) -> Result<FoundApi, ProviderError> {
     let id = api.api_id().unwrap_or_default();
     let tags = match api.tags() {
         Some(tags) => sorted(Some(tags)),
@@ -292,6 +313,92 @@ mod tests {
         assert_eq!(api.stages, ["$default"]);
         assert_eq!(api.domains, ["api.example.com"]);
         assert_eq!(found.vpc_links[0].id, "l1");
+    }
+
+    #[tokio::test]
+    async fn an_api_deleted_while_the_region_is_read_is_skipped() {
+        use aws_sdk_apigatewayv2::error::ErrorMetadata;
+        use aws_sdk_apigatewayv2::types::error::NotFoundException;
+        let not_found = || {
+            NotFoundException::builder()
+                .message("Invalid API identifier specified")
+                .meta(ErrorMetadata::builder().code("NotFoundException").build())
+                .build()
+        };
+        let tags = |id: &str| Some(HashMap::from([("name".to_string(), id.to_string())]));
+        let rules = [
+            mock!(Client::get_apis).then_output(move || {
+                op::get_apis::GetApisOutput::builder()
+                    .items(Api::builder().api_id("gone").set_tags(tags("gone")).build())
+                    .items(Api::builder().api_id("kept").set_tags(tags("kept")).build())
+                    .build()
+            }),
+            mock!(Client::get_integrations)
+                .match_requests(|r| r.api_id() == Some("gone"))
+                .then_error(move || {
+                    op::get_integrations::GetIntegrationsError::NotFoundException(not_found())
+                }),
+            mock!(Client::get_integrations)
+                .then_output(|| op::get_integrations::GetIntegrationsOutput::builder().build()),
+            mock!(Client::get_stages)
+                .match_requests(|r| r.api_id() == Some("gone"))
+                .then_error(move || op::get_stages::GetStagesError::NotFoundException(not_found())),
+            mock!(Client::get_stages)
+                .then_output(|| op::get_stages::GetStagesOutput::builder().build()),
+            mock!(Client::get_vpc_links)
+                .then_output(|| op::get_vpc_links::GetVpcLinksOutput::builder().build()),
+            mock!(Client::get_domain_names).then_output(|| {
+                op::get_domain_names::GetDomainNamesOutput::builder()
+                    .items(
+                        DomainName::builder()
+                            .domain_name("gone.example.com")
+                            .build(),
+                    )
+                    .build()
+            }),
+            mock!(Client::get_api_mappings).then_error(move || {
+                op::get_api_mappings::GetApiMappingsError::NotFoundException(not_found())
+            }),
+        ];
+        let client: Client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &rules);
+        let found = find_all(&client)
+            .await
+            .expect("the listing survives what went");
+        let ids: Vec<&str> = found.apis.iter().map(|api| api.id.as_str()).collect();
+        assert_eq!(ids, ["kept"]);
+        assert!(found.apis[0].domains.is_empty());
+    }
+
+    #[tokio::test]
+    async fn another_failure_reading_an_api_still_fails_the_listing() {
+        use aws_sdk_apigatewayv2::error::ErrorMetadata;
+        use aws_sdk_apigatewayv2::types::error::BadRequestException;
+        let rules = [
+            mock!(Client::get_apis).then_output(|| {
+                op::get_apis::GetApisOutput::builder()
+                    .items(Api::builder().api_id("a1").tags("k", "v").build())
+                    .build()
+            }),
+            mock!(Client::get_integrations).then_error(|| {
+                op::get_integrations::GetIntegrationsError::BadRequestException(
+                    BadRequestException::builder()
+                        .message("Invalid input")
+                        .meta(ErrorMetadata::builder().code("BadRequestException").build())
+                        .build(),
+                )
+            }),
+            mock!(Client::get_stages)
+                .then_output(|| op::get_stages::GetStagesOutput::builder().build()),
+            mock!(Client::get_vpc_links)
+                .then_output(|| op::get_vpc_links::GetVpcLinksOutput::builder().build()),
+            mock!(Client::get_domain_names)
+                .then_output(|| op::get_domain_names::GetDomainNamesOutput::builder().build()),
+        ];
+        let client: Client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &rules);
+        let error = find_all(&client)
+            .await
+            .expect_err("a refusal is no deletion");
+        assert!(error.to_string().contains("GetIntegrations"), "{error}");
     }
 
     #[tokio::test]

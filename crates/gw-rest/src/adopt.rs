@@ -87,7 +87,8 @@ pub async fn find_all(client: &Client) -> Result<Found, ProviderError> {
         });
     }
     let mapped = try_join_all(domains_found.iter().map(|d| mapped_apis(client, &d.id))).await?;
-    let mut apis = try_join_all(apis.iter().map(|api| found_api(client, api))).await?;
+    let apis = try_join_all(apis.iter().map(|api| found_api(client, api))).await?;
+    let mut apis: Vec<FoundApi> = apis.into_iter().flatten().collect();
     for (domain, api_ids) in domains_found.iter().zip(mapped) {
         for api in apis.iter_mut().filter(|api| api_ids.contains(&api.id)) {
             api.domains.push(domain.id.clone());
@@ -128,7 +129,8 @@ async fn tags_of(
     }
 }
 
-/// The ids of the REST APIs a domain name maps.
+/// The ids of the REST APIs a domain name maps (none when the domain was deleted since the
+/// listing).
 async fn mapped_apis(client: &Client, domain: &str) -> Result<Vec<String>, ProviderError> {
     let mappings = client
         .get_base_path_mappings()
@@ -139,16 +141,31 @@ async fn mapped_apis(client: &Client, domain: &str) -> Result<Vec<String>, Provi
         .send()
         .try_collect()
         .await
-        .aws("GetBasePathMappings")?;
+        .aws("GetBasePathMappings");
+    let mappings = match mappings {
+        Err(error) if error.is_not_found() => Vec::new(),
+        mappings => mappings?,
+    };
     Ok(mappings
         .iter()
         .filter_map(|m| m.rest_api_id().map(str::to_string))
         .collect())
 }
 
+/// One API, or none when it was deleted while the region was read (AWS answers NotFound for
+/// its resources, an integration or its stages): there is nothing left to adopt, and the other
+/// APIs of the listing are still worth showing.
+async fn found_api(client: &Client, api: &RestApi) -> Result<Option<FoundApi>, ProviderError> {
+    match read_api(client, api).await {
+        Ok(found) => Ok(Some(found)),
+        Err(ProviderError::Aws(error)) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// One API with its tags, integrations (from `GetResources?embed=methods`; a private one
 /// listed without its link is asked for on its own) and stages.
-async fn found_api(client: &Client, api: &RestApi) -> Result<FoundApi, ProviderError> {
+async fn read_api(client: &Client, api: &RestApi) -> Result<FoundApi, ProviderError> {
     let id = api.id().unwrap_or_default();
     let resources = client
         .get_resources()
@@ -317,6 +334,61 @@ mod tests {
             found.vpc_links[0].tags.get("team").map(String::as_str),
             Some("ml")
         );
+    }
+
+    #[tokio::test]
+    async fn an_api_deleted_while_the_region_is_read_is_skipped() {
+        use aws_sdk_apigateway::error::ErrorMetadata;
+        use aws_sdk_apigateway::types::DomainName;
+        use aws_sdk_apigateway::types::error::NotFoundException;
+        let not_found = || {
+            NotFoundException::builder()
+                .message("Invalid API identifier specified")
+                .meta(ErrorMetadata::builder().code("NotFoundException").build())
+                .build()
+        };
+        let rules = [
+            mock!(Client::get_rest_apis).then_output(|| {
+                op::get_rest_apis::GetRestApisOutput::builder()
+                    .items(RestApi::builder().id("gone").tags("k", "v").build())
+                    .items(RestApi::builder().id("kept").tags("k", "v").build())
+                    .build()
+            }),
+            mock!(Client::get_resources)
+                .match_requests(|r| r.rest_api_id() == Some("gone"))
+                .then_error(move || {
+                    op::get_resources::GetResourcesError::NotFoundException(not_found())
+                }),
+            mock!(Client::get_resources)
+                .then_output(|| op::get_resources::GetResourcesOutput::builder().build()),
+            mock!(Client::get_stages)
+                .match_requests(|r| r.rest_api_id() == Some("gone"))
+                .then_error(move || op::get_stages::GetStagesError::NotFoundException(not_found())),
+            mock!(Client::get_stages)
+                .then_output(|| op::get_stages::GetStagesOutput::builder().build()),
+            mock!(Client::get_vpc_links)
+                .then_output(|| op::get_vpc_links::GetVpcLinksOutput::builder().build()),
+            mock!(Client::get_domain_names).then_output(|| {
+                op::get_domain_names::GetDomainNamesOutput::builder()
+                    .items(
+                        DomainName::builder()
+                            .domain_name("gone.example.com")
+                            .tags("k", "v")
+                            .build(),
+                    )
+                    .build()
+            }),
+            mock!(Client::get_base_path_mappings).then_error(move || {
+                op::get_base_path_mappings::GetBasePathMappingsError::NotFoundException(not_found())
+            }),
+        ];
+        let client: Client = mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &rules);
+        let found = find_all(&client)
+            .await
+            .expect("the listing survives what went");
+        let ids: Vec<&str> = found.apis.iter().map(|api| api.id.as_str()).collect();
+        assert_eq!(ids, ["kept"]);
+        assert!(found.apis[0].domains.is_empty());
     }
 
     #[tokio::test]
