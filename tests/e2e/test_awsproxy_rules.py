@@ -758,3 +758,49 @@ def test_routes_need_a_valid_authorizer_which_cannot_go_while_used(region, aws, 
     c.delete_authorizer(ApiId=api, AuthorizerId=jwt)
     assert rule_marks(proxy) == [("CreateRoute", 400, "aws-rule:authorizer-invalid")] * 2 + [
         ("UpdateRoute", 400, "aws-rule:authorizer-invalid"), ("DeleteAuthorizer", 409, "aws-rule:authorizer-in-use")]
+
+
+def test_moto_lacks_and_the_proxy_keeps_tags_on_an_http_api_domain_name(region, aws, aws_proxy):
+    """moto 5.2.5 keeps a domain name's create-time tags but answers 404 to TagResource,
+    UntagResource and GetTags on its ARN, which AWS accepts (`adopt` tags a domain made by hand):
+    the proxy answers them, keeps the changes over moto's tags and shows them in GetDomainName(s);
+    a domain name that does not exist is NotFound, and a deleted one's tags are forgotten."""
+    from support.https import Acm, unique_domain
+
+    proxy = aws_proxy(ENDPOINT, "moto")
+    c = v2_client(proxy.url, region)
+    name, _ = unique_domain("tags")
+    cert = Acm(region).request_cert(name)
+    config = [{"CertificateArn": cert, "EndpointType": "REGIONAL"}]
+    c.create_domain_name(DomainName=name, DomainNameConfigurations=config, Tags={"made": "by-hand"})
+    arn = f"arn:aws:apigateway:{region}::/domainnames/{name}"
+    # moto alone.
+    for call in (lambda: aws.apigw.tag_resource(ResourceArn=arn, Tags={"a": "b"}),
+                 lambda: aws.apigw.get_tags(ResourceArn=arn),
+                 lambda: aws.apigw.untag_resource(ResourceArn=arn, TagKeys=["made"])):
+        assert error_of(call)[0] == 404, "moto tags domain names now: drop support/domain_tags.py"
+
+    assert c.get_tags(ResourceArn=arn)["Tags"] == {"made": "by-hand"}
+    c.tag_resource(ResourceArn=arn, Tags={"managed-by": "cortex-net", "made": "adopted"})
+    c.untag_resource(ResourceArn=arn, TagKeys=["managed-by"])
+    c.tag_resource(ResourceArn=arn, Tags={"cortex.dev/cluster-name": "prod"})
+    wanted = {"made": "adopted", "cortex.dev/cluster-name": "prod"}
+    assert c.get_tags(ResourceArn=arn)["Tags"] == wanted
+    assert c.get_domain_name(DomainName=name)["Tags"] == wanted
+    listed = {d["DomainName"]: d.get("Tags") for d in c.get_domain_names()["Items"]}
+    assert listed[name] == wanted
+    assert aws.apigw.get_domain_name(DomainName=name)["Tags"] == {"made": "by-hand"}, "moto unchanged"
+    # An ARN of another resource kind is moto's to answer, a missing domain NotFound as on AWS.
+    api_arn = f"arn:aws:apigateway:{region}::/apis/{http_api(c)}"
+    c.tag_resource(ResourceArn=api_arn, Tags={"team": "ml"})
+    assert aws.apigw.get_tags(ResourceArn=api_arn)["Tags"] == {"team": "ml"}
+    missing = f"arn:aws:apigateway:{region}::/domainnames/missing-{name}"
+    assert error_of(lambda: c.get_tags(ResourceArn=missing))[:2] == (404, "NotFoundException")
+    assert error_of(lambda: c.tag_resource(ResourceArn=missing, Tags={"a": "b"}))[:2] == (404, "NotFoundException")
+    c.delete_domain_name(DomainName=name)
+    c.create_domain_name(DomainName=name, DomainNameConfigurations=config)
+    assert c.get_domain_name(DomainName=name).get("Tags", {}) == {}, "a new domain of that name is untagged"
+    c.delete_domain_name(DomainName=name)
+    assert [x.emulated for x in proxy.snapshot() if x.emulated] == [
+        "moto:GetTags", "moto:TagResource", "moto:UntagResource", "moto:TagResource", "moto:GetTags",
+        "moto:domain-tags", "moto:domain-tags", "moto:GetTags", "moto:TagResource"]

@@ -87,6 +87,10 @@ link for link deletions and integrations naming a link), process-wide:
   leaves the usage plans that listed it, an imported `awsSigv4` security scheme makes its
   methods AWS_IAM, and the apigatewayv2 operations moto lacks (GetAuthorizers, UpdateStage,
   DeleteRouteSettings, DeleteAccessLogSettings) are answered by the proxy from moto's state.
+- Tags on an HTTP API's custom domain name, in `support/domain_tags.py`: moto answers 404 to
+  `TagResource`/`UntagResource`/`GetTags` on a domain name's ARN (AWS tags it, as `cortex-net
+  adopt` does); the proxy answers them, keeps the changes and merges them into
+  `GetDomainName`/`GetDomainNames` (`emulated="moto:<operation>"`, `"moto:domain-tags"`).
 
 Refused calls are recorded with `faulted="aws-rule:<rule>"` (and collected process-wide:
 `refusals()`); the completed CreateVpcLink answer with `emulated="aws-rule:vpc-link-tags"`.
@@ -134,8 +138,9 @@ from typing import Callable, Iterable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 try:  # imported as `support.awsproxy` (the suite, the benchmark) or run as a script (standalone)
-    from support import protection_rules
+    from support import domain_tags, protection_rules
 except ImportError:  # pragma: no cover - standalone: this file's directory is on sys.path
+    import domain_tags  # type: ignore[no-redef]
     import protection_rules  # type: ignore[no-redef]
 
 # The kinds of fault `AwsProxy.faults()` draws from.
@@ -1363,7 +1368,10 @@ def _handler_for(proxy: AwsProxy):
                             self._reply(status, headers, data)
                             return
                     # Operations moto lacks are answered from its state (support/protection_rules.py).
-                    own = protection_rules.answer(req, up) if req.known and not req.admin else None
+                    # So are tags on an HTTP API's domain name (support/domain_tags.py).
+                    own = None
+                    if req.known and not req.admin:
+                        own = protection_rules.answer(req, up) or domain_tags.answer(req, up)
                     if own is not None:
                         status, headers, data, emulated = own
                     else:
@@ -1371,6 +1379,8 @@ def _handler_for(proxy: AwsProxy):
                         status, headers, data = self._forward(req)
                         if req.known and not req.admin:
                             emulated = protection_rules.complete(req, up, status, data, prepared) or emulated
+                            data, merged = domain_tags.complete(req, status, data)
+                            emulated = emulated or merged
                     if rules and _is_create_vpc_link_v1(req) and 200 <= status < 300:
                         data, emulated = complete_create_vpc_link_v1(req, up, data)
             except OSError as e:
