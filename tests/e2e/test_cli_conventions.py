@@ -99,10 +99,14 @@ def test_up_and_down_print_each_change_once_as_it_is_applied(cli, seeded, ws):
     r = cli("-a", str(ws.apis_file), "up", "--yes", cwd=ws.root).ok()
     assert "No changes" in r.stdout and not change_lines(r.stderr), r.describe()
 
-    # JSON: nothing extra on stderr; the result lists the changes.
+    # JSON: nothing extra on stderr; the result lists the changes, each with its result and,
+    # when it was sent, how long it took.
     ws.write_apis([api_spec("iris", "/iris")])
     r = run_json(cli, ws, "up", "--yes", apis=True).ok()
     assert r.json["changes"] and all(c["action"] == "delete" for c in r.json["changes"]), r.json
+    assert all(c["result"] == "ok" for c in r.json["changes"]), r.json
+    timed = [c for c in r.json["changes"] if "seconds" in c]
+    assert timed and all(isinstance(c["seconds"], float) and 0 <= c["seconds"] < 60 for c in timed), r.json
     assert not change_lines(r.stderr), r.describe()
 
     # down: the same, one line per removal sent (those AWS deletes with their API have none).
@@ -113,6 +117,15 @@ def test_up_and_down_print_each_change_once_as_it_is_applied(cli, seeded, ws):
     assert len(lines) == len(set(lines)), lines
     assert re.search(r"^Removed \d+ resource\(s\)", r.stdout, re.M), r.describe()
     assert "Plan:" not in r.stdout, r.describe()
+
+    # down in JSON: what was sent has its duration, what AWS deleted with its API has none.
+    run_json(cli, ws, "up", "--yes", apis=True).ok()
+    removed = run_json(cli, ws, "down", "--yes").ok().json["changes"]
+    assert removed and all(c["result"] == "ok" for c in removed), removed
+    with_api = [c for c in removed if c.get("detail") == "goes with its API"]
+    assert with_api and all("seconds" not in c for c in with_api), removed
+    api = [c for c in removed if c["kind"] == "api"]
+    assert api and all(isinstance(c["seconds"], float) for c in api), removed
 
 
 def test_a_change_that_fails_says_so_on_its_line(cli, seed, workspace, aws_proxy):

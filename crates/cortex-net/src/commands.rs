@@ -8,6 +8,7 @@ use crate::desired;
 use crate::endpoints::{self, Endpoint};
 use crate::error::CliError;
 use crate::output;
+use crate::progress::Applied;
 use crate::session::{Certificates, Goal, Session, configured_step, merged, refuse_stack_owned};
 use gw_core::{GatewayInfo, Plan};
 use lb_discovery::LoadBalancer;
@@ -204,10 +205,10 @@ pub(crate) fn confirm(yes: bool, question: &str) -> Result<(), CliError> {
     }
 }
 
-/// Everything `-o json up` reports.
+/// Everything `-o json up` reports: each applied change with its result and duration.
 #[derive(Serialize)]
 struct UpReport {
-    changes: Vec<gw_core::Change>,
+    changes: Vec<Applied>,
     gateway: Option<GatewayInfo>,
     endpoints: Vec<Endpoint>,
 }
@@ -255,6 +256,12 @@ fn up_text(report: &UpReport) {
     output::endpoints_text(&report.endpoints);
 }
 
+/// Everything `-o json down` reports: each removal with its result and duration.
+#[derive(Serialize)]
+struct DownReport {
+    changes: Vec<Applied>,
+}
+
 async fn down(cli: &Cli, yes: bool) -> Result<(), CliError> {
     let session = Session::open(cli).await?;
     let steps = session.gateways.plan_towards(&Goal::Removed).await?;
@@ -278,14 +285,17 @@ async fn down(cli: &Cli, yes: bool) -> Result<(), CliError> {
         )?;
     }
     // Done only when a fresh observation finds nothing of ours left.
-    let removed = Plan {
+    let report = DownReport {
         changes: session
             .gateways
             .settle(&Goal::Removed, steps)
             .await?
             .applied,
     };
-    output::emit(cli.output, &removed, || {
+    output::emit(cli.output, &report, || {
+        let removed = Plan {
+            changes: report.changes.iter().map(|a| a.change.clone()).collect(),
+        };
         if !removed.is_empty() {
             // Those AWS deleted with their API were not sent, so they had no line of their own.
             let with_api = removed

@@ -14,6 +14,7 @@ use crate::cli::{Cli, OutputFormat};
 use crate::configuration;
 use crate::desired;
 use crate::error::CliError;
+use crate::progress::{Applied, Made};
 use crate::registry;
 use crate::settle::{self, Converging};
 use futures_util::future::join_all;
@@ -23,6 +24,7 @@ use gw_core::{
 use lb_discovery::{Discovery, LoadBalancer};
 use netconf::Config;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The configuration, AWS, and the gateway providers, for one command.
@@ -49,8 +51,9 @@ impl Session {
             endpoint_url: cli.endpoint_url.as_deref(),
         })
         .await?;
+        let made = std::sync::Arc::new(crate::progress::Made::default());
         let shared = registry::Shared {
-            progress: crate::progress::reporter(cli.output == OutputFormat::Text),
+            progress: crate::progress::reporter(cli.output == OutputFormat::Text, made.clone()),
             quotas: std::sync::Arc::new(aws_calls::Quotas::api_gateway()),
             key_values: config
                 .settings
@@ -59,11 +62,12 @@ impl Session {
                 .iter()
                 .any(|key| key.value.is_some()),
         };
-        let gateways = Gateways::new(
+        let mut gateways = Gateways::new(
             config.settings.gateway.r#type,
             Ownership::new(&config.cluster.cluster_name),
             |kind| registry::provider(kind, &sdk, shared.clone()),
         );
+        gateways.made = made;
         Ok(Self {
             region: aws::region(&sdk),
             discovery: Discovery::new(
@@ -241,10 +245,10 @@ pub(crate) fn configured_step<'s, 'a>(steps: &'s [Step<'a>]) -> Option<&'s Step<
 }
 
 /// The outcome of settling: the fresh observation that planned nothing, and every change
-/// applied on the way.
+/// applied on the way (with its result and duration).
 pub(crate) struct Settled<'s> {
     pub(crate) steps: Vec<Step<'s>>,
-    pub(crate) applied: Vec<Change>,
+    pub(crate) applied: Vec<Applied>,
 }
 
 impl Settled<'_> {
@@ -264,6 +268,8 @@ pub(crate) struct Gateways {
     owner: Ownership,
     /// The first pause after an unsettled failure ([`settle::PAUSE_UNIT`]).
     pause_unit: Duration,
+    /// The changes the providers' progress reported made (the session's reporter keeps them).
+    made: Arc<Made>,
 }
 
 impl Gateways {
@@ -282,6 +288,7 @@ impl Gateways {
                 .collect(),
             owner,
             pause_unit: settle::PAUSE_UNIT,
+            made: Arc::default(),
         }
     }
 
@@ -444,6 +451,10 @@ impl<'g> Converging for Towards<'g, '_> {
 
     async fn apply(&self, steps: &Self::Steps) -> Result<(), CliError> {
         self.gateways.apply(steps).await
+    }
+
+    fn made(&self) -> Vec<(Change, Duration)> {
+        self.gateways.made.take()
     }
 
     async fn plan_again(&self) -> Result<Self::Steps, CliError> {
@@ -623,13 +634,17 @@ mod tests {
             ["Create VpcLink cortex-prod", "Create Api cortex-prod"]
         );
         let settled = gateways.settle(&goal, steps).await.expect("converged");
-        let applied: Vec<String> = settled.applied.iter().map(|c| c.name.clone()).collect();
+        let applied: Vec<String> = settled
+            .applied
+            .iter()
+            .map(|a| a.change.name.clone())
+            .collect();
         assert_eq!(
             applied.len(),
             3,
             "the lost create is made again: {applied:?}"
         );
-        assert_eq!(settled.applied[2].kind, ResourceKind::VpcLink);
+        assert_eq!(settled.applied[2].change.kind, ResourceKind::VpcLink);
         let step = configured_step(&settled.steps).expect("the selected kind's step");
         assert!(step.plan.is_empty());
         assert_eq!(step.observed.resources.len(), 2);

@@ -11,6 +11,7 @@
 //! one gateway instead of fighting.
 
 use crate::error::CliError;
+use crate::progress::{Applied, with_durations};
 use gw_core::{Change, Plan};
 use std::time::Duration;
 
@@ -35,6 +36,9 @@ pub(crate) trait Converging {
     /// Applies what `steps` plan.
     async fn apply(&self, steps: &Self::Steps) -> Result<(), CliError>;
 
+    /// The changes reported made (with their durations) since the last call.
+    fn made(&self) -> Vec<(Change, Duration)>;
+
     /// Observes AWS again and plans from what it finds.
     async fn plan_again(&self) -> Result<Self::Steps, CliError>;
 
@@ -45,11 +49,12 @@ pub(crate) trait Converging {
 /// The rounds themselves: apply what `steps` plan, observe again, until a plan is empty or
 /// [`ROUNDS`] are spent. Unsettled failures (of applying or of observing) are followed by a
 /// pause and a fresh observation; others end it. Returns the last steps (which planned nothing)
-/// and every change applied on the way.
+/// and every change applied on the way, with the duration its report gave (none for those not
+/// sent: they went with their parent).
 pub(crate) async fn settle_with<C: Converging>(
     converging: &C,
     mut steps: C::Steps,
-) -> Result<(C::Steps, Vec<Change>), CliError> {
+) -> Result<(C::Steps, Vec<Applied>), CliError> {
     let mut applied = Vec::new();
     let mut last_failure: Option<CliError> = None;
     for round in 1..=ROUNDS {
@@ -65,8 +70,12 @@ pub(crate) async fn settle_with<C: Converging>(
                 plan.summary()
             );
         }
-        match converging.apply(&steps).await {
-            Ok(()) => applied.extend(plan.changes),
+        let outcome = converging.apply(&steps).await;
+        // Taken whatever the outcome: what a failed round made is not listed as applied, and
+        // its reports must not lend their durations to a later round's changes.
+        let made = converging.made();
+        match outcome {
+            Ok(()) => applied.extend(with_durations(plan.changes, made)),
             Err(error) if error.is_unsettled() => {
                 tracing::warn!("{error}; observing AWS again");
                 last_failure = Some(error);
@@ -161,6 +170,9 @@ mod tests {
         applies: RefCell<VecDeque<Result<(), CliError>>>,
         applied: Cell<usize>,
         pauses: Cell<usize>,
+        /// What each apply reports made: every change of its plan, 10 ms times the apply's
+        /// number (so rounds are told apart).
+        made: RefCell<Vec<(Change, Duration)>>,
     }
 
     impl Script {
@@ -173,11 +185,13 @@ mod tests {
                 applies: RefCell::new(applies.into()),
                 applied: Cell::new(0),
                 pauses: Cell::new(0),
+                made: RefCell::new(Vec::new()),
             }
         }
 
         async fn run(&self, first: Plan) -> Result<(Plan, Vec<Change>), CliError> {
-            settle_with(self, first).await
+            let (last, applied) = settle_with(self, first).await?;
+            Ok((last, applied.into_iter().map(|a| a.change).collect()))
         }
     }
 
@@ -192,9 +206,16 @@ mod tests {
             steps.clone()
         }
 
-        async fn apply(&self, _: &Plan) -> Result<(), CliError> {
+        async fn apply(&self, plan: &Plan) -> Result<(), CliError> {
             self.applied.set(self.applied.get() + 1);
+            let elapsed = Duration::from_millis(10) * self.applied.get() as u32;
+            let reported = plan.changes.iter().map(|c| (c.clone(), elapsed));
+            self.made.borrow_mut().extend(reported);
             self.applies.borrow_mut().pop_front().unwrap_or(Ok(()))
+        }
+
+        fn made(&self) -> Vec<(Change, Duration)> {
+            std::mem::take(&mut *self.made.borrow_mut())
         }
 
         async fn plan_again(&self) -> Result<Plan, CliError> {
@@ -229,6 +250,24 @@ mod tests {
         let names: Vec<_> = applied.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["ANY /a", "ANY /b", "ANY /b"]);
         assert_eq!(script.applied.get(), 2);
+    }
+
+    #[tokio::test]
+    async fn applied_changes_carry_the_durations_of_their_own_round_only() {
+        // Round 1 fails unsettled after reporting "ANY /a" made; round 2 plans it again.
+        let script = Script::new(
+            vec![Ok(plan(&["ANY /a"])), Ok(Plan::default())],
+            vec![Err(unsettled())],
+        );
+        let (_, applied) = settle_with(&script, plan(&["ANY /a"]))
+            .await
+            .expect("converged");
+        assert_eq!(applied.len(), 1, "{applied:?}");
+        assert_eq!((applied[0].result, applied[0].seconds), ("ok", Some(0.02)));
+        assert!(
+            script.made.borrow().is_empty(),
+            "every round's reports taken"
+        );
     }
 
     #[tokio::test]
