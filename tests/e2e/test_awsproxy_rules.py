@@ -804,3 +804,49 @@ def test_moto_lacks_and_the_proxy_keeps_tags_on_an_http_api_domain_name(region, 
     assert [x.emulated for x in proxy.snapshot() if x.emulated] == [
         "moto:GetTags", "moto:TagResource", "moto:UntagResource", "moto:TagResource", "moto:GetTags",
         "moto:domain-tags", "moto:domain-tags", "moto:GetTags", "moto:TagResource"]
+
+
+def test_a_removed_rest_method_setting_goes_whole(region, account, rest, aws_proxy):
+    """AWS removes one method's settings with UpdateStage `remove /~1iris/ANY` (the method then
+    inherits `*/*`); LocalStack 4.13.1 refuses that path ("Invalid method setting path"), so the
+    proxy makes the stage again without the entry (support/stage_rules.py). The stage keeps
+    everything else: its deployment, tags, `*/*`, other methods' settings, access log, and its
+    place in a usage plan; the request's other operations apply too."""
+    proxy = aws_proxy(LOCALSTACK, "localstack")
+    c = v1_client(proxy.url, region, account)
+    api = rest_api_with_stage(c)
+    dep = c.get_deployments(restApiId=api)["items"][0]["id"]
+    c.create_stage(restApiId=api, stageName="dev", deploymentId=dep, tags={"team": "e2e"})
+    throttles = [("*/*", "100", "200"), ("~1iris/ANY", "5", "10"), ("~1bert/ANY", "7", "14")]
+    c.update_stage(restApiId=api, stageName="dev", patchOperations=[
+        {"op": "replace", "path": f"/{key}/throttling/{field}", "value": value}
+        for key, rate, burst in throttles for field, value in (("rateLimit", rate), ("burstLimit", burst))
+    ] + [{"op": "replace", "path": "/accessLogSettings/destinationArn",
+          "value": f"arn:aws:logs:{region}:{account}:log-group:e2e"},
+         {"op": "replace", "path": "/accessLogSettings/format", "value": '{"id":"$context.requestId"}'}])
+    plan = c.create_usage_plan(name="bound", apiStages=[{"apiId": api, "stage": "dev"}])["id"]
+    remove_iris = [{"op": "remove", "path": "/~1iris/ANY"}]
+    status, code, message = error_of(
+        lambda: rest.client.update_stage(restApiId=api, stageName="dev", patchOperations=remove_iris))
+    assert (status, code) == (400, "BadRequestException") and "Invalid method setting path" in message, \
+        f"LocalStack removes a method setting itself now: drop support/stage_rules.py ({message})"
+
+    answer = c.update_stage(restApiId=api, stageName="dev", patchOperations=remove_iris + [
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "50"}])
+    stage = rest.client.get_stage(restApiId=api, stageName="dev")
+    assert set(stage["methodSettings"]) == {"*/*", "~1bert/ANY"} == set(answer["methodSettings"]), stage
+    ms = stage["methodSettings"]
+    assert (ms["*/*"]["throttlingRateLimit"], ms["*/*"]["throttlingBurstLimit"]) == (50, 200), ms
+    assert (ms["~1bert/ANY"]["throttlingRateLimit"], ms["~1bert/ANY"]["throttlingBurstLimit"]) == (7, 14), ms
+    assert stage["deploymentId"] == dep and stage.get("tags") == {"team": "e2e"}, stage
+    assert stage["accessLogSettings"]["destinationArn"].endswith(":log-group:e2e"), stage
+    assert plan_stages(rest.client, plan) == [(api, "dev")]
+
+    # What the stage does not hold is refused, as AWS refuses it, and nothing changes.
+    status, code, message = error_of(
+        lambda: c.update_stage(restApiId=api, stageName="dev", patchOperations=remove_iris))
+    assert (status, code) == (400, "BadRequestException"), message
+    assert "Cannot remove method setting ~1iris/ANY" in message, message
+    assert set(rest.client.get_stage(restApiId=api, stageName="dev")["methodSettings"]) == {"*/*", "~1bert/ANY"}
+    assert [(x.op, x.status, x.emulated) for x in proxy.snapshot() if x.emulated] == \
+        [("UpdateStage", 200, "stage-method-setting-removed"), ("UpdateStage", 400, "stage-method-setting-removed")]

@@ -91,6 +91,9 @@ link for link deletions and integrations naming a link), process-wide:
   `TagResource`/`UntagResource`/`GetTags` on a domain name's ARN (AWS tags it, as `cortex-net
   adopt` does); the proxy answers them, keeps the changes and merges them into
   `GetDomainName`/`GetDomainNames` (`emulated="moto:<operation>"`, `"moto:domain-tags"`).
+- A REST method setting removed whole (`UpdateStage` `remove /~1iris/ANY`), in
+  `support/stage_rules.py`: LocalStack refuses the path, AWS removes the entry; the proxy
+  makes the stage again without it (`emulated="stage-method-setting-removed"`).
 
 Refused calls are recorded with `faulted="aws-rule:<rule>"` (and collected process-wide:
 `refusals()`); the completed CreateVpcLink answer with `emulated="aws-rule:vpc-link-tags"`.
@@ -138,10 +141,11 @@ from typing import Callable, Iterable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 try:  # imported as `support.awsproxy` (the suite, the benchmark) or run as a script (standalone)
-    from support import domain_tags, protection_rules
+    from support import domain_tags, protection_rules, stage_rules
 except ImportError:  # pragma: no cover - standalone: this file's directory is on sys.path
     import domain_tags  # type: ignore[no-redef]
     import protection_rules  # type: ignore[no-redef]
+    import stage_rules  # type: ignore[no-redef]
 
 # The kinds of fault `AwsProxy.faults()` draws from.
 FAULT_KINDS = ("429", "500", "503", "reset")
@@ -1371,7 +1375,8 @@ def _handler_for(proxy: AwsProxy):
                     # So are tags on an HTTP API's domain name (support/domain_tags.py).
                     own = None
                     if req.known and not req.admin:
-                        own = protection_rules.answer(req, up) or domain_tags.answer(req, up)
+                        own = (protection_rules.answer(req, up) or domain_tags.answer(req, up)
+                               or stage_rules.answer(req, up))
                     if own is not None:
                         status, headers, data, emulated = own
                     else:

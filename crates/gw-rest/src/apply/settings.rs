@@ -23,6 +23,13 @@ fn patch(op: Op, path: impl Into<String>, value: Option<String>) -> PatchOperati
 /// setting: AWS removes a method setting as a whole (`remove /~1iris/ANY`, `remove /*/*`),
 /// after which the method inherits the stage's (or the account's) throttle again. Only
 /// cortex-net writes the stage's method settings, and only their throttles.
+///
+/// The path is AWS's: a patch path is a JSON Pointer into the stage, a `/` inside a name
+/// escaped as `~1` (Patch Operations, <https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html>;
+/// `UpdateStage`, <https://docs.aws.amazon.com/cli/latest/reference/apigateway/update-stage.html>),
+/// and `methodSettings` is keyed `{resourcePath}/{httpMethod}`, so `remove` of that key takes
+/// the method's entry out whole. LocalStack 4.13.1 refuses any such path but `/*/*` ("Invalid
+/// method setting path"); the e2e proxy does what AWS does (`tests/e2e/support/stage_rules.py`).
 fn throttle_ops(settings_path: &str, throttle: Option<Throttle>) -> Vec<PatchOperation> {
     let Some(t) = throttle else {
         return vec![patch(Op::Remove, format!("/{settings_path}"), None)];
