@@ -9,7 +9,9 @@ stage's `methodSettings`, after which the method inherits the stage's `*/*` sett
 path is a JSON Pointer into the stage; `methodSettings` is keyed `<resource path>/<METHOD>`).
 LocalStack 4.13.1 removes only `/*/*` that way: any other such path is refused, 400 "Invalid
 method setting path", and no other path it accepts removes an entry (`remove
-/~1iris/ANY/throttling/rateLimit` is accepted and changes nothing).
+/~1iris/ANY/throttling/rateLimit` is accepted and changes nothing). And after `remove /*/*` it
+answers at once, dropping the patch's other operations (AWS applies them all); a patch with
+`remove /*/*` alone is left to LocalStack.
 
 So the proxy answers such a PATCH itself, from LocalStack's state: the request's other
 operations are forwarded first as one PATCH (AWS applies a patch whole: if they are refused,
@@ -63,8 +65,8 @@ def _error(status: int, error_type: str, message: str) -> tuple[int, list[tuple[
 
 
 def removed_method_settings(req) -> list[str]:
-    """The method settings (`~1iris/ANY`) a REST UpdateStage removes whole, other than `*/*`
-    (which LocalStack removes itself); empty for any other request."""
+    """The method settings (`~1iris/ANY`, `*/*`) a REST UpdateStage removes whole; empty for any
+    other request, and for a patch that only removes `*/*` (which LocalStack does right)."""
     s = req.segs
     if not (req.method == "PATCH" and len(s) == 4 and s[0] == "restapis" and s[2] == "stages"):
         return []
@@ -74,13 +76,14 @@ def removed_method_settings(req) -> list[str]:
         if not isinstance(op, dict) or op.get("op") != "remove":
             continue
         match = _METHOD_SETTING.match(str(op.get("path") or ""))
-        if match and op["path"] != "/*/*":
+        if match:
             found.append(f"{match.group(1)}/{match.group(2)}")
-    return found
+    return [] if found == ["*/*"] and len(ops) == 1 else found
 
 
 def answer(req, up) -> tuple[int, list[tuple[str, str]], bytes, str] | None:
-    """The proxy's answer to a REST UpdateStage that removes a method setting, else None."""
+    """The proxy's answer to a REST UpdateStage that removes a method setting (but `*/*` alone),
+    else None (forward it)."""
     removed = removed_method_settings(req)
     if not removed:
         return None
