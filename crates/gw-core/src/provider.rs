@@ -157,8 +157,9 @@ impl Observed {
     }
 
     /// The CloudFormation stack that owns some of these resources: providers put the value of
-    /// [`crate::STACK_TAG`] among the attributes of what carries it (the diff ignores it, since
-    /// no desired resource names it). Such a gateway is the stack's to change, not ours.
+    /// [`crate::STACK_TAG`] among the attributes of what carries it, the API, the VPC link or
+    /// the custom domain name (the diff ignores it, since no desired resource names it). Such a
+    /// gateway is the stack's to change, not ours.
     pub fn stack(&self) -> Option<&str> {
         self.resources
             .iter()

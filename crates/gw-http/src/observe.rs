@@ -36,13 +36,13 @@ pub(crate) async fn observe(
     let ours = owner.for_gateway(crate::KIND);
     let links = async {
         read.quotas.acquire("GetVpcLinks").await;
-        vpclink::v2::find_owned(read.client, &ours)
+        vpclink::v2::find_owned_with_stack(read.client, &ours)
             .await
             .map_err(ProviderError::from)
     };
     let domains = async {
         read.quotas.acquire("GetDomainNames").await;
-        tls_cert::domain::v2::find_owned(read.client, &ours)
+        tls_cert::domain::v2::find_owned_with_stack(read.client, &ours)
             .await
             .map_err(ProviderError::from)
     };
@@ -51,7 +51,7 @@ pub(crate) async fn observe(
     let mut observed = Observed::default();
     observed
         .resources
-        .extend(links.iter().map(vpclink::observed));
+        .extend(links.iter().map(vpclink::observed_owned));
     // The kept link by the name `up` gives it, whatever AWS calls it (an adopted one).
     observed.name_kept(ResourceKind::VpcLink, owner);
     // How integrations name their link: a duplicate by name and id (Observed::reference).
@@ -62,7 +62,11 @@ pub(crate) async fn observe(
         .collect();
     let api_ids: Vec<&str> = apis.iter().map(|(id, _)| *id).collect();
     let children = try_join_all(api_ids.iter().map(|id| read_children(read, id)));
-    let mappings = try_join_all(domains.iter().map(|d| read_mappings(read, d, &api_ids)));
+    let mappings = try_join_all(
+        domains
+            .iter()
+            .map(|owned| read_mappings(read, &owned.domain, &api_ids)),
+    );
     let (children, mappings) = try_join(children, mappings).await?;
 
     // In the order of a sequential read: the diff keeps observed order among equals.
@@ -73,6 +77,7 @@ pub(crate) async fn observe(
             .extend(children.resources(api_id, &link_names));
     }
     observed.name_kept(ResourceKind::Api, owner);
+    // A link or domain a CloudFormation stack made names it (Observed::stack), as the API does.
     for (domain, mappings) in domains.iter().zip(mappings) {
         observed.resources.push(domain.observed());
         observed.resources.extend(mappings);
@@ -557,6 +562,55 @@ mod tests {
         let resource = stage_resource("$default", &stage);
         for key in [attr::THROTTLE, attr::ROUTE_THROTTLES, attr::ACCESS_LOG] {
             assert_eq!(resource.attribute(key), Some(OFF), "{key}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_link_or_domain_a_cloudformation_stack_made_names_its_stack() {
+        use aws_sdk_apigatewayv2::operation as op;
+        use aws_sdk_apigatewayv2::types::{DomainName, VpcLink};
+        use aws_smithy_mocks::{RuleMode, mock, mock_client};
+        let owner = Ownership::new("prod");
+        let ours: HashMap<String, String> = owner
+            .for_gateway(gw_core::GatewayKind::Http)
+            .tags()
+            .into_iter()
+            .collect();
+        let mut stacked = ours.clone();
+        stacked.insert(gw_core::STACK_TAG.into(), "cortex-fleet".into());
+        for (link_tags, domain_tags) in [(&stacked, &ours), (&ours, &stacked)] {
+            let (link_tags, domain_tags) = (link_tags.clone(), domain_tags.clone());
+            let rules = [
+                mock!(Client::get_vpc_links).then_output(move || {
+                    let link = VpcLink::builder()
+                        .vpc_link_id("l1")
+                        .name("cortex-prod")
+                        .set_tags(Some(link_tags.clone()))
+                        .build();
+                    op::get_vpc_links::GetVpcLinksOutput::builder()
+                        .items(link)
+                        .build()
+                }),
+                mock!(Client::get_domain_names).then_output(move || {
+                    let domain = DomainName::builder()
+                        .domain_name("api.example.com")
+                        .set_tags(Some(domain_tags.clone()))
+                        .build();
+                    op::get_domain_names::GetDomainNamesOutput::builder()
+                        .items(domain)
+                        .build()
+                }),
+                mock!(Client::get_apis)
+                    .then_output(|| op::get_apis::GetApisOutput::builder().build()),
+            ];
+            let client: Client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &rules);
+            let quotas = Quotas::api_gateway();
+            let read = Reader {
+                client: &client,
+                quotas: &quotas,
+            };
+            let observed = observe(read, &owner).await.expect("observed");
+            assert_eq!(observed.stack(), Some("cortex-fleet"), "{observed:?}");
         }
     }
 }

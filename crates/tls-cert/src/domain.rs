@@ -81,6 +81,26 @@ impl DomainName {
     }
 }
 
+/// An owned domain name and the CloudFormation stack its tags name ([`gw_core::STACK_TAG`]), if
+/// any: a domain name a stack made is the stack's to change, even when it carries our tags too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedDomain {
+    pub domain: DomainName,
+    pub stack: Option<String>,
+}
+
+impl OwnedDomain {
+    /// [`DomainName::observed`], naming the stack among its attributes ([`gw_core::STACK_TAG`],
+    /// which `gw_core::Observed::stack` finds): `up` and `down` then leave the gateway to it.
+    pub fn observed(&self) -> gw_core::ObservedResource {
+        let mut observed = self.domain.observed();
+        if let Some(stack) = &self.stack {
+            observed.resource = observed.resource.with(gw_core::STACK_TAG, stack);
+        }
+        observed
+    }
+}
+
 /// A domain name's mapping to an API stage: an API mapping (HTTP APIs) or a base path mapping
 /// (REST APIs). Only root mappings are made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -96,8 +96,8 @@ mod wait;
 pub use gw_core::VpcLinkVersion as Version;
 use gw_core::{GatewayKind, LoadBalancerKind};
 pub use link::{Link, LinkError, Status};
-pub use links::{NewLink, VpcLinkApi, delete_and_wait};
-pub use observed::{AWS_STATUS, STATUS_MESSAGE, health, observed};
+pub use links::{NewLink, OwnedLink, VpcLinkApi, delete_and_wait};
+pub use observed::{AWS_STATUS, STATUS_MESSAGE, health, observed, observed_owned};
 pub use wait::{WaitOptions, wait_available, wait_deleted};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

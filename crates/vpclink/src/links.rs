@@ -72,18 +72,37 @@ pub(crate) mod sealed {
     impl Sealed for aws_sdk_apigatewayv2::Client {}
 }
 
+/// An owned link and the CloudFormation stack its tags name ([`gw_core::STACK_TAG`]), if any:
+/// a link a stack made is the stack's to change, even when it carries our tags too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedLink {
+    pub link: Link,
+    pub stack: Option<String>,
+}
+
 /// Links carrying both ownership tags for `owner` (for v2, the gateway tag too when `owner`
 /// names one); every other link is invisible. Oldest first, then by id (the order
 /// `gw_core::ObservedResource::seniority` keeps duplicates in), so that every run picks the
 /// same one of several.
 pub async fn find_owned<A: VpcLinkApi>(api: &A, owner: &Ownership) -> Result<Vec<Link>, LinkError> {
+    let owned = find_owned_with_stack(api, owner).await?;
+    Ok(owned.into_iter().map(|owned| owned.link).collect())
+}
+
+/// [`find_owned`], each link with the stack its tags name (what observing reports).
+pub async fn find_owned_with_stack<A: VpcLinkApi>(
+    api: &A,
+    owner: &Ownership,
+) -> Result<Vec<OwnedLink>, LinkError> {
     let mut owned = Vec::new();
     for listed in api.list_links().await? {
         if owner.owns(&listed.tags) {
-            owned.push(listed.link?);
+            let stack = gw_core::stack_of(&listed.tags).map(str::to_string);
+            let link = listed.link?;
+            owned.push(OwnedLink { link, stack });
         }
     }
-    owned.sort_by(|a, b| a.seniority().cmp(&b.seniority()));
+    owned.sort_by(|a, b| a.link.seniority().cmp(&b.link.seniority()));
     Ok(owned)
 }
 
@@ -169,6 +188,15 @@ macro_rules! bound_to {
             owner: &gw_core::Ownership,
         ) -> Result<Vec<$crate::Link>, $crate::LinkError> {
             $crate::links::find_owned(client, owner).await
+        }
+
+        /// [`find_owned`], each link with the CloudFormation stack its tags name, if any. See
+        /// [`crate::links::find_owned_with_stack`].
+        pub async fn find_owned_with_stack(
+            client: &$client,
+            owner: &gw_core::Ownership,
+        ) -> Result<Vec<$crate::links::OwnedLink>, $crate::LinkError> {
+            $crate::links::find_owned_with_stack(client, owner).await
         }
 
         /// The link with this id, or `None` if it does not exist.

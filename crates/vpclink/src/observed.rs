@@ -3,6 +3,7 @@
 
 use gw_core::{LinkHealth, Observed, ObservedResource, Resource, ResourceKind, attr};
 
+use crate::links::OwnedLink;
 use crate::{Link, Status, Version};
 
 /// Observed-only attribute: the status as AWS spells it (`INACTIVE`), where
@@ -45,6 +46,17 @@ pub fn observed(link: &Link) -> ObservedResource {
         parent_id: None,
         created_millis: link.created_millis,
     }
+}
+
+/// [`observed`], naming the CloudFormation stack that made the link ([`gw_core::STACK_TAG`]
+/// among its attributes, which `gw_core::Observed::stack` finds): `up` and `down` then leave
+/// the gateway to the stack.
+pub fn observed_owned(owned: &OwnedLink) -> ObservedResource {
+    let mut observed = observed(&owned.link);
+    if let Some(stack) = &owned.stack {
+        observed.resource = observed.resource.with(gw_core::STACK_TAG, stack);
+    }
+    observed
 }
 
 /// The VPC links among `observed`, as `doctor` checks them, with AWS's status (both providers
@@ -151,6 +163,32 @@ mod tests {
                 );
                 assert!(plan.changes.is_empty(), "{version}: {plan:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_link_a_cloudformation_stack_made_names_its_stack_and_plans_nothing_for_it() {
+        for version in [Version::V1, Version::V2] {
+            let stacked = OwnedLink {
+                link: link(version, Status::Available),
+                stack: Some("cortex-fleet".into()),
+            };
+            let found = Observed {
+                resources: vec![observed_owned(&stacked)],
+            };
+            assert_eq!(found.stack(), Some("cortex-fleet"), "{version}");
+            for desired in desired_links(version) {
+                let plan = diff(std::slice::from_ref(&desired), &found);
+                assert!(
+                    plan.changes.is_empty(),
+                    "{version}: the tag is no drift: {plan:?}"
+                );
+            }
+            let plain = OwnedLink {
+                stack: None,
+                ..stacked
+            };
+            assert_eq!(observed_owned(&plain), observed(&plain.link), "{version}");
         }
     }
 

@@ -6,25 +6,26 @@ use aws_sdk_apigateway::Client;
 use futures_util::future::join_all;
 use gw_core::{Observed, ObservedResource, ProviderError, Resource, ResourceKind, attr};
 use tls_cert::check::DomainEndpoint;
-use tls_cert::domain::DomainName;
+use tls_cert::domain::OwnedDomain;
 
 /// The owned custom domains, and each one's mapping to one of our APIs (read side by side).
 pub(super) async fn push_domains(
     client: &Client,
-    domains: &[DomainName],
+    domains: &[OwnedDomain],
     apis: &[FoundApi],
     observed: &mut Observed,
 ) -> Result<(), ProviderError> {
     let pairs = domains
         .iter()
-        .flat_map(|domain| apis.iter().map(move |found| (domain, found)));
+        .flat_map(|owned| apis.iter().map(move |found| (&owned.domain, found)));
     let mappings = join_all(pairs.map(|(domain, found)| async move {
         let mapping = tls_cert::domain::v1::find_mapping(client, &domain.name, &found.id).await;
         (domain.name.as_str(), mapping)
     }))
     .await;
-    for domain in domains {
-        observed.resources.push(domain_resource(domain));
+    for owned in domains {
+        let domain = &owned.domain;
+        observed.resources.push(domain_resource(owned));
         for (name, mapping) in mappings.iter().filter(|(name, _)| *name == domain.name) {
             let Some(mapping) = mapping.as_ref().map_err(Clone::clone)? else {
                 continue;
@@ -41,14 +42,14 @@ pub(super) async fn push_domains(
     Ok(())
 }
 
-/// The domain name as both providers report it, with the endpoint type a REST domain's
-/// desired state names.
-fn domain_resource(domain: &DomainName) -> ObservedResource {
-    let endpoint = match domain.endpoint {
+/// The domain name as both providers report it (with the stack that made it, if any), with the
+/// endpoint type a REST domain's desired state names.
+fn domain_resource(owned: &OwnedDomain) -> ObservedResource {
+    let endpoint = match owned.domain.endpoint {
         DomainEndpoint::Regional => "REGIONAL",
         DomainEndpoint::Edge => "EDGE",
     };
-    let mut observed = domain.observed();
+    let mut observed = owned.observed();
     observed.resource = observed.resource.with(attr::ENDPOINT_TYPE, endpoint);
     observed
 }

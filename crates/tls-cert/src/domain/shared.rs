@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use gw_core::{GatewayKind, Ownership};
 
-use super::{DomainName, Mapping, not_ours};
+use super::{DomainName, Mapping, OwnedDomain, not_ours};
 use crate::{CertError, DomainEndpoint};
 
 /// A resource's tags, as both API Gateway APIs give them.
@@ -78,28 +78,37 @@ pub(crate) async fn find_owned<C: CustomDomains>(
     client: &C,
     owner: &Ownership,
 ) -> Result<Vec<DomainName>, CertError> {
+    let owned = find_owned_with_stack(client, owner).await?;
+    Ok(owned.into_iter().map(|owned| owned.domain).collect())
+}
+
+/// [`find_owned`], each domain name with the CloudFormation stack its tags name, if any.
+pub(crate) async fn find_owned_with_stack<C: CustomDomains>(
+    client: &C,
+    owner: &Ownership,
+) -> Result<Vec<OwnedDomain>, CertError> {
     let mut owned = Vec::new();
     for (domain, tags) in client.domain_names().await? {
-        if is_owned(client, owner, &domain.name, tags).await? {
-            owned.push(domain);
+        let tags = complete_tags(client, &domain.name, tags).await?;
+        if owner.owns(&tags) {
+            let stack = gw_core::stack_of(&tags).map(str::to_string);
+            owned.push(OwnedDomain { domain, stack });
         }
     }
     Ok(owned)
 }
 
-/// Whether `tags` (read again when the answer came without any) are `owner`'s.
-async fn is_owned<C: CustomDomains>(
+/// `tags`, or those asked for when the answer came without any.
+async fn complete_tags<C: CustomDomains>(
     client: &C,
-    owner: &Ownership,
     name: &str,
     tags: Tags,
-) -> Result<bool, CertError> {
-    let tags = if tags.is_empty() {
-        client.tags(name).await?
+) -> Result<Tags, CertError> {
+    if tags.is_empty() {
+        client.tags(name).await
     } else {
-        tags
-    };
-    Ok(owner.owns(&tags))
+        Ok(tags)
+    }
 }
 
 /// The domain name `name`, or `None` if it does not exist.
@@ -156,7 +165,7 @@ pub(crate) async fn delete<C: CustomDomains>(
     let Some((_, tags)) = gone_as_none(client.domain_name(name).await)? else {
         return Ok(());
     };
-    if !is_owned(client, owner, name, tags).await? {
+    if !owner.owns(&complete_tags(client, name, tags).await?) {
         return Err(not_ours(name, owner));
     }
     if gone_as_none(client.delete_domain_name(name).await)?.is_some() {
@@ -268,6 +277,15 @@ macro_rules! domain_functions {
             owner: &gw_core::Ownership,
         ) -> Result<Vec<$crate::domain::DomainName>, $crate::CertError> {
             super::shared::find_owned(client, owner).await
+        }
+
+        /// [`find_owned`], each domain name with the CloudFormation stack its tags name, if
+        /// any ([`gw_core::STACK_TAG`]).
+        pub async fn find_owned_with_stack(
+            client: &$client,
+            owner: &gw_core::Ownership,
+        ) -> Result<Vec<$crate::domain::OwnedDomain>, $crate::CertError> {
+            super::shared::find_owned_with_stack(client, owner).await
         }
 
         /// The domain name `domain`, or `None` if it does not exist.

@@ -155,6 +155,7 @@ macro_rules! for_both_versions {
 for_both_versions!(
     find_owned_keeps_only_links_with_both_tags_for_this_cluster,
     find_owned_orders_by_seniority,
+    find_owned_with_stack_names_the_stack_a_link_carries,
     get_maps_the_link_and_not_found_to_none,
     a_link_without_id_is_unexpected_not_a_panic,
     delete_counts_not_found_as_done,
@@ -235,6 +236,20 @@ async fn find_owned_orders_by_seniority<M: Mocked>() {
     let found = find_owned(&M::mocked(&rules), &owner()).await.unwrap();
     // Without dates (the mocks give none), by id: every run keeps the same one.
     assert_eq!(ids(&found), vec!["a", "b", "c"]);
+}
+
+async fn find_owned_with_stack_names_the_stack_a_link_carries<M: Mocked>() {
+    let mut stacked = ours();
+    stacked.insert(gw_core::STACK_TAG.into(), "cortex-fleet".into());
+    let rules = M::listing(&[&[("stacked", stacked), ("plain", ours())]]);
+    let found = find_owned_with_stack(&M::mocked(&rules), &owner())
+        .await
+        .unwrap();
+    let stacks: Vec<(&str, Option<&str>)> = found
+        .iter()
+        .map(|owned| (owned.link.id.as_str(), owned.stack.as_deref()))
+        .collect();
+    assert_eq!(stacks, [("plain", None), ("stacked", Some("cortex-fleet"))]);
 }
 
 async fn get_maps_the_link_and_not_found_to_none<M: Mocked>() {

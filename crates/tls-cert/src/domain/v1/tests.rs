@@ -47,6 +47,28 @@ fn not_found() -> NotFoundException {
 }
 
 #[tokio::test]
+async fn find_owned_with_stack_names_the_stack_a_domain_name_carries() {
+    let mut stacked = ours();
+    stacked.insert(gw_core::STACK_TAG.into(), "cortex-fleet".into());
+    let listing = mock!(Client::get_domain_names).then_output(move || {
+        GetDomainNamesOutput::builder()
+            .items(regional_item("stacked.example.com", Some(stacked.clone())))
+            .build()
+    });
+    let client = mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, [&listing]);
+
+    let domains = find_owned_with_stack(&client, &owner()).await.unwrap();
+    let [owned] = &domains[..] else {
+        panic!("one owned domain name: {domains:?}")
+    };
+    assert_eq!(owned.stack.as_deref(), Some("cortex-fleet"));
+    assert_eq!(
+        owned.observed().resource.attribute(gw_core::STACK_TAG),
+        Some("cortex-fleet")
+    );
+}
+
+#[tokio::test]
 async fn find_owned_reads_item_tags_or_asks_get_tags_across_pages() {
     let first = mock!(Client::get_domain_names)
         .match_requests(|r| r.position().is_none() && r.limit() == Some(500))

@@ -103,6 +103,40 @@ async fn find_owned_keeps_only_domain_names_with_both_tags_across_pages() {
 }
 
 #[tokio::test]
+async fn find_owned_with_stack_names_the_stack_a_domain_name_carries() {
+    let mut stacked = ours();
+    stacked.insert(gw_core::STACK_TAG.into(), "cortex-fleet".into());
+    let listing = mock!(Client::get_domain_names).then_output(move || {
+        GetDomainNamesOutput::builder()
+            .items(item("stacked.example.com", Some(stacked.clone())))
+            .items(item("api.example.com", Some(ours())))
+            .build()
+    });
+    let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&listing]);
+
+    let domains = find_owned_with_stack(&client, &owner()).await.unwrap();
+    let stacks: Vec<(&str, Option<&str>)> = domains
+        .iter()
+        .map(|owned| (owned.domain.name.as_str(), owned.stack.as_deref()))
+        .collect();
+    assert_eq!(
+        stacks,
+        [
+            ("stacked.example.com", Some("cortex-fleet")),
+            ("api.example.com", None)
+        ]
+    );
+    let observed = gw_core::Observed {
+        resources: domains
+            .iter()
+            .map(crate::domain::OwnedDomain::observed)
+            .collect(),
+    };
+    assert_eq!(observed.stack(), Some("cortex-fleet"));
+    assert_eq!(domains[1].observed(), domains[1].domain.observed());
+}
+
+#[tokio::test]
 async fn create_makes_a_regional_tls12_domain_tagged_as_ours() {
     let rule = mock!(Client::create_domain_name)
         .match_requests(|r| {
