@@ -567,6 +567,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stack_made_vpc_link_or_domain_name_is_the_stacks_too() {
+        let mut stacked_link = link("l1", VpcLinkVersion::V2);
+        stacked_link.resource = stacked_link.resource.with(gw_core::STACK_TAG, "links");
+        let stacked_domain = observed(
+            Resource::new(ResourceKind::DomainName, "api.example.com")
+                .with(gw_core::STACK_TAG, "domains"),
+            "api.example.com",
+        );
+        for (stacked, stack) in [(stacked_link, "links"), (stacked_domain, "domains")] {
+            let http = vec![api("h1", "/"), stacked];
+            let (gateways, log) = gateways(GatewayKind::Http, http, Vec::new());
+            let steps = gateways
+                .plan_towards(&Goal::Removed)
+                .await
+                .expect("planned");
+            let Err(refused) = gateways.settle(&Goal::Removed, steps).await else {
+                panic!("the gateway of stack {stack} was removed");
+            };
+            let message = refused.to_string();
+            assert!(
+                message.contains(&format!("CloudFormation stack {stack}")),
+                "{message}"
+            );
+            let calls = taken(&log);
+            assert!(!calls.iter().any(|c| c.starts_with("apply")), "{calls:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn a_gateway_without_the_stack_tag_is_ours_to_change() {
         let (gateways, _log) = gateways(GatewayKind::Rest, Vec::new(), vec![api("r1", "/")]);
         let steps = gateways
