@@ -20,6 +20,10 @@ from support.hosts import map_host
 from support.https import (Acm, owned_with_gateway, rest_domain, rest_domain_tags, rest_mappings, unique_domain,
                            v2_domain, v2_mappings)
 
+# Resources are told apart by their cluster's unique names and tags, and the load balancer each
+# cluster has of its own: a region shared with other such tests is enough.
+pytestmark = pytest.mark.shared_region
+
 
 # -- The guide's setups, as the console makes them ---------------------------------------------
 

@@ -12,9 +12,15 @@ import os
 import socket
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from conftest import REPO, account_env, api_spec
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+# Resources are told apart by their cluster's unique names and tags, and the load balancer each
+# cluster has of its own: a region shared with other such tests is enough.
+pytestmark = pytest.mark.shared_region
 
 
 def parse(document: str) -> tuple[dict[str, dict], set[tuple[str, str]]]:
