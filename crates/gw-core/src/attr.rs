@@ -66,3 +66,6 @@ pub const API_STAGES: &str = "api_stages";
 pub const QUOTA: &str = "quota";
 /// A usage plan's keys, by name, sorted and comma-joined.
 pub const KEYS: &str = "keys";
+/// Observed only: the name AWS holds for an API or VPC link that the observation shows under
+/// the desired name (an adopted one: [`crate::Observed::name_kept`]), so that nothing renames it.
+pub const AWS_NAME: &str = "aws_name";

@@ -96,7 +96,13 @@ impl Observed {
             .filter(|r| r.resource.kind == kind)
             .min_by(|a, b| a.seniority().cmp(&b.seniority()));
         if let Some(kept) = kept {
-            kept.resource.name = format!("cortex-{}", owner.cluster());
+            let desired = format!("cortex-{}", owner.cluster());
+            if kept.resource.name != desired {
+                let aws_name = std::mem::replace(&mut kept.resource.name, desired);
+                kept.resource
+                    .attributes
+                    .insert(crate::attr::AWS_NAME.to_string(), aws_name);
+            }
         }
     }
 

@@ -1349,3 +1349,45 @@ fn unsupported_combinations_are_refused_with_the_fix() {
         .expect_err("classic through a link");
     assert!(err.to_string().contains("classic"), "{err}");
 }
+
+#[tokio::test]
+async fn an_adopted_api_keeps_its_name_through_the_document() {
+    let want = desired(GatewayKind::Rest).build();
+    let fingerprint = desired_fingerprint(&want).unwrap_or_default();
+    let bodies = Log::default();
+    let seen = bodies.clone();
+    let put = mock!(Client::put_rest_api)
+        .match_requests(move |r| {
+            let body = r.body().map(|b| b.as_ref().to_vec()).unwrap_or_default();
+            seen.push(String::from_utf8_lossy(&body).to_string());
+            true
+        })
+        .then_output(|| PutRestApiOutput::builder().id("new").build());
+    let log = Log::default();
+    let rest = [
+        create_deployment_rule("new", format!("cortex-net {fingerprint}"), &log),
+        create_stage_rule(),
+    ];
+    let provider = provider(client(&[&put, &rest[0], &rest[1]]));
+    // Made by hand as `by-hand`, adopted: the observation shows it under the desired name.
+    let mut observed = Observed {
+        resources: vec![ObservedResource {
+            resource: Resource::new(ResourceKind::Api, "by-hand").with("endpoint_type", "REGIONAL"),
+            id: "new".into(),
+            parent_id: None,
+            created_millis: None,
+        }],
+    };
+    observed.name_kept(ResourceKind::Api, &gw_core::Ownership::new("prod"));
+    let plan = diff(&provider.desired_resources(&want), &observed);
+    apply(&provider, Some(&want), &observed, &plan)
+        .await
+        .expect("applied");
+    let bodies = bodies.lines();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    let document: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap_or_default();
+    assert_eq!(
+        document["info"]["title"], "by-hand",
+        "AWS names the API after the title: the adopted name stays"
+    );
+}

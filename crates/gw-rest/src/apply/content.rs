@@ -9,7 +9,7 @@ use crate::document::openapi_document;
 use aws_calls::AwsResultExt;
 use aws_sdk_apigateway::primitives::Blob;
 use aws_sdk_apigateway::types::PutMode;
-use gw_core::{DesiredGateway, ProviderError};
+use gw_core::{DesiredGateway, ProviderError, ResourceKind, attr};
 
 /// Puts the desired API's whole content as one document.
 pub(super) async fn put_document(
@@ -24,7 +24,20 @@ pub(super) async fn put_document(
             ProviderError::Unexpected(format!("no id known for the VPC link {}", spec.name))
         })?),
     };
-    let document = openapi_document(desired, link_id.map(String::as_str));
+    let mut document = openapi_document(desired, link_id.map(String::as_str));
+    // AWS names the API after the document's title: an adopted API keeps the name it had.
+    let aws_name = ctx
+        .observed
+        .primary(ResourceKind::Api)
+        .and_then(|api| api.resource.attribute(attr::AWS_NAME));
+    if let (Some(name), Some(info)) = (
+        aws_name,
+        document
+            .get_mut("info")
+            .and_then(|info| info.as_object_mut()),
+    ) {
+        info.insert("title".to_string(), name.into());
+    }
     ctx.quotas.acquire("PutRestApi").await;
     let put = ctx
         .client
