@@ -69,3 +69,6 @@ pub const KEYS: &str = "keys";
 /// Observed only: the name AWS holds for an API or VPC link that the observation shows under
 /// the desired name (an adopted one: [`crate::Observed::name_kept`]), so that nothing renames it.
 pub const AWS_NAME: &str = "aws_name";
+/// Observed only: an API's description as AWS holds it (a REST `up` keeps it: an adopted API's
+/// own description is not cortex-net's to replace without a plan saying so).
+pub const DESCRIPTION: &str = "description";

@@ -1351,7 +1351,7 @@ fn unsupported_combinations_are_refused_with_the_fix() {
 }
 
 #[tokio::test]
-async fn an_adopted_api_keeps_its_name_through_the_document() {
+async fn an_adopted_api_keeps_its_name_and_description_through_the_document() {
     let want = desired(GatewayKind::Rest).build();
     let fingerprint = desired_fingerprint(&want).unwrap_or_default();
     let bodies = Log::default();
@@ -1372,7 +1372,9 @@ async fn an_adopted_api_keeps_its_name_through_the_document() {
     // Made by hand as `by-hand`, adopted: the observation shows it under the desired name.
     let mut observed = Observed {
         resources: vec![ObservedResource {
-            resource: Resource::new(ResourceKind::Api, "by-hand").with("endpoint_type", "REGIONAL"),
+            resource: Resource::new(ResourceKind::Api, "by-hand")
+                .with("endpoint_type", "REGIONAL")
+                .with("description", "made from Cortex's guide"),
             id: "new".into(),
             parent_id: None,
             created_millis: None,
@@ -1390,4 +1392,5 @@ async fn an_adopted_api_keeps_its_name_through_the_document() {
         document["info"]["title"], "by-hand",
         "AWS names the API after the title: the adopted name stays"
     );
+    assert_eq!(document["info"]["description"], "made from Cortex's guide");
 }

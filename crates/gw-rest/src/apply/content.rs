@@ -25,19 +25,7 @@ pub(super) async fn put_document(
         })?),
     };
     let mut document = openapi_document(desired, link_id.map(String::as_str));
-    // AWS names the API after the document's title: an adopted API keeps the name it had.
-    let aws_name = ctx
-        .observed
-        .primary(ResourceKind::Api)
-        .and_then(|api| api.resource.attribute(attr::AWS_NAME));
-    if let (Some(name), Some(info)) = (
-        aws_name,
-        document
-            .get_mut("info")
-            .and_then(|info| info.as_object_mut()),
-    ) {
-        info.insert("title".to_string(), name.into());
-    }
+    keep_name_and_description(ctx, &mut document);
     ctx.quotas.acquire("PutRestApi").await;
     let put = ctx
         .client
@@ -52,4 +40,25 @@ pub(super) async fn put_document(
         tracing::warn!("PutRestApi on REST API {api_id}: {warning}");
     }
     Ok(())
+}
+
+/// AWS names and describes the API after the document's `info`: an adopted API keeps the name
+/// and description it had (ours carry the same as the document's anyway), so that `up` changes
+/// nothing its plan did not show.
+fn keep_name_and_description(ctx: &Context<'_>, document: &mut serde_json::Value) {
+    let Some(api) = ctx.observed.primary(ResourceKind::Api) else {
+        return;
+    };
+    let Some(info) = document
+        .get_mut("info")
+        .and_then(|info| info.as_object_mut())
+    else {
+        return;
+    };
+    if let Some(name) = api.resource.attribute(attr::AWS_NAME) {
+        info.insert("title".to_string(), name.into());
+    }
+    if let Some(description) = api.resource.attribute(attr::DESCRIPTION) {
+        info.insert("description".to_string(), description.into());
+    }
 }

@@ -71,6 +71,9 @@ fn api_resource(found: &FoundApi) -> ObservedResource {
     if let Some(stack) = found.api.tags().and_then(gw_core::stack_of) {
         api = api.with(gw_core::STACK_TAG, stack);
     }
+    if let Some(description) = found.api.description() {
+        api = api.with(attr::DESCRIPTION, description);
+    }
     ObservedResource {
         resource: api,
         id: found.id.clone(),
