@@ -118,24 +118,11 @@ fn sorted(tags: Option<&HashMap<String, String>>) -> Tags {
 
 /// The ids of the APIs a domain name maps (none when the domain was deleted since the listing).
 async fn mapped_apis(client: &Client, domain: &str) -> Result<Vec<String>, ProviderError> {
-    let mappings = all_pages(|token| async move {
-        let page = client.get_api_mappings().domain_name(domain);
-        let page = page
-            .max_results(PAGE_SIZE)
-            .set_next_token(token)
-            .send()
-            .await;
-        let page = page.aws("GetApiMappings")?;
-        Ok((page.items.unwrap_or_default(), page.next_token))
-    })
-    .await;
-    let mappings = match mappings {
-        Err(error) if error.is_not_found() => Vec::new(),
-        mappings => mappings?,
-    };
+    let mappings = tls_cert::domain::v2::mappings(client, domain).await?;
     Ok(mappings
-        .iter()
-        .filter_map(|m| m.api_id().map(str::to_string))
+        .into_iter()
+        .map(|mapping| mapping.api_id)
+        .filter(|api_id| !api_id.is_empty())
         .collect())
 }
 

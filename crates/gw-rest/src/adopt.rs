@@ -132,23 +132,11 @@ async fn tags_of(
 /// The ids of the REST APIs a domain name maps (none when the domain was deleted since the
 /// listing).
 async fn mapped_apis(client: &Client, domain: &str) -> Result<Vec<String>, ProviderError> {
-    let mappings = client
-        .get_base_path_mappings()
-        .domain_name(domain)
-        .limit(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("GetBasePathMappings");
-    let mappings = match mappings {
-        Err(error) if error.is_not_found() => Vec::new(),
-        mappings => mappings?,
-    };
+    let mappings = tls_cert::domain::v1::mappings(client, domain).await?;
     Ok(mappings
-        .iter()
-        .filter_map(|m| m.rest_api_id().map(str::to_string))
+        .into_iter()
+        .map(|mapping| mapping.api_id)
+        .filter(|api_id| !api_id.is_empty())
         .collect())
 }
 

@@ -184,7 +184,7 @@ fn parent_of(change: &Change) -> Result<&str, ProviderError> {
 }
 
 /// A deletion of something already gone (a concurrent or interrupted run) reached its goal.
-fn gone_is_done<T>(result: Result<T, AwsError>) -> Result<(), ProviderError> {
+pub(crate) fn gone_is_done<T>(result: Result<T, AwsError>) -> Result<(), ProviderError> {
     match result {
         Ok(_) => Ok(()),
         Err(e) if e.is_not_found() => Ok(()),

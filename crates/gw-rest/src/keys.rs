@@ -210,17 +210,9 @@ pub(crate) async fn attach(client: &Client, plan_id: &str, key_id: &str) -> Resu
 }
 
 /// Deletes a key; one already gone counts as deleted.
-pub(crate) async fn delete_key(client: &Client, key_id: &str) -> Result<(), AwsError> {
-    match client
-        .delete_api_key()
-        .api_key(key_id)
-        .send()
-        .await
-        .aws("DeleteApiKey")
-    {
-        Err(e) if e.is_not_found() => Ok(()),
-        other => other.map(|_| ()),
-    }
+pub(crate) async fn delete_key(client: &Client, key_id: &str) -> Result<(), ProviderError> {
+    let deleted = client.delete_api_key().api_key(key_id).send().await;
+    crate::apply::gone_is_done(deleted.aws("DeleteApiKey"))
 }
 
 /// A new key of the same name (with `value`, or generated) in every usage plan holding the old

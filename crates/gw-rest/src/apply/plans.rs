@@ -54,7 +54,7 @@ pub(super) async fn delete_key_change(
     ctx: &Context<'_>,
     change: &Change,
 ) -> Result<(), ProviderError> {
-    Ok(delete_key(ctx.client, deleted_id(change)?).await?)
+    delete_key(ctx.client, deleted_id(change)?).await
 }
 
 fn plan_spec<'a>(

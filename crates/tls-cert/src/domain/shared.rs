@@ -174,6 +174,14 @@ pub(crate) async fn delete<C: CustomDomains>(
     Ok(())
 }
 
+/// Every mapping of `domain`. A domain name that does not exist has none.
+pub(crate) async fn mappings<C: CustomDomains>(
+    client: &C,
+    domain: &str,
+) -> Result<Vec<Mapping>, CertError> {
+    Ok(gone_as_none(client.mappings(domain).await)?.unwrap_or_default())
+}
+
 /// The mapping of `domain` to the API `api_id`, if there is one. A domain name that does not
 /// exist has none.
 pub(crate) async fn find_mapping<C: CustomDomains>(
@@ -181,8 +189,8 @@ pub(crate) async fn find_mapping<C: CustomDomains>(
     domain: &str,
     api_id: &str,
 ) -> Result<Option<Mapping>, CertError> {
-    let mappings = gone_as_none(client.mappings(domain).await)?.unwrap_or_default();
-    Ok(mappings
+    Ok(mappings(client, domain)
+        .await?
         .into_iter()
         .find(|mapping| mapping.api_id == api_id))
 }
@@ -305,6 +313,14 @@ macro_rules! domain_functions {
             domain: &str,
         ) -> Result<(), $crate::CertError> {
             super::shared::delete(client, owner, domain).await
+        }
+
+        /// Every mapping of `domain`. A domain name that does not exist has none.
+        pub async fn mappings(
+            client: &$client,
+            domain: &str,
+        ) -> Result<Vec<$crate::domain::Mapping>, $crate::CertError> {
+            super::shared::mappings(client, domain).await
         }
 
         /// The mapping of `domain` to the API `api_id`, if there is one. A domain name that
