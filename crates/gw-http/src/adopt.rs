@@ -279,7 +279,13 @@ mod tests {
             }),
             mock!(Client::get_api_mappings).then_output(|| {
                 op::get_api_mappings::GetApiMappingsOutput::builder()
-                    .items(ApiMapping::builder().api_id("a1").stage("$default").build())
+                    .items(
+                        ApiMapping::builder()
+                            .api_mapping_id("m1")
+                            .api_id("a1")
+                            .stage("$default")
+                            .build(),
+                    )
                     .build()
             }),
         ];
