@@ -13,6 +13,9 @@
 //!
 //! - [`GatewayKind`] and the rest of the shared vocabulary ([`Scheme`], [`LoadBalancerKind`],
 //!   [`EndpointType`]): one type per concept for every crate.
+//! - [`Protection`] and [`RouteProtection`]: who may call each API ([`Auth`]), how fast
+//!   ([`Throttle`], [`Quota`]), with which keys, and where requests are logged; key values only
+//!   as [`SecretValue`], which never prints.
 //! - [`AwsError`]: a failed AWS call as data, whose `Display` is the sentence with the fix, so
 //!   that every crate reports AWS failures the same way (`aws-calls` builds it from SDK errors).
 //!

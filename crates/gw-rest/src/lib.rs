@@ -4,8 +4,8 @@
 //! What it builds, from a [`gw_core::DesiredGateway`]:
 //! - a REST API named `cortex-<cluster>` (regional or edge), tagged as owned at creation;
 //! - without API configs, the resource `/{proxy+}` and the root `/`, each with an `ANY` method
-//!   (authorized as the route's protection says: none, IAM or an API key) and an `HTTP_PROXY` integration to the same path on the load balancer
-//!   (`http://<LB>/{proxy}`, `http://<LB>/`);
+//!   (authorized as the route's protection says: none, IAM or an API key) and an `HTTP_PROXY`
+//!   integration to the same path on the load balancer (`http://<LB>/{proxy}`, `http://<LB>/`);
 //! - with API configs, for each public API with endpoint `E`: the resources `E` (and missing
 //!   parents such as `/v1`) and `E/{proxy+}`, with `ANY` methods proxying to `<LB>E` and
 //!   `<LB>E/{proxy}`; no catch-all;
